@@ -1,0 +1,95 @@
+import { Flags } from '@oclif/core';
+import { BadInputError } from '../errors';
+import { RECORDING_STATUSES } from '../recordings/recording';
+import type { SelectionInput } from '../selection/criteria';
+
+/** The flags that select recordings, the same on every command that acts on a selection. */
+export const selectionFlags = {
+  'older-than': Flags.string({
+    description: 'only recordings created more than this long ago: a number and a unit (s, m, h, d, w, mo, y), e.g. 30d, 12h, 6mo',
+    helpValue: 'DURATION',
+  }),
+  'newer-than': Flags.string({
+    description: 'only recordings created less than this long ago, e.g. 7d',
+    helpValue: 'DURATION',
+  }),
+  before: Flags.string({
+    description: 'only recordings created before this ISO 8601 date or date-time (a bare date is 00:00 UTC)',
+    helpValue: 'DATE',
+  }),
+  after: Flags.string({
+    description: 'only recordings created at or after this ISO 8601 date or date-time (a bare date is 00:00 UTC)',
+    helpValue: 'DATE',
+  }),
+  'call-sid': Flags.string({ description: 'only recordings of this call', helpValue: 'CA…' }),
+  'conference-sid': Flags.string({ description: 'only recordings of this conference', helpValue: 'CF…' }),
+  sid: Flags.string({ description: 'only this recording (repeatable)', helpValue: 'RE…', multiple: true }),
+  status: Flags.string({
+    description: `only recordings with this status (repeatable): ${RECORDING_STATUSES.join(', ')}`,
+    helpValue: 'STATUS',
+    multiple: true,
+  }),
+  subaccounts: Flags.boolean({ description: 'the account and all its subaccounts', default: false }),
+};
+
+export const limitFlag = {
+  limit: Flags.string({
+    description: 'act on at most this many recordings',
+    helpValue: 'N',
+  }),
+};
+
+type SelectionFlagValues = {
+  'older-than'?: string;
+  'newer-than'?: string;
+  before?: string;
+  after?: string;
+  'call-sid'?: string;
+  'conference-sid'?: string;
+  sid?: string[];
+  status?: string[];
+  subaccounts?: boolean;
+  limit?: string | number;
+  'no-limit'?: boolean;
+};
+
+/** Reads the selection flags (and `--limit` / `--no-limit`) into a selection input. */
+export function selectionInputFrom(flags: SelectionFlagValues): SelectionInput {
+  const limitText = flags['no-limit'] || flags.limit === undefined ? undefined : String(flags.limit);
+  if (limitText !== undefined && !/^\d+$/.test(limitText.trim())) {
+    throw new BadInputError(`Invalid --limit "${limitText}": use a whole number of at least 1, or --no-limit.`);
+  }
+  const limit = limitText === undefined ? undefined : Number(limitText);
+  return {
+    olderThan: flags['older-than'],
+    newerThan: flags['newer-than'],
+    before: flags.before,
+    after: flags.after,
+    callSid: flags['call-sid'],
+    conferenceSid: flags['conference-sid'],
+    sids: flags.sid,
+    statuses: flags.status,
+    subaccounts: flags.subaccounts,
+    limit,
+  };
+}
+
+export const MAX_CONCURRENCY = 100;
+
+export const concurrencyFlag = {
+  concurrency: Flags.string({
+    description: `requests to Twilio in flight at once, 1 to ${MAX_CONCURRENCY}; fewer are sent while Twilio answers 429`,
+    helpValue: 'N',
+    default: '20',
+  }),
+};
+
+/** Reads --concurrency, a whole number from 1 to MAX_CONCURRENCY. */
+export function concurrencyFrom(flags: { concurrency?: string }): number {
+  const text = (flags.concurrency ?? '20').trim();
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > MAX_CONCURRENCY) {
+    throw new BadInputError(`Invalid --concurrency "${flags.concurrency}": use a whole number from 1 to ${MAX_CONCURRENCY}.`);
+  }
+  return value;
+}

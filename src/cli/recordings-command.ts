@@ -1,0 +1,120 @@
+import { Errors } from '@oclif/core';
+import { baseCommands, services } from '@twilio/cli-core';
+import { ExitStatus, RecordingsError } from '../errors';
+import { JsonArrayWriter } from '../output/json-array-writer';
+import { buildCriteria, type SelectionCriteria, type SelectionInput } from '../selection/criteria';
+import { ConcurrencyLimiter } from '../twilio/concurrency-limiter';
+import { axiosTransport } from '../twilio/http-transport';
+import { RetriesExhaustedError, RetryPolicy } from '../twilio/retry-policy';
+import { TwilioApi, apiBaseUrl } from '../twilio/twilio-api';
+
+const { TwilioClientCommand } = baseCommands;
+const { TwilioCliError } = services.error;
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pkg = require('../../package.json') as { name: string; version: string };
+
+export interface RecordOutput {
+  write(records: readonly object[]): void;
+  end(): void;
+}
+
+/** Requests in flight when a command does not say otherwise. */
+export const DEFAULT_CONCURRENCY = 20;
+
+// Network failures that mean Twilio cannot be reached at all, as opposed to a broken exchange.
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
+
+/**
+ * What every recordings command shares: the host CLI's profile handling, one Twilio API
+ * access built from it, and errors turned into the exit statuses of the README's table.
+ */
+export abstract class RecordingsCommand extends TwilioClientCommand {
+  static override flags = { ...TwilioClientCommand.flags };
+
+  /** The clock selection flags such as --older-than are measured against. */
+  protected now(): Date {
+    return new Date();
+  }
+
+  override async run(): Promise<void> {
+    try {
+      await super.run();
+    } catch (error) {
+      // cli-core reports a missing profile or missing credentials without an exit code.
+      if (error instanceof TwilioCliError && !error.exitCode) throw new TwilioCliError(error.message, ExitStatus.Credentials);
+      throw error;
+    }
+  }
+
+  protected selectionCriteria(input: SelectionInput): SelectionCriteria {
+    return buildCriteria(input, this.now());
+  }
+
+  /** The profile's account, through the host CLI's HTTP client and its proxy settings. */
+  protected twilioApi(concurrency = DEFAULT_CONCURRENCY): TwilioApi {
+    const profile = this.currentProfile;
+    const edge = process.env.TWILIO_EDGE || profile.edge || this.userConfig.edge;
+    const label = profile.id.startsWith('${') ? 'the environment variables' : `profile "${profile.id}"`;
+    return new TwilioApi({
+      transport: axiosTransport(this.httpClient.http, `${pkg.name}/${pkg.version} ${this.config.userAgent}`),
+      credentials: { username: profile.apiKey, password: profile.apiSecret },
+      accountSid: profile.accountSid,
+      baseUrl: apiBaseUrl(profile.region, edge),
+      retryPolicy: new RetryPolicy(),
+      limiter: new ConcurrencyLimiter(concurrency),
+      credentialsLabel: label,
+    });
+  }
+
+  /**
+   * Where a command's result records go: a JSON array streamed batch by batch under
+   * `-o json`, otherwise the host CLI's columns or TSV with headers on the first batch.
+   */
+  protected recordOutput(properties: string): RecordOutput {
+    const format = this.flags['cli-output-format'];
+    if (this.flags.silent || format === 'none') return { write: () => undefined, end: () => undefined };
+    if (format === 'json') {
+      const writer = new JsonArrayWriter((text) => process.stdout.write(text));
+      return { write: (records) => writer.add(records), end: () => writer.end() };
+    }
+    let written = 0;
+    return {
+      write: (records) => {
+        if (records.length === 0) return;
+        this.output(records, properties, { showHeaders: written === 0 });
+        written += records.length;
+      },
+      end: () => {
+        if (written === 0) this.logger.info('No results');
+      },
+    };
+  }
+
+  /** The data folder this plugin keeps its own files in. */
+  protected get pluginDataDir(): string {
+    return `${this.config.dataDir}/recordings`;
+  }
+
+  override async catch(error: unknown): Promise<unknown> {
+    const reported = this.asReportedError(error);
+    if (reported && this.flags?.['cli-output-format'] === 'json') this.logger.error(reported.message);
+    return super.catch(reported ?? error);
+  }
+
+  private asReportedError(error: unknown): InstanceType<typeof TwilioCliError> | undefined {
+    if (error instanceof Errors.CLIError || error instanceof TwilioCliError) return undefined;
+    let message: string | undefined;
+    let exitStatus: number = ExitStatus.SomeFailed;
+    if (error instanceof RecordingsError) {
+      message = error.message;
+      exitStatus = error.exitStatus;
+    } else if (error instanceof RetriesExhaustedError) {
+      message = `${error.message}. Try again later, or with a lower --concurrency.`;
+    } else if (error instanceof Error && UNREACHABLE_CODES.has((error as NodeJS.ErrnoException).code ?? '')) {
+      message = `Could not reach Twilio (${(error as NodeJS.ErrnoException).code}): check the network and any HTTPS_PROXY setting, then try again.`;
+    }
+    if (message === undefined) return undefined;
+    return new TwilioCliError(message, exitStatus, { error: { message, exitStatus } });
+  }
+}

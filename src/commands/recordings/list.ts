@@ -1,0 +1,44 @@
+import { Flags } from '@oclif/core';
+import { baseCommands } from '@twilio/cli-core';
+import { selectionFlags, selectionInputFrom } from '../../cli/flags';
+import { RecordingsCommand } from '../../cli/recordings-command';
+import { SelectionTally, selectionSummaryLines } from '../../output/selection-summary';
+import { selectRecordingPages } from '../../selection/select-recordings';
+
+const { TwilioClientCommand } = baseCommands;
+
+export default class RecordingsList extends RecordingsCommand {
+  static override description = 'list call recordings selected by age, date, call, conference and status, with their storage cost';
+
+  static override examples = [
+    '$ twilio recordings:list --older-than 30d',
+    '$ twilio recordings:list --after 2026-01-01 --before 2026-02-01 --status completed --no-limit -o json',
+    '$ twilio recordings:list --call-sid CAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --properties sid,duration,dateCreated',
+    '$ twilio recordings:list --subaccounts --older-than 6mo --no-limit',
+  ];
+
+  static override flags = {
+    ...RecordingsCommand.flags,
+    ...selectionFlags,
+    ...TwilioClientCommand.limitFlags,
+    ...TwilioClientCommand.noHeader,
+    properties: Flags.string({
+      description: 'the recording properties to show as columns',
+      default: 'sid, callSid, dateCreated, duration, status, channels, source',
+    }),
+  };
+
+  override async run(): Promise<void> {
+    await super.run();
+    const criteria = this.selectionCriteria(selectionInputFrom(this.flags));
+    const records = this.recordOutput(this.flags.properties);
+    const tally = new SelectionTally();
+    const onSidNotFound = (sid: string) => this.logger.warn(`Recording ${sid} was not found.`);
+    for await (const page of selectRecordingPages(this.twilioApi(), criteria, { onSidNotFound })) {
+      records.write(page.recordings);
+      for (const recording of page.recordings) tally.add(page.accountSid, recording);
+    }
+    records.end();
+    for (const line of selectionSummaryLines(tally)) this.logger.info(line);
+  }
+}

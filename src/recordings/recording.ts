@@ -1,0 +1,82 @@
+/** Recording statuses as the Recordings API reports them. */
+export const RECORDING_STATUSES = [
+  'in-progress',
+  'paused',
+  'stopped',
+  'processing',
+  'completed',
+  'absent',
+  'deleted',
+] as const;
+
+export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
+
+/** A recording resource, with Twilio's strings turned into numbers and dates. */
+export interface Recording {
+  sid: string;
+  accountSid: string;
+  callSid: string | null;
+  conferenceSid: string | null;
+  dateCreated: Date;
+  dateUpdated: Date | null;
+  startTime: Date | null;
+  /** Seconds; 0 when Twilio has none yet. */
+  duration: number;
+  status: RecordingStatus | string;
+  channels: number | null;
+  source: string | null;
+  price: string | null;
+  priceUnit: string | null;
+  errorCode: number | null;
+  uri: string;
+  mediaUrl: string | null;
+}
+
+/** The JSON shape of a recording in API 2010-04-01 (snake_case, RFC 2822 dates, duration as a string). */
+export interface ApiRecording {
+  sid: string;
+  account_sid: string;
+  call_sid: string | null;
+  conference_sid: string | null;
+  date_created: string | null;
+  date_updated: string | null;
+  start_time: string | null;
+  duration: string | null;
+  status: string;
+  channels: number | null;
+  source: string | null;
+  price: string | null;
+  price_unit: string | null;
+  error_code: number | null;
+  uri: string;
+  media_url: string | null;
+}
+
+function parseDate(value: string | null): Date | null {
+  if (!value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+export function recordingFromApi(json: ApiRecording): Recording {
+  const duration = Number.parseInt(json.duration ?? '', 10);
+  return {
+    sid: json.sid,
+    accountSid: json.account_sid,
+    callSid: json.call_sid,
+    conferenceSid: json.conference_sid,
+    // A recording always has a creation date; the epoch keeps a malformed one out of every age window.
+    dateCreated: parseDate(json.date_created) ?? new Date(0),
+    dateUpdated: parseDate(json.date_updated),
+    startTime: parseDate(json.start_time),
+    duration: Number.isFinite(duration) && duration > 0 ? duration : 0,
+    status: json.status,
+    channels: json.channels,
+    source: json.source,
+    price: json.price,
+    priceUnit: json.price_unit,
+    errorCode: json.error_code,
+    uri: json.uri,
+    mediaUrl: json.media_url,
+  };
+}

@@ -1,0 +1,154 @@
+import { CredentialsError, TwilioApiError } from '../errors';
+import { ConcurrencyLimiter } from './concurrency-limiter';
+import { discardBody, readBody, type BasicAuth, type HttpRequest, type HttpResponse, type HttpTransport } from './http-transport';
+import { RetryableError, RetryPolicy, parseRetryAfter } from './retry-policy';
+
+export const API_VERSION_PATH = '/2010-04-01';
+const MAX_REDIRECTS = 5;
+
+export interface TwilioApiOptions {
+  transport: HttpTransport;
+  credentials: BasicAuth;
+  /** The account acted on: the profile's, which owns any subaccounts. */
+  accountSid: string;
+  /** Origin of the REST API, such as https://api.twilio.com. */
+  baseUrl: string;
+  retryPolicy: RetryPolicy;
+  limiter: ConcurrencyLimiter;
+  /** Names the credentials in messages, e.g. `profile "prod"`; never the secret. */
+  credentialsLabel: string;
+}
+
+/** The API host for a profile's region and edge, as the Twilio helper library builds it. */
+export function apiBaseUrl(region?: string, edge?: string): string {
+  const effectiveRegion = region || (edge ? 'us1' : undefined);
+  return `https://${['api', edge, effectiveRegion, 'twilio.com'].filter(Boolean).join('.')}`;
+}
+
+/** Credentials may travel only to Twilio's own hosts over HTTPS (or to the configured API origin). */
+export function mayReceiveCredentials(url: URL, apiOrigin: string): boolean {
+  if (url.origin === apiOrigin) return true;
+  const host = url.hostname.toLowerCase();
+  return url.protocol === 'https:' && (host === 'twilio.com' || host.endsWith('.twilio.com'));
+}
+
+interface TwilioErrorBody {
+  code?: number;
+  message?: string;
+  more_info?: string;
+}
+
+/**
+ * Access to the Twilio REST API through the one retry policy and concurrency limiter.
+ * Every request goes through here, so throttling seen by one command slows all its work.
+ */
+export class TwilioApi {
+  readonly baseUrl: string;
+
+  constructor(private readonly options: TwilioApiOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/$/, '');
+  }
+
+  get accountSid(): string {
+    return this.options.accountSid;
+  }
+
+  get limiter(): ConcurrencyLimiter {
+    return this.options.limiter;
+  }
+
+  get retryPolicy(): RetryPolicy {
+    return this.options.retryPolicy;
+  }
+
+  /** Absolute URL for an API path (`/2010-04-01/...`) or a URL Twilio returned. */
+  url(pathOrUrl: string, query?: Record<string, string | number | boolean | undefined>): string {
+    const url = new URL(pathOrUrl, this.baseUrl);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url.toString();
+  }
+
+  async getJson<T>(pathOrUrl: string, query?: Record<string, string | number | boolean | undefined>): Promise<T> {
+    const url = this.url(pathOrUrl, query);
+    return this.retryPolicy.run(
+      async () => {
+        const response = await this.send({ method: 'GET', url });
+        const body = await readBody(response.body);
+        if (response.status >= 200 && response.status < 300) return JSON.parse(body.toString('utf8')) as T;
+        throw this.errorFor(response, body, `GET ${new URL(url).pathname}`);
+      },
+      this.limiter,
+      `GET ${new URL(url).pathname}`,
+    );
+  }
+
+  /** Deletes a resource; `not-found` when Twilio no longer has it (already deleted). */
+  async delete(path: string): Promise<'deleted' | 'not-found'> {
+    const url = this.url(path);
+    return this.retryPolicy.run(
+      async () => {
+        const response = await this.send({ method: 'DELETE', url });
+        const body = await readBody(response.body);
+        if (response.status >= 200 && response.status < 300) return 'deleted' as const;
+        if (response.status === 404) return 'not-found' as const;
+        throw this.errorFor(response, body, `DELETE ${new URL(url).pathname}`);
+      },
+      this.limiter,
+      `DELETE ${new URL(url).pathname}`,
+    );
+  }
+
+  /**
+   * One GET that follows redirects itself, sending credentials only to hosts allowed to
+   * receive them. Returns the final response with its body unread; the caller owns it.
+   * Not retried here: a streaming caller decides what a failure means for it.
+   */
+  async getFollowingRedirects(pathOrUrl: string, headers?: Record<string, string>): Promise<HttpResponse> {
+    let url = new URL(this.url(pathOrUrl));
+    for (let hop = 0; ; hop += 1) {
+      const response = await this.send({ method: 'GET', url: url.toString(), headers }, url);
+      const location = response.headers.location;
+      if (response.status < 300 || response.status >= 400 || !location) return response;
+      discardBody(response.body);
+      if (hop >= MAX_REDIRECTS) throw new RetryableError(`too many redirects fetching ${url.pathname}`);
+      url = new URL(location, url);
+    }
+  }
+
+  /** Turns a non-2xx answer into a retryable error, a credentials error or a Twilio API error. */
+  errorFor(response: HttpResponse, body: Buffer, what: string): Error {
+    const details = parseErrorBody(body);
+    const codeText = details.code ? `, error ${details.code}` : '';
+    const message = details.message ?? `HTTP ${response.status}`;
+    if (response.status === 429 || response.status >= 500) {
+      return new RetryableError(
+        `Twilio answered ${response.status} (${message}${codeText}) to ${what}`,
+        response.status === 429,
+        parseRetryAfter(response.headers['retry-after']),
+      );
+    }
+    if (response.status === 401) {
+      return new CredentialsError(
+        `Twilio rejected the credentials of ${this.options.credentialsLabel} for account ${this.accountSid} (401${codeText}). ` +
+          'Check them with "twilio profiles:list", or store new ones with "twilio profiles:create".',
+      );
+    }
+    return new TwilioApiError(`Twilio answered ${response.status} to ${what}: ${message}${codeText}.`, response.status, details.code);
+  }
+
+  private send(request: HttpRequest, target = new URL(request.url)): Promise<HttpResponse> {
+    const withCredentials = mayReceiveCredentials(target, new URL(this.baseUrl).origin);
+    return this.options.transport.send({ ...request, auth: withCredentials ? this.options.credentials : undefined });
+  }
+}
+
+function parseErrorBody(body: Buffer): TwilioErrorBody {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as TwilioErrorBody) : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
+
+export const REPO_ROOT = resolve(__dirname, '../..');
+export const TWILIO_BIN = join(REPO_ROOT, 'node_modules', '.bin', 'twilio');
+
+export interface TwilioRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Extra environment, e.g. credentials; `undefined` values remove a variable. */
+  env?: Record<string, string | undefined>;
+  /** Text written to stdin, which is then closed. */
+  input?: string;
+  timeoutMs?: number;
+  cwd?: string;
+}
+
+/** Variables of the developer's own shell that must not leak into a test's `twilio`. */
+const SCRUBBED_VARIABLES = [
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+  'TWILIO_API_KEY',
+  'TWILIO_API_SECRET',
+  'TWILIO_REGION',
+  'TWILIO_EDGE',
+  'TWILIO_CONFIG_DIR',
+  'TWILIO_DATA_DIR',
+  'TWILIO_CACHE_DIR',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'NO_PROXY',
+  'no_proxy',
+  'NODE_EXTRA_CA_CERTS',
+  'XDG_DATA_HOME',
+  'XDG_CONFIG_HOME',
+  'XDG_CACHE_HOME',
+];
+
+/**
+ * A throwaway user of the real `twilio` binary: its own HOME with this plugin linked,
+ * talking to a fresh sandbox through the proxy and CA the sandbox gives.
+ */
+export class TwilioWorld {
+  private constructor(
+    readonly sandbox: Sandbox,
+    readonly home: string,
+  ) {}
+
+  static async start(options: SandboxOptions = {}, { link = true } = {}): Promise<TwilioWorld> {
+    const sandbox = await startSandbox(options);
+    const home = mkdtempSync(join(tmpdir(), 'twilio-home-'));
+    const world = new TwilioWorld(sandbox, home);
+    if (link) {
+      const linked = await world.run(['plugins:link', REPO_ROOT]);
+      if (linked.status !== 0) throw new Error(`plugins:link failed: ${linked.stderr}`);
+    }
+    return world;
+  }
+
+  /** The environment variables that make the parent account's auth token the credentials. */
+  get authTokenEnv(): Record<string, string> {
+    return { TWILIO_ACCOUNT_SID: this.sandbox.account.sid, TWILIO_AUTH_TOKEN: this.sandbox.account.authToken };
+  }
+
+  /** Stores a profile in the CLI's config file, as `twilio profiles:create` leaves it, and makes it active. */
+  writeProfile(id: string, profile: { accountSid: string; apiKey: string; apiSecret: string }): void {
+    const dir = join(this.home, '.twilio-cli');
+    mkdirSync(dir, { recursive: true });
+    const config = { activeProfile: id, profiles: { [id]: profile }, prompts: {}, projects: [] };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  }
+
+  /** Runs `twilio ARGS` as a user would, with this world's HOME and sandbox. */
+  run(args: string[], options: RunOptions = {}): Promise<TwilioRun> {
+    return runCommand(TWILIO_BIN, args, this.environment(options.env), options);
+  }
+
+  environment(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of SCRUBBED_VARIABLES) delete env[name];
+    Object.assign(env, {
+      HOME: this.home,
+      TWILIO_DISABLE_AUTOUPDATE: '1',
+      TWILIO_SKIP_NEW_VERSION_CHECK: '1',
+      FORCE_COLOR: '0',
+      ...this.sandbox.env,
+    });
+    for (const [name, value] of Object.entries(extra)) {
+      if (value === undefined) delete env[name];
+      else env[name] = value;
+    }
+    return env;
+  }
+
+  async close(): Promise<void> {
+    await this.sandbox.close();
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+export function runCommand(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: RunOptions = {},
+): Promise<TwilioRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { env, cwd: options.cwd ?? REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolvePromise({ status, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
