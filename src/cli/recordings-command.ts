@@ -51,11 +51,16 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     return buildCriteria(input, this.now());
   }
 
-  /** The profile's account, through the host CLI's HTTP client and its proxy settings. */
-  protected twilioApi(concurrency = DEFAULT_CONCURRENCY): TwilioApi {
+  /**
+   * The profile's account, through the host CLI's HTTP client and its proxy settings. (cli-core
+   * owns the instance fields `twilioApi`, `twilio` and `httpClient`, hence the name.)
+   */
+  protected recordingsApi(concurrency = DEFAULT_CONCURRENCY): TwilioApi {
     const profile = this.currentProfile;
     const edge = process.env.TWILIO_EDGE || profile.edge || this.userConfig.edge;
-    const label = profile.id.startsWith('${') ? 'the environment variables' : `profile "${profile.id}"`;
+    const label = profile.id.startsWith('${')
+      ? 'the credentials in the TWILIO_* environment variables'
+      : `the credentials of profile "${profile.id}"`;
     return new TwilioApi({
       transport: axiosTransport(this.httpClient.http, `${pkg.name}/${pkg.version} ${this.config.userAgent}`),
       credentials: { username: profile.apiKey, password: profile.apiSecret },

@@ -15,7 +15,7 @@ export interface TwilioApiOptions {
   baseUrl: string;
   retryPolicy: RetryPolicy;
   limiter: ConcurrencyLimiter;
-  /** Names the credentials in messages, e.g. `profile "prod"`; never the secret. */
+  /** Names the credentials in messages, e.g. `the credentials of profile "prod"`; never the secret. */
   credentialsLabel: string;
 }
 
@@ -131,7 +131,7 @@ export class TwilioApi {
     }
     if (response.status === 401) {
       return new CredentialsError(
-        `Twilio rejected the credentials of ${this.options.credentialsLabel} for account ${this.accountSid} (401${codeText}). ` +
+        `Twilio rejected ${this.options.credentialsLabel} for account ${this.accountSid} (401${codeText}). ` +
           'Check them with "twilio profiles:list", or store new ones with "twilio profiles:create".',
       );
     }

@@ -34,7 +34,7 @@ export default class RecordingsList extends RecordingsCommand {
     const records = this.recordOutput(this.flags.properties);
     const tally = new SelectionTally();
     const onSidNotFound = (sid: string) => this.logger.warn(`Recording ${sid} was not found.`);
-    for await (const page of selectRecordingPages(this.twilioApi(), criteria, { onSidNotFound })) {
+    for await (const page of selectRecordingPages(this.recordingsApi(), criteria, { onSidNotFound })) {
       records.write(page.recordings);
       for (const recording of page.recordings) tally.add(page.accountSid, recording);
     }

@@ -1,0 +1,21 @@
+import { expect } from 'chai';
+import { JsonArrayWriter } from '../../../src/output/json-array-writer';
+
+describe('JsonArrayWriter', () => {
+  function written(batches: unknown[][]): string {
+    let text = '';
+    const writer = new JsonArrayWriter((chunk) => (text += chunk));
+    for (const batch of batches) writer.add(batch);
+    writer.end();
+    return text;
+  }
+
+  it('writes what JSON.stringify with two spaces writes, across batches', () => {
+    const items = [{ a: 1, nested: { b: [1, 2] } }, { a: 2, when: new Date('2026-01-01T00:00:00Z') }, 'x'];
+    expect(written([items.slice(0, 1), [], items.slice(1)])).to.equal(`${JSON.stringify(items, null, 2)}\n`);
+  });
+
+  it('writes an empty array when there is nothing', () => {
+    expect(JSON.parse(written([]))).to.deep.equal([]);
+  });
+});
