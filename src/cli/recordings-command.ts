@@ -23,7 +23,16 @@ export interface RecordOutput {
 export const DEFAULT_CONCURRENCY = 20;
 
 // Network failures that mean Twilio cannot be reached at all, as opposed to a broken exchange.
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CERT_HAS_EXPIRED',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+]);
 
 /**
  * What every recordings command shares: the host CLI's profile handling, one Twilio API
@@ -42,7 +51,8 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       await super.run();
     } catch (error) {
       // cli-core reports a missing profile or missing credentials without an exit code.
-      if (error instanceof TwilioCliError && !error.exitCode) throw new TwilioCliError(error.message, ExitStatus.Credentials);
+      if (error instanceof TwilioCliError && !error.exitCode)
+        throw new TwilioCliError(error.message, ExitStatus.Credentials);
       throw error;
     }
   }

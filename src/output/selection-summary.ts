@@ -26,7 +26,8 @@ export function describeTally(tally: StorageTally): string {
 export function selectionSummaryLines(tally: SelectionTally): string[] {
   const lines: string[] = [];
   if (tally.accounts.size > 1) {
-    for (const [accountSid, accountTally] of tally.accounts) lines.push(`${accountSid}: ${describeTally(accountTally)}`);
+    for (const [accountSid, accountTally] of tally.accounts)
+      lines.push(`${accountSid}: ${describeTally(accountTally)}`);
   }
   lines.push(`Selected ${describeTally(tally.total)} (each recording rounded up to a whole minute, as Twilio bills).`);
   lines.push(

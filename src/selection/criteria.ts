@@ -73,7 +73,9 @@ export function buildCriteria(input: SelectionInput, now: Date): SelectionCriter
     throw new BadInputError(`Invalid --limit "${input.limit}": use a whole number of at least 1, or --no-limit.`);
   }
 
-  const sids = input.sids?.length ? [...new Set(input.sids.map((sid) => requireSid('recording', sid, '--sid')))] : undefined;
+  const sids = input.sids?.length
+    ? [...new Set(input.sids.map((sid) => requireSid('recording', sid, '--sid')))]
+    : undefined;
   const statuses = input.statuses?.length ? [...new Set(input.statuses.map(parseStatus))] : undefined;
   return {
     createdBefore,

@@ -69,7 +69,11 @@ export async function* selectRecordings(
   for await (const page of selectRecordingPages(api, criteria, events)) yield* page.recordings;
 }
 
-async function* listPages(api: TwilioApi, accounts: string[], criteria: SelectionCriteria): AsyncGenerator<RecordingPage> {
+async function* listPages(
+  api: TwilioApi,
+  accounts: string[],
+  criteria: SelectionCriteria,
+): AsyncGenerator<RecordingPage> {
   const query = twilioListQuery(criteria);
   for (const accountSid of accounts) {
     let next: string | null = api.url(`${API_VERSION_PATH}/Accounts/${accountSid}/Recordings.json`, query);

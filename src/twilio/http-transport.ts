@@ -52,7 +52,11 @@ export function axiosTransport(http: AxiosInstance, userAgent: string): HttpTran
       });
       const headers: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(response.headers ?? {})) {
-        headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value == null ? undefined : String(value);
+        headers[name.toLowerCase()] = Array.isArray(value)
+          ? value.join(', ')
+          : value == null
+            ? undefined
+            : String(value);
       }
       return { status: response.status, headers, body: response.data as Readable };
     },

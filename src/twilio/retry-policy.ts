@@ -109,7 +109,11 @@ export class RetryPolicy {
         if (!retryable) throw error;
         if (attempt >= this.maxAttempts) {
           const reason = (error as Error).message;
-          throw new RetriesExhaustedError(`${describe} failed after ${attempt} tries: ${reason}`, attempt, error as Error);
+          throw new RetriesExhaustedError(
+            `${describe} failed after ${attempt} tries: ${reason}`,
+            attempt,
+            error as Error,
+          );
         }
         await this.sleep(this.delayMs(attempt, error instanceof RetryableError ? error.retryAfterMs : undefined));
       }

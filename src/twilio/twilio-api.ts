@@ -1,6 +1,13 @@
 import { CredentialsError, TwilioApiError } from '../errors';
 import { ConcurrencyLimiter } from './concurrency-limiter';
-import { discardBody, readBody, type BasicAuth, type HttpRequest, type HttpResponse, type HttpTransport } from './http-transport';
+import {
+  discardBody,
+  readBody,
+  type BasicAuth,
+  type HttpRequest,
+  type HttpResponse,
+  type HttpTransport,
+} from './http-transport';
 import { RetryableError, RetryPolicy, parseRetryAfter } from './retry-policy';
 
 export const API_VERSION_PATH = '/2010-04-01';
@@ -135,7 +142,11 @@ export class TwilioApi {
           'Check them with "twilio profiles:list", or store new ones with "twilio profiles:create".',
       );
     }
-    return new TwilioApiError(`Twilio answered ${response.status} to ${what}: ${message}${codeText}.`, response.status, details.code);
+    return new TwilioApiError(
+      `Twilio answered ${response.status} to ${what}: ${message}${codeText}.`,
+      response.status,
+      details.code,
+    );
   }
 
   private send(request: HttpRequest, target = new URL(request.url)): Promise<HttpResponse> {

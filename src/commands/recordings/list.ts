@@ -8,7 +8,8 @@ import { selectRecordingPages } from '../../selection/select-recordings';
 const { TwilioClientCommand } = baseCommands;
 
 export default class RecordingsList extends RecordingsCommand {
-  static override description = 'list call recordings selected by age, date, call, conference and status, with their storage cost';
+  static override description =
+    'list call recordings selected by age, date, call, conference and status, with their storage cost';
 
   static override examples = [
     '$ twilio recordings:list --older-than 30d',

@@ -54,13 +54,19 @@ describe('buildCriteria and matchesCriteria', () => {
   });
 
   it('refuses bounds that cannot both hold', () => {
-    expect(() => buildCriteria({ newerThan: '7d', olderThan: '30d' }, NOW)).to.throw(BadInputError, /No recording can match/);
+    expect(() => buildCriteria({ newerThan: '7d', olderThan: '30d' }, NOW)).to.throw(
+      BadInputError,
+      /No recording can match/,
+    );
   });
 
   it('validates sids and statuses', () => {
     expect(() => buildCriteria({ sids: ['RE123'] }, NOW)).to.throw(BadInputError, /--sid "RE123"/);
     expect(() => buildCriteria({ callSid: 'CF' + '0'.repeat(32) }, NOW)).to.throw(BadInputError, /--call-sid/);
-    expect(() => buildCriteria({ conferenceSid: 'CA' + '0'.repeat(32) }, NOW)).to.throw(BadInputError, /--conference-sid/);
+    expect(() => buildCriteria({ conferenceSid: 'CA' + '0'.repeat(32) }, NOW)).to.throw(
+      BadInputError,
+      /--conference-sid/,
+    );
     expect(() => buildCriteria({ statuses: ['done'] }, NOW)).to.throw(BadInputError, /--status "done".*completed/);
     expect(() => buildCriteria({ limit: 0 }, NOW)).to.throw(BadInputError, /--limit/);
   });

@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface Measurement {
+  ms: number;
+  /** Peak resident set size in MB (VmHWM), sampled from /proc while the process runs. */
+  peakRssMb: number;
+  status: number | null;
+  stdoutBytes: number;
+  stderr: string;
+}
+
+function highWaterMarkKb(pid: number): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs a command to completion, counting stdout bytes without keeping them, and its time and peak memory. */
+export function measure(command: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Measurement> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdoutBytes = 0;
+    let stderr = '';
+    let peakKb = 0;
+    const sample = () => {
+      const kb = child.pid ? highWaterMarkKb(child.pid) : undefined;
+      if (kb !== undefined) peakKb = Math.max(peakKb, kb);
+    };
+    const sampler = setInterval(sample, 10);
+    child.stdout.on('data', (chunk: Buffer) => (stdoutBytes += chunk.length));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout.on('end', sample);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearInterval(sampler);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      resolve({ ms, peakRssMb: peakKb / 1024, status, stdoutBytes, stderr });
+    });
+  });
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+export interface BenchRow {
+  benchmark: string;
+  ours: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  verdict: string;
+}
+
+export function row(
+  benchmark: string,
+  ours: string,
+  baseline: string,
+  ratio: number,
+  target: string,
+  pass: boolean,
+): BenchRow {
+  return { benchmark, ours, baseline, ratio: ratio.toFixed(2), target, verdict: pass ? 'met' : 'MISSED' };
+}
+
+export function markdownTable(rows: BenchRow[]): string {
+  const header = '| benchmark | ours | baseline | ratio | target | verdict |\n|---|---|---|---|---|---|';
+  return [
+    header,
+    ...rows.map((r) => `| ${r.benchmark} | ${r.ours} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.verdict} |`),
+  ].join('\n');
+}

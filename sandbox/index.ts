@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { AccountRegistry } from './accounts';
+import { CertificateAuthority } from './ca';
+import { CdnSigner } from './cdn-signer';
+import { createCounters, resetCounters, type Counters } from './counters';
+import { DEFAULT_KNOBS, type Knobs } from './knobs';
+import { RecordingStore } from './recording-store';
+import type { SandboxState } from './request-context';
+import { RecordingSeeder, type SeedOptions } from './seed';
+import { SandboxServer } from './server';
+
+export { expectedMedia, mediaByteLength, type ExpectedMedia, type MediaFormat, type MediaSource } from './media';
+export type { Counters } from './counters';
+export type { Knobs } from './knobs';
+export type { Recording, RecordingInit, RecordingStatus, RecordingSource } from './recording-store';
+export type { SeedOptions } from './seed';
+export { DIRECT_CDN_PREFIX } from './server';
+
+export interface SandboxOptions {
+  /** Port on 127.0.0.1; default 0 (any free port). */
+  port?: number;
+  /** Seed for accounts and, unless `recordings.seed` says otherwise, for seeded recordings. Default 1. */
+  seed?: number;
+  /** Number of subaccounts of the parent account. Default 2. */
+  subaccounts?: number;
+  /** Recordings to seed at start: a count, or full seeding options. Default none. */
+  recordings?: number | SeedOptions;
+  /** Host name of the media CDN that redirected media points at. Default media.twiliocdn.test. */
+  cdnHost?: string;
+  knobs?: Partial<Knobs>;
+}
+
+export type RecordingStoreApi = RecordingStore<SeedOptions>;
+
+export interface Sandbox {
+  port: number;
+  /** http://127.0.0.1:PORT, for direct requests without proxy or TLS. */
+  url: string;
+  caCertPath: string;
+  caCertPem: string;
+  /** What a child `twilio` process needs in its environment to reach the sandbox. */
+  env: { HTTPS_PROXY: string; HTTP_PROXY: string; NODE_EXTRA_CA_CERTS: string; NO_PROXY: '' };
+  account: { sid: string; authToken: string; apiKeySid: string; apiKeySecret: string };
+  subaccounts: Array<{ sid: string; authToken: string }>;
+  store: RecordingStoreApi;
+  readonly knobs: Readonly<Knobs>;
+  setKnobs(partial: Partial<Knobs>): void;
+  readonly counters: Counters;
+  resetCounters(): void;
+  cdnHost: string;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const seed = options.seed ?? 1;
+  const accounts = new AccountRegistry(seed, options.subaccounts ?? 2, Date.now());
+  const store = new RecordingStore<SeedOptions>(new RecordingSeeder(accounts));
+  if (options.recordings !== undefined) {
+    store.seedRecordings(
+      typeof options.recordings === 'number' ? { seed, count: options.recordings } : { seed, ...options.recordings },
+    );
+  }
+
+  let knobs: Knobs = { ...DEFAULT_KNOBS, ...options.knobs };
+  const counters = createCounters();
+  const cdnHost = (options.cdnHost ?? 'media.twiliocdn.test').toLowerCase();
+  let port = 0;
+  const state: SandboxState = {
+    accounts,
+    store,
+    counters,
+    cdnSigner: new CdnSigner(),
+    cdnHost,
+    knobs: () => knobs,
+    directOrigin: () => `http://127.0.0.1:${port}`,
+  };
+
+  const ca = new CertificateAuthority();
+  const caDir = mkdtempSync(join(tmpdir(), 'recordings-sandbox-'));
+  const caCertPath = join(caDir, 'ca.pem');
+  writeFileSync(caCertPath, ca.caCertPem);
+
+  const server = new SandboxServer(state, ca);
+  port = await server.listen(options.port ?? 0);
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    port,
+    url,
+    caCertPath,
+    caCertPem: ca.caCertPem,
+    env: { HTTPS_PROXY: url, HTTP_PROXY: url, NODE_EXTRA_CA_CERTS: caCertPath, NO_PROXY: '' },
+    account: {
+      sid: accounts.parent.sid,
+      authToken: accounts.parent.authToken,
+      apiKeySid: accounts.parentKey.sid,
+      apiKeySecret: accounts.parentKey.secret,
+    },
+    subaccounts: accounts.subaccounts.map((a) => ({ sid: a.sid, authToken: a.authToken })),
+    store,
+    get knobs() {
+      return knobs;
+    },
+    setKnobs(partial: Partial<Knobs>) {
+      knobs = { ...knobs, ...partial };
+      server.onKnobsChanged(partial);
+    },
+    counters,
+    resetCounters: () => resetCounters(counters),
+    cdnHost,
+    async close() {
+      await server.close();
+      rmSync(caDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/** Behaviour switches of the sandbox; all can be changed while it runs. */
+export interface Knobs {
+  /** Delay before answering every processed request (429 rejections answer at once). */
+  latencyMs: number;
+  /** Most API requests processed at once per account family (parent + subaccounts); null = no limit. */
+  concurrencyCap: number | null;
+  /** Sent as `Retry-After` on 429 answers when set; Twilio is not known to send it. */
+  retryAfterSeconds: number | null;
+  /** Periodic windows in which every API request gets 429: the last `durationMs` of every `everyMs`. */
+  throttleBursts: { everyMs: number; durationMs: number } | null;
+  /** Share of requests answered 500 or 503. */
+  errorRate: number;
+  /** Share of requests whose connection is destroyed without an answer. */
+  dropRate: number;
+  /** Share of media responses that stop early. */
+  truncateRate: number;
+  /**
+   * How a truncated media response ends: `content-length` announces the full size then destroys the socket;
+   * `chunked` sends no length and destroys the socket before the final chunk; `chunked-clean` sends no length
+   * and ends the response normally, so only the byte count reveals it.
+   */
+  truncateStyle: 'content-length' | 'chunked' | 'chunked-clean';
+  /** Media requests answer 302 to the CDN host with a signed URL. */
+  redirectMedia: boolean;
+  /** Media needs HTTP Basic auth (Twilio's account setting); false makes media public. */
+  mediaAuth: boolean;
+  /** Seed for every fault decision (errors, drops, truncation), for reproducible runs. */
+  faultSeed: number;
+  /** Answer 400 to `Page` > 0 without `PageToken`, as Twilio has been reported to do on some lists. */
+  requirePageToken: boolean;
+}
+
+export const DEFAULT_KNOBS: Knobs = {
+  latencyMs: 0,
+  concurrencyCap: null,
+  retryAfterSeconds: null,
+  throttleBursts: null,
+  errorRate: 0,
+  dropRate: 0,
+  truncateRate: 0,
+  truncateStyle: 'content-length',
+  redirectMedia: false,
+  mediaAuth: true,
+  faultSeed: 1,
+  requirePageToken: false,
+};
