@@ -1,12 +1,14 @@
 import { Flags } from '@oclif/core';
 import { BadInputError } from '../errors';
+import { DEFAULT_LAYOUT, LAYOUT_FIELDS, MEDIA_FORMATS, type MediaFormat } from '../media/layout';
 import { RECORDING_STATUSES } from '../recordings/recording';
 import type { SelectionInput } from '../selection/criteria';
 
 /** The flags that select recordings, the same on every command that acts on a selection. */
 export const selectionFlags = {
   'older-than': Flags.string({
-    description: 'only recordings created more than this long ago: a number and a unit (s, m, h, d, w, mo, y), e.g. 30d, 12h, 6mo',
+    description:
+      'only recordings created more than this long ago: a number and a unit (s, m, h, d, w, mo, y), e.g. 30d, 12h, 6mo',
     helpValue: 'DURATION',
   }),
   'newer-than': Flags.string({
@@ -89,7 +91,32 @@ export function concurrencyFrom(flags: { concurrency?: string }): number {
   const text = (flags.concurrency ?? '20').trim();
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < 1 || value > MAX_CONCURRENCY) {
-    throw new BadInputError(`Invalid --concurrency "${flags.concurrency}": use a whole number from 1 to ${MAX_CONCURRENCY}.`);
+    throw new BadInputError(
+      `Invalid --concurrency "${flags.concurrency}": use a whole number from 1 to ${MAX_CONCURRENCY}.`,
+    );
   }
   return value;
+}
+
+/** How saved media is encoded and laid out in a folder: shared by download and purge's archive. */
+export const mediaFlags = {
+  format: Flags.string({
+    description: `audio format: wav (Twilio's default, 128 kbit/s) or mp3 (32 kbit/s, about four times smaller)`,
+    helpValue: MEDIA_FORMATS.join('|'),
+    default: 'wav',
+  }),
+  layout: Flags.string({
+    description: `where each file goes inside the folder, from the fields ${LAYOUT_FIELDS.map((field) => `{${field}}`).join(', ')}; must contain {sid}; with --subaccounts, {accountSid}/ is put in front unless the template has it`,
+    helpValue: 'TEMPLATE',
+    default: DEFAULT_LAYOUT,
+  }),
+};
+
+/** Reads --format: wav or mp3. */
+export function mediaFormatFrom(flags: { format?: string }): MediaFormat {
+  const format = (flags.format ?? 'wav').trim().toLowerCase();
+  if (!(MEDIA_FORMATS as readonly string[]).includes(format)) {
+    throw new BadInputError(`Invalid --format "${flags.format}": use ${MEDIA_FORMATS.join(' or ')}.`);
+  }
+  return format as MediaFormat;
 }

@@ -1,0 +1,97 @@
+import { Flags } from '@oclif/core';
+import {
+  concurrencyFlag,
+  concurrencyFrom,
+  limitFlag,
+  mediaFlags,
+  mediaFormatFrom,
+  selectionFlags,
+  selectionInputFrom,
+} from '../../cli/flags';
+import { RecordingsCommand } from '../../cli/recordings-command';
+import { OperationFailedError } from '../../errors';
+import { downloadLayout, downloadRecordings, downloadSummaryLines } from '../../media/download-recordings';
+import { MediaStore } from '../../media/media-store';
+import { createProgressReporter } from '../../progress/progress-reporter';
+
+export default class RecordingsDownload extends RecordingsCommand {
+  static override description =
+    'download the media of the selected recordings into a folder, with a manifest; a re-run fetches only what is missing';
+
+  static override examples = [
+    '$ twilio recordings:download --older-than 30d --output-dir ./recordings',
+    '$ twilio recordings:download --after 2026-01-01 --format mp3 --layout "{year}/{month}/{callSid}/{sid}.{ext}"',
+    '$ twilio recordings:download --subaccounts --status completed --concurrency 10 -o json',
+    '$ twilio recordings:download --older-than 90d --dry-run',
+  ];
+
+  static override flags = {
+    ...RecordingsCommand.flags,
+    ...selectionFlags,
+    ...limitFlag,
+    ...mediaFlags,
+    ...concurrencyFlag,
+    'output-dir': Flags.string({
+      description: 'the folder to save into; created when missing (its parent must exist)',
+      helpValue: 'DIR',
+      default: './recordings',
+    }),
+    'dry-run': Flags.boolean({
+      description: 'show what would be downloaded and its estimated size; fetch nothing and create no folder',
+      default: false,
+    }),
+    properties: Flags.string({
+      description: 'the result properties to show as columns',
+      default: 'sid, path, bytes, outcome',
+    }),
+  };
+
+  override async run(): Promise<void> {
+    await super.run();
+    const criteria = this.selectionCriteria(selectionInputFrom(this.flags));
+    const format = mediaFormatFrom(this.flags);
+    const layout = downloadLayout(this.flags.layout, criteria.includeSubaccounts);
+    const dryRun: boolean = this.flags['dry-run'];
+    const api = this.recordingsApi(concurrencyFrom(this.flags));
+    const store = await MediaStore.open({
+      root: this.flags['output-dir'],
+      format,
+      layout,
+      api,
+      readOnly: dryRun,
+      recheck: dryRun ? 'size' : 'sha256',
+    });
+
+    const records = this.recordOutput(this.flags.properties);
+    const progress = createProgressReporter({ verb: dryRun ? 'checked' : 'done', silent: this.flags.silent });
+    const summary = await downloadRecordings({
+      api,
+      criteria,
+      store,
+      dryRun,
+      events: {
+        onResults: (results) => records.write(results),
+        onSelected: (count) => progress.setTotal(count),
+        onBytes: (bytes) => progress.addBytes(bytes),
+        onResultDone: () => progress.itemDone(),
+        onSidNotFound: (sid) => this.logger.warn(`Recording ${sid} was not found.`),
+      },
+    }).finally(async () => {
+      progress.stop();
+      await store.close();
+    });
+    records.end();
+
+    for (const line of downloadSummaryLines(summary, store.root)) this.logger.info(line);
+    if (summary.stoppedBecause) {
+      throw new OperationFailedError(
+        `Stopped: ${summary.stoppedBecause}. Free some space, then run the same command again.`,
+      );
+    }
+    if (summary.failed > 0) {
+      throw new OperationFailedError(
+        `${summary.failed} of ${summary.selected} recordings could not be downloaded; run the same command again to retry them.`,
+      );
+    }
+  }
+}

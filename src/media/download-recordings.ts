@@ -1,0 +1,216 @@
+import { formatBytes } from '../progress/progress-reporter';
+import type { Recording } from '../recordings/recording';
+import type { SelectionCriteria } from '../selection/criteria';
+import { selectRecordingPages } from '../selection/select-recordings';
+import type { TwilioApi } from '../twilio/twilio-api';
+import { Layout, type MediaFormat } from './layout';
+import { DiskFullError, MediaSaveError } from './media-errors';
+import type { MediaStore } from './media-store';
+
+/** What happened to one selected recording; `-o json` prints these. */
+export interface DownloadResult {
+  sid: string;
+  accountSid: string;
+  /** Relative to the output folder, with forward slashes. */
+  path: string;
+  /** The file's size; an estimate for `would-download`; 0 when nothing was saved. */
+  bytes: number;
+  sha256: string | null;
+  outcome: 'downloaded' | 'already-present' | 'failed' | 'skipped' | 'would-download';
+  /** Why a recording failed or was skipped. */
+  reason?: string;
+}
+
+export interface DownloadEvents {
+  /** Results in batches as they finish (in no particular order). */
+  onResults?(results: DownloadResult[]): void;
+  /** The number of recordings selected so far; it grows while pages stream in. */
+  onSelected?(count: number): void;
+  /** Media bytes received, as they arrive. */
+  onBytes?(bytes: number): void;
+  onResultDone?(result: DownloadResult): void;
+  onSidNotFound?(sid: string): void;
+}
+
+export interface DownloadOptions {
+  api: TwilioApi;
+  criteria: SelectionCriteria;
+  /** Opened read-only for a dry run. */
+  store: MediaStore;
+  dryRun?: boolean;
+  /** Recordings started but not finished at most; bounds memory whatever the selection's size. */
+  maxPending?: number;
+  events?: DownloadEvents;
+  clock?: () => number;
+}
+
+export interface DownloadSummary {
+  dryRun: boolean;
+  selected: number;
+  downloaded: number;
+  alreadyPresent: number;
+  skipped: number;
+  failed: number;
+  /** Bytes of the files downloaded by this run (or, in a dry run, the estimate of what would be). */
+  bytes: number;
+  /** The first failures, for the summary; every failure is also in the results. */
+  failures: Array<{ sid: string; reason: string }>;
+  /** Why the run stopped early (a full disk), if it did. */
+  stoppedBecause?: string;
+  elapsedMs: number;
+}
+
+const FAILURES_KEPT = 10;
+const RESULT_BATCH = 100;
+const RESULT_BATCH_MS = 1000;
+
+/** The layout a download uses: one folder per account when subaccounts are included and the template names none. */
+export function downloadLayout(template: string, includeSubaccounts: boolean): Layout {
+  const layout = Layout.parse(template);
+  return includeSubaccounts ? layout.perAccount() : layout;
+}
+
+/** Twilio's media sizes: WAV is 16-bit 8 kHz PCM per channel plus a 44-byte header, MP3 about 32 kbit/s. */
+export function estimatedMediaBytes(recording: Recording, format: MediaFormat): number {
+  return format === 'wav' ? recording.duration * 16_000 * (recording.channels ?? 1) + 44 : recording.duration * 4_000;
+}
+
+/**
+ * Saves the media of every selected recording while the selection streams in, a bounded
+ * number at a time; one recording's failure never stops the others, a full disk stops new
+ * downloads from starting.
+ */
+export async function downloadRecordings(options: DownloadOptions): Promise<DownloadSummary> {
+  const { store, events = {} } = options;
+  const clock = options.clock ?? Date.now;
+  const startedAt = clock();
+  const maxPending = options.maxPending ?? options.api.limiter.max * 2;
+  const summary: DownloadSummary = {
+    dryRun: options.dryRun ?? false,
+    selected: 0,
+    downloaded: 0,
+    alreadyPresent: 0,
+    skipped: 0,
+    failed: 0,
+    bytes: 0,
+    failures: [],
+    elapsedMs: 0,
+  };
+  const batch = new ResultBatch((results) => events.onResults?.(results), clock);
+
+  const finish = (result: DownloadResult) => {
+    if (result.outcome === 'downloaded' || result.outcome === 'would-download') {
+      summary.downloaded += 1;
+      summary.bytes += result.bytes;
+    } else if (result.outcome === 'already-present') {
+      summary.alreadyPresent += 1;
+    } else if (result.outcome === 'skipped') {
+      summary.skipped += 1;
+    } else {
+      summary.failed += 1;
+      if (summary.failures.length < FAILURES_KEPT)
+        summary.failures.push({ sid: result.sid, reason: result.reason ?? '' });
+    }
+    batch.add(result);
+    events.onResultDone?.(result);
+  };
+
+  const handle = async (recording: Recording): Promise<void> => {
+    const path = store.plannedPath(recording);
+    const base = { sid: recording.sid, accountSid: recording.accountSid, path };
+    if (recording.status !== 'completed') {
+      const reason = `status is ${recording.status}: Twilio has media only for completed recordings`;
+      return finish({ ...base, bytes: 0, sha256: null, outcome: 'skipped', reason });
+    }
+    if (summary.dryRun) {
+      const present = await store.presentCopy(recording);
+      if (present) return finish({ ...base, bytes: present.bytes, sha256: present.sha256, outcome: 'already-present' });
+      return finish({
+        ...base,
+        bytes: estimatedMediaBytes(recording, store.format),
+        sha256: null,
+        outcome: 'would-download',
+      });
+    }
+    try {
+      const saved = await store.save(recording, events.onBytes);
+      finish({ ...base, bytes: saved.bytes, sha256: saved.sha256, outcome: saved.outcome });
+    } catch (error) {
+      const reason = error instanceof MediaSaveError ? error.reason : String((error as Error).message ?? error);
+      if (error instanceof DiskFullError) summary.stoppedBecause ??= reason;
+      finish({ ...base, bytes: 0, sha256: null, outcome: 'failed', reason });
+    }
+  };
+
+  const pending = new Set<Promise<void>>();
+  const pages = selectRecordingPages(options.api, options.criteria, { onSidNotFound: events.onSidNotFound });
+  selection: for await (const page of pages) {
+    for (const recording of page.recordings) {
+      while (pending.size >= maxPending) await Promise.race(pending);
+      if (summary.stoppedBecause) break selection;
+      summary.selected += 1;
+      events.onSelected?.(summary.selected);
+      const task: Promise<void> = handle(recording).finally(() => pending.delete(task));
+      pending.add(task);
+    }
+  }
+  await Promise.all(pending);
+  batch.flush();
+  summary.elapsedMs = clock() - startedAt;
+  return summary;
+}
+
+/** Results grouped so that columns line up and stdout is not written once per recording. */
+class ResultBatch {
+  private results: DownloadResult[] = [];
+  private firstAt = 0;
+
+  constructor(
+    private readonly emit: (results: DownloadResult[]) => void,
+    private readonly clock: () => number,
+  ) {}
+
+  add(result: DownloadResult): void {
+    if (this.results.length === 0) this.firstAt = this.clock();
+    this.results.push(result);
+    if (this.results.length >= RESULT_BATCH || this.clock() - this.firstAt >= RESULT_BATCH_MS) this.flush();
+  }
+
+  flush(): void {
+    if (this.results.length === 0) return;
+    const results = this.results;
+    this.results = [];
+    this.emit(results);
+  }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Lines for stderr at the end of a run. */
+export function downloadSummaryLines(summary: DownloadSummary, root: string): string[] {
+  const seconds = (summary.elapsedMs / 1000).toFixed(1);
+  const lines: string[] = [];
+  if (summary.dryRun) {
+    lines.push(
+      `Would download ${plural(summary.downloaded, 'recording')}, about ${formatBytes(summary.bytes)}, into ${root}; ` +
+        `${summary.alreadyPresent.toLocaleString('en-US')} already present. Nothing was fetched.`,
+    );
+  } else {
+    lines.push(
+      `Downloaded ${plural(summary.downloaded, 'recording')} (${formatBytes(summary.bytes)}) into ${root} in ${seconds} s; ` +
+        `${summary.alreadyPresent.toLocaleString('en-US')} already present; ${summary.failed.toLocaleString('en-US')} failed.`,
+    );
+  }
+  if (summary.skipped > 0) lines.push(`Skipped ${plural(summary.skipped, 'recording')} without media (not completed).`);
+  for (const failure of summary.failures) lines.push(`Failed ${failure.sid}: ${failure.reason}`);
+  if (summary.failed > summary.failures.length) {
+    lines.push(
+      `… and ${(summary.failed - summary.failures.length).toLocaleString('en-US')} more failures (see the results).`,
+    );
+  }
+  if (summary.stoppedBecause)
+    lines.push(`Stopped early: ${summary.stoppedBecause}. Completed files and their manifest lines are kept.`);
+  return lines;
+}

@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import { BadInputError } from '../../../src/errors';
+import { DEFAULT_LAYOUT, parseLayout } from '../../../src/media/layout';
+import type { Recording } from '../../../src/recordings/recording';
+
+const recording: Recording = {
+  sid: 'RE0123456789abcdef0123456789abcdef',
+  accountSid: 'AC0123456789abcdef0123456789abcdef',
+  callSid: 'CA0123456789abcdef0123456789abcdef',
+  conferenceSid: null,
+  dateCreated: new Date('2026-03-04T23:59:59Z'),
+  dateUpdated: null,
+  startTime: null,
+  duration: 12,
+  status: 'completed',
+  channels: 1,
+  source: 'DialVerb',
+  price: null,
+  priceUnit: null,
+  errorCode: null,
+  uri: '',
+  mediaUrl: null,
+};
+
+describe('layout', () => {
+  it('renders the default layout as the UTC creation date and the sid', () => {
+    expect(parseLayout(DEFAULT_LAYOUT).render(recording, 'wav')).to.equal(`2026-03-04/${recording.sid}.wav`);
+    expect(parseLayout(DEFAULT_LAYOUT).render(recording, 'mp3')).to.equal(`2026-03-04/${recording.sid}.mp3`);
+  });
+
+  it('renders every field, with "none" for a missing conference', () => {
+    const layout = parseLayout('{accountSid}/{year}/{month}/{day}/{callSid}-{conferenceSid}/{sid}.{ext}');
+    expect(layout.render(recording, 'mp3')).to.equal(
+      `${recording.accountSid}/2026/03/04/${recording.callSid}-none/${recording.sid}.mp3`,
+    );
+  });
+
+  for (const template of [
+    '../{sid}',
+    '{date}/../../{sid}',
+    '/abs/{sid}',
+    '/{sid}',
+    'C:/x/{sid}',
+    'a\\{sid}',
+    '{date}/{callSid}.{ext}',
+    '{date}//{sid}',
+    '{date}/{sid}/',
+    './{sid}',
+    '{unknown}/{sid}',
+    '{sid',
+    '{sid}}',
+    '',
+    '{date}/\u0000{sid}',
+  ]) {
+    it(`rejects ${JSON.stringify(template)} as bad input`, () => {
+      expect(() => parseLayout(template)).to.throw(BadInputError, /Invalid --layout/);
+    });
+  }
+
+  it('keeps values that contain separators or dots inside one folder name', () => {
+    const hostile: Recording = {
+      ...recording,
+      sid: '../../etc/passwd',
+      callSid: '..',
+      conferenceSid: 'a/b\\c',
+      accountSid: '',
+    };
+    const path = parseLayout('{accountSid}/{callSid}/{conferenceSid}/{sid}.{ext}').render(hostile, 'wav');
+    const segments = path.split('/');
+    expect(segments).to.have.length(4);
+    expect(segments).to.not.include('..');
+    expect(segments).to.not.include('.');
+    expect(segments).to.not.include('');
+    expect(path).to.equal('none/__/a_b_c/______etc_passwd.wav');
+  });
+
+  it('adds a folder per account for subaccounts unless the layout names the account', () => {
+    expect(parseLayout(DEFAULT_LAYOUT).perAccount().template).to.equal(`{accountSid}/${DEFAULT_LAYOUT}`);
+    expect(parseLayout('{accountSid}-{sid}.{ext}').perAccount().template).to.equal('{accountSid}-{sid}.{ext}');
+  });
+});
