@@ -1,0 +1,111 @@
+import { Flags } from '@oclif/core';
+import { resolve } from 'node:path';
+import {
+  concurrencyFlag,
+  concurrencyFrom,
+  limitFlag,
+  mediaFlags,
+  mediaFormatFrom,
+  selectionFlags,
+  selectionInputFrom,
+} from '../../cli/flags';
+import { RecordingsCommand } from '../../cli/recordings-command';
+import { downloadLayout } from '../../media/download-recordings';
+import { createProgressReporter } from '../../progress/progress-reporter';
+import { defaultDeletionLogPath } from '../../purge/deletion-log';
+import { mediaStoreArchive } from '../../purge/media-archive';
+import { requirePurgeBound } from '../../purge/purge-plan';
+import { runPurge, type RecordSink } from '../../purge/purge';
+
+const RECORDING_PROPERTIES = 'sid, callSid, dateCreated, duration, status';
+const RESULT_PROPERTIES = 'sid, accountSid, outcome, archivedPath, error';
+const DISCARD: RecordSink = { write: () => undefined, end: () => undefined };
+
+/** Columns show an empty cell, not "null", where a result has no archive path or error. */
+function blankNulls(sink: RecordSink): RecordSink {
+  return {
+    write: (records) =>
+      sink.write(records.map((record) => Object.fromEntries(Object.entries(record).map(([k, v]) => [k, v ?? ''])))),
+    end: () => sink.end(),
+  };
+}
+
+export default class RecordingsPurge extends RecordingsCommand {
+  static override description =
+    'delete old call recordings for good, after showing a plan and asking; optionally archive each one first';
+
+  static override examples = [
+    '$ twilio recordings:purge --older-than 90d --dry-run',
+    '$ twilio recordings:purge --older-than 90d',
+    '$ twilio recordings:purge --before 2026-01-01 --subaccounts --force --log purge.jsonl',
+    '$ twilio recordings:purge --older-than 1y --archive-dir ./archive --format mp3 --layout "{year}/{month}/{sid}.{ext}"',
+    '$ twilio recordings:purge --call-sid CAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --force -o json',
+  ];
+
+  static override flags = {
+    ...RecordingsCommand.flags,
+    ...selectionFlags,
+    ...limitFlag,
+    ...concurrencyFlag,
+    force: Flags.boolean({ char: 'f', description: 'delete without asking for confirmation', default: false }),
+    'dry-run': Flags.boolean({
+      description: 'show the plan (and, with -o json, the selected recordings); delete nothing',
+      default: false,
+    }),
+    'archive-dir': Flags.string({
+      description:
+        'download each recording into this folder (as recordings:download does, with its manifest) and delete it only once its copy is complete on disk',
+      helpValue: 'DIR',
+    }),
+    ...mediaFlags,
+    log: Flags.string({
+      description:
+        'append each deletion to this JSON-lines file (default: a dated file in the plugin data folder; with --archive-dir, its manifest)',
+      helpValue: 'FILE',
+      exclusive: ['archive-dir'],
+    }),
+  };
+
+  override async run(): Promise<void> {
+    await super.run();
+    const criteria = this.selectionCriteria(selectionInputFrom(this.flags));
+    requirePurgeBound(criteria);
+    const concurrency = concurrencyFrom(this.flags);
+    const api = this.recordingsApi(concurrency);
+    const archiveDir: string | undefined = this.flags['archive-dir'];
+    const archive = archiveDir
+      ? mediaStoreArchive({
+          root: archiveDir,
+          format: mediaFormatFrom(this.flags),
+          layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts),
+          api,
+        })
+      : undefined;
+    const json = this.flags['cli-output-format'] === 'json';
+    await runPurge({
+      api,
+      criteria,
+      archive,
+      dryRun: this.flags['dry-run'],
+      force: this.flags.force,
+      interactive: Boolean(process.stdin.isTTY),
+      ask: (message) => this.confirm(message),
+      concurrency,
+      deletionLogPath: this.flags.log
+        ? resolve(this.flags.log)
+        : defaultDeletionLogPath(this.pluginDataDir, this.now()),
+      selectionOutput: json ? this.recordOutput(RECORDING_PROPERTIES) : DISCARD,
+      resultOutput: json ? this.recordOutput(RESULT_PROPERTIES) : blankNulls(this.recordOutput(RESULT_PROPERTIES)),
+      info: (line) => this.logger.info(line),
+      warn: (line) => this.logger.warn(line),
+      progress: (verb) => createProgressReporter({ verb, silent: this.flags.silent }),
+    });
+  }
+
+  /** A yes/no question, default no, asked on stderr so that stdout stays the results. */
+  private async confirm(message: string): Promise<boolean> {
+    const prompt = this.inquirer.createPromptModule({ output: process.stderr });
+    const answer = await prompt([{ type: 'confirm', name: 'purge', message, default: false }]);
+    return answer.purge === true;
+  }
+}

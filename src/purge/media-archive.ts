@@ -1,0 +1,34 @@
+import type { Layout, MediaFormat } from '../media/layout';
+import { MediaStore } from '../media/media-store';
+import type { TwilioApi } from '../twilio/twilio-api';
+import type { PurgeArchive } from './purge';
+
+export interface MediaArchiveOptions {
+  /** The archive folder, shared with `recordings:download`. */
+  root: string;
+  format: MediaFormat;
+  layout: Layout;
+  api: TwilioApi;
+}
+
+/**
+ * The archive step of a purge on a MediaStore: each recording saved (verified, flushed and
+ * renamed into place) before it may be deleted, and each deletion appended to the same
+ * manifest as the downloads.
+ */
+export function mediaStoreArchive(options: MediaArchiveOptions): PurgeArchive {
+  return {
+    async check() {
+      const store = await MediaStore.open({ ...options, readOnly: true, recheck: 'size' });
+      await store.close();
+    },
+    async open() {
+      const store = await MediaStore.open(options);
+      return {
+        save: (recording, onBytes) => store.save(recording, onBytes),
+        deletionLog: { path: store.manifestPath, append: (entry) => store.appendToManifest(entry) },
+        close: () => store.close(),
+      };
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import { CredentialsError, OperationFailedError } from '../errors';
+import { DiskFullError, MediaSaveError } from '../media/media-errors';
+import type { Recording } from '../recordings/recording';
+import type { SelectionCriteria } from '../selection/criteria';
+import { selectRecordingPages } from '../selection/select-recordings';
+import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
+import { deletionEntry, type DeletionRecorder } from './deletion-log';
+import { isDeletable } from './purge-plan';
+import { PurgeTally, type PurgeResult } from './purge-report';
+
+/** A verified copy of a recording's media, complete and flushed to disk. */
+export interface ArchivedCopy {
+  /** Relative to the archive folder. */
+  path: string;
+}
+
+/** Saves a recording's media; resolves only once the copy is verified and on disk, throws otherwise. */
+export type ArchiveRecording = (recording: Recording, onBytes?: (bytes: number) => void) => Promise<ArchivedCopy>;
+
+export interface PurgeExecution {
+  api: TwilioApi;
+  /** The plan's criteria: every recording is checked against them again as it streams. */
+  criteria: SelectionCriteria;
+  deletionLog: DeletionRecorder;
+  /** When given, a recording is deleted only after its archive copy resolved. */
+  archive?: ArchiveRecording;
+  /** Recordings being archived or deleted at once; the API's limiter bounds the requests themselves. */
+  maxPending: number;
+  /** Filled in as results come, so a caller can still summarise a purge that stopped. */
+  tally?: PurgeTally;
+  now?: () => Date;
+  onResult?(result: PurgeResult): void;
+  /** Media bytes archived, as they arrive. */
+  onArchiveBytes?(bytes: number): void;
+  /** Called after each page of the selection has been handed out. */
+  onPage?(): void;
+  onSidNotFound?(sid: string): void;
+}
+
+/**
+ * Streams the selection again and deletes each completed recording in it: archived first when
+ * asked (never deleted if its copy failed), then deleted, then recorded in the deletion log,
+ * then reported. A failed recording is reported and the others go on.
+ */
+export async function executePurge(execution: PurgeExecution): Promise<PurgeTally> {
+  const { api, criteria, maxPending } = execution;
+  const tally = execution.tally ?? new PurgeTally();
+  const now = execution.now ?? (() => new Date());
+  const pending = new Set<Promise<void>>();
+  let stop: unknown;
+
+  const report = (result: PurgeResult, recording: Recording, archiveFailed = false): void => {
+    tally.add(result, recording, archiveFailed);
+    execution.onResult?.(result);
+  };
+
+  const purgeOne = async (recording: Recording): Promise<void> => {
+    const result: PurgeResult = {
+      sid: recording.sid,
+      accountSid: recording.accountSid,
+      status: recording.status,
+      outcome: 'failed',
+      archivedPath: null,
+      error: null,
+    };
+    if (execution.archive) {
+      try {
+        result.archivedPath = (await execution.archive(recording, execution.onArchiveBytes)).path;
+      } catch (error) {
+        const reason = error instanceof MediaSaveError ? error.reason : messageOf(error);
+        report({ ...result, error: `archive failed, not deleted: ${reason}` }, recording, true);
+        // Every later copy would fail the same way.
+        if (error instanceof DiskFullError) {
+          throw new OperationFailedError(`Stopped: ${error.reason}. Free some space, then run the same command again.`);
+        }
+        return;
+      }
+    }
+    let answer: 'deleted' | 'not-found';
+    try {
+      answer = await api.delete(
+        `${API_VERSION_PATH}/Accounts/${recording.accountSid}/Recordings/${recording.sid}.json`,
+      );
+    } catch (error) {
+      if (error instanceof CredentialsError) throw error;
+      report({ ...result, error: messageOf(error) }, recording);
+      return;
+    }
+    result.outcome = answer === 'deleted' ? 'deleted' : 'already-deleted';
+    try {
+      await execution.deletionLog.append(deletionEntry(recording, result.outcome, now(), result.archivedPath));
+    } catch (error) {
+      report({ ...result, error: `deleted but not recorded: ${messageOf(error)}` }, recording);
+      // A deletion nobody can trace is worse than a stopped purge.
+      throw new OperationFailedError(
+        `${messageOf(error)}. Stopped after deleting ${recording.sid}, which is not in the log: check the disk, then run the command again.`,
+      );
+    }
+    report(result, recording);
+  };
+
+  try {
+    for await (const page of selectRecordingPages(api, criteria, { onSidNotFound: execution.onSidNotFound })) {
+      for (const recording of page.recordings) {
+        if (!isDeletable(recording)) {
+          report(skippedResult(recording), recording);
+          continue;
+        }
+        while (pending.size >= maxPending && stop === undefined) await Promise.race(pending);
+        if (stop !== undefined) break;
+        const task: Promise<void> = purgeOne(recording)
+          .catch((error: unknown) => {
+            stop ??= error;
+          })
+          .finally(() => pending.delete(task));
+        pending.add(task);
+      }
+      if (stop !== undefined) break;
+      execution.onPage?.();
+    }
+  } finally {
+    await Promise.all(pending);
+  }
+  if (stop !== undefined) throw stop;
+  return tally;
+}
+
+function skippedResult(recording: Recording): PurgeResult {
+  return {
+    sid: recording.sid,
+    accountSid: recording.accountSid,
+    status: recording.status,
+    outcome: 'skipped',
+    archivedPath: null,
+    error: null,
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,135 @@
+import { BadInputError } from '../errors';
+import type { Recording } from '../recordings/recording';
+import {
+  FREE_STORAGE_MINUTES,
+  STORAGE_PRICE_PER_MINUTE_MONTH,
+  StorageTally,
+  formatUsd,
+} from '../recordings/storage-cost';
+import type { SelectionCriteria } from '../selection/criteria';
+import type { RecordingPage } from '../selection/select-recordings';
+
+/** The one status Twilio can delete; every other one is skipped. */
+export const DELETABLE_STATUS = 'completed';
+
+/** Refuses a selection with no bound, so that no purge deletes everything by accident. */
+export function requirePurgeBound(criteria: SelectionCriteria): void {
+  if (criteria.createdBefore || criteria.sids?.length || criteria.callSid || criteria.conferenceSid) return;
+  throw new BadInputError(
+    'A purge needs a bound: add --older-than, --before, --sid, --call-sid or --conference-sid ' +
+      '(for example --older-than 90d); --dry-run shows what would be deleted.',
+  );
+}
+
+export function isDeletable(recording: Pick<Recording, 'status'>): boolean {
+  return recording.status === DELETABLE_STATUS;
+}
+
+/** What a purge would do in one account: completed recordings to delete, others skipped by status. */
+export class AccountPurgePlan {
+  readonly toDelete = new StorageTally();
+  readonly skippedByStatus = new Map<string, number>();
+
+  constructor(readonly accountSid: string) {}
+
+  add(recording: Pick<Recording, 'status' | 'duration' | 'dateCreated'>): void {
+    if (isDeletable(recording)) this.toDelete.add(recording);
+    else this.skippedByStatus.set(recording.status, (this.skippedByStatus.get(recording.status) ?? 0) + 1);
+  }
+
+  get skipped(): number {
+    return sum(this.skippedByStatus.values());
+  }
+}
+
+/**
+ * The plan of a purge, pure data: tallies only (counts, minutes, oldest and newest, skipped
+ * statuses) per account and in total, so it stays the same size however many recordings
+ * the selection holds.
+ */
+export class PurgePlan {
+  readonly accounts = new Map<string, AccountPurgePlan>();
+  readonly total = new AccountPurgePlan('all');
+
+  add(accountSid: string, recording: Pick<Recording, 'status' | 'duration' | 'dateCreated'>): void {
+    let account = this.accounts.get(accountSid);
+    if (!account) this.accounts.set(accountSid, (account = new AccountPurgePlan(accountSid)));
+    account.add(recording);
+    this.total.add(recording);
+  }
+
+  get selected(): number {
+    return this.total.toDelete.count + this.total.skipped;
+  }
+}
+
+/** Tallies a selection streamed page by page into a plan; `onPage` sees each page on the way (e.g. for output). */
+export async function buildPurgePlan(
+  pages: AsyncIterable<RecordingPage>,
+  onPage?: (page: RecordingPage) => void,
+): Promise<PurgePlan> {
+  const plan = new PurgePlan();
+  for await (const page of pages) {
+    for (const recording of page.recordings) plan.add(page.accountSid, recording);
+    onPage?.(page);
+  }
+  return plan;
+}
+
+/** The most a purge of `minutes` saves a month: an upper bound, since each account's first minutes are free. */
+export function monthlySavingUpperBound(minutes: number): number {
+  return minutes * STORAGE_PRICE_PER_MINUTE_MONTH;
+}
+
+export function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function sum(values: Iterable<number>): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+}
+
+/** `3 absent, 1 processing`, most frequent first. */
+export function describeStatusCounts(counts: ReadonlyMap<string, number>): string {
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([status, count]) => `${count.toLocaleString('en-US')} ${status}`)
+    .join(', ');
+}
+
+function describeDeletion(toDelete: StorageTally): string {
+  let text = `${plural(toDelete.count, 'recording')}, ${plural(toDelete.minutes, 'minute')}`;
+  if (toDelete.oldest && toDelete.newest) {
+    text += `, created ${toDelete.oldest.toISOString()} to ${toDelete.newest.toISOString()}`;
+  }
+  return text;
+}
+
+/** The plan as lines for stderr: the total, per account when there are several, the skipped and the saving. */
+export function purgePlanLines(plan: PurgePlan): string[] {
+  if (plan.selected === 0) return ['No recording matches the selection: nothing to delete.'];
+  const { toDelete } = plan.total;
+  const lines = [`Purge plan: delete ${describeDeletion(toDelete)}.`];
+  if (plan.accounts.size > 1) {
+    for (const account of plan.accounts.values()) {
+      const skipped = account.skipped > 0 ? `; keep ${describeStatusCounts(account.skippedByStatus)}` : '';
+      lines.push(`  ${account.accountSid}: delete ${describeDeletion(account.toDelete)}${skipped}`);
+    }
+  }
+  if (plan.total.skipped > 0) {
+    lines.push(
+      `Keep ${plural(plan.total.skipped, 'recording')} not completed: ${describeStatusCounts(plan.total.skippedByStatus)} ` +
+        '(in progress and processing ones are still being made; absent and failed ones have no media).',
+    );
+  }
+  if (toDelete.count > 0) {
+    lines.push(
+      `Estimated storage saving: up to ${formatUsd(monthlySavingUpperBound(toDelete.minutes))} a month ` +
+        `(${plural(toDelete.minutes, 'minute')} at ${formatUsd(STORAGE_PRICE_PER_MINUTE_MONTH)} a minute; less where an ` +
+        `account stays within its ${FREE_STORAGE_MINUTES.toLocaleString('en-US')} free minutes).`,
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,103 @@
+import type { Recording } from '../recordings/recording';
+import { StorageTally, formatUsd } from '../recordings/storage-cost';
+import { describeStatusCounts, monthlySavingUpperBound, plural } from './purge-plan';
+
+export type PurgeOutcome = 'deleted' | 'already-deleted' | 'skipped' | 'failed';
+
+/** What happened to one recording: the `-o json` record of a purge. */
+export interface PurgeResult {
+  sid: string;
+  accountSid: string;
+  status: string;
+  outcome: PurgeOutcome;
+  /** The archived copy, relative to the archive folder; null without an archive or when it failed. */
+  archivedPath: string | null;
+  error: string | null;
+}
+
+/** Failures listed in the summary by name; beyond this many they are only counted. */
+export const LISTED_FAILURES = 20;
+
+/** What a purge did in one account. */
+export class AccountPurgeTally {
+  readonly deleted = new StorageTally();
+  alreadyDeleted = 0;
+  readonly skippedByStatus = new Map<string, number>();
+  /** Recordings whose deletion failed (archive failures included). */
+  failed = 0;
+  /** Recordings left in place because their archive copy failed. */
+  archiveFailed = 0;
+
+  constructor(readonly accountSid: string) {}
+
+  add(result: PurgeResult, recording: Pick<Recording, 'duration' | 'dateCreated'>, archiveFailed: boolean): void {
+    if (result.outcome === 'deleted') this.deleted.add(recording);
+    else if (result.outcome === 'already-deleted') this.alreadyDeleted += 1;
+    else if (result.outcome === 'skipped') {
+      this.skippedByStatus.set(result.status, (this.skippedByStatus.get(result.status) ?? 0) + 1);
+    } else {
+      this.failed += 1;
+      if (archiveFailed) this.archiveFailed += 1;
+    }
+  }
+
+  get skipped(): number {
+    let total = 0;
+    for (const count of this.skippedByStatus.values()) total += count;
+    return total;
+  }
+}
+
+/** Running totals of a purge, per account and overall, with the first failures by name; constant size. */
+export class PurgeTally {
+  readonly accounts = new Map<string, AccountPurgeTally>();
+  readonly total = new AccountPurgeTally('all');
+  readonly failures: PurgeResult[] = [];
+
+  add(result: PurgeResult, recording: Pick<Recording, 'duration' | 'dateCreated'>, archiveFailed = false): void {
+    let account = this.accounts.get(result.accountSid);
+    if (!account) this.accounts.set(result.accountSid, (account = new AccountPurgeTally(result.accountSid)));
+    account.add(result, recording, archiveFailed);
+    this.total.add(result, recording, archiveFailed);
+    if (result.outcome === 'failed' && this.failures.length < LISTED_FAILURES) this.failures.push(result);
+  }
+}
+
+function describeAccountTally(tally: AccountPurgeTally): string {
+  const parts = [`deleted ${plural(tally.deleted.count, 'recording')} (${plural(tally.deleted.minutes, 'minute')})`];
+  if (tally.alreadyDeleted > 0) parts.push(`${tally.alreadyDeleted.toLocaleString('en-US')} already deleted`);
+  if (tally.skipped > 0) parts.push(`kept ${describeStatusCounts(tally.skippedByStatus)}`);
+  if (tally.failed > 0) parts.push(`${tally.failed.toLocaleString('en-US')} failed`);
+  return parts.join(', ');
+}
+
+/** The summary for stderr: outcomes per account and overall, failures with reasons, the saving, the log. */
+export function purgeSummaryLines(tally: PurgeTally, deletionLogPath: string | undefined): string[] {
+  const { total } = tally;
+  const lines: string[] = [];
+  if (tally.accounts.size > 1) {
+    for (const account of tally.accounts.values())
+      lines.push(`  ${account.accountSid}: ${describeAccountTally(account)}`);
+  }
+  lines.push(`Purge: ${describeAccountTally(total)}.`);
+  if (total.archiveFailed > 0) {
+    lines.push(
+      `${plural(total.archiveFailed, 'recording')} not deleted because the archive copy failed; ` +
+        'they are still on Twilio: run the same command again to retry them.',
+    );
+  }
+  if (total.failed > 0) {
+    lines.push('Failed:');
+    for (const failure of tally.failures) lines.push(`  ${failure.sid}: ${failure.error}`);
+    if (total.failed > tally.failures.length) {
+      lines.push(`  and ${(total.failed - tally.failures.length).toLocaleString('en-US')} more (see -o json).`);
+    }
+  }
+  if (total.deleted.count > 0) {
+    lines.push(
+      `Freed ${plural(total.deleted.minutes, 'minute')} of storage: up to ${formatUsd(monthlySavingUpperBound(total.deleted.minutes))} a month.`,
+    );
+  }
+  if (deletionLogPath) lines.push(`Deletions are recorded in ${deletionLogPath}`);
+  return lines;
+}

@@ -1,0 +1,166 @@
+import { OperationFailedError } from '../errors';
+import type { ProgressReporter } from '../progress/progress-reporter';
+import type { SelectionCriteria } from '../selection/criteria';
+import { selectRecordingPages } from '../selection/select-recordings';
+import type { TwilioApi } from '../twilio/twilio-api';
+import { confirmPurge } from './confirmation';
+import { DeletionLog, type DeletionRecorder } from './deletion-log';
+import { executePurge, type ArchiveRecording } from './purge-executor';
+import { buildPurgePlan, plural, purgePlanLines, requirePurgeBound, type PurgePlan } from './purge-plan';
+import { PurgeTally, purgeSummaryLines, type PurgeResult } from './purge-report';
+
+/** Where records go: a JSON array or columns on stdout. */
+export interface RecordSink {
+  write(records: readonly object[]): void;
+  end(): void;
+}
+
+/** An archive opened for a purge: saves each recording, and records each deletion next to the copies. */
+export interface PurgeArchiveSession {
+  save: ArchiveRecording;
+  deletionLog: DeletionRecorder;
+  close(): Promise<void>;
+}
+
+/** Where a purge archives to: checked before anything else happens, opened once the purge is confirmed. */
+export interface PurgeArchive {
+  /** Throws a bad-input error when the archive cannot be used; changes nothing. */
+  check(): Promise<void>;
+  open(): Promise<PurgeArchiveSession>;
+}
+
+export interface PurgeOptions {
+  api: TwilioApi;
+  criteria: SelectionCriteria;
+  dryRun: boolean;
+  force: boolean;
+  /** Whether stdin is a terminal someone can confirm on. */
+  interactive: boolean;
+  ask(message: string): Promise<boolean>;
+  /** Recordings archived or deleted at once. */
+  concurrency: number;
+  /** Archive-then-delete; without it, deletions are recorded in `deletionLogPath`. */
+  archive?: PurgeArchive;
+  deletionLogPath: string;
+  /** With `--dry-run`: the selected recordings. */
+  selectionOutput: RecordSink;
+  /** Otherwise: one result per recording. */
+  resultOutput: RecordSink;
+  info(line: string): void;
+  warn(line: string): void;
+  progress(verb: string): ProgressReporter;
+  now?: () => Date;
+}
+
+export interface PurgeReport {
+  plan: PurgePlan;
+  /** Undefined for a dry run or when there was nothing to delete. */
+  tally?: PurgeTally;
+}
+
+/** Results written to stdout in batches, so columns line up and JSON streams without a write per recording. */
+const RESULT_BATCH = 100;
+
+/**
+ * A whole purge: refuse an unbounded selection, plan it by streaming the selection once,
+ * show the plan, confirm, then stream it again archiving and deleting, and summarise.
+ * Throws CancelledError when not confirmed and OperationFailedError when any recording failed.
+ */
+export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
+  requirePurgeBound(options.criteria);
+  await options.archive?.check();
+  const plan = await planPurge(options);
+  for (const line of purgePlanLines(plan)) options.info(line);
+  if (options.dryRun) {
+    options.info('Dry run: nothing was deleted.');
+    return { plan };
+  }
+  if (plan.total.toDelete.count === 0) {
+    options.resultOutput.end();
+    return { plan };
+  }
+  await confirmPurge(plan, {
+    force: options.force,
+    interactive: options.interactive,
+    archiving: options.archive !== undefined,
+    ask: options.ask,
+  });
+  const tally = await carryOut(options, plan);
+  if (tally.total.failed > 0) {
+    throw new OperationFailedError(
+      `${plural(tally.total.failed, 'recording')} could not be deleted and ${tally.total.failed === 1 ? 'is' : 'are'} ` +
+        'still on Twilio: run the same command again to retry.',
+    );
+  }
+  return { plan, tally };
+}
+
+async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
+  const progress = options.progress('examined');
+  const onSidNotFound = (sid: string) => options.warn(`Recording ${sid} was not found.`);
+  try {
+    const pages = selectRecordingPages(options.api, options.criteria, { onSidNotFound });
+    const plan = await buildPurgePlan(pages, (page) => {
+      for (let i = 0; i < page.recordings.length; i += 1) progress.itemDone();
+      if (options.dryRun) options.selectionOutput.write(page.recordings);
+    });
+    if (options.dryRun) options.selectionOutput.end();
+    return plan;
+  } finally {
+    progress.stop();
+  }
+}
+
+async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTally> {
+  const archive = options.archive ? await options.archive.open() : undefined;
+  const deletionLog = archive?.deletionLog ?? (await DeletionLog.open(options.deletionLogPath));
+  const tally = new PurgeTally();
+  const progress = options.progress('deleted');
+  progress.setTotal(plan.total.toDelete.count);
+  let batch: PurgeResult[] = [];
+  const flush = () => {
+    if (batch.length > 0) options.resultOutput.write(batch);
+    batch = [];
+  };
+  let finished = false;
+  try {
+    await executePurge({
+      api: options.api,
+      criteria: options.criteria,
+      deletionLog,
+      archive: archive?.save,
+      onArchiveBytes: (bytes) => progress.addBytes(bytes),
+      maxPending: options.concurrency,
+      tally,
+      now: options.now,
+      onResult(result) {
+        if (result.outcome !== 'skipped') progress.itemDone();
+        batch.push(result);
+        if (batch.length >= RESULT_BATCH) flush();
+      },
+      onPage: flush,
+      onSidNotFound: (sid) => options.warn(`Recording ${sid} was not found.`),
+    });
+    finished = true;
+  } finally {
+    flush();
+    options.resultOutput.end();
+    progress.stop();
+    if (archive) await archive.close();
+    else await (deletionLog as DeletionLog).close();
+    if (finished) for (const line of differenceFromPlan(plan, tally)) options.info(line);
+    for (const line of purgeSummaryLines(tally, deletionLog.path)) options.info(line);
+  }
+  return tally;
+}
+
+/** Recordings can change between the plan and the deletions; say so when the numbers differ. */
+function differenceFromPlan(plan: PurgePlan, tally: PurgeTally): string[] {
+  const { total } = tally;
+  const handled = total.deleted.count + total.alreadyDeleted + total.failed;
+  const planned = plan.total.toDelete.count;
+  if (handled === planned) return [];
+  return [
+    `The selection changed after the plan: ${plural(handled, 'completed recording')} found instead of ${planned.toLocaleString('en-US')}.`,
+  ];
+}
