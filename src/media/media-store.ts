@@ -91,6 +91,7 @@ export class MediaStore {
   private readonly recheck: 'sha256' | 'size';
   private readonly known = new Map<string, KnownFile>();
   private readonly saving = new Map<string, Promise<SavedMedia>>();
+  private readonly madeFolders = new Set<string>();
   private manifest: JsonLinesFile | undefined;
 
   private constructor(options: MediaStoreOptions) {
@@ -181,12 +182,13 @@ export class MediaStore {
     const path = this.plannedPath(recording);
     const absolutePath = this.absolutePathOf(path);
     try {
-      await this.fs.mkdir(dirname(absolutePath), { recursive: true, mode: 0o700 });
-      const file = await this.api.retryPolicy.run(
-        () => this.download(recording, absolutePath, onBytes),
+      await this.makeFolder(dirname(absolutePath));
+      const received = await this.api.retryPolicy.run(
+        () => this.receive(recording, absolutePath, onBytes),
         this.api.limiter,
         `download of ${recording.sid}`,
       );
+      const file = await this.commit(received, absolutePath);
       const entry = manifestEntry(recording, this.format, path, file, this.now());
       await this.manifest!.append(entry);
       this.known.set(recording.sid, { path, ...file });
@@ -203,12 +205,15 @@ export class MediaStore {
     }
   }
 
-  /** One try: fetch, stream to a temporary file while checking, flush, rename into place. */
-  private async download(
+  /**
+   * One try: fetch and stream to a temporary file while checking. The file is left open and
+   * unflushed, so that the slot of Twilio's concurrency is held only while the request is.
+   */
+  private async receive(
     recording: Recording,
     absolutePath: string,
     onBytes?: (bytes: number) => void,
-  ): Promise<{ bytes: number; sha256: string }> {
+  ): Promise<ReceivedFile> {
     const mediaPath = `${API_VERSION_PATH}/Accounts/${recording.accountSid}/Recordings/${recording.sid}.${this.format}`;
     const response = await this.api.getFollowingRedirects(mediaPath);
     await this.checkAnswer(recording, response);
@@ -217,12 +222,11 @@ export class MediaStore {
       dirname(absolutePath),
       `.${basename(absolutePath)}.part-${process.pid}-${randomBytes(6).toString('hex')}`,
     );
-    const file = await this.fs.open(tempPath, 'wx', 0o600);
-    let open = true;
+    const handle = await this.fs.open(tempPath, 'wx', 0o600);
     try {
       const inspector = new MediaInspector(this.format, onBytes);
       try {
-        await pipeline(response.body, inspector, new FileHandleWritable(file));
+        await pipeline(response.body, inspector, new FileHandleWritable(handle));
       } catch (error) {
         if (error instanceof LocalWriteError) throw error.cause;
         throw new RetryableError(`the connection broke after ${inspector.bytes} bytes (${(error as Error).message})`);
@@ -233,17 +237,35 @@ export class MediaStore {
       }
       const problem = inspector.problem(this.format);
       if (problem) throw new RetryableError(problem);
-      await file.sync();
-      open = false;
-      await file.close();
-      await this.fs.rename(tempPath, absolutePath);
-      await this.syncDirectory(dirname(absolutePath));
-      return { bytes: inspector.bytes, sha256: inspector.sha256() };
+      return { tempPath, handle, bytes: inspector.bytes, sha256: inspector.sha256() };
     } catch (error) {
-      if (open) await file.close().catch(() => undefined);
-      await this.fs.unlink(tempPath).catch(() => undefined);
+      await this.discard(tempPath, handle);
       throw error;
     }
+  }
+
+  /** Flushes a received file to disk and renames it into place. */
+  private async commit(received: ReceivedFile, absolutePath: string): Promise<{ bytes: number; sha256: string }> {
+    try {
+      await received.handle.sync();
+    } catch (error) {
+      await this.discard(received.tempPath, received.handle);
+      throw error;
+    }
+    await received.handle.close();
+    try {
+      await this.fs.rename(received.tempPath, absolutePath);
+    } catch (error) {
+      await this.fs.unlink(received.tempPath).catch(() => undefined);
+      throw error;
+    }
+    await this.syncDirectory(dirname(absolutePath));
+    return { bytes: received.bytes, sha256: received.sha256 };
+  }
+
+  private async discard(tempPath: string, handle: fsPromises.FileHandle): Promise<void> {
+    await handle.close().catch(() => undefined);
+    await this.fs.unlink(tempPath).catch(() => undefined);
   }
 
   /** Throws unless the answer is a 200 with audio of the expected format; the body is left unread when it is. */
@@ -351,6 +373,12 @@ export class MediaStore {
     return absolutePath;
   }
 
+  private async makeFolder(folder: string): Promise<void> {
+    if (this.madeFolders.has(folder)) return;
+    await this.fs.mkdir(folder, { recursive: true, mode: 0o700 });
+    this.madeFolders.add(folder);
+  }
+
   private async syncDirectory(folder: string): Promise<void> {
     const handle = await this.fs.open(folder, 'r');
     try {
@@ -423,6 +451,13 @@ class LocalWriteError extends Error {
 }
 
 /** Writes a stream to an open file handle, so tests can hand in a file that fails. */
+interface ReceivedFile {
+  tempPath: string;
+  handle: fsPromises.FileHandle;
+  bytes: number;
+  sha256: string;
+}
+
 class FileHandleWritable extends Writable {
   constructor(private readonly file: fsPromises.FileHandle) {
     super({ highWaterMark: 256 * 1024 });

@@ -1,5 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import type { Readable } from 'node:stream';
+import { ConnectionPool } from './connection-pool';
 
 export interface BasicAuth {
   username: string;
@@ -33,13 +34,17 @@ export interface HttpTransport {
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
- * A transport over the host CLI's axios instance, which carries its proxy settings
- * (`HTTP_PROXY`, `HTTPS_PROXY`) and trusted certificates.
+ * A transport over the host CLI's axios instance, with keep-alive connections from `pool`
+ * (which honours the same proxy variables as the host CLI).
  */
-export function axiosTransport(http: AxiosInstance, userAgent: string): HttpTransport {
+export function axiosTransport(http: AxiosInstance, userAgent: string, pool = new ConnectionPool()): HttpTransport {
   return {
     async send(request) {
+      const agent = pool.agentFor(request.url);
       const response = await http.request({
+        httpAgent: agent,
+        httpsAgent: agent,
+        proxy: false,
         url: request.url,
         method: request.method,
         headers: { 'User-Agent': userAgent, ...request.headers },

@@ -1,6 +1,5 @@
 import axios from 'axios';
 import { mkdtempSync } from 'node:fs';
-import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sandbox } from '../../../sandbox';
@@ -8,6 +7,7 @@ import { buildCriteria } from '../../../src/selection/criteria';
 import { selectRecordings } from '../../../src/selection/select-recordings';
 import type { Recording } from '../../../src/recordings/recording';
 import { ConcurrencyLimiter } from '../../../src/twilio/concurrency-limiter';
+import { ConnectionPool } from '../../../src/twilio/connection-pool';
 import { axiosTransport } from '../../../src/twilio/http-transport';
 import { RetryPolicy } from '../../../src/twilio/retry-policy';
 import { TwilioApi } from '../../../src/twilio/twilio-api';
@@ -17,12 +17,9 @@ import { TwilioApi } from '../../../src/twilio/twilio-api';
  * proxy to https://api.twilio.com, so redirects to the CDN host cross hosts as they would for real.
  */
 export function sandboxApi(sandbox: Sandbox, concurrency = 8, maxAttempts = 8): TwilioApi {
-  const http = axios.create({
-    proxy: { protocol: 'http', host: '127.0.0.1', port: sandbox.port },
-    httpsAgent: new Agent({ ca: sandbox.caCertPem, keepAlive: true }),
-  });
+  const pool = new ConnectionPool({ proxyFor: () => sandbox.url, tls: { ca: sandbox.caCertPem } });
   return new TwilioApi({
-    transport: axiosTransport(http, 'media-test'),
+    transport: axiosTransport(axios.create(), 'media-test', pool),
     credentials: { username: sandbox.account.sid, password: sandbox.account.authToken },
     accountSid: sandbox.account.sid,
     baseUrl: 'https://api.twilio.com',
