@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { downloadBenchmarks } from './download';
 import { listMemoryBenchmarks } from './list-memory';
 import { markdownTable, type BenchRow } from './measure';
 import { REPO_ROOT, startupBenchmarks } from './startup';
@@ -9,6 +10,7 @@ type Suite = [name: string, run: () => Promise<BenchRow[]>];
 const SUITES: Suite[] = [
   ['startup', startupBenchmarks],
   ['list-memory', listMemoryBenchmarks],
+  ['download', downloadBenchmarks],
 ];
 
 async function main(): Promise<void> {
