@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { downloadBenchmarks } from './download';
 import { listMemoryBenchmarks } from './list-memory';
+import { purgeBenchmarks } from './purge';
 import { markdownTable, type BenchRow } from './measure';
 import { REPO_ROOT, startupBenchmarks } from './startup';
 
@@ -11,6 +12,7 @@ const SUITES: Suite[] = [
   ['startup', startupBenchmarks],
   ['list-memory', listMemoryBenchmarks],
   ['download', downloadBenchmarks],
+  ['purge', purgeBenchmarks],
 ];
 
 async function main(): Promise<void> {
