@@ -47,10 +47,18 @@ export class ConnectionPool {
 
   /** The agent for a request to `url`. */
   agentFor(url: string): http.Agent {
+    const secure = url.startsWith('https:');
     const proxy = this.proxyFor(url);
-    if (!proxy) return url.startsWith('https:') ? this.direct.https : this.direct.http;
-    let tunnel = this.tunnels.get(proxy);
-    if (!tunnel) this.tunnels.set(proxy, (tunnel = new TunnelAgent(proxy, this.tls)));
+    if (!proxy) return secure ? this.direct.https : this.direct.http;
+    const key = `${secure ? 'https' : 'http'} ${proxy}`;
+    let tunnel = this.tunnels.get(key);
+    if (!tunnel) {
+      tunnel = new TunnelAgent(proxy, this.tls);
+      // Stated up front, or agent-base works the scheme out from a stack trace on every request.
+      tunnel.protocol = secure ? 'https:' : 'http:';
+      tunnel.defaultPort = secure ? 443 : 80;
+      this.tunnels.set(key, tunnel);
+    }
     return tunnel;
   }
 
