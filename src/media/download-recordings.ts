@@ -2,6 +2,7 @@ import { formatBytes } from '../progress/progress-reporter';
 import type { Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
+import { TaskWindow } from '../tasks/task-window';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { Layout, type MediaFormat } from './layout';
 import { DiskFullError, MediaSaveError } from './media-errors';
@@ -142,19 +143,18 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
     }
   };
 
-  const pending = new Set<Promise<void>>();
+  const window = new TaskWindow(maxPending);
   const pages = selectRecordingPages(options.api, options.criteria, { onSidNotFound: events.onSidNotFound });
   selection: for await (const page of pages) {
     for (const recording of page.recordings) {
-      while (pending.size >= maxPending) await Promise.race(pending);
+      await window.waitForRoom();
       if (summary.stoppedBecause) break selection;
       summary.selected += 1;
       events.onSelected?.(summary.selected);
-      const task: Promise<void> = handle(recording).finally(() => pending.delete(task));
-      pending.add(task);
+      await window.add(() => handle(recording));
     }
   }
-  await Promise.all(pending);
+  await window.drain();
   batch.flush();
   summary.elapsedMs = clock() - startedAt;
   return summary;

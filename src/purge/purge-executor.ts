@@ -3,6 +3,7 @@ import { DiskFullError, MediaSaveError } from '../media/media-errors';
 import type { Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
+import { TaskWindow } from '../tasks/task-window';
 import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
 import { deletionEntry, type DeletionRecorder } from './deletion-log';
 import { isDeletable } from './purge-plan';
@@ -46,8 +47,6 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
   const { api, criteria, maxPending } = execution;
   const tally = execution.tally ?? new PurgeTally();
   const now = execution.now ?? (() => new Date());
-  const pending = new Set<Promise<void>>();
-  let stop: unknown;
 
   const report = (result: PurgeResult, recording: Recording, archiveFailed = false): void => {
     tally.add(result, recording, archiveFailed);
@@ -99,29 +98,28 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
     report(result, recording);
   };
 
+  const window = new TaskWindow(maxPending);
   try {
-    for await (const page of selectRecordingPages(api, criteria, { onSidNotFound: execution.onSidNotFound })) {
+    selection: for await (const page of selectRecordingPages(api, criteria, {
+      onSidNotFound: execution.onSidNotFound,
+    })) {
       for (const recording of page.recordings) {
         if (!isDeletable(recording)) {
           report(skippedResult(recording), recording);
           continue;
         }
-        while (pending.size >= maxPending && stop === undefined) await Promise.race(pending);
-        if (stop !== undefined) break;
-        const task: Promise<void> = purgeOne(recording)
-          .catch((error: unknown) => {
-            stop ??= error;
-          })
-          .finally(() => pending.delete(task));
-        pending.add(task);
+        await window.waitForRoom();
+        if (window.failed) break selection;
+        await window.add(() => purgeOne(recording));
       }
-      if (stop !== undefined) break;
       execution.onPage?.();
     }
-  } finally {
-    await Promise.all(pending);
+  } catch (error) {
+    // The selection broke: let deletions under way finish (and be logged), then report why.
+    await window.drain().catch(() => undefined);
+    throw error;
   }
-  if (stop !== undefined) throw stop;
+  await window.drain();
   return tally;
 }
 

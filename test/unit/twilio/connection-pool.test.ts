@@ -28,7 +28,7 @@ describe('ConnectionPool', () => {
     const pool = new ConnectionPool();
     const agent = pool.agentFor('https://api.twilio.com/x');
     expect(agent).to.be.instanceOf(HttpsProxyAgent);
-    expect(agent.protocol).to.equal('https:');
+    expect((agent as HttpsProxyAgent<string>).protocol).to.equal('https:');
     expect(pool.agentFor('https://api.twilio.com/y')).to.equal(agent);
     expect(pool.agentFor('https://media.example.com/z')).not.to.be.instanceOf(HttpsProxyAgent);
     pool.destroy();
