@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
@@ -55,12 +55,12 @@ export class TwilioWorld {
     readonly home: string,
   ) {}
 
-  static async start(options: SandboxOptions = {}, { link = true } = {}): Promise<TwilioWorld> {
+  static async start(options: SandboxOptions = {}, { link = true, pluginRoot = REPO_ROOT } = {}): Promise<TwilioWorld> {
     const sandbox = await startSandbox(options);
     const home = mkdtempSync(join(tmpdir(), 'twilio-home-'));
     const world = new TwilioWorld(sandbox, home);
     if (link) {
-      const linked = await world.run(['plugins:link', REPO_ROOT]);
+      const linked = await world.run(['plugins:link', pluginRoot]);
       if (linked.status !== 0) throw new Error(`plugins:link failed: ${linked.stderr}`);
     }
     return world;
@@ -75,7 +75,8 @@ export class TwilioWorld {
   writeProfile(id: string, profile: { accountSid: string; apiKey: string; apiSecret: string }): void {
     const dir = join(this.home, '.twilio-cli');
     mkdirSync(dir, { recursive: true });
-    const config = { activeProfile: id, profiles: { [id]: profile }, prompts: {}, projects: [] };
+    // The file names the active profile `activeProject`, as cli-core writes it.
+    const config = { activeProject: id, profiles: { [id]: profile }, prompts: {}, projects: [] };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
   }
 
@@ -105,6 +106,39 @@ export class TwilioWorld {
     await this.sandbox.close();
     rmSync(this.home, { recursive: true, force: true });
   }
+}
+
+/**
+ * A copy of the built plugin whose dependencies are this checkout's, less the packages named
+ * in `without` and with the stand-in packages of `extra` (name to files), as a user's machine
+ * might have them: for example without an optional dependency that failed to install.
+ */
+export function pluginCopy(without: string[], extra: Record<string, Record<string, string>> = {}): string {
+  const root = mkdtempSync(join(tmpdir(), 'recordings-plugin-'));
+  for (const entry of ['package.json', 'oclif.manifest.json', 'lib']) {
+    cpSync(join(REPO_ROOT, entry), join(root, entry), { recursive: true });
+  }
+  const modules = join(root, 'node_modules');
+  mkdirSync(modules);
+  const scopes = new Set(without.filter((name) => name.startsWith('@')).map((name) => name.split('/')[0]));
+  for (const entry of readdirSync(join(REPO_ROOT, 'node_modules'))) {
+    if (without.includes(entry)) continue;
+    if (!scopes.has(entry)) {
+      symlinkSync(join(REPO_ROOT, 'node_modules', entry), join(modules, entry));
+      continue;
+    }
+    mkdirSync(join(modules, entry));
+    for (const scoped of readdirSync(join(REPO_ROOT, 'node_modules', entry))) {
+      if (!without.includes(`${entry}/${scoped}`)) {
+        symlinkSync(join(REPO_ROOT, 'node_modules', entry, scoped), join(modules, entry, scoped));
+      }
+    }
+  }
+  for (const [name, files] of Object.entries(extra)) {
+    mkdirSync(join(modules, name), { recursive: true });
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(modules, name, file), text);
+  }
+  return root;
 }
 
 export function runCommand(

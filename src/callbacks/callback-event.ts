@@ -1,0 +1,116 @@
+import { isSid } from '../twilio/sids';
+import type { CallbackParams } from './signature';
+
+/** The recording statuses a Recording Status Callback reports, in the order Twilio sends them. */
+export const CALLBACK_STATUSES = ['in-progress', 'completed', 'absent', 'failed'] as const;
+export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
+
+/** What Twilio's recording error codes mean, as shown next to an event. */
+export const RECORDING_ERROR_MEANINGS: Readonly<Record<number, string>> = {
+  16101: 'recording too short',
+  16102: 'recording silent, no audio',
+  16104: 'recording encryption failed',
+};
+
+/** A recording status callback, its well-known parameters typed; `params` keeps every one that arrived. */
+export interface RecordingStatusEvent {
+  accountSid: string;
+  callSid: string | null;
+  conferenceSid: string | null;
+  recordingSid: string;
+  recordingUrl: string | null;
+  status: string;
+  /** Seconds; null when absent or not a number (Twilio sends -1 while in progress). */
+  duration: number | null;
+  channels: number | null;
+  source: string | null;
+  startTime: string | null;
+  /** Null when Twilio sent none or 0. */
+  errorCode: number | null;
+  track: string | null;
+  params: Record<string, string>;
+}
+
+export type ParsedCallback = { ok: true; event: RecordingStatusEvent } | { ok: false; problem: string };
+
+/** Describes an error code for people: `16101 (recording too short)`. */
+export function describeErrorCode(code: number): string {
+  const meaning = RECORDING_ERROR_MEANINGS[code];
+  return meaning ? `${code} (${meaning})` : String(code);
+}
+
+/**
+ * Reads a recording status callback's parameters, refusing anything that is not one: sids must be
+ * well formed, since they end up in API paths and file names.
+ */
+export function parseRecordingStatusCallback(pairs: CallbackParams): ParsedCallback {
+  const params: Record<string, string> = {};
+  for (const [key, value] of pairs) if (!(key in params)) params[key] = value;
+  const accountSid = params.AccountSid;
+  const recordingSid = params.RecordingSid;
+  const status = params.RecordingStatus;
+  if (!isSid('account', accountSid)) return { ok: false, problem: describeBadSid('AccountSid', accountSid) };
+  if (!isSid('recording', recordingSid)) return { ok: false, problem: describeBadSid('RecordingSid', recordingSid) };
+  if (params.CallSid !== undefined && params.CallSid !== '' && !isSid('call', params.CallSid)) {
+    return { ok: false, problem: describeBadSid('CallSid', params.CallSid) };
+  }
+  if (params.ConferenceSid && !isSid('conference', params.ConferenceSid)) {
+    return { ok: false, problem: describeBadSid('ConferenceSid', params.ConferenceSid) };
+  }
+  if (!status || !/^[a-z][a-z-]{0,31}$/.test(status)) {
+    return {
+      ok: false,
+      problem: status ? `RecordingStatus "${clip(status)}" is not a status` : 'RecordingStatus is missing',
+    };
+  }
+  const errorCode = integerOrNull(params.ErrorCode);
+  return {
+    ok: true,
+    event: {
+      accountSid,
+      callSid: params.CallSid || null,
+      conferenceSid: params.ConferenceSid || null,
+      recordingSid,
+      recordingUrl: params.RecordingUrl || null,
+      status,
+      duration: integerOrNull(params.RecordingDuration),
+      channels: integerOrNull(params.RecordingChannels),
+      source: params.RecordingSource || null,
+      startTime: params.RecordingStartTime || null,
+      errorCode: errorCode === 0 ? null : errorCode,
+      track: params.RecordingTrack || null,
+      params,
+    },
+  };
+}
+
+/** One readable line for an event: time, status, sids, duration, channels, source and any error. */
+export function formatEventLine(event: RecordingStatusEvent, receivedAt: Date): string {
+  const parts = [
+    receivedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    event.status.padEnd(11),
+    event.recordingSid,
+    event.callSid ? `call ${event.callSid}` : event.conferenceSid ? `conference ${event.conferenceSid}` : 'no call',
+    event.duration !== null && event.duration >= 0 ? `${event.duration}s` : '-',
+    event.channels !== null ? `${event.channels}ch` : '-',
+    event.source ?? '-',
+  ];
+  if (event.errorCode !== null) parts.push(`error ${describeErrorCode(event.errorCode)}`);
+  return parts.join('  ');
+}
+
+function integerOrNull(text: string | undefined): number | null {
+  if (text === undefined || !/^-?\d{1,9}$/.test(text.trim())) return null;
+  return Number(text.trim());
+}
+
+function describeBadSid(name: string, value: string | undefined): string {
+  return value === undefined || value === ''
+    ? `${name} is missing`
+    : `${name} "${clip(value)}" is not a well-formed sid`;
+}
+
+function clip(text: string): string {
+  const printable = text.replace(/[^\x20-\x7e]/g, '?');
+  return printable.length > 40 ? `${printable.slice(0, 40)}…` : printable;
+}

@@ -1,0 +1,357 @@
+import { parseRecordingStatusCallback, type RecordingStatusEvent } from './callback-event';
+import type { ArchiveResult, CallbackArchiver } from './callback-archiver';
+import { CallbackServer, type CallbackReply, type IncomingCallback } from './callback-server';
+import type { CallbackForwarder } from './forwarder';
+import type { ListenerReport, RequestReport, Verdict } from './listener-report';
+import type { RequestLog } from './request-log';
+import { isValidTwilioSignature, type CallbackParams } from './signature';
+import type { LocalAddress, Tunnel, TunnelOpener } from './tunnel';
+import { describeDeliveryError, firstLineOf, FORM_CONTENT_TYPE, type WebhookMethod } from './webhook-request';
+
+export interface CallbackListenerOptions {
+  host: string;
+  port: number;
+  /** The path callbacks arrive at, e.g. /recording-status. */
+  path: string;
+  maxBodyBytes?: number;
+  /** Verifies X-Twilio-Signature with this token; undefined turns verification off. */
+  authToken?: string;
+  accounts: { isOwnAccount(accountSid: string): Promise<boolean> };
+  /** Origins a genuine RecordingUrl may have (api.twilio.com and the profile's API host). */
+  recordingUrlOrigins: readonly string[];
+  tunnel: TunnelOpener;
+  report: ListenerReport;
+  forwarder?: CallbackForwarder;
+  archiver?: CallbackArchiver;
+  log?: RequestLog;
+  clock?: () => Date;
+}
+
+/** What the listener saw, for the summary printed when it stops. */
+export interface ListenerTally {
+  received: number;
+  verified: number;
+  unverified: number;
+  rejected: number;
+  ignored: number;
+  forwarded: number;
+  forwardFailed: number;
+  downloaded: number;
+  downloadFailed: number;
+  deleted: number;
+}
+
+interface Judgement {
+  status: number;
+  verdict: Verdict;
+  reason?: string;
+  event?: RecordingStatusEvent;
+}
+
+/**
+ * Receives recording status callbacks: checks each one's signature against the public URL Twilio
+ * called, turns it into an event, and hands it to the chosen actions (report, forward, archive, log).
+ */
+export class CallbackListener {
+  readonly tally: ListenerTally = {
+    received: 0,
+    verified: 0,
+    unverified: 0,
+    rejected: 0,
+    ignored: 0,
+    forwarded: 0,
+    forwardFailed: 0,
+    downloaded: 0,
+    downloadFailed: 0,
+    deleted: 0,
+  };
+  private readonly server: CallbackServer;
+  private readonly archives = new Set<Promise<void>>();
+  private readonly clock: () => Date;
+  private local: LocalAddress | undefined;
+  private tunnel: Tunnel | undefined;
+
+  private constructor(private readonly options: CallbackListenerOptions) {
+    this.clock = options.clock ?? (() => new Date());
+    this.server = new CallbackServer({
+      host: options.host,
+      port: options.port,
+      maxBodyBytes: options.maxBodyBytes,
+      clock: this.clock,
+      handle: (request) => this.handle(request),
+      onOversized: (request) =>
+        this.finish(request, { status: 413, verdict: 'too-large', reason: 'body too large' }, []),
+    });
+  }
+
+  /** Starts the server, then opens the tunnel to it. */
+  static async start(options: CallbackListenerOptions): Promise<CallbackListener> {
+    const listener = new CallbackListener(options);
+    listener.local = await listener.server.start();
+    try {
+      listener.tunnel = await options.tunnel.open(listener.local);
+    } catch (error) {
+      await listener.server.stop();
+      throw error;
+    }
+    return listener;
+  }
+
+  get localUrl(): string {
+    const { host, port } = this.local as LocalAddress;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${port}${this.options.path}`;
+  }
+
+  /** The URL to give Twilio as RecordingStatusCallback. */
+  get callbackUrl(): string {
+    return `${(this.tunnel as Tunnel).publicUrl}${this.options.path}`;
+  }
+
+  get tunnelDescription(): string {
+    return (this.tunnel as Tunnel).description;
+  }
+
+  /** Closes the tunnel, stops accepting, lets requests and downloads under way finish, and returns the tally. */
+  async stop(): Promise<ListenerTally> {
+    await this.tunnel?.close().catch(() => undefined);
+    await this.server.stop();
+    while (this.archives.size > 0) await Promise.allSettled([...this.archives]);
+    this.options.forwarder?.close();
+    await this.options.log?.close();
+    return this.tally;
+  }
+
+  private async handle(request: IncomingCallback): Promise<CallbackReply> {
+    const warnings: string[] = [];
+    const judgement = await this.judge(request, warnings);
+    let reply: CallbackReply = {
+      status: judgement.status,
+      body: judgement.reason ? `${judgement.reason}\n` : undefined,
+    };
+    let forwardOutcome: RequestReport['forward'];
+    const isCallback = judgement.verdict === 'accepted' || judgement.verdict === 'unverified';
+    if (isCallback && this.options.forwarder) {
+      ({ reply, outcome: forwardOutcome } = await this.forward(request));
+    }
+    if (isCallback && judgement.event?.status === 'completed' && this.options.archiver) {
+      this.startArchive(judgement.event);
+    }
+    this.finish(request, { ...judgement, status: reply.status }, warnings, forwardOutcome);
+    return reply;
+  }
+
+  private async judge(request: IncomingCallback, warnings: string[]): Promise<Judgement> {
+    const url = new URL(request.target, 'http://listener.invalid');
+    if (url.pathname !== this.options.path) {
+      return { status: 404, verdict: 'not-found', reason: `not the callback path ${this.options.path}` };
+    }
+    if (request.method !== 'POST' && request.method !== 'GET') {
+      return { status: 405, verdict: 'method-not-allowed', reason: 'callbacks arrive by POST or GET' };
+    }
+    const params = paramsOf(request);
+    let verdict: Verdict = 'unverified';
+    if (this.options.authToken !== undefined) {
+      const signature = headerValue(request.headers['x-twilio-signature']);
+      const signedParams = request.method === 'POST' ? params : [];
+      if (!signature) return { status: 403, verdict: 'rejected', reason: 'no X-Twilio-Signature header' };
+      const token = this.options.authToken;
+      if (!this.calledUrlsOf(request).some((url) => isValidTwilioSignature(token, signature, url, signedParams))) {
+        return {
+          status: 403,
+          verdict: 'rejected',
+          reason: `X-Twilio-Signature does not match ${withoutQuery(this.publicUrlOf(request))}`,
+        };
+      }
+      verdict = 'accepted';
+    }
+    const parsed = parseRecordingStatusCallback(params);
+    if (!parsed.ok)
+      return { status: 400, verdict: 'invalid', reason: `not a recording status callback: ${parsed.problem}` };
+    const event = parsed.event;
+    try {
+      if (!(await this.options.accounts.isOwnAccount(event.accountSid))) {
+        return {
+          status: 403,
+          verdict: 'foreign-account',
+          reason: `AccountSid ${event.accountSid} is not this profile's account or one of its subaccounts`,
+          event,
+        };
+      }
+    } catch (error) {
+      return {
+        status: 503,
+        verdict: 'error',
+        reason: `could not check AccountSid ${event.accountSid}: ${describeDeliveryError(error)}`,
+        event,
+      };
+    }
+    const urlProblem = recordingUrlProblem(event, this.options.recordingUrlOrigins);
+    if (urlProblem) warnings.push(urlProblem);
+    return { status: 204, verdict, event };
+  }
+
+  /** The URL Twilio called: the public URL's origin (and prefix) with the path and query as received. */
+  private publicUrlOf(request: IncomingCallback): string {
+    const tunnel = this.tunnel;
+    if (tunnel && tunnel.description !== 'local only') return `${tunnel.publicUrl}${request.target}`;
+    return this.hostUrlOf(request);
+  }
+
+  /**
+   * The URLs a genuine signature may cover: the public one, and for a caller on this machine (such as
+   * `recordings:callbacks:send` to the local address) the one its Host header names.
+   */
+  private calledUrlsOf(request: IncomingCallback): string[] {
+    const urls = [this.publicUrlOf(request)];
+    const host = headerValue(request.headers.host);
+    if (host && isLoopbackHost(host)) urls.push(this.hostUrlOf(request));
+    return [...new Set(urls)];
+  }
+
+  private hostUrlOf(request: IncomingCallback): string {
+    const host = headerValue(request.headers.host);
+    const origin =
+      host && /^[A-Za-z0-9.\-[\]:]+$/.test(host) ? `http://${host}` : `http://127.0.0.1:${this.local?.port ?? 80}`;
+    return `${origin}${request.target}`;
+  }
+
+  private async forward(
+    request: IncomingCallback,
+  ): Promise<{ reply: CallbackReply; outcome: NonNullable<RequestReport['forward']> }> {
+    const forwarder = this.options.forwarder as CallbackForwarder;
+    const started = process.hrtime.bigint();
+    const queryAt = request.target.indexOf('?');
+    try {
+      const answer = await forwarder.forward({
+        method: request.method as WebhookMethod,
+        query: queryAt >= 0 ? request.target.slice(queryAt + 1) : '',
+        headers: request.headers,
+        body: request.body,
+        signedParams: request.method === 'POST' ? paramsOf(request) : [],
+      });
+      this.tally.forwarded += 1;
+      const contentType = headerValue(answer.headers['content-type']);
+      return {
+        reply: { status: answer.status, contentType, body: answer.body },
+        outcome: { status: answer.status, latencyMs: answer.latencyMs, firstLine: firstLineOf(answer.body) },
+      };
+    } catch (error) {
+      this.tally.forwardFailed += 1;
+      const reason = `handler ${forwarder.targetUrl} unreachable: ${describeDeliveryError(error)}`;
+      return {
+        reply: { status: 502, body: `${reason}\n` },
+        outcome: { latencyMs: Number(process.hrtime.bigint() - started) / 1e6, error: describeDeliveryError(error) },
+      };
+    }
+  }
+
+  private startArchive(event: RecordingStatusEvent): void {
+    const archiver = this.options.archiver as CallbackArchiver;
+    const work = archiver
+      .archive(event.accountSid, event.recordingSid)
+      .then((result) => this.archived(result))
+      .finally(() => this.archives.delete(work));
+    this.archives.add(work);
+  }
+
+  private archived(result: ArchiveResult): void {
+    if (result.outcome === 'saved') this.tally.downloaded += 1;
+    else this.tally.downloadFailed += 1;
+    if (result.deleted) this.tally.deleted += 1;
+    this.options.report.download({ time: this.clock(), result });
+  }
+
+  private finish(
+    request: IncomingCallback,
+    judgement: Judgement,
+    warnings: string[],
+    forward?: RequestReport['forward'],
+  ): void {
+    this.count(judgement.verdict);
+    this.options.log?.append({
+      time: request.receivedAt.toISOString(),
+      method: request.method,
+      url: this.publicUrlOf(request),
+      target: request.target,
+      headers: flatHeaders(request.headers),
+      body: request.body,
+      verdict: judgement.verdict,
+      status: judgement.status,
+    });
+    this.options.report.request({
+      time: request.receivedAt,
+      method: request.method,
+      target: request.target,
+      status: judgement.status,
+      verdict: judgement.verdict,
+      reason: judgement.reason,
+      event: judgement.event,
+      forward,
+      warnings,
+    });
+  }
+
+  private count(verdict: Verdict): void {
+    this.tally.received += 1;
+    if (verdict === 'accepted') this.tally.verified += 1;
+    else if (verdict === 'unverified') this.tally.unverified += 1;
+    else if (verdict === 'not-found' || verdict === 'method-not-allowed') this.tally.ignored += 1;
+    else this.tally.rejected += 1;
+  }
+}
+
+/** The callback's parameters: the form body of a POST, the query of a GET. */
+function paramsOf(request: IncomingCallback): CallbackParams {
+  if (request.method === 'GET') {
+    const queryAt = request.target.indexOf('?');
+    return queryAt >= 0 ? [...new URLSearchParams(request.target.slice(queryAt + 1))] : [];
+  }
+  const contentType = headerValue(request.headers['content-type']) ?? FORM_CONTENT_TYPE;
+  if (!contentType.toLowerCase().startsWith(FORM_CONTENT_TYPE)) return [];
+  return [...new URLSearchParams(request.body)];
+}
+
+/** Why a callback's RecordingUrl is not one Twilio would send, or undefined when it is. */
+export function recordingUrlProblem(
+  event: RecordingStatusEvent,
+  allowedOrigins: readonly string[],
+): string | undefined {
+  if (!event.recordingUrl) return undefined;
+  let url: URL;
+  try {
+    url = new URL(event.recordingUrl);
+  } catch {
+    return 'RecordingUrl is not a URL; it is not used';
+  }
+  if (!allowedOrigins.includes(url.origin)) {
+    return `RecordingUrl points at ${url.host}, not at Twilio's API; it is not used (recordings are fetched by sid from the API)`;
+  }
+  const expected = `/2010-04-01/Accounts/${event.accountSid}/Recordings/${event.recordingSid}`;
+  if (url.pathname.replace(/\.(wav|mp3|json)$/, '') !== expected) {
+    return `RecordingUrl does not name recording ${event.recordingSid} of ${event.accountSid}; it is not used`;
+  }
+  return undefined;
+}
+
+/** True for `localhost`, `127.x.x.x` and `[::1]`, with or without a port. */
+function isLoopbackHost(host: string): boolean {
+  const name = host.replace(/:\d+$/, '').toLowerCase();
+  return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+/** A URL for messages: its query (the callback's parameters, for GET) shortened to `?…`. */
+function withoutQuery(url: string): string {
+  const queryAt = url.indexOf('?');
+  return queryAt >= 0 ? `${url.slice(0, queryAt)}?…` : url;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function flatHeaders(headers: IncomingCallback['headers']): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  return flat;
+}

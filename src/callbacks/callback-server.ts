@@ -1,0 +1,143 @@
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LocalAddress } from './tunnel';
+
+/** Largest request body accepted: a callback is well under 2 KB. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+/** A request as it reached the listener, body read in full. */
+export interface IncomingCallback {
+  receivedAt: Date;
+  method: string;
+  /** Path and query exactly as received. */
+  target: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface CallbackReply {
+  status: number;
+  contentType?: string;
+  body?: string | Buffer;
+}
+
+export interface CallbackServerOptions {
+  host: string;
+  /** 0 for any free port. */
+  port: number;
+  maxBodyBytes?: number;
+  handle(request: IncomingCallback): Promise<CallbackReply>;
+  /** Told about a request refused with 413 before its body was read. */
+  onOversized?(request: IncomingCallback): void;
+  clock?: () => Date;
+}
+
+/** The HTTP side of the listener: reads requests with a size cap, and drains in-flight ones on stop. */
+export class CallbackServer {
+  private readonly server: Server;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly maxBodyBytes: number;
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: CallbackServerOptions) {
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.clock = options.clock ?? (() => new Date());
+    this.server = createServer({ keepAlive: true }, (req, res) => {
+      const done = this.serve(req, res).finally(() => this.inFlight.delete(done));
+      this.inFlight.add(done);
+    });
+    this.server.keepAliveTimeout = 10_000;
+    this.server.on('clientError', (_error, socket) => socket.destroy());
+  }
+
+  start(): Promise<LocalAddress> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        const address = this.server.address() as AddressInfo;
+        resolve({ host: this.options.host, port: address.port });
+      });
+    });
+  }
+
+  /** Stops accepting connections, lets the requests being handled finish, then closes every connection. */
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const request: IncomingCallback = {
+      receivedAt: this.clock(),
+      method: req.method ?? 'GET',
+      target: req.url ?? '/',
+      headers: req.headers,
+      body: '',
+    };
+    const body = await this.readBody(req);
+    if (body === undefined) {
+      this.options.onOversized?.(request);
+      res.shouldKeepAlive = false;
+      reply(res, { status: 413, body: `Request body larger than ${this.maxBodyBytes} bytes.\n` });
+      res.on('finish', () => req.socket.destroy());
+      return;
+    }
+    request.body = body;
+    let answer: CallbackReply;
+    try {
+      answer = await this.options.handle(request);
+    } catch (error) {
+      answer = { status: 500, body: `Listener error: ${error instanceof Error ? error.message : String(error)}\n` };
+    }
+    reply(res, answer);
+  }
+
+  /** The body as text, or undefined when it is larger than the cap (the rest is not read). */
+  private readBody(req: IncomingMessage): Promise<string | undefined> {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.maxBodyBytes) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let settled = false;
+      req.on('data', (chunk: Buffer) => {
+        if (settled) return;
+        size += chunk.length;
+        if (size > this.maxBodyBytes) {
+          settled = true;
+          req.pause();
+          resolve(undefined);
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => {
+        if (!settled) resolve(Buffer.concat(chunks).toString('utf8'));
+        settled = true;
+      });
+      req.on('error', () => {
+        if (!settled) resolve(Buffer.concat(chunks).toString('utf8'));
+        settled = true;
+      });
+    });
+  }
+}
+
+function reply(res: ServerResponse, answer: CallbackReply): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = answer.body ?? '';
+  res.statusCode = answer.status;
+  if (body.length > 0) res.setHeader('content-type', answer.contentType ?? 'text/plain; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(body);
+}

@@ -1,0 +1,238 @@
+import { BadInputError } from '../errors';
+import type { MediaFormat } from '../media/layout';
+import { MediaStore } from '../media/media-store';
+import type { TwilioApi } from '../twilio/twilio-api';
+import { AccountCheck } from './account-check';
+import type { AuthToken } from './auth-token';
+import { CallbackArchiver } from './callback-archiver';
+import { CallbackListener, type ListenerTally } from './callback-listener';
+import { CallbackForwarder } from './forwarder';
+import { JsonLinesListenerReport, TextListenerReport, type ListenerReport } from './listener-report';
+import { RequestLog } from './request-log';
+import {
+  LocalOnly,
+  NgrokTunnelOpener,
+  parsePublicUrl,
+  UserPublicUrl,
+  requireNgrok,
+  type NgrokModule,
+  type TunnelOpener,
+} from './tunnel';
+import { RECORDING_URL_ORIGIN } from './sender';
+
+export const DEFAULT_CALLBACK_PATH = '/recording-status';
+export const SUGGESTED_EVENTS = 'in-progress completed absent';
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  path: string;
+  /** `ngrok` opens a tunnel; a URL names one the user runs; neither: local only. */
+  tunnel?: 'ngrok';
+  publicUrl?: string;
+  ngrokAuthToken?: string;
+  /** Verifies signatures with it unless `verify` is false; also re-signs forwarded requests. */
+  authToken?: AuthToken;
+  verify: boolean;
+  forwardTo?: string;
+  download?: { dir: string; format: MediaFormat; layout: string };
+  /** Deletes each downloaded recording from Twilio once its file is verified; needs `download`. */
+  deleteAfterDownload: boolean;
+  logFile?: string;
+  output: 'text' | 'json' | 'none';
+}
+
+export interface ListenDependencies {
+  api: TwilioApi;
+  /** Writes one line to stdout. */
+  writeLine(line: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  /** Resolves when the user asks to stop (Ctrl-C). */
+  stopRequested: Promise<void>;
+  loadNgrok?: () => NgrokModule;
+}
+
+/** Checks the options that can be wrong before anything starts; throws a bad-input error naming the flag. */
+export function checkListenOptions(options: ListenOptions): void {
+  parsePort(String(options.port));
+  if (!/^\/[A-Za-z0-9\-._~/%!$&'()*+,;=:@]*$/.test(options.path)) {
+    throw new BadInputError(
+      `Invalid --path "${options.path}": use a path that starts with /, without query or fragment, e.g. ${DEFAULT_CALLBACK_PATH}.`,
+    );
+  }
+  if (options.tunnel && options.publicUrl) {
+    throw new BadInputError('Give either --tunnel ngrok or --public-url, not both.');
+  }
+  if (options.publicUrl) parsePublicUrl(options.publicUrl);
+  if (options.forwardTo) parseForwardUrl(options.forwardTo);
+  if (options.verify && !options.authToken) {
+    throw new BadInputError(
+      "Verifying X-Twilio-Signature needs the account's auth token, and the profile holds an API key, which cannot verify: " +
+        'pass --auth-token (or set TWILIO_AUTH_TOKEN), or turn verification off with --no-verify.',
+    );
+  }
+  if (options.deleteAfterDownload && !options.download) {
+    throw new BadInputError('--delete-after-download deletes what it has downloaded: add --download-dir DIR.');
+  }
+  if (options.deleteAfterDownload && !options.verify) {
+    throw new BadInputError(
+      '--delete-after-download needs signature verification: without it anyone who reaches the listener could have recordings deleted. Drop --no-verify.',
+    );
+  }
+}
+
+/** Reads --port: a whole number from 0 (any free port) to 65535. */
+export function parsePort(text: string): number {
+  const port = Number(text.trim());
+  if (!/^\d+$/.test(text.trim()) || port > 65_535) {
+    throw new BadInputError(`Invalid --port "${text}": use a whole number from 1 to 65535, or 0 for any free port.`);
+  }
+  return port;
+}
+
+/** Reads --forward-to: the absolute http(s) URL of the user's own handler. */
+export function parseForwardUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new BadInputError(
+      `Invalid --forward-to "${text}": give the URL of your handler, e.g. http://localhost:8080/recording-status.`,
+    );
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
+    throw new BadInputError(
+      `Invalid --forward-to "${text}": give an http(s) URL without credentials, e.g. http://localhost:8080/recording-status.`,
+    );
+  }
+  url.hash = '';
+  return url.toString();
+}
+
+/**
+ * Runs the callback listener until the user stops it: opens what the options ask for, prints where
+ * to point Twilio, reports each request, then drains and returns the tally.
+ */
+export async function listenForCallbacks(options: ListenOptions, deps: ListenDependencies): Promise<ListenerTally> {
+  checkListenOptions(options);
+  const tunnel = tunnelFor(options, deps);
+  tunnel.prepare?.();
+  const store = options.download
+    ? await MediaStore.open({
+        root: options.download.dir,
+        format: options.download.format,
+        layout: options.download.layout,
+        api: deps.api,
+      })
+    : undefined;
+  const verifyToken = options.verify ? options.authToken?.token : undefined;
+  let listener: CallbackListener;
+  try {
+    listener = await CallbackListener.start({
+      host: options.host,
+      port: options.port,
+      path: options.path,
+      authToken: verifyToken,
+      accounts: new AccountCheck(deps.api),
+      recordingUrlOrigins: [...new Set([RECORDING_URL_ORIGIN, new URL(deps.api.baseUrl).origin])],
+      tunnel,
+      report: reportFor(options.output, deps.writeLine),
+      forwarder: options.forwardTo
+        ? new CallbackForwarder(parseForwardUrl(options.forwardTo), options.authToken?.token)
+        : undefined,
+      archiver: store ? new CallbackArchiver(deps.api, store, options.deleteAfterDownload) : undefined,
+      log: options.logFile
+        ? new RequestLog(options.logFile, options.authToken ? [options.authToken.token] : [])
+        : undefined,
+    });
+  } catch (error) {
+    await store?.close();
+    throw error;
+  }
+  for (const line of introduction(listener, options, deps.api.accountSid)) deps.info(line);
+  for (const line of warnings(options)) deps.warn(line);
+  await deps.stopRequested;
+  deps.info('Stopping: closing the tunnel and finishing the requests and downloads under way…');
+  const tally = await listener.stop();
+  await store?.close();
+  deps.info(summaryLine(tally));
+  return tally;
+}
+
+function tunnelFor(options: ListenOptions, deps: ListenDependencies): TunnelOpener {
+  if (options.tunnel === 'ngrok') return new NgrokTunnelOpener(options.ngrokAuthToken, deps.loadNgrok ?? requireNgrok);
+  if (options.publicUrl) return new UserPublicUrl(options.publicUrl);
+  return new LocalOnly();
+}
+
+function reportFor(output: ListenOptions['output'], writeLine: (line: string) => void): ListenerReport {
+  if (output === 'json') return new JsonLinesListenerReport(writeLine);
+  if (output === 'none') return new TextListenerReport(() => undefined);
+  return new TextListenerReport(writeLine);
+}
+
+/** What to tell the user once the listener runs: where it is, the URL for Twilio, and how to use it. */
+export function introduction(listener: CallbackListener, options: ListenOptions, accountSid: string): string[] {
+  const url = listener.callbackUrl;
+  const localOnly = listener.tunnelDescription === 'local only';
+  const lines = [
+    `Listening on ${listener.localUrl}${localOnly ? ' (local only: Twilio cannot reach it; add --tunnel ngrok or --public-url URL)' : ''}`,
+    `Callback URL${localOnly ? '' : ` (${listener.tunnelDescription})`}: ${url}`,
+  ];
+  if (options.verify && options.authToken)
+    lines.push(
+      `Verifying X-Twilio-Signature with ${options.authToken.source}, for account ${accountSid} and its subaccounts.`,
+    );
+  if (options.forwardTo) lines.push(`Forwarding each callback, re-signed, to ${parseForwardUrl(options.forwardTo)}`);
+  if (options.download) {
+    lines.push(
+      `Downloading completed recordings to ${options.download.dir}${options.deleteAfterDownload ? ', then deleting them from Twilio' : ''}`,
+    );
+  }
+  if (options.logFile) lines.push(`Logging every request to ${options.logFile}`);
+  lines.push(
+    'Point Twilio at it with TwiML:',
+    `  <Dial record="record-from-answer" recordingStatusCallback="${escapeXml(url)}" recordingStatusCallbackEvent="${SUGGESTED_EVENTS}">…</Dial>`,
+    'or with the API parameters:',
+    `  RecordingStatusCallback=${url}  RecordingStatusCallbackEvent=${SUGGESTED_EVENTS}`,
+    'Press Ctrl-C to stop.',
+  );
+  return lines;
+}
+
+function warnings(options: ListenOptions): string[] {
+  const lines: string[] = [];
+  if (!options.verify)
+    lines.push(
+      'Signature verification is off (--no-verify): any request that reaches the listener is taken as a callback.',
+    );
+  if (!isLoopback(options.host))
+    lines.push(`Listening on ${options.host}, not only on this machine: anyone who can reach it can send requests.`);
+  if (options.forwardTo && !options.authToken) {
+    lines.push(
+      "Forwarded requests keep Twilio's original signature (no auth token to re-sign them): your handler's validation will fail.",
+    );
+  }
+  return lines;
+}
+
+/** The line printed when the listener stops. */
+export function summaryLine(tally: ListenerTally): string {
+  const parts = [`${tally.verified} verified`];
+  if (tally.unverified > 0) parts.push(`${tally.unverified} unverified`);
+  parts.push(`${tally.rejected} rejected`);
+  if (tally.ignored > 0) parts.push(`${tally.ignored} ignored`);
+  parts.push(`${tally.forwarded} forwarded${tally.forwardFailed > 0 ? ` (${tally.forwardFailed} failed)` : ''}`);
+  parts.push(`${tally.downloaded} downloaded${tally.downloadFailed > 0 ? ` (${tally.downloadFailed} failed)` : ''}`);
+  parts.push(`${tally.deleted} deleted`);
+  return `Received ${tally.received} request${tally.received === 1 ? '' : 's'}: ${parts.join(', ')}.`;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+}

@@ -1,0 +1,155 @@
+import {
+  describeErrorCode,
+  formatEventLine,
+  RECORDING_ERROR_MEANINGS,
+  type RecordingStatusEvent,
+} from './callback-event';
+import type { ArchiveResult } from './callback-archiver';
+
+/** How the listener judged a request. */
+export type Verdict =
+  | 'accepted'
+  | 'unverified'
+  | 'rejected'
+  | 'invalid'
+  | 'foreign-account'
+  | 'not-found'
+  | 'method-not-allowed'
+  | 'too-large'
+  | 'error';
+
+export interface ForwardOutcome {
+  /** The handler's status; absent when it could not be reached. */
+  status?: number;
+  latencyMs: number;
+  firstLine?: string;
+  error?: string;
+}
+
+/** One request the listener answered. */
+export interface RequestReport {
+  time: Date;
+  method: string;
+  target: string;
+  /** The status the listener answered with. */
+  status: number;
+  verdict: Verdict;
+  reason?: string;
+  event?: RecordingStatusEvent;
+  forward?: ForwardOutcome;
+  warnings: string[];
+}
+
+export interface DownloadReport {
+  time: Date;
+  result: ArchiveResult;
+}
+
+/** Where the listener tells what happens, one entry at a time. */
+export interface ListenerReport {
+  request(report: RequestReport): void;
+  download(report: DownloadReport): void;
+}
+
+const ANSWERED_WITHOUT_EVENT: Partial<Record<Verdict, string>> = {
+  rejected: 'rejected',
+  invalid: 'invalid',
+  'foreign-account': 'rejected',
+  'not-found': 'ignored',
+  'method-not-allowed': 'ignored',
+  'too-large': 'rejected',
+  error: 'error',
+};
+
+/** Readable lines: one per request, indented lines for what followed from it. */
+export class TextListenerReport implements ListenerReport {
+  constructor(private readonly writeLine: (line: string) => void) {}
+
+  request(report: RequestReport): void {
+    if (report.event && (report.verdict === 'accepted' || report.verdict === 'unverified')) {
+      this.writeLine(
+        formatEventLine(report.event, report.time) + (report.verdict === 'unverified' ? '  (unverified)' : ''),
+      );
+    } else {
+      const label = ANSWERED_WITHOUT_EVENT[report.verdict] ?? report.verdict;
+      const time = report.time.toISOString().replace(/\.\d{3}Z$/, 'Z');
+      this.writeLine(
+        `${time}  ${label.padEnd(11)}  ${report.status} ${report.method} ${clip(report.target)}${report.reason ? `: ${report.reason}` : ''}`,
+      );
+    }
+    for (const warning of report.warnings) this.writeLine(`  ! ${warning}`);
+    const forward = report.forward;
+    if (forward) {
+      const latency = `${Math.round(forward.latencyMs)} ms`;
+      if (forward.status === undefined)
+        this.writeLine(`  → handler unreachable after ${latency}: ${forward.error}; answered 502`);
+      else
+        this.writeLine(
+          `  → handler answered ${forward.status} in ${latency}${forward.firstLine ? `: ${forward.firstLine}` : ''}`,
+        );
+    }
+  }
+
+  download(report: DownloadReport): void {
+    const { result } = report;
+    if (result.outcome === 'saved') {
+      const saved =
+        result.storeOutcome === 'downloaded' || !result.storeOutcome ? 'saved' : `saved (${result.storeOutcome})`;
+      const deleted = result.deleted ? ', deleted from Twilio' : '';
+      this.writeLine(
+        `  ↓ ${result.recordingSid} ${saved} to ${result.path} (${result.bytes} bytes${deleted})${result.error ? `; ${result.error}` : ''}`,
+      );
+    } else {
+      this.writeLine(`  ↓ ${result.recordingSid} not downloaded: ${result.error}`);
+    }
+  }
+}
+
+/** One JSON object per line (NDJSON), for piping into other tools. */
+export class JsonLinesListenerReport implements ListenerReport {
+  constructor(private readonly writeLine: (line: string) => void) {}
+
+  request(report: RequestReport): void {
+    const event = report.event;
+    this.writeLine(
+      JSON.stringify({
+        type: 'request',
+        time: report.time.toISOString(),
+        method: report.method,
+        target: report.target,
+        status: report.status,
+        verdict: report.verdict,
+        reason: report.reason,
+        event: event && {
+          accountSid: event.accountSid,
+          callSid: event.callSid,
+          conferenceSid: event.conferenceSid,
+          recordingSid: event.recordingSid,
+          status: event.status,
+          duration: event.duration,
+          channels: event.channels,
+          source: event.source,
+          startTime: event.startTime,
+          errorCode: event.errorCode,
+          errorMeaning:
+            event.errorCode === null
+              ? undefined
+              : (RECORDING_ERROR_MEANINGS[event.errorCode] ?? describeErrorCode(event.errorCode)),
+          track: event.track,
+          params: event.params,
+        },
+        forward: report.forward,
+        warnings: report.warnings.length > 0 ? report.warnings : undefined,
+      }),
+    );
+  }
+
+  download(report: DownloadReport): void {
+    this.writeLine(JSON.stringify({ type: 'download', time: report.time.toISOString(), ...report.result }));
+  }
+}
+
+function clip(text: string): string {
+  const printable = text.replace(/[^\x20-\x7e]/g, '?');
+  return printable.length > 100 ? `${printable.slice(0, 100)}…` : printable;
+}

@@ -1,0 +1,118 @@
+import { Flags } from '@oclif/core';
+import { mediaFlags, mediaFormatFrom } from '../../../cli/flags';
+import { RecordingsCommand } from '../../../cli/recordings-command';
+import { ExitStatus } from '../../../errors';
+import { findAuthToken } from '../../../callbacks/auth-token';
+import {
+  DEFAULT_CALLBACK_PATH,
+  listenForCallbacks,
+  parsePort,
+  type ListenOptions,
+} from '../../../callbacks/listen-session';
+
+export default class RecordingsCallbacksListen extends RecordingsCommand {
+  static override description =
+    'receive recording status callbacks: verify their signatures, show each event, and optionally forward them to your handler, download completed recordings and log every request';
+
+  static override examples = [
+    '$ twilio recordings:callbacks:listen --tunnel ngrok',
+    '$ twilio recordings:callbacks:listen --public-url https://hooks.example.com --forward-to http://localhost:8080/recording-status',
+    '$ twilio recordings:callbacks:listen --tunnel ngrok --download-dir ./recordings --delete-after-download',
+    '$ twilio recordings:callbacks:listen --port 0 --log callbacks.jsonl -o json',
+  ];
+
+  static override flags = {
+    ...RecordingsCommand.flags,
+    host: Flags.string({ description: 'the address to listen on; only this machine by default', default: '127.0.0.1' }),
+    port: Flags.string({
+      description: 'the port to listen on, 0 for any free port',
+      helpValue: 'PORT',
+      default: '3000',
+    }),
+    path: Flags.string({ description: 'the path callbacks arrive at', default: DEFAULT_CALLBACK_PATH }),
+    tunnel: Flags.string({
+      description: 'open a public URL with this tunnel (needs the optional package @ngrok/ngrok and NGROK_AUTHTOKEN)',
+      options: ['ngrok'],
+    }),
+    'public-url': Flags.string({
+      description: 'the public https URL of a tunnel or reverse proxy you run that forwards to this listener',
+      helpValue: 'URL',
+    }),
+    'auth-token': Flags.string({
+      description:
+        "the account's auth token, to verify signatures (default: TWILIO_AUTH_TOKEN, or the profile's when it holds the auth token)",
+      helpValue: 'TOKEN',
+    }),
+    verify: Flags.boolean({
+      description: 'verify X-Twilio-Signature and answer 403 to requests that fail; --no-verify accepts every request',
+      default: true,
+      allowNo: true,
+    }),
+    'forward-to': Flags.string({
+      description:
+        "relay each callback, re-signed for this URL, to your own handler and answer with the handler's answer",
+      helpValue: 'URL',
+    }),
+    'download-dir': Flags.string({
+      description: 'download each completed recording into this folder as its callback arrives',
+      helpValue: 'DIR',
+    }),
+    'delete-after-download': Flags.boolean({
+      description: 'delete each downloaded recording from Twilio once its file is verified (needs --download-dir)',
+      default: false,
+    }),
+    ...mediaFlags,
+    log: Flags.string({
+      description: 'append every request received to this file as a JSON line (for --replay)',
+      helpValue: 'FILE',
+    }),
+  };
+
+  override async run(): Promise<void> {
+    await super.run();
+    const flags = this.flags;
+    const format = flags['cli-output-format'];
+    const options: ListenOptions = {
+      host: flags.host,
+      port: parsePort(flags.port),
+      path: flags.path,
+      tunnel: flags.tunnel === 'ngrok' ? 'ngrok' : undefined,
+      publicUrl: flags['public-url'],
+      ngrokAuthToken: process.env.NGROK_AUTHTOKEN,
+      authToken: findAuthToken({
+        flag: flags['auth-token'],
+        profile: this.currentProfile,
+        environment: process.env.TWILIO_AUTH_TOKEN,
+      }),
+      verify: flags.verify,
+      forwardTo: flags['forward-to'],
+      download: flags['download-dir']
+        ? { dir: flags['download-dir'], format: mediaFormatFrom(flags), layout: flags.layout }
+        : undefined,
+      deleteAfterDownload: flags['delete-after-download'],
+      logFile: flags.log,
+      output: flags.silent || format === 'none' ? 'none' : format === 'json' ? 'json' : 'text',
+    };
+    await listenForCallbacks(options, {
+      api: this.recordingsApi(),
+      writeLine: (line) => process.stdout.write(`${line}\n`),
+      info: (message) => this.logger.info(message),
+      warn: (message) => this.logger.warn(message),
+      stopRequested: this.interrupted(),
+    });
+  }
+
+  /** Resolves on the first Ctrl-C (SIGINT) or SIGTERM; a second one stops at once. */
+  private interrupted(): Promise<void> {
+    return new Promise((resolve) => {
+      const onSignal = () => {
+        process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
+        process
+          .once('SIGINT', () => process.exit(ExitStatus.Cancelled))
+          .once('SIGTERM', () => process.exit(ExitStatus.Cancelled));
+        resolve();
+      };
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    });
+  }
+}
