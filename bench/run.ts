@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { callbackBenchmarks } from './callbacks';
 import { downloadBenchmarks } from './download';
 import { listMemoryBenchmarks } from './list-memory';
 import { purgeBenchmarks } from './purge';
@@ -13,6 +14,7 @@ const SUITES: Suite[] = [
   ['list-memory', listMemoryBenchmarks],
   ['download', downloadBenchmarks],
   ['purge', purgeBenchmarks],
+  ['callbacks', callbackBenchmarks],
 ];
 
 async function main(): Promise<void> {
