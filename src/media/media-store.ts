@@ -8,11 +8,16 @@ import type { Recording } from '../recordings/recording';
 import { discardBody, readBody, type HttpResponse } from '../twilio/http-transport';
 import { RetriesExhaustedError, RetryableError } from '../twilio/retry-policy';
 import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
+import { FolderSync } from './folder-sync';
+import { LocalWriteError, SpooledFile } from './spooled-file';
 import { JsonLinesFile, readJsonLines } from './json-lines-file';
 import { Layout, type MediaFormat } from './layout';
 import { contentTypeMatches, MediaInspector } from './media-check';
 import { DiskFullError, isDiskFull, MediaSaveError } from './media-errors';
 import type { MediaFileSystem } from './media-file-system';
+
+/** Bodies up to this size wait in memory until their request is over; larger ones stream to disk. */
+const SPOOL_MEMORY_BYTES = 512 * 1024;
 
 export const MANIFEST_FILE = 'manifest.jsonl';
 
@@ -92,6 +97,7 @@ export class MediaStore {
   private readonly known = new Map<string, KnownFile>();
   private readonly saving = new Map<string, Promise<SavedMedia>>();
   private readonly madeFolders = new Set<string>();
+  private readonly folderSync = new FolderSync((folder) => this.syncFolderOnce(folder));
   private manifest: JsonLinesFile | undefined;
 
   private constructor(options: MediaStoreOptions) {
@@ -222,11 +228,11 @@ export class MediaStore {
       dirname(absolutePath),
       `.${basename(absolutePath)}.part-${process.pid}-${randomBytes(6).toString('hex')}`,
     );
-    const handle = await this.fs.open(tempPath, 'wx', 0o600);
+    const spool = new SpooledFile(() => this.fs.open(tempPath, 'wx', 0o600), SPOOL_MEMORY_BYTES);
     try {
       const inspector = new MediaInspector(this.format, onBytes);
       try {
-        await pipeline(response.body, inspector, new FileHandleWritable(handle));
+        await pipeline(response.body, inspector, spool);
       } catch (error) {
         if (error instanceof LocalWriteError) throw error.cause;
         throw new RetryableError(`the connection broke after ${inspector.bytes} bytes (${(error as Error).message})`);
@@ -237,9 +243,9 @@ export class MediaStore {
       }
       const problem = inspector.problem(this.format);
       if (problem) throw new RetryableError(problem);
-      return { tempPath, handle, bytes: inspector.bytes, sha256: inspector.sha256() };
+      return { tempPath, spool, bytes: inspector.bytes, sha256: inspector.sha256() };
     } catch (error) {
-      await this.discard(tempPath, handle);
+      await this.discard(tempPath, spool);
       throw error;
     }
   }
@@ -247,24 +253,24 @@ export class MediaStore {
   /** Flushes a received file to disk and renames it into place. */
   private async commit(received: ReceivedFile, absolutePath: string): Promise<{ bytes: number; sha256: string }> {
     try {
-      await received.handle.sync();
+      await (await received.spool.toFile()).sync();
     } catch (error) {
-      await this.discard(received.tempPath, received.handle);
+      await this.discard(received.tempPath, received.spool);
       throw error;
     }
-    await received.handle.close();
+    await received.spool.close();
     try {
       await this.fs.rename(received.tempPath, absolutePath);
     } catch (error) {
       await this.fs.unlink(received.tempPath).catch(() => undefined);
       throw error;
     }
-    await this.syncDirectory(dirname(absolutePath));
+    await this.folderSync.sync(dirname(absolutePath));
     return { bytes: received.bytes, sha256: received.sha256 };
   }
 
-  private async discard(tempPath: string, handle: fsPromises.FileHandle): Promise<void> {
-    await handle.close().catch(() => undefined);
+  private async discard(tempPath: string, spool: SpooledFile): Promise<void> {
+    await spool.close().catch(() => undefined);
     await this.fs.unlink(tempPath).catch(() => undefined);
   }
 
@@ -379,7 +385,7 @@ export class MediaStore {
     this.madeFolders.add(folder);
   }
 
-  private async syncDirectory(folder: string): Promise<void> {
+  private async syncFolderOnce(folder: string): Promise<void> {
     const handle = await this.fs.open(folder, 'r');
     try {
       await handle.sync();
@@ -443,37 +449,10 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** A failure of the local file, as opposed to the connection feeding it. */
-class LocalWriteError extends Error {
-  constructor(override readonly cause: Error) {
-    super(cause.message);
-  }
-}
-
-/** Writes a stream to an open file handle, so tests can hand in a file that fails. */
+/** A body received and checked, not yet on disk under its final name. */
 interface ReceivedFile {
   tempPath: string;
-  handle: fsPromises.FileHandle;
+  spool: SpooledFile;
   bytes: number;
   sha256: string;
-}
-
-class FileHandleWritable extends Writable {
-  constructor(private readonly file: fsPromises.FileHandle) {
-    super({ highWaterMark: 256 * 1024 });
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    writeFully(this.file, chunk).then(
-      () => callback(),
-      (error: Error) => callback(new LocalWriteError(error)),
-    );
-  }
-}
-
-async function writeFully(file: fsPromises.FileHandle, buffer: Buffer): Promise<void> {
-  for (let offset = 0; offset < buffer.length;) {
-    const { bytesWritten } = await file.write(buffer, offset, buffer.length - offset);
-    offset += bytesWritten;
-  }
 }

@@ -232,12 +232,8 @@ describe('MediaStore', function () {
         const handle = await fsPromises.open(path, flags, mode);
         if (!String(path).includes('.part-')) return handle;
         partialPath = String(path);
-        let writes = 0;
-        const write = handle.write.bind(handle) as (...args: unknown[]) => Promise<unknown>;
-        (handle as unknown as { write: unknown }).write = async (...args: unknown[]) => {
-          writes += 1;
-          if (writes > 1) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-          return write(...args);
+        (handle as unknown as { write: unknown }).write = async () => {
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
         };
         return handle;
       }) as MediaFileSystem['open'],

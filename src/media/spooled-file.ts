@@ -1,0 +1,78 @@
+import type { FileHandle } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+
+/** A failure of the local disk, as opposed to the connection the bytes came from. */
+export class LocalWriteError extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
+export async function writeFully(file: FileHandle, buffer: Buffer): Promise<void> {
+  for (let offset = 0; offset < buffer.length;) {
+    const { bytesWritten } = await file.write(buffer, offset, buffer.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+/**
+ * The body of a download on its way to a temporary file. Up to `memoryLimit` bytes stay in
+ * memory and reach the disk only when `toFile` is called, after the request is over, so a
+ * small recording's disk work never holds one of Twilio's concurrent request slots; a larger
+ * body spills to the file as it arrives, in constant memory.
+ */
+export class SpooledFile extends Writable {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private handle: FileHandle | undefined;
+
+  constructor(
+    private readonly openFile: () => Promise<FileHandle>,
+    private readonly memoryLimit: number,
+  ) {
+    super({ highWaterMark: 256 * 1024 });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.accept([chunk]).then(
+      () => callback(),
+      (error: Error) => callback(new LocalWriteError(error)),
+    );
+  }
+
+  // Chunks that queued up while a write was under way go out in one write.
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.accept(chunks.map(({ chunk }) => chunk)).then(
+      () => callback(),
+      (error: Error) => callback(new LocalWriteError(error)),
+    );
+  }
+
+  /** The temporary file holding every byte received, opened now if the body stayed in memory. */
+  async toFile(): Promise<FileHandle> {
+    if (!this.handle) await this.spill();
+    return this.handle!;
+  }
+
+  /** Closes the file, if it was opened, and drops what is in memory. */
+  async close(): Promise<void> {
+    this.chunks = [];
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+
+  private async accept(chunks: Buffer[]): Promise<void> {
+    if (this.handle) return writeFully(this.handle, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    for (const chunk of chunks) this.buffered += chunk.length;
+    this.chunks.push(...chunks);
+    if (this.buffered > this.memoryLimit) await this.spill();
+  }
+
+  private async spill(): Promise<void> {
+    this.handle = await this.openFile();
+    const held = Buffer.concat(this.chunks);
+    this.chunks = [];
+    this.buffered = 0;
+    await writeFully(this.handle, held);
+  }
+}
