@@ -74,8 +74,13 @@ abstract class CountingProgress implements ProgressReporter {
     const seconds = Math.max((this.now() - this.startedAt) / 1000, 0.001);
     const perSecond = this.snapshot.done / seconds;
     const remaining =
-      this.snapshot.total !== undefined && perSecond > 0 ? (this.snapshot.total - this.snapshot.done) / perSecond : undefined;
-    const bytes = this.snapshot.bytes > 0 ? `, ${formatBytes(this.snapshot.bytes)} at ${formatBytes(this.snapshot.bytes / seconds)}/s` : '';
+      this.snapshot.total !== undefined && perSecond > 0
+        ? (this.snapshot.total - this.snapshot.done) / perSecond
+        : undefined;
+    const bytes =
+      this.snapshot.bytes > 0
+        ? `, ${formatBytes(this.snapshot.bytes)} at ${formatBytes(this.snapshot.bytes / seconds)}/s`
+        : '';
     const eta = remaining === undefined ? '' : `, about ${Math.ceil(remaining)} s left`;
     return `${perSecond.toFixed(1)}/s${bytes}${eta}`;
   }
@@ -100,7 +105,9 @@ class LineProgress extends CountingProgress {
 
   private print(): void {
     const { done, total } = this.snapshot;
-    this.stream.write(`${done}${total === undefined ? '' : ` of ${total}`} ${this.options.verb} (${this.rateText()})\n`);
+    this.stream.write(
+      `${done}${total === undefined ? '' : ` of ${total}`} ${this.options.verb} (${this.rateText()})\n`,
+    );
   }
 
   stop(): void {

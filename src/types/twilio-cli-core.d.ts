@@ -62,6 +62,8 @@ declare module '@twilio/cli-core' {
 
   export const services: {
     error: { TwilioCliError: typeof TwilioCliError };
-    outputFormats: { OutputFormats: Record<string, ((full: unknown[], limited: unknown[], options?: unknown) => string) | undefined> };
+    outputFormats: {
+      OutputFormats: Record<string, ((full: unknown[], limited: unknown[], options?: unknown) => string) | undefined>;
+    };
   };
 }
