@@ -62,17 +62,26 @@ function wavHeader(source: MediaSource): Buffer {
 /** One second of a tone whose pitch depends on the sid (and differs per channel), interleaved. */
 function wavSecondTemplate(source: MediaSource): Buffer {
   const seed = hashString(source.sid);
+  const pitches = Array.from({ length: source.channels }, (_, channel) => 200 + ((seed >>> (channel * 8)) % 600));
+  const key = `${source.channels}:${pitches.join(',')}`;
+  const cached = secondTemplates.get(key);
+  if (cached) return cached;
   const block = Buffer.alloc(WAV_SAMPLE_RATE * WAV_BYTES_PER_SAMPLE * source.channels);
-  for (let channel = 0; channel < source.channels; channel++) {
+  pitches.forEach((hertz, channel) => {
     // Whole-hertz pitches make one second an exact number of periods, so seconds join without clicks.
-    const hertz = 200 + ((seed >>> (channel * 8)) % 600);
     for (let i = 0; i < WAV_SAMPLE_RATE; i++) {
       const sample = Math.round(8000 * Math.sin((2 * Math.PI * hertz * i) / WAV_SAMPLE_RATE));
       block.writeInt16LE(sample, (i * source.channels + channel) * WAV_BYTES_PER_SAMPLE);
     }
-  }
+  });
+  // Computing a tone costs more than serving it; benchmarks serve thousands of recordings a second.
+  if (secondTemplates.size >= MAX_CACHED_TEMPLATES) secondTemplates.clear();
+  secondTemplates.set(key, block);
   return block;
 }
+
+const MAX_CACHED_TEMPLATES = 1024;
+const secondTemplates = new Map<string, Buffer>();
 
 function* wavChunks(source: MediaSource): Generator<Buffer> {
   yield wavHeader(source);
