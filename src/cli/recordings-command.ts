@@ -2,6 +2,7 @@ import { Errors } from '@oclif/core';
 import { baseCommands, services } from '@twilio/cli-core';
 import { ExitStatus, RecordingsError } from '../errors';
 import { JsonArrayWriter } from '../output/json-array-writer';
+import { DISCARD_RECORDS, drained, type RecordOutput } from '../output/record-output';
 import { buildCriteria, type SelectionCriteria, type SelectionInput } from '../selection/criteria';
 import { ConcurrencyLimiter } from '../twilio/concurrency-limiter';
 import { axiosTransport } from '../twilio/http-transport';
@@ -13,11 +14,6 @@ const { TwilioCliError } = services.error;
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../../package.json') as { name: string; version: string };
-
-export interface RecordOutput {
-  write(records: readonly object[]): void;
-  end(): void;
-}
 
 /** Requests in flight when a command does not say otherwise. */
 export const DEFAULT_CONCURRENCY = 20;
@@ -88,10 +84,10 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
    */
   protected recordOutput(properties: string): RecordOutput {
     const format = this.flags['cli-output-format'];
-    if (this.flags.silent || format === 'none') return { write: () => undefined, end: () => undefined };
+    if (this.flags.silent || format === 'none') return DISCARD_RECORDS;
     if (format === 'json') {
       const writer = new JsonArrayWriter((text) => process.stdout.write(text));
-      return { write: (records) => writer.add(records), end: () => writer.end() };
+      return { write: (records) => writer.add(records), end: () => writer.end(), drained: () => drained() };
     }
     let written = 0;
     return {
@@ -103,6 +99,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       end: () => {
         if (written === 0) this.logger.info('No results');
       },
+      drained: () => drained(),
     };
   }
 

@@ -1,3 +1,4 @@
+import { plural } from '../output/plural';
 import { formatBytes } from '../progress/progress-reporter';
 import type { Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
@@ -31,6 +32,8 @@ export interface DownloadEvents {
   onBytes?(bytes: number): void;
   onResultDone?(result: DownloadResult): void;
   onSidNotFound?(sid: string): void;
+  /** Awaited before each recording starts, so that whoever reads the results sets the pace. */
+  paced?(): Promise<void>;
 }
 
 export interface DownloadOptions {
@@ -147,6 +150,7 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
   const pages = selectRecordingPages(options.api, options.criteria, { onSidNotFound: events.onSidNotFound });
   selection: for await (const page of pages) {
     for (const recording of page.recordings) {
+      await events.paced?.();
       await window.waitForRoom();
       if (summary.stoppedBecause) break selection;
       summary.selected += 1;
@@ -182,10 +186,6 @@ class ResultBatch {
     this.results = [];
     this.emit(results);
   }
-}
-
-function plural(count: number, noun: string): string {
-  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** Lines for stderr at the end of a run. */

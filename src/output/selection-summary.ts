@@ -1,8 +1,5 @@
+import { plural } from './plural';
 import { FREE_STORAGE_MINUTES, StorageTally, formatUsd, monthlyStorageCost } from '../recordings/storage-cost';
-
-function plural(count: number, noun: string): string {
-  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
-}
 
 /** Tallies of the selected recordings, per account, in the order accounts were met. */
 export class SelectionTally {

@@ -1,4 +1,5 @@
 import { BadInputError } from '../errors';
+import { plural } from '../output/plural';
 import type { Recording } from '../recordings/recording';
 import {
   FREE_STORAGE_MINUTES,
@@ -67,11 +68,14 @@ export class PurgePlan {
 export async function buildPurgePlan(
   pages: AsyncIterable<RecordingPage>,
   onPage?: (page: RecordingPage) => void,
+  /** Awaited after each page, so that whoever reads the pages sets the pace. */
+  paced: () => Promise<void> = () => Promise.resolve(),
 ): Promise<PurgePlan> {
   const plan = new PurgePlan();
   for await (const page of pages) {
     for (const recording of page.recordings) plan.add(page.accountSid, recording);
     onPage?.(page);
+    await paced();
   }
   return plan;
 }
@@ -79,10 +83,6 @@ export async function buildPurgePlan(
 /** The most a purge of `minutes` saves a month: an upper bound, since each account's first minutes are free. */
 export function monthlySavingUpperBound(minutes: number): number {
   return minutes * STORAGE_PRICE_PER_MINUTE_MONTH;
-}
-
-export function plural(count: number, noun: string): string {
-  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function sum(values: Iterable<number>): number {

@@ -1,6 +1,7 @@
 import type { Recording } from '../recordings/recording';
 import { StorageTally, formatUsd } from '../recordings/storage-cost';
-import { describeStatusCounts, monthlySavingUpperBound, plural } from './purge-plan';
+import { plural } from '../output/plural';
+import { describeStatusCounts, monthlySavingUpperBound } from './purge-plan';
 
 export type PurgeOutcome = 'deleted' | 'already-deleted' | 'skipped' | 'failed';
 

@@ -1,4 +1,5 @@
 import { OperationFailedError } from '../errors';
+import type { RecordOutput } from '../output/record-output';
 import type { ProgressReporter } from '../progress/progress-reporter';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
@@ -6,14 +7,9 @@ import type { TwilioApi } from '../twilio/twilio-api';
 import { confirmPurge } from './confirmation';
 import { DeletionLog, type DeletionRecorder } from './deletion-log';
 import { executePurge, type ArchiveRecording } from './purge-executor';
-import { buildPurgePlan, plural, purgePlanLines, requirePurgeBound, type PurgePlan } from './purge-plan';
+import { plural } from '../output/plural';
+import { buildPurgePlan, purgePlanLines, requirePurgeBound, type PurgePlan } from './purge-plan';
 import { PurgeTally, purgeSummaryLines, type PurgeResult } from './purge-report';
-
-/** Where records go: a JSON array or columns on stdout. */
-export interface RecordSink {
-  write(records: readonly object[]): void;
-  end(): void;
-}
 
 /** An archive opened for a purge: saves each recording, and records each deletion next to the copies. */
 export interface PurgeArchiveSession {
@@ -43,9 +39,9 @@ export interface PurgeOptions {
   archive?: PurgeArchive;
   deletionLogPath: string;
   /** With `--dry-run`: the selected recordings. */
-  selectionOutput: RecordSink;
+  selectionOutput: RecordOutput;
   /** Otherwise: one result per recording. */
-  resultOutput: RecordSink;
+  resultOutput: RecordOutput;
   info(line: string): void;
   warn(line: string): void;
   progress(verb: string): ProgressReporter;
@@ -100,10 +96,14 @@ async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
   const onSidNotFound = (sid: string) => options.warn(`Recording ${sid} was not found.`);
   try {
     const pages = selectRecordingPages(options.api, options.criteria, { onSidNotFound });
-    const plan = await buildPurgePlan(pages, (page) => {
-      for (let i = 0; i < page.recordings.length; i += 1) progress.itemDone();
-      if (options.dryRun) options.selectionOutput.write(page.recordings);
-    });
+    const plan = await buildPurgePlan(
+      pages,
+      (page) => {
+        for (let i = 0; i < page.recordings.length; i += 1) progress.itemDone();
+        if (options.dryRun) options.selectionOutput.write(page.recordings);
+      },
+      () => options.selectionOutput.drained(),
+    );
     if (options.dryRun) options.selectionOutput.end();
     return plan;
   } finally {

@@ -38,6 +38,7 @@ export default class RecordingsList extends RecordingsCommand {
     for await (const page of selectRecordingPages(this.recordingsApi(), criteria, { onSidNotFound })) {
       records.write(page.recordings);
       for (const recording of page.recordings) tally.add(page.accountSid, recording);
+      await records.drained();
     }
     records.end();
     for (const line of selectionSummaryLines(tally)) this.logger.info(line);

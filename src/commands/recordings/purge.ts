@@ -15,18 +15,19 @@ import { createProgressReporter } from '../../progress/progress-reporter';
 import { defaultDeletionLogPath } from '../../purge/deletion-log';
 import { mediaStoreArchive } from '../../purge/media-archive';
 import { requirePurgeBound } from '../../purge/purge-plan';
-import { runPurge, type RecordSink } from '../../purge/purge';
+import { runPurge } from '../../purge/purge';
+import { DISCARD_RECORDS, type RecordOutput } from '../../output/record-output';
 
 const RECORDING_PROPERTIES = 'sid, callSid, dateCreated, duration, status';
 const RESULT_PROPERTIES = 'sid, accountSid, outcome, archivedPath, error';
-const DISCARD: RecordSink = { write: () => undefined, end: () => undefined };
 
 /** Columns show an empty cell, not "null", where a result has no archive path or error. */
-function blankNulls(sink: RecordSink): RecordSink {
+function blankNulls(sink: RecordOutput): RecordOutput {
   return {
     write: (records) =>
       sink.write(records.map((record) => Object.fromEntries(Object.entries(record).map(([k, v]) => [k, v ?? ''])))),
     end: () => sink.end(),
+    drained: () => sink.drained(),
   };
 }
 
@@ -94,7 +95,7 @@ export default class RecordingsPurge extends RecordingsCommand {
       deletionLogPath: this.flags.log
         ? resolve(this.flags.log)
         : defaultDeletionLogPath(this.pluginDataDir, this.now()),
-      selectionOutput: json ? this.recordOutput(RECORDING_PROPERTIES) : DISCARD,
+      selectionOutput: json ? this.recordOutput(RECORDING_PROPERTIES) : DISCARD_RECORDS,
       resultOutput: json ? this.recordOutput(RESULT_PROPERTIES) : blankNulls(this.recordOutput(RESULT_PROPERTIES)),
       info: (line) => this.logger.info(line),
       warn: (line) => this.logger.warn(line),

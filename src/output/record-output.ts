@@ -1,0 +1,29 @@
+/** Where a command's result records go, batch by batch: stdout as JSON, columns or TSV, or nowhere. */
+export interface RecordOutput {
+  write(records: readonly object[]): void;
+  end(): void;
+  /** Resolves once the reader has caught up, so a slow reader slows the producer instead of filling memory. */
+  drained(): Promise<void>;
+}
+
+export const DISCARD_RECORDS: RecordOutput = {
+  write: () => undefined,
+  end: () => undefined,
+  drained: () => Promise.resolve(),
+};
+
+/** Resolves once `stream` (stdout by default) has room again. */
+export function drained(
+  stream: NodeJS.WritableStream & { writableNeedDrain?: boolean } = process.stdout,
+): Promise<void> {
+  if (!stream.writableNeedDrain) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
+}

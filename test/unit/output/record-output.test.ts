@@ -1,0 +1,19 @@
+import { expect } from 'chai';
+import { PassThrough } from 'node:stream';
+import { drained } from '../../../src/output/record-output';
+
+describe('drained', () => {
+  it('resolves at once while the stream has room, and on drain once it is backed up', async () => {
+    const stream = new PassThrough({ highWaterMark: 4 });
+    await drained(stream);
+    stream.write('more than four bytes');
+    expect(stream.writableNeedDrain).to.equal(true);
+    let resolved = false;
+    const waiting = drained(stream).then(() => (resolved = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(resolved).to.equal(false);
+    stream.read();
+    await waiting;
+    expect(resolved).to.equal(true);
+  });
+});
