@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TWILIO_BIN, TwilioWorld } from '../test/e2e/twilio-world';
-import { measure, row, type BenchRow } from './measure';
+import { firstRequestClock, measure, row, type BenchRow } from './measure';
 
 const RECORDINGS = 2_000;
 const LATENCY_MS = 50;
@@ -36,11 +36,13 @@ async function throughput(): Promise<BenchRow[]> {
   try {
     const env = world.environment(world.authTokenEnv);
     world.sandbox.resetCounters();
+    const startUp = firstRequestClock(world.sandbox.counters);
     const ours = await measure(
       TWILIO_BIN,
       ['recordings:download', '--output-dir', join(dir, 'ours'), '-o', 'none'],
       env,
     );
+    const firstRequestMs = startUp() ?? 0;
     if (ours.status !== 0) throw new Error(`recordings:download failed: ${ours.stderr}`);
     const requests = okResponses(world);
     const ideal = (requests * LATENCY_MS) / CAP;
@@ -59,7 +61,7 @@ async function throughput(): Promise<BenchRow[]> {
     return [
       row(
         `download ${RECORDINGS.toLocaleString('en-US')} × 192 KB WAV, ${LATENCY_MS} ms latency, cap ${CAP}: wall time vs ideal (${requests} requests × ${LATENCY_MS} ms ÷ ${CAP})`,
-        `${(ours.ms / 1000).toFixed(1)} s (${throttled} answered 429)`,
+        `${(ours.ms / 1000).toFixed(1)} s, of which ${(firstRequestMs / 1000).toFixed(1)} s start-up before the first request (${throttled} answered 429)`,
         `${(ideal / 1000).toFixed(1)} s ideal`,
         ours.ms / ideal,
         '≤ 1.2',

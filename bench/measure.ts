@@ -77,3 +77,16 @@ export function markdownTable(rows: BenchRow[]): string {
     ...rows.map((r) => `| ${r.benchmark} | ${r.ours} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.verdict} |`),
   ].join('\n');
 }
+
+/** Notes when a sandbox sees its first request, to tell the CLI's own start-up from the work. */
+export function firstRequestClock(counters: { requests: { total: number } }): () => number | undefined {
+  const started = Date.now();
+  let first: number | undefined;
+  const timer = setInterval(() => {
+    if (first === undefined && counters.requests.total > 0) first = Date.now() - started;
+  }, 2);
+  return () => {
+    clearInterval(timer);
+    return first;
+  };
+}

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       '-o',
       'none',
     ]);
-    await show(['recordings:list', '--older-than', '90d', '--no-limit', '--status', 'completed']);
+    await show(['recordings:list', '--older-than', '90d', '--no-limit']);
     await show(['recordings:list', '--no-limit', '-o', 'none']);
   } finally {
     await world.close();
