@@ -77,18 +77,20 @@ export function selectionInputFrom(flags: SelectionFlagValues): SelectionInput {
 }
 
 export const MAX_CONCURRENCY = 100;
+/** Requests in flight when a command does not say otherwise. */
+export const DEFAULT_CONCURRENCY = 20;
 
 export const concurrencyFlag = {
   concurrency: Flags.string({
     description: `requests to Twilio in flight at once, 1 to ${MAX_CONCURRENCY}; fewer are sent while Twilio answers 429`,
     helpValue: 'N',
-    default: '20',
+    default: String(DEFAULT_CONCURRENCY),
   }),
 };
 
 /** Reads --concurrency, a whole number from 1 to MAX_CONCURRENCY. */
 export function concurrencyFrom(flags: { concurrency?: string }): number {
-  const text = (flags.concurrency ?? '20').trim();
+  const text = (flags.concurrency ?? String(DEFAULT_CONCURRENCY)).trim();
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < 1 || value > MAX_CONCURRENCY) {
     throw new BadInputError(

@@ -1,6 +1,8 @@
 import { Errors } from '@oclif/core';
+import { join } from 'node:path';
 import { baseCommands, services } from '@twilio/cli-core';
 import { ExitStatus, RecordingsError } from '../errors';
+import { DEFAULT_CONCURRENCY } from './flags';
 import { JsonArrayWriter } from '../output/json-array-writer';
 import { DISCARD_RECORDS, drained, type RecordOutput } from '../output/record-output';
 import { buildCriteria, type SelectionCriteria, type SelectionInput } from '../selection/criteria';
@@ -14,9 +16,6 @@ const { TwilioCliError } = services.error;
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../../package.json') as { name: string; version: string };
-
-/** Requests in flight when a command does not say otherwise. */
-export const DEFAULT_CONCURRENCY = 20;
 
 // Network failures that mean Twilio cannot be reached at all, as opposed to a broken exchange.
 const UNREACHABLE_CODES = new Set([
@@ -105,7 +104,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
 
   /** The data folder this plugin keeps its own files in. */
   protected get pluginDataDir(): string {
-    return `${this.config.dataDir}/recordings`;
+    return join(this.config.dataDir, 'recordings');
   }
 
   override async catch(error: unknown): Promise<unknown> {

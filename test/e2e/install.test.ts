@@ -47,6 +47,10 @@ describe('installing the plugin', function () {
       const run = await world.run(['recordings:list', '--no-limit', '-o', 'json'], { env: world.authTokenEnv });
       expect(run.status, run.stderr).to.equal(0);
       expect(JSON.parse(run.stdout)).to.have.length(world.sandbox.store.recordings(world.sandbox.account.sid).length);
+      // Its own copies of oclif and cli-core still turn errors into the documented exit statuses.
+      const badInput = await world.run(['recordings:list', '--older-than', '30'], { env: world.authTokenEnv });
+      expect(badInput.status).to.equal(2);
+      expect(badInput.stderr).to.match(/Invalid --older-than "30"/);
     } finally {
       await world.close();
       rmSync(packDir, { recursive: true, force: true });
