@@ -71,9 +71,13 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       credentials: { username: profile.apiKey, password: profile.apiSecret },
       accountSid: profile.accountSid,
       baseUrl: apiBaseUrl(profile.region, edge),
-      retryPolicy: new RetryPolicy(),
+      retryPolicy: new RetryPolicy({
+        onRetry: (what, attempt, delayMs, reason) =>
+          this.logger.debug(`${what}: try ${attempt} failed (${reason}); retrying in ${Math.round(delayMs)} ms`),
+      }),
       limiter: new ConcurrencyLimiter(concurrency),
       credentialsLabel: label,
+      debug: (message) => this.logger.debug(message),
     });
   }
 

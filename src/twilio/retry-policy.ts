@@ -61,6 +61,8 @@ export interface RetryPolicyOptions {
   maxRetryAfterMs?: number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Told of each retry before its wait (for `-l debug`). */
+  onRetry?: (describe: string, attempt: number, delayMs: number, reason: string) => void;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -77,6 +79,7 @@ export class RetryPolicy {
   private readonly maxRetryAfterMs: number;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly onRetry: RetryPolicyOptions['onRetry'];
 
   constructor(options: RetryPolicyOptions = {}) {
     this.maxAttempts = options.maxAttempts ?? 8;
@@ -85,6 +88,7 @@ export class RetryPolicy {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? defaultSleep;
+    this.onRetry = options.onRetry;
   }
 
   /** How long to wait after the `failures`-th failed try. */
@@ -115,7 +119,9 @@ export class RetryPolicy {
             error as Error,
           );
         }
-        await this.sleep(this.delayMs(attempt, error instanceof RetryableError ? error.retryAfterMs : undefined));
+        const delay = this.delayMs(attempt, error instanceof RetryableError ? error.retryAfterMs : undefined);
+        this.onRetry?.(describe, attempt, delay, (error as Error).message);
+        await this.sleep(delay);
       }
     }
   }

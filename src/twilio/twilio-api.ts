@@ -24,6 +24,8 @@ export interface TwilioApiOptions {
   limiter: ConcurrencyLimiter;
   /** Names the credentials in messages, e.g. `the credentials of profile "prod"`; never the secret. */
   credentialsLabel: string;
+  /** Told each request and its answer (for `-l debug`); never given credentials. */
+  debug?: (message: string) => void;
 }
 
 /** The API host for a profile's region and edge, as the Twilio helper library builds it. */
@@ -149,9 +151,16 @@ export class TwilioApi {
     );
   }
 
-  private send(request: HttpRequest, target = new URL(request.url)): Promise<HttpResponse> {
+  private async send(request: HttpRequest, target = new URL(request.url)): Promise<HttpResponse> {
     const withCredentials = mayReceiveCredentials(target, new URL(this.baseUrl).origin);
-    return this.options.transport.send({ ...request, auth: withCredentials ? this.options.credentials : undefined });
+    const debug = this.options.debug;
+    debug?.(`${request.method} ${target.toString()}${withCredentials ? '' : ' (without credentials)'}`);
+    const response = await this.options.transport.send({
+      ...request,
+      auth: withCredentials ? this.options.credentials : undefined,
+    });
+    debug?.(`${response.status} from ${request.method} ${target.pathname}`);
+    return response;
   }
 }
 

@@ -140,6 +140,17 @@ describe('twilio recordings:list', function () {
     for (const sub of world.sandbox.subaccounts) expect(run.stderr).to.include(`${sub.sid}: `);
   });
 
+  it("honours --silent and -l debug as Twilio's own commands do, never logging the secret", async () => {
+    const silent = await list(['--silent']);
+    expect([silent.status, silent.stdout, silent.stderr]).to.deep.equal([0, '', '']);
+    const debug = await list(['-l', 'debug', '--limit', '1']);
+    expect(debug.status).to.equal(0);
+    expect(debug.stderr).to.include(
+      `GET https://api.twilio.com/2010-04-01/Accounts/${world.sandbox.account.sid}/Recordings.json?PageSize=1000`,
+    );
+    expect(debug.stderr).not.to.include(world.sandbox.account.authToken);
+  });
+
   it('uses a stored profile with -p', async () => {
     world.writeProfile('sandbox', {
       accountSid: world.sandbox.account.sid,
