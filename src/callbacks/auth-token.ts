@@ -29,12 +29,17 @@ export function findAuthToken(sources: AuthTokenSources): AuthToken | undefined 
   return undefined;
 }
 
-/** The auth token, or an error saying how to supply one (API keys cannot sign or verify). */
-export function requireAuthToken(sources: AuthTokenSources, purpose: string, alternative?: string): AuthToken {
+/** The auth token, or an error saying how to supply one. */
+export function requireAuthToken(sources: AuthTokenSources, purpose: string): AuthToken {
   const found = findAuthToken(sources);
   if (found) return found;
-  throw new BadInputError(
-    `${purpose} needs the account's auth token, and the profile holds an API key, which cannot sign requests: ` +
+  throw missingAuthTokenError(purpose, 'sign requests');
+}
+
+/** The error for a profile that holds an API key where the auth token is needed: API keys cannot sign or verify. */
+export function missingAuthTokenError(purpose: string, cannot: string, alternative?: string): BadInputError {
+  return new BadInputError(
+    `${purpose} needs the account's auth token, and the profile holds an API key, which cannot ${cannot}: ` +
       `pass --auth-token (or set TWILIO_AUTH_TOKEN)${alternative ? `, or ${alternative}` : ''}.`,
   );
 }

@@ -2,7 +2,8 @@ import { TwilioApiError } from '../errors';
 import type { MediaStore, SavedMedia } from '../media/media-store';
 import { deletionEntry } from '../purge/deletion-log';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
-import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
+import type { TwilioApi } from '../twilio/twilio-api';
+import { recordingPath } from './callback-event';
 
 /** The part of the MediaStore of `recordings:download` the archiver uses. */
 export type RecordingSaver = Pick<MediaStore, 'save' | 'appendToManifest'>;
@@ -48,7 +49,7 @@ export class CallbackArchiver {
   }
 
   private async run(accountSid: string, recordingSid: string): Promise<ArchiveResult> {
-    const path = `${API_VERSION_PATH}/Accounts/${accountSid}/Recordings/${recordingSid}.json`;
+    const path = `${recordingPath(accountSid, recordingSid)}.json`;
     const base = { accountSid, recordingSid, deleted: false };
     let recording: Recording;
     try {

@@ -1,5 +1,9 @@
 import { isSid } from '../twilio/sids';
+import { API_VERSION_PATH } from '../twilio/twilio-api';
 import type { CallbackParams } from './signature';
+
+/** Where a genuine RecordingUrl points: Twilio names its main API host there. */
+export const RECORDING_URL_ORIGIN = 'https://api.twilio.com';
 
 /** The recording statuses a Recording Status Callback reports, in the order Twilio sends them. */
 export const CALLBACK_STATUSES = ['in-progress', 'completed', 'absent', 'failed'] as const;
@@ -51,7 +55,7 @@ export function parseRecordingStatusCallback(pairs: CallbackParams): ParsedCallb
   const status = params.RecordingStatus;
   if (!isSid('account', accountSid)) return { ok: false, problem: describeBadSid('AccountSid', accountSid) };
   if (!isSid('recording', recordingSid)) return { ok: false, problem: describeBadSid('RecordingSid', recordingSid) };
-  if (params.CallSid !== undefined && params.CallSid !== '' && !isSid('call', params.CallSid)) {
+  if (params.CallSid && !isSid('call', params.CallSid)) {
     return { ok: false, problem: describeBadSid('CallSid', params.CallSid) };
   }
   if (params.ConferenceSid && !isSid('conference', params.ConferenceSid)) {
@@ -60,7 +64,7 @@ export function parseRecordingStatusCallback(pairs: CallbackParams): ParsedCallb
   if (!status || !/^[a-z][a-z-]{0,31}$/.test(status)) {
     return {
       ok: false,
-      problem: status ? `RecordingStatus "${clip(status)}" is not a status` : 'RecordingStatus is missing',
+      problem: status ? `RecordingStatus "${clip(status, 40)}" is not a status` : 'RecordingStatus is missing',
     };
   }
   const errorCode = integerOrNull(params.ErrorCode);
@@ -84,10 +88,47 @@ export function parseRecordingStatusCallback(pairs: CallbackParams): ParsedCallb
   };
 }
 
+/** The API path of a recording, without extension, as RecordingUrl names it. */
+export function recordingPath(accountSid: string, recordingSid: string): string {
+  return `${API_VERSION_PATH}/Accounts/${accountSid}/Recordings/${recordingSid}`;
+}
+
+/** Why a callback's RecordingUrl is not one Twilio would send, or undefined when it is. */
+export function recordingUrlProblem(
+  event: RecordingStatusEvent,
+  allowedOrigins: readonly string[],
+): string | undefined {
+  if (!event.recordingUrl) return undefined;
+  let url: URL;
+  try {
+    url = new URL(event.recordingUrl);
+  } catch {
+    return 'RecordingUrl is not a URL; it is not used';
+  }
+  if (!allowedOrigins.includes(url.origin)) {
+    return `RecordingUrl points at ${url.host}, not at Twilio's API; it is not used (recordings are fetched by sid from the API)`;
+  }
+  if (url.pathname.replace(/\.(wav|mp3|json)$/, '') !== recordingPath(event.accountSid, event.recordingSid)) {
+    return `RecordingUrl does not name recording ${event.recordingSid} of ${event.accountSid}; it is not used`;
+  }
+  return undefined;
+}
+
+/** A time as report lines show it: ISO 8601 to the second. */
+export function formatTime(time: Date): string {
+  return time.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** `text` made printable for one line of output, cut to `max` characters. */
+export function clip(text: string, max: number): string {
+  const printable = text.replace(/[^\x20-\x7e]/g, '?');
+  return printable.length > max ? `${printable.slice(0, max)}…` : printable;
+}
+
 /** One readable line for an event: time, status, sids, duration, channels, source and any error. */
 export function formatEventLine(event: RecordingStatusEvent, receivedAt: Date): string {
   const parts = [
-    receivedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    formatTime(receivedAt),
     event.status.padEnd(11),
     event.recordingSid,
     event.callSid ? `call ${event.callSid}` : event.conferenceSid ? `conference ${event.conferenceSid}` : 'no call',
@@ -107,10 +148,5 @@ function integerOrNull(text: string | undefined): number | null {
 function describeBadSid(name: string, value: string | undefined): string {
   return value === undefined || value === ''
     ? `${name} is missing`
-    : `${name} "${clip(value)}" is not a well-formed sid`;
-}
-
-function clip(text: string): string {
-  const printable = text.replace(/[^\x20-\x7e]/g, '?');
-  return printable.length > 40 ? `${printable.slice(0, 40)}…` : printable;
+    : `${name} "${clip(value, 40)}" is not a well-formed sid`;
 }

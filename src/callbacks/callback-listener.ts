@@ -1,12 +1,20 @@
-import { parseRecordingStatusCallback, type RecordingStatusEvent } from './callback-event';
+import { parseRecordingStatusCallback, recordingUrlProblem, type RecordingStatusEvent } from './callback-event';
 import type { ArchiveResult, CallbackArchiver } from './callback-archiver';
 import { CallbackServer, type CallbackReply, type IncomingCallback } from './callback-server';
 import type { CallbackForwarder } from './forwarder';
-import type { ListenerReport, RequestReport, Verdict } from './listener-report';
+import { isCallbackVerdict, type ForwardOutcome, type ListenerReport, type Verdict } from './listener-report';
 import type { RequestLog } from './request-log';
 import { isValidTwilioSignature, type CallbackParams } from './signature';
-import type { LocalAddress, Tunnel, TunnelOpener } from './tunnel';
-import { describeDeliveryError, firstLineOf, FORM_CONTENT_TYPE, type WebhookMethod } from './webhook-request';
+import { isLoopbackHostname, localOrigin, type LocalAddress, type Tunnel, type TunnelOpener } from './tunnel';
+import {
+  describeDeliveryError,
+  firstLineOf,
+  flatHeaders,
+  FORM_CONTENT_TYPE,
+  millisecondsSince,
+  queryOf,
+  type WebhookMethod,
+} from './webhook-request';
 
 export interface CallbackListenerOptions {
   host: string;
@@ -46,6 +54,8 @@ interface Judgement {
   verdict: Verdict;
   reason?: string;
   event?: RecordingStatusEvent;
+  /** Something odd about a callback that was still taken. */
+  warning?: string;
 }
 
 /**
@@ -79,8 +89,7 @@ export class CallbackListener {
       maxBodyBytes: options.maxBodyBytes,
       clock: this.clock,
       handle: (request) => this.handle(request),
-      onOversized: (request) =>
-        this.finish(request, { status: 413, verdict: 'too-large', reason: 'body too large' }, []),
+      onOversized: (request) => this.finish(request, { status: 413, verdict: 'too-large', reason: 'body too large' }),
     });
   }
 
@@ -98,8 +107,7 @@ export class CallbackListener {
   }
 
   get localUrl(): string {
-    const { host, port } = this.local as LocalAddress;
-    return `http://${host.includes(':') ? `[${host}]` : host}:${port}${this.options.path}`;
+    return `${localOrigin(this.local as LocalAddress)}${this.options.path}`;
   }
 
   /** The URL to give Twilio as RecordingStatusCallback. */
@@ -109,6 +117,11 @@ export class CallbackListener {
 
   get tunnelDescription(): string {
     return (this.tunnel as Tunnel).description;
+  }
+
+  /** True when Twilio cannot reach the listener: there is no tunnel. */
+  get localOnly(): boolean {
+    return (this.tunnel as Tunnel).localOnly;
   }
 
   /** Closes the tunnel, stops accepting, lets requests and downloads under way finish, and returns the tally. */
@@ -122,25 +135,25 @@ export class CallbackListener {
   }
 
   private async handle(request: IncomingCallback): Promise<CallbackReply> {
-    const warnings: string[] = [];
-    const judgement = await this.judge(request, warnings);
+    const params = paramsOf(request);
+    const judgement = await this.judge(request, params);
     let reply: CallbackReply = {
       status: judgement.status,
       body: judgement.reason ? `${judgement.reason}\n` : undefined,
     };
-    let forwardOutcome: RequestReport['forward'];
-    const isCallback = judgement.verdict === 'accepted' || judgement.verdict === 'unverified';
+    let forwardOutcome: ForwardOutcome | undefined;
+    const isCallback = isCallbackVerdict(judgement.verdict);
     if (isCallback && this.options.forwarder) {
-      ({ reply, outcome: forwardOutcome } = await this.forward(request));
+      ({ reply, outcome: forwardOutcome } = await this.forward(this.options.forwarder, request, params));
     }
     if (isCallback && judgement.event?.status === 'completed' && this.options.archiver) {
-      this.startArchive(judgement.event);
+      this.startArchive(this.options.archiver, judgement.event);
     }
-    this.finish(request, { ...judgement, status: reply.status }, warnings, forwardOutcome);
+    this.finish(request, { ...judgement, status: reply.status }, forwardOutcome);
     return reply;
   }
 
-  private async judge(request: IncomingCallback, warnings: string[]): Promise<Judgement> {
+  private async judge(request: IncomingCallback, params: CallbackParams): Promise<Judgement> {
     const url = new URL(request.target, 'http://listener.invalid');
     if (url.pathname !== this.options.path) {
       return { status: 404, verdict: 'not-found', reason: `not the callback path ${this.options.path}` };
@@ -148,13 +161,12 @@ export class CallbackListener {
     if (request.method !== 'POST' && request.method !== 'GET') {
       return { status: 405, verdict: 'method-not-allowed', reason: 'callbacks arrive by POST or GET' };
     }
-    const params = paramsOf(request);
     let verdict: Verdict = 'unverified';
-    if (this.options.authToken !== undefined) {
+    const token = this.options.authToken;
+    if (token !== undefined) {
       const signature = headerValue(request.headers['x-twilio-signature']);
-      const signedParams = request.method === 'POST' ? params : [];
       if (!signature) return { status: 403, verdict: 'rejected', reason: 'no X-Twilio-Signature header' };
-      const token = this.options.authToken;
+      const signedParams = signedParamsOf(request, params);
       if (!this.calledUrlsOf(request).some((url) => isValidTwilioSignature(token, signature, url, signedParams))) {
         return {
           status: 403,
@@ -185,15 +197,13 @@ export class CallbackListener {
         event,
       };
     }
-    const urlProblem = recordingUrlProblem(event, this.options.recordingUrlOrigins);
-    if (urlProblem) warnings.push(urlProblem);
-    return { status: 204, verdict, event };
+    return { status: 204, verdict, event, warning: recordingUrlProblem(event, this.options.recordingUrlOrigins) };
   }
 
   /** The URL Twilio called: the public URL's origin (and prefix) with the path and query as received. */
   private publicUrlOf(request: IncomingCallback): string {
     const tunnel = this.tunnel;
-    if (tunnel && tunnel.description !== 'local only') return `${tunnel.publicUrl}${request.target}`;
+    if (tunnel && !tunnel.localOnly) return `${tunnel.publicUrl}${request.target}`;
     return this.hostUrlOf(request);
   }
 
@@ -204,7 +214,7 @@ export class CallbackListener {
   private calledUrlsOf(request: IncomingCallback): string[] {
     const urls = [this.publicUrlOf(request)];
     const host = headerValue(request.headers.host);
-    if (host && isLoopbackHost(host)) urls.push(this.hostUrlOf(request));
+    if (host && isLoopbackHostname(host.replace(/:\d+$/, ''))) urls.push(this.hostUrlOf(request));
     return [...new Set(urls)];
   }
 
@@ -216,18 +226,18 @@ export class CallbackListener {
   }
 
   private async forward(
+    forwarder: CallbackForwarder,
     request: IncomingCallback,
-  ): Promise<{ reply: CallbackReply; outcome: NonNullable<RequestReport['forward']> }> {
-    const forwarder = this.options.forwarder as CallbackForwarder;
+    params: CallbackParams,
+  ): Promise<{ reply: CallbackReply; outcome: ForwardOutcome }> {
     const started = process.hrtime.bigint();
-    const queryAt = request.target.indexOf('?');
     try {
       const answer = await forwarder.forward({
         method: request.method as WebhookMethod,
-        query: queryAt >= 0 ? request.target.slice(queryAt + 1) : '',
+        query: queryOf(request.target),
         headers: request.headers,
         body: request.body,
-        signedParams: request.method === 'POST' ? paramsOf(request) : [],
+        signedParams: signedParamsOf(request, params),
       });
       this.tally.forwarded += 1;
       const contentType = headerValue(answer.headers['content-type']);
@@ -237,16 +247,15 @@ export class CallbackListener {
       };
     } catch (error) {
       this.tally.forwardFailed += 1;
-      const reason = `handler ${forwarder.targetUrl} unreachable: ${describeDeliveryError(error)}`;
+      const problem = describeDeliveryError(error);
       return {
-        reply: { status: 502, body: `${reason}\n` },
-        outcome: { latencyMs: Number(process.hrtime.bigint() - started) / 1e6, error: describeDeliveryError(error) },
+        reply: { status: 502, body: `handler ${forwarder.targetUrl} unreachable: ${problem}\n` },
+        outcome: { latencyMs: millisecondsSince(started), error: problem },
       };
     }
   }
 
-  private startArchive(event: RecordingStatusEvent): void {
-    const archiver = this.options.archiver as CallbackArchiver;
+  private startArchive(archiver: CallbackArchiver, event: RecordingStatusEvent): void {
     const work = archiver
       .archive(event.accountSid, event.recordingSid)
       .then((result) => this.archived(result))
@@ -261,12 +270,7 @@ export class CallbackListener {
     this.options.report.download({ time: this.clock(), result });
   }
 
-  private finish(
-    request: IncomingCallback,
-    judgement: Judgement,
-    warnings: string[],
-    forward?: RequestReport['forward'],
-  ): void {
+  private finish(request: IncomingCallback, judgement: Judgement, forward?: ForwardOutcome): void {
     this.count(judgement.verdict);
     this.options.log?.append({
       time: request.receivedAt.toISOString(),
@@ -287,7 +291,7 @@ export class CallbackListener {
       reason: judgement.reason,
       event: judgement.event,
       forward,
-      warnings,
+      warnings: judgement.warning ? [judgement.warning] : [],
     });
   }
 
@@ -302,41 +306,15 @@ export class CallbackListener {
 
 /** The callback's parameters: the form body of a POST, the query of a GET. */
 function paramsOf(request: IncomingCallback): CallbackParams {
-  if (request.method === 'GET') {
-    const queryAt = request.target.indexOf('?');
-    return queryAt >= 0 ? [...new URLSearchParams(request.target.slice(queryAt + 1))] : [];
-  }
+  if (request.method === 'GET') return [...new URLSearchParams(queryOf(request.target))];
   const contentType = headerValue(request.headers['content-type']) ?? FORM_CONTENT_TYPE;
   if (!contentType.toLowerCase().startsWith(FORM_CONTENT_TYPE)) return [];
   return [...new URLSearchParams(request.body)];
 }
 
-/** Why a callback's RecordingUrl is not one Twilio would send, or undefined when it is. */
-export function recordingUrlProblem(
-  event: RecordingStatusEvent,
-  allowedOrigins: readonly string[],
-): string | undefined {
-  if (!event.recordingUrl) return undefined;
-  let url: URL;
-  try {
-    url = new URL(event.recordingUrl);
-  } catch {
-    return 'RecordingUrl is not a URL; it is not used';
-  }
-  if (!allowedOrigins.includes(url.origin)) {
-    return `RecordingUrl points at ${url.host}, not at Twilio's API; it is not used (recordings are fetched by sid from the API)`;
-  }
-  const expected = `/2010-04-01/Accounts/${event.accountSid}/Recordings/${event.recordingSid}`;
-  if (url.pathname.replace(/\.(wav|mp3|json)$/, '') !== expected) {
-    return `RecordingUrl does not name recording ${event.recordingSid} of ${event.accountSid}; it is not used`;
-  }
-  return undefined;
-}
-
-/** True for `localhost`, `127.x.x.x` and `[::1]`, with or without a port. */
-function isLoopbackHost(host: string): boolean {
-  const name = host.replace(/:\d+$/, '').toLowerCase();
-  return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+/** The parameters a signature covers: a POST's; a GET's are inside the URL. */
+function signedParamsOf(request: IncomingCallback, params: CallbackParams): CallbackParams {
+  return request.method === 'POST' ? params : [];
 }
 
 /** A URL for messages: its query (the callback's parameters, for GET) shortened to `?…`. */
@@ -347,11 +325,4 @@ function withoutQuery(url: string): string {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-function flatHeaders(headers: IncomingCallback['headers']): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers))
-    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
-  return flat;
 }

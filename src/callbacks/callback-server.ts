@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { LocalAddress } from './tunnel';
 
 /** Largest request body accepted: a callback is well under 2 KB. */
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /** A request as it reached the listener, body read in full. */
 export interface IncomingCallback {

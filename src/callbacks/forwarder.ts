@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { twilioSignature, type CallbackParams } from './signature';
-import { appendQuery, WebhookClient, type WebhookAnswer, type WebhookMethod } from './webhook-request';
+import { appendQuery, flatHeaders, WebhookClient, type WebhookAnswer, type WebhookMethod } from './webhook-request';
 
 /** A callback as received, for relaying it. */
 export interface RelayedRequest {
@@ -56,17 +56,12 @@ export class CallbackForwarder {
   forward(request: RelayedRequest): Promise<WebhookAnswer> {
     const url = appendQuery(this.targetUrl, request.query);
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (value === undefined || UNFORWARDED_HEADERS.has(name.toLowerCase())) continue;
-      headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    for (const [name, value] of Object.entries(flatHeaders(request.headers))) {
+      if (!UNFORWARDED_HEADERS.has(name.toLowerCase())) headers[name] = value;
     }
     const original = request.headers['x-twilio-signature'];
     if (this.authToken) {
-      headers['x-twilio-signature'] = twilioSignature(
-        this.authToken,
-        url,
-        request.method === 'POST' ? request.signedParams : [],
-      );
+      headers['x-twilio-signature'] = twilioSignature(this.authToken, url, request.signedParams);
     } else if (typeof original === 'string') {
       // Without the token the original signature is passed on; it only matches if the handler checks the public URL.
       headers['x-twilio-signature'] = original;

@@ -1,15 +1,18 @@
 import { BadInputError } from '../errors';
 import type { MediaFormat } from '../media/layout';
 import { MediaStore } from '../media/media-store';
+import { plural } from '../output/plural';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { AccountCheck } from './account-check';
-import type { AuthToken } from './auth-token';
+import { missingAuthTokenError, type AuthToken } from './auth-token';
 import { CallbackArchiver } from './callback-archiver';
+import { RECORDING_URL_ORIGIN } from './callback-event';
 import { CallbackListener, type ListenerTally } from './callback-listener';
 import { CallbackForwarder } from './forwarder';
 import { JsonLinesListenerReport, TextListenerReport, type ListenerReport } from './listener-report';
 import { RequestLog } from './request-log';
 import {
+  isLoopbackHostname,
   LocalOnly,
   NgrokTunnelOpener,
   parsePublicUrl,
@@ -18,10 +21,10 @@ import {
   type NgrokModule,
   type TunnelOpener,
 } from './tunnel';
-import { RECORDING_URL_ORIGIN } from './sender';
+import { parseHandlerUrl } from './webhook-request';
 
 export const DEFAULT_CALLBACK_PATH = '/recording-status';
-export const SUGGESTED_EVENTS = 'in-progress completed absent';
+const SUGGESTED_EVENTS = 'in-progress completed absent';
 
 export interface ListenOptions {
   host: string;
@@ -54,7 +57,7 @@ export interface ListenDependencies {
 }
 
 /** Checks the options that can be wrong before anything starts; throws a bad-input error naming the flag. */
-export function checkListenOptions(options: ListenOptions): void {
+function checkListenOptions(options: ListenOptions): void {
   parsePort(String(options.port));
   if (!/^\/[A-Za-z0-9\-._~/%!$&'()*+,;=:@]*$/.test(options.path)) {
     throw new BadInputError(
@@ -65,12 +68,9 @@ export function checkListenOptions(options: ListenOptions): void {
     throw new BadInputError('Give either --tunnel ngrok or --public-url, not both.');
   }
   if (options.publicUrl) parsePublicUrl(options.publicUrl);
-  if (options.forwardTo) parseForwardUrl(options.forwardTo);
+  if (options.forwardTo) parseHandlerUrl(options.forwardTo, '--forward-to');
   if (options.verify && !options.authToken) {
-    throw new BadInputError(
-      "Verifying X-Twilio-Signature needs the account's auth token, and the profile holds an API key, which cannot verify: " +
-        'pass --auth-token (or set TWILIO_AUTH_TOKEN), or turn verification off with --no-verify.',
-    );
+    throw missingAuthTokenError('Verifying X-Twilio-Signature', 'verify', 'turn verification off with --no-verify');
   }
   if (options.deleteAfterDownload && !options.download) {
     throw new BadInputError('--delete-after-download deletes what it has downloaded: add --download-dir DIR.');
@@ -91,66 +91,47 @@ export function parsePort(text: string): number {
   return port;
 }
 
-/** Reads --forward-to: the absolute http(s) URL of the user's own handler. */
-export function parseForwardUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new BadInputError(
-      `Invalid --forward-to "${text}": give the URL of your handler, e.g. http://localhost:8080/recording-status.`,
-    );
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
-    throw new BadInputError(
-      `Invalid --forward-to "${text}": give an http(s) URL without credentials, e.g. http://localhost:8080/recording-status.`,
-    );
-  }
-  url.hash = '';
-  return url.toString();
-}
-
 /**
  * Runs the callback listener until the user stops it: opens what the options ask for, prints where
  * to point Twilio, reports each request, then drains and returns the tally.
  */
 export async function listenForCallbacks(options: ListenOptions, deps: ListenDependencies): Promise<ListenerTally> {
   checkListenOptions(options);
+  const forwardUrl = options.forwardTo ? parseHandlerUrl(options.forwardTo, '--forward-to') : undefined;
   const tunnel = tunnelFor(options, deps);
   tunnel.prepare?.();
-  const store = options.download
-    ? await MediaStore.open({
-        root: options.download.dir,
-        format: options.download.format,
-        layout: options.download.layout,
-        api: deps.api,
-      })
-    : undefined;
-  const verifyToken = options.verify ? options.authToken?.token : undefined;
+  const token = options.authToken?.token;
+  const log = options.logFile ? await RequestLog.open(options.logFile, token ? [token] : []) : undefined;
+  let store: MediaStore | undefined;
   let listener: CallbackListener;
   try {
+    store = options.download
+      ? await MediaStore.open({
+          root: options.download.dir,
+          format: options.download.format,
+          layout: options.download.layout,
+          api: deps.api,
+        })
+      : undefined;
     listener = await CallbackListener.start({
       host: options.host,
       port: options.port,
       path: options.path,
-      authToken: verifyToken,
+      authToken: options.verify ? token : undefined,
       accounts: new AccountCheck(deps.api),
       recordingUrlOrigins: [...new Set([RECORDING_URL_ORIGIN, new URL(deps.api.baseUrl).origin])],
       tunnel,
       report: reportFor(options.output, deps.writeLine),
-      forwarder: options.forwardTo
-        ? new CallbackForwarder(parseForwardUrl(options.forwardTo), options.authToken?.token)
-        : undefined,
+      forwarder: forwardUrl ? new CallbackForwarder(forwardUrl, token) : undefined,
       archiver: store ? new CallbackArchiver(deps.api, store, options.deleteAfterDownload) : undefined,
-      log: options.logFile
-        ? new RequestLog(options.logFile, options.authToken ? [options.authToken.token] : [])
-        : undefined,
+      log,
     });
   } catch (error) {
     await store?.close();
+    await log?.close();
     throw error;
   }
-  for (const line of introduction(listener, options, deps.api.accountSid)) deps.info(line);
+  for (const line of introduction(listener, options, forwardUrl, deps.api.accountSid)) deps.info(line);
   for (const line of warnings(options)) deps.warn(line);
   await deps.stopRequested;
   deps.info('Stopping: closing the tunnel and finishing the requests and downloads under way…');
@@ -173,9 +154,14 @@ function reportFor(output: ListenOptions['output'], writeLine: (line: string) =>
 }
 
 /** What to tell the user once the listener runs: where it is, the URL for Twilio, and how to use it. */
-export function introduction(listener: CallbackListener, options: ListenOptions, accountSid: string): string[] {
+function introduction(
+  listener: CallbackListener,
+  options: ListenOptions,
+  forwardUrl: string | undefined,
+  accountSid: string,
+): string[] {
   const url = listener.callbackUrl;
-  const localOnly = listener.tunnelDescription === 'local only';
+  const localOnly = listener.localOnly;
   const lines = [
     `Listening on ${listener.localUrl}${localOnly ? ' (local only: Twilio cannot reach it; add --tunnel ngrok or --public-url URL)' : ''}`,
     `Callback URL${localOnly ? '' : ` (${listener.tunnelDescription})`}: ${url}`,
@@ -184,7 +170,7 @@ export function introduction(listener: CallbackListener, options: ListenOptions,
     lines.push(
       `Verifying X-Twilio-Signature with ${options.authToken.source}, for account ${accountSid} and its subaccounts.`,
     );
-  if (options.forwardTo) lines.push(`Forwarding each callback, re-signed, to ${parseForwardUrl(options.forwardTo)}`);
+  if (forwardUrl) lines.push(`Forwarding each callback, re-signed, to ${forwardUrl}`);
   if (options.download) {
     lines.push(
       `Downloading completed recordings to ${options.download.dir}${options.deleteAfterDownload ? ', then deleting them from Twilio' : ''}`,
@@ -207,7 +193,7 @@ function warnings(options: ListenOptions): string[] {
     lines.push(
       'Signature verification is off (--no-verify): any request that reaches the listener is taken as a callback.',
     );
-  if (!isLoopback(options.host))
+  if (!isLoopbackHostname(options.host))
     lines.push(`Listening on ${options.host}, not only on this machine: anyone who can reach it can send requests.`);
   if (options.forwardTo && !options.authToken) {
     lines.push(
@@ -218,7 +204,7 @@ function warnings(options: ListenOptions): string[] {
 }
 
 /** The line printed when the listener stops. */
-export function summaryLine(tally: ListenerTally): string {
+function summaryLine(tally: ListenerTally): string {
   const parts = [`${tally.verified} verified`];
   if (tally.unverified > 0) parts.push(`${tally.unverified} unverified`);
   parts.push(`${tally.rejected} rejected`);
@@ -226,11 +212,7 @@ export function summaryLine(tally: ListenerTally): string {
   parts.push(`${tally.forwarded} forwarded${tally.forwardFailed > 0 ? ` (${tally.forwardFailed} failed)` : ''}`);
   parts.push(`${tally.downloaded} downloaded${tally.downloadFailed > 0 ? ` (${tally.downloadFailed} failed)` : ''}`);
   parts.push(`${tally.deleted} deleted`);
-  return `Received ${tally.received} request${tally.received === 1 ? '' : 's'}: ${parts.join(', ')}.`;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+  return `Received ${plural(tally.received, 'request')}: ${parts.join(', ')}.`;
 }
 
 function escapeXml(text: string): string {

@@ -1,6 +1,7 @@
 import {
-  describeErrorCode,
+  clip,
   formatEventLine,
+  formatTime,
   RECORDING_ERROR_MEANINGS,
   type RecordingStatusEvent,
 } from './callback-event';
@@ -17,6 +18,11 @@ export type Verdict =
   | 'method-not-allowed'
   | 'too-large'
   | 'error';
+
+/** True for the verdicts of requests taken as callbacks: verified, or any request when verification is off. */
+export function isCallbackVerdict(verdict: string): boolean {
+  return verdict === 'accepted' || verdict === 'unverified';
+}
 
 export interface ForwardOutcome {
   /** The handler's status; absent when it could not be reached. */
@@ -66,15 +72,14 @@ export class TextListenerReport implements ListenerReport {
   constructor(private readonly writeLine: (line: string) => void) {}
 
   request(report: RequestReport): void {
-    if (report.event && (report.verdict === 'accepted' || report.verdict === 'unverified')) {
+    if (report.event && isCallbackVerdict(report.verdict)) {
       this.writeLine(
         formatEventLine(report.event, report.time) + (report.verdict === 'unverified' ? '  (unverified)' : ''),
       );
     } else {
       const label = ANSWERED_WITHOUT_EVENT[report.verdict] ?? report.verdict;
-      const time = report.time.toISOString().replace(/\.\d{3}Z$/, 'Z');
       this.writeLine(
-        `${time}  ${label.padEnd(11)}  ${report.status} ${report.method} ${clip(report.target)}${report.reason ? `: ${report.reason}` : ''}`,
+        `${formatTime(report.time)}  ${label.padEnd(11)}  ${report.status} ${report.method} ${clip(report.target, 100)}${report.reason ? `: ${report.reason}` : ''}`,
       );
     }
     for (const warning of report.warnings) this.writeLine(`  ! ${warning}`);
@@ -134,7 +139,7 @@ export class JsonLinesListenerReport implements ListenerReport {
           errorMeaning:
             event.errorCode === null
               ? undefined
-              : (RECORDING_ERROR_MEANINGS[event.errorCode] ?? describeErrorCode(event.errorCode)),
+              : (RECORDING_ERROR_MEANINGS[event.errorCode] ?? String(event.errorCode)),
           track: event.track,
           params: event.params,
         },
@@ -147,9 +152,4 @@ export class JsonLinesListenerReport implements ListenerReport {
   download(report: DownloadReport): void {
     this.writeLine(JSON.stringify({ type: 'download', time: report.time.toISOString(), ...report.result }));
   }
-}
-
-function clip(text: string): string {
-  const printable = text.replace(/[^\x20-\x7e]/g, '?');
-  return printable.length > 100 ? `${printable.slice(0, 100)}…` : printable;
 }

@@ -1,5 +1,7 @@
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { BadInputError } from '../errors';
+import { JsonLinesFile } from '../media/json-lines-file';
+import { isCallbackVerdict } from './listener-report';
 
 /** One request as `listen --log` records it: enough to replay it, never a credential. */
 export interface LoggedRequest {
@@ -20,35 +22,53 @@ const UNLOGGED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cooki
 
 /** Appends one JSON line per request to a file. */
 export class RequestLog {
-  private readonly stream: WriteStream;
+  private constructor(
+    private readonly file: JsonLinesFile,
+    private readonly secrets: readonly string[],
+  ) {}
 
-  constructor(
-    readonly path: string,
-    private readonly secrets: readonly string[] = [],
-  ) {
-    this.stream = createWriteStream(path, { flags: 'a' });
-    this.stream.on('error', () => undefined);
+  /** Opens `path` for appending; a bad-input error when it cannot be, so the listener never runs without its log. */
+  static async open(path: string, secrets: readonly string[] = []): Promise<RequestLog> {
+    try {
+      return new RequestLog(await JsonLinesFile.open(path), secrets);
+    } catch (error) {
+      throw new BadInputError(
+        `Cannot open --log file "${path}" (${(error as NodeJS.ErrnoException).code ?? String(error)}): give a file in a folder you can write to.`,
+      );
+    }
   }
 
   append(entry: LoggedRequest): void {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(entry.headers)) {
-      if (!UNLOGGED_HEADERS.has(name.toLowerCase())) headers[name] = value;
+      if (!UNLOGGED_HEADERS.has(name.toLowerCase())) headers[this.redact(name)] = this.redact(value);
     }
-    let line = JSON.stringify({ ...entry, headers });
-    for (const secret of this.secrets) if (secret) line = line.split(secret).join('[redacted]');
-    this.stream.write(`${line}\n`);
+    const logged = {
+      ...entry,
+      url: this.redact(entry.url),
+      target: this.redact(entry.target),
+      headers,
+      body: this.redact(entry.body),
+    };
+    // A line that cannot be written must not take down the listener answering Twilio.
+    this.file.append(logged).catch(() => undefined);
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.stream.end(() => resolve()));
+    return this.file.close();
+  }
+
+  private redact(text: string): string {
+    let redacted = text;
+    for (const secret of this.secrets) if (secret) redacted = redacted.split(secret).join('[redacted]');
+    return redacted;
   }
 }
 
-/** Verdicts of requests that really were callbacks, the only ones worth replaying (re-signing a forged one would launder it). */
-const REPLAYABLE_VERDICTS = new Set(['accepted', 'unverified']);
-
-/** The replayable requests of a log written by `listen --log`, in the order they arrived. */
+/**
+ * The requests of a log written by `listen --log` that were taken as callbacks, in the order they
+ * arrived; only those are worth replaying (re-signing a forged one would launder it).
+ */
 export function readReplayableRequests(path: string): LoggedRequest[] {
   let text: string;
   try {
@@ -74,7 +94,7 @@ export function readReplayableRequests(path: string): LoggedRequest[] {
         `Line ${index + 1} of --replay file "${path}" is not a logged request: give a file written by "twilio recordings:callbacks:listen --log".`,
       );
     }
-    if (REPLAYABLE_VERDICTS.has(String(entry.verdict))) requests.push(entry as LoggedRequest);
+    if (isCallbackVerdict(String(entry.verdict))) requests.push(entry as LoggedRequest);
   });
   return requests;
 }

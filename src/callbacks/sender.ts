@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { BadInputError, TwilioApiError } from '../errors';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import { requireSid } from '../twilio/sids';
-import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
-import { CALLBACK_STATUSES, type CallbackStatus } from './callback-event';
+import type { TwilioApi } from '../twilio/twilio-api';
+import { CALLBACK_STATUSES, RECORDING_URL_ORIGIN, recordingPath, type CallbackStatus } from './callback-event';
 import { readReplayableRequests, type LoggedRequest } from './request-log';
 import {
   describeDeliveryError,
   firstLineOf,
+  millisecondsSince,
+  parseHandlerUrl,
+  queryOf,
   signWebhookRequest,
   type WebhookClient,
   type WebhookMethod,
@@ -43,9 +46,6 @@ const DEFAULT_ERROR_CODES: Record<CallbackStatus, string> = {
   absent: '16101',
   failed: '16104',
 };
-
-/** Where RecordingUrl points: Twilio always names its main API host there. */
-export const RECORDING_URL_ORIGIN = 'https://api.twilio.com';
 
 export interface CallbackPlanOptions {
   event: SendEvent;
@@ -109,7 +109,7 @@ export function callbackParams(status: CallbackStatus, recording: CallbackRecord
   if (recording.conferenceSid) params.push(['ConferenceSid', recording.conferenceSid]);
   params.push(
     ['RecordingSid', recording.sid],
-    ['RecordingUrl', `${RECORDING_URL_ORIGIN}/2010-04-01/Accounts/${recording.accountSid}/Recordings/${recording.sid}`],
+    ['RecordingUrl', `${RECORDING_URL_ORIGIN}${recordingPath(recording.accountSid, recording.sid)}`],
     ['RecordingStatus', status],
     ['RecordingDuration', String(duration)],
     ['RecordingChannels', String(recording.channels)],
@@ -122,7 +122,7 @@ export function callbackParams(status: CallbackStatus, recording: CallbackRecord
 }
 
 /** A recording from the API as the callbacks would describe it. */
-export function callbackRecordingFrom(recording: Recording): CallbackRecording {
+function callbackRecordingFrom(recording: Recording): CallbackRecording {
   return {
     accountSid: recording.accountSid,
     sid: recording.sid,
@@ -139,9 +139,7 @@ export function callbackRecordingFrom(recording: Recording): CallbackRecording {
 export function replayCallbacks(requests: readonly LoggedRequest[]): CallbackToSend[] {
   return requests.map((request, index) => {
     const method: WebhookMethod = request.method === 'GET' ? 'GET' : 'POST';
-    const queryAt = request.target.indexOf('?');
-    const source = method === 'GET' ? (queryAt >= 0 ? request.target.slice(queryAt + 1) : '') : request.body;
-    const params = [...new URLSearchParams(source)];
+    const params = [...new URLSearchParams(method === 'GET' ? queryOf(request.target) : request.body)];
     const status = params.find(([key]) => key === 'RecordingStatus')?.[1];
     return { label: `replay ${index + 1}${status ? ` (${status})` : ''}`, method, params };
   });
@@ -160,12 +158,11 @@ export interface SendResult {
 }
 
 /** Sends the callbacks one after another, as Twilio does for one recording, signed for `url`. */
-export async function sendCallbacks(
+async function sendCallbacks(
   url: string,
   callbacks: readonly CallbackToSend[],
   authToken: string,
   client: WebhookClient,
-  onResult: (result: SendResult) => void = () => undefined,
 ): Promise<SendResult[]> {
   const results: SendResult[] = [];
   for (const callback of callbacks) {
@@ -173,55 +170,26 @@ export async function sendCallbacks(
       'user-agent': 'TwilioProxy/1.1',
       accept: '*/*',
     });
-    const recordingSid = callback.params.find(([key]) => key === 'RecordingSid')?.[1] ?? null;
+    const sent = {
+      event: callback.label,
+      recordingSid: callback.params.find(([key]) => key === 'RecordingSid')?.[1] ?? null,
+      method: callback.method,
+    };
     const started = process.hrtime.bigint();
-    let result: SendResult;
     try {
       const answer = await client.send(request);
-      result = {
-        event: callback.label,
-        recordingSid,
-        method: callback.method,
+      results.push({
+        ...sent,
         status: answer.status,
         latencyMs: round(answer.latencyMs),
         body: firstLineOf(answer.body),
-      };
+      });
     } catch (error) {
-      const latencyMs = round(Number(process.hrtime.bigint() - started) / 1e6);
-      result = {
-        event: callback.label,
-        recordingSid,
-        method: callback.method,
-        status: null,
-        latencyMs,
-        body: '',
-        error: describeDeliveryError(error),
-      };
+      const latencyMs = round(millisecondsSince(started));
+      results.push({ ...sent, status: null, latencyMs, body: '', error: describeDeliveryError(error) });
     }
-    results.push(result);
-    onResult(result);
   }
   return results;
-}
-
-/** Reads the URL callbacks are sent to: absolute http(s), kept in its normal form so the signature matches the request line. */
-export function parseTargetUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new BadInputError(
-      `Invalid URL "${text}": give the absolute http(s) URL of your callback handler, e.g. https://example.com/recording-status.`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new BadInputError(`Invalid URL "${text}": only http and https URLs can receive callbacks.`);
-  }
-  if (url.username || url.password) {
-    throw new BadInputError(`Invalid URL "${text}": leave credentials out of the URL.`);
-  }
-  url.hash = '';
-  return url.toString();
 }
 
 type Override = { key: string; value: string | undefined };
@@ -276,7 +244,6 @@ export interface SendCommandOptions {
 export interface SendDependencies {
   api: Pick<TwilioApi, 'accountSid' | 'getJson'>;
   client: WebhookClient;
-  onResult?: (result: SendResult) => void;
 }
 
 /** Checks the options, builds the callbacks, sends them signed for the URL, and returns how each was answered. */
@@ -284,7 +251,7 @@ export async function sendRecordingCallbacks(
   options: SendCommandOptions,
   deps: SendDependencies,
 ): Promise<SendResult[]> {
-  const url = parseTargetUrl(options.url);
+  const url = parseHandlerUrl(options.url, 'URL');
   const method = options.method.toUpperCase();
   if (method !== 'POST' && method !== 'GET')
     throw new BadInputError(`Invalid --method "${options.method}": use POST or GET.`);
@@ -306,19 +273,17 @@ export async function sendRecordingCallbacks(
       overrides: options.params,
     });
   }
-  return sendCallbacks(url, callbacks, options.authToken, deps.client, deps.onResult);
+  return sendCallbacks(url, callbacks, options.authToken, deps.client);
 }
 
 /** A real recording of the profile's account, as its callbacks would describe it. */
-export async function fetchCallbackRecording(
+async function fetchCallbackRecording(
   api: Pick<TwilioApi, 'accountSid' | 'getJson'>,
   recordingSid: string,
 ): Promise<CallbackRecording> {
   requireSid('recording', recordingSid, '--recording-sid');
   try {
-    const json = await api.getJson<ApiRecording>(
-      `${API_VERSION_PATH}/Accounts/${api.accountSid}/Recordings/${recordingSid}.json`,
-    );
+    const json = await api.getJson<ApiRecording>(`${recordingPath(api.accountSid, recordingSid)}.json`);
     return callbackRecordingFrom(recordingFromApi(json));
   } catch (error) {
     if (error instanceof TwilioApiError && error.httpStatus === 404) {

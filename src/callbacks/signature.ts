@@ -4,8 +4,6 @@ import { parse as parseLegacyQuery, stringify as stringifyLegacyQuery } from 'no
 /** Request parameters in the order they arrived; a key may repeat. */
 export type CallbackParams = ReadonlyArray<readonly [string, string]>;
 
-export const SIGNATURE_HEADER = 'x-twilio-signature';
-
 /**
  * The `X-Twilio-Signature` Twilio computes for a request to `url`: base64 HMAC-SHA1 keyed by the
  * auth token over the URL followed by each POST parameter as key+value, keys sorted (a repeated

@@ -7,12 +7,25 @@ export interface Tunnel {
   readonly publicUrl: string;
   /** What the listener says about it, e.g. "an ngrok tunnel". */
   readonly description: string;
+  /** True when there is no public entrance: callers reach the local address, which their Host header names. */
+  readonly localOnly: boolean;
   close(): Promise<void>;
 }
 
 export interface LocalAddress {
   host: string;
   port: number;
+}
+
+/** The origin of the local address, e.g. http://127.0.0.1:3000 or http://[::1]:3000. */
+export function localOrigin(local: LocalAddress): string {
+  return `http://${local.host.includes(':') ? `[${local.host}]` : local.host}:${local.port}`;
+}
+
+/** True for `localhost`, `::1` (bracketed or not) and `127.x.x.x`, without a port. */
+export function isLoopbackHostname(hostname: string): boolean {
+  const name = hostname.toLowerCase();
+  return name === 'localhost' || name === '::1' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }
 
 /** Opens a tunnel to the listener once its port is known. */
@@ -25,8 +38,7 @@ export interface TunnelOpener {
 /** No tunnel: the listener is reachable only at its local address. */
 export class LocalOnly implements TunnelOpener {
   async open(local: LocalAddress): Promise<Tunnel> {
-    const host = local.host.includes(':') ? `[${local.host}]` : local.host;
-    return { publicUrl: `http://${host}:${local.port}`, description: 'local only', close: async () => undefined };
+    return { publicUrl: localOrigin(local), description: 'local only', localOnly: true, close: async () => undefined };
   }
 }
 
@@ -39,7 +51,12 @@ export class UserPublicUrl implements TunnelOpener {
   }
 
   async open(): Promise<Tunnel> {
-    return { publicUrl: this.publicUrl, description: 'your tunnel or proxy', close: async () => undefined };
+    return {
+      publicUrl: this.publicUrl,
+      description: 'your tunnel or proxy',
+      localOnly: false,
+      close: async () => undefined,
+    };
   }
 }
 
@@ -77,7 +94,7 @@ export interface NgrokListener {
   close(): Promise<void>;
 }
 
-export const NGROK_PACKAGE = '@ngrok/ngrok';
+const NGROK_PACKAGE = '@ngrok/ngrok';
 
 // Where require() starts looking for the package: this plugin's own folder.
 const PLUGIN_ROOT = resolve(__dirname, '../..');
@@ -123,7 +140,12 @@ export class NgrokTunnelOpener implements TunnelOpener {
       await listener.close().catch(() => undefined);
       throw new OperationFailedError('ngrok opened a tunnel without a public URL: try again, or pass --public-url.');
     }
-    return { publicUrl: url.replace(/\/+$/, ''), description: 'an ngrok tunnel', close: () => listener.close() };
+    return {
+      publicUrl: url.replace(/\/+$/, ''),
+      description: 'an ngrok tunnel',
+      localOnly: false,
+      close: () => listener.close(),
+    };
   }
 
   private load(): NgrokModule {

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { BadInputError } from '../errors';
 import { twilioSignature, type CallbackParams } from './signature';
 
 export type WebhookMethod = 'GET' | 'POST';
@@ -109,7 +110,7 @@ export class WebhookClient {
               status: answer.statusCode ?? 0,
               headers: answer.headers,
               body: Buffer.concat(chunks).subarray(0, this.maxBodyBytes),
-              latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
+              latencyMs: millisecondsSince(started),
             }),
           );
         },
@@ -128,8 +129,51 @@ export class WebhookClient {
   }
 }
 
+/**
+ * Reads the URL of a callback handler (`name` is how the user gave it, e.g. `--forward-to`): absolute
+ * http(s), kept in its normal form so that a signature computed for it matches the request line.
+ */
+export function parseHandlerUrl(text: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new BadInputError(
+      `Invalid ${name} "${text}": give the absolute http(s) URL of your callback handler, e.g. http://localhost:8080/recording-status.`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new BadInputError(`Invalid ${name} "${text}": only http and https URLs can receive callbacks.`);
+  }
+  if (url.username || url.password) {
+    throw new BadInputError(`Invalid ${name} "${text}": leave credentials out of the URL.`);
+  }
+  url.hash = '';
+  return url.toString();
+}
+
+/** The query of a request target, without `?` ('' when none). */
+export function queryOf(target: string): string {
+  const queryAt = target.indexOf('?');
+  return queryAt >= 0 ? target.slice(queryAt + 1) : '';
+}
+
+/** Headers as one string each, repeated ones joined as HTTP allows. */
+export function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+/** Milliseconds since `started`, a `process.hrtime.bigint()` reading. */
+export function millisecondsSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
 /** The path and query of an absolute URL exactly as written (no normalisation). */
-export function pathAndQueryOf(url: string): string {
+function pathAndQueryOf(url: string): string {
   const match = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^#]*)/i.exec(url);
   const rest = match?.[1] ?? '';
   return rest.startsWith('/') ? rest : `/${rest}`;

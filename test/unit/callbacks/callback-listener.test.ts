@@ -212,7 +212,7 @@ describe('CallbackListener', () => {
     const dir = mkdtempSync(join(tmpdir(), 'callback-log-'));
     try {
       const path = join(dir, 'requests.jsonl');
-      const { localUrl } = await start({ log: new RequestLog(path, [TOKEN]) });
+      const { localUrl } = await start({ log: await RequestLog.open(path, [TOKEN]) });
       await postSigned(localUrl, completedParams(), { headers: { authorization: 'Basic c2VjcmV0' } });
       await postSigned(localUrl, completedParams(), { token: 'forged' });
       await postSigned(localUrl, completedParams({ Note: `leaked ${TOKEN}` }), { token: 'forged' });

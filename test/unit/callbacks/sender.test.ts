@@ -1,12 +1,7 @@
 import { expect } from 'chai';
 import { parseRecordingStatusCallback } from '../../../src/callbacks/callback-event';
-import {
-  callbackParams,
-  parseTargetUrl,
-  planCallbacks,
-  replayCallbacks,
-  type CallbackRecording,
-} from '../../../src/callbacks/sender';
+import { callbackParams, planCallbacks, replayCallbacks, type CallbackRecording } from '../../../src/callbacks/sender';
+import { parseHandlerUrl } from '../../../src/callbacks/webhook-request';
 import { BadInputError } from '../../../src/errors';
 
 const AC = 'AC' + '1'.repeat(32);
@@ -163,11 +158,14 @@ describe('replayCallbacks', () => {
   });
 });
 
-describe('parseTargetUrl', () => {
+describe('parseHandlerUrl', () => {
   it('keeps http(s) URLs in normal form and refuses anything else', () => {
-    expect(parseTargetUrl('http://localhost:8080/cb?x=1#frag')).to.equal('http://localhost:8080/cb?x=1');
-    expect(() => parseTargetUrl('not a url')).to.throw(BadInputError, /Invalid URL/);
-    expect(() => parseTargetUrl('ftp://example.com/')).to.throw(BadInputError, /http and https/);
-    expect(() => parseTargetUrl('https://user:pw@example.com/')).to.throw(BadInputError, /credentials/);
+    expect(parseHandlerUrl('http://localhost:8080/cb?x=1#frag', 'URL')).to.equal('http://localhost:8080/cb?x=1');
+    expect(() => parseHandlerUrl('not a url', 'URL')).to.throw(BadInputError, /Invalid URL/);
+    expect(() => parseHandlerUrl('ftp://example.com/', 'URL')).to.throw(BadInputError, /http and https/);
+    expect(() => parseHandlerUrl('https://user:pw@example.com/', '--forward-to')).to.throw(
+      BadInputError,
+      /Invalid --forward-to .*credentials/,
+    );
   });
 });

@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listenForCallbacks, type ListenOptions } from '../../../src/callbacks/listen-session';
+import { BadInputError } from '../../../src/errors';
+import type { TwilioApi } from '../../../src/twilio/twilio-api';
+import { AC, TOKEN } from './callback-fixtures';
+
+describe('listenForCallbacks', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'listen-session-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const options: ListenOptions = {
+    host: '127.0.0.1',
+    port: 0,
+    path: '/recording-status',
+    authToken: { token: TOKEN, source: '--auth-token' },
+    verify: true,
+    deleteAfterDownload: false,
+    output: 'none',
+  };
+
+  function run(overrides: Partial<ListenOptions>, info: string[] = []) {
+    return listenForCallbacks(
+      { ...options, ...overrides },
+      {
+        // Nothing here reaches the API: no callback arrives and nothing is downloaded.
+        api: { accountSid: AC, baseUrl: 'https://api.twilio.com' } as TwilioApi,
+        writeLine: () => undefined,
+        info: (line) => info.push(line),
+        warn: () => undefined,
+        stopRequested: Promise.resolve(),
+      },
+    );
+  }
+
+  it('refuses a --log file it cannot open, before listening', async () => {
+    const info: string[] = [];
+    const logFile = join(dir, 'no-such-folder', 'callbacks.jsonl');
+    const error = await run({ logFile }, info).then(
+      () => expect.fail('listened without its log'),
+      (failure: unknown) => failure,
+    );
+    expect(error).to.be.instanceOf(BadInputError);
+    expect((error as Error).message).to.match(/Cannot open --log file ".*callbacks\.jsonl" \(ENOENT\)/);
+    expect(info.join('\n')).to.not.match(/Listening on/);
+  });
+
+  it('creates the --log file when it can, and says so', async () => {
+    const info: string[] = [];
+    const logFile = join(dir, 'callbacks.jsonl');
+    const tally = await run({ logFile }, info);
+    expect(tally.received).to.equal(0);
+    expect(existsSync(logFile)).to.equal(true);
+    expect(info.join('\n')).to.include(`Logging every request to ${logFile}`);
+  });
+});
