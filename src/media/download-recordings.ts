@@ -6,8 +6,9 @@ import { selectRecordingPages } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { Layout, type MediaFormat } from './layout';
-import { DiskFullError, MediaSaveError } from './media-errors';
+import { DiskFullError, saveFailureReason } from './media-errors';
 import type { MediaStore } from './media-store';
+import { ResultBatch } from './result-batch';
 
 /** What happened to one selected recording; `-o json` prints these. */
 export interface DownloadResult {
@@ -65,7 +66,7 @@ export interface DownloadSummary {
 }
 
 const FAILURES_KEPT = 10;
-const RESULT_BATCH = 100;
+/** A batch of results waits at most this long, so that a slow download still shows progress on stdout. */
 const RESULT_BATCH_MS = 1000;
 
 /** The layout a download uses: one folder per account when subaccounts are included and the template names none. */
@@ -75,7 +76,7 @@ export function downloadLayout(template: string, includeSubaccounts: boolean): L
 }
 
 /** Twilio's media sizes: WAV is 16-bit 8 kHz PCM per channel plus a 44-byte header, MP3 about 32 kbit/s. */
-export function estimatedMediaBytes(recording: Recording, format: MediaFormat): number {
+function estimatedMediaBytes(recording: Recording, format: MediaFormat): number {
   return format === 'wav' ? recording.duration * 16_000 * (recording.channels ?? 1) + 44 : recording.duration * 4_000;
 }
 
@@ -100,7 +101,7 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
     failures: [],
     elapsedMs: 0,
   };
-  const batch = new ResultBatch((results) => events.onResults?.(results), clock);
+  const batch = new ResultBatch<DownloadResult>((results) => events.onResults?.(results), RESULT_BATCH_MS, clock);
 
   const finish = (result: DownloadResult) => {
     if (result.outcome === 'downloaded' || result.outcome === 'would-download') {
@@ -140,7 +141,7 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
       const saved = await store.save(recording, events.onBytes);
       finish({ ...base, bytes: saved.bytes, sha256: saved.sha256, outcome: saved.outcome });
     } catch (error) {
-      const reason = error instanceof MediaSaveError ? error.reason : String((error as Error).message ?? error);
+      const reason = saveFailureReason(error);
       if (error instanceof DiskFullError) summary.stoppedBecause ??= reason;
       finish({ ...base, bytes: 0, sha256: null, outcome: 'failed', reason });
     }
@@ -148,44 +149,24 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
 
   const window = new TaskWindow(maxPending);
   const pages = selectRecordingPages(options.api, options.criteria, { onSidNotFound: events.onSidNotFound });
-  selection: for await (const page of pages) {
-    for (const recording of page.recordings) {
-      await events.paced?.();
-      await window.waitForRoom();
-      if (summary.stoppedBecause) break selection;
-      summary.selected += 1;
-      events.onSelected?.(summary.selected);
-      await window.add(() => handle(recording));
+  try {
+    selection: for await (const page of pages) {
+      for (const recording of page.recordings) {
+        await events.paced?.();
+        await window.waitForRoom();
+        if (summary.stoppedBecause) break selection;
+        summary.selected += 1;
+        events.onSelected?.(summary.selected);
+        await window.add(() => handle(recording));
+      }
     }
+  } finally {
+    // Also when the selection breaks: the downloads under way finish and are reported before the error.
+    await window.drain();
+    batch.flush();
   }
-  await window.drain();
-  batch.flush();
   summary.elapsedMs = clock() - startedAt;
   return summary;
-}
-
-/** Results grouped so that columns line up and stdout is not written once per recording. */
-class ResultBatch {
-  private results: DownloadResult[] = [];
-  private firstAt = 0;
-
-  constructor(
-    private readonly emit: (results: DownloadResult[]) => void,
-    private readonly clock: () => number,
-  ) {}
-
-  add(result: DownloadResult): void {
-    if (this.results.length === 0) this.firstAt = this.clock();
-    this.results.push(result);
-    if (this.results.length >= RESULT_BATCH || this.clock() - this.firstAt >= RESULT_BATCH_MS) this.flush();
-  }
-
-  flush(): void {
-    if (this.results.length === 0) return;
-    const results = this.results;
-    this.results = [];
-    this.emit(results);
-  }
 }
 
 /** Lines for stderr at the end of a run. */

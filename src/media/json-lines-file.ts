@@ -117,13 +117,3 @@ export async function* readJsonLines(path: string, fs: MediaFileSystem = fsPromi
     await file.close();
   }
 }
-
-/** Appends one JSON line to `path` and flushes it to disk; for occasional lines (use JsonLinesFile for many). */
-export async function appendJsonLine(path: string, entry: object, fs: MediaFileSystem = fsPromises): Promise<void> {
-  const file = await JsonLinesFile.open(path, fs);
-  try {
-    await file.append(entry);
-  } finally {
-    await file.close();
-  }
-}

@@ -25,7 +25,7 @@ export type LayoutField = keyof typeof FIELD_VALUES;
 export const LAYOUT_FIELDS = Object.keys(FIELD_VALUES) as LayoutField[];
 
 /** A field with no value (a recording outside any conference) renders as this. */
-export const MISSING_FIELD_VALUE = 'none';
+const MISSING_FIELD_VALUE = 'none';
 
 type LayoutPart = { literal: string } | { field: LayoutField };
 
@@ -53,19 +53,14 @@ export class Layout {
       if (segment === '.' || segment === '..') throw problem(`"${segment}" would leave the folder`);
       return parseSegment(segment, problem);
     });
-    if (!segments.some((parts) => parts.some((part) => 'field' in part && part.field === 'sid'))) {
-      throw problem('it must contain {sid}, so that each recording has its own file');
-    }
-    return new Layout(template, segments);
-  }
-
-  get fields(): LayoutField[] {
-    return [...new Set(this.segments.flat().flatMap((part) => ('field' in part ? [part.field] : [])))];
+    const layout = new Layout(template, segments);
+    if (!layout.hasField('sid')) throw problem('it must contain {sid}, so that each recording has its own file');
+    return layout;
   }
 
   /** The same layout inside one folder per account, unless it already names the account. */
   perAccount(): Layout {
-    return this.fields.includes('accountSid') ? this : Layout.parse(`{accountSid}/${this.template}`);
+    return this.hasField('accountSid') ? this : Layout.parse(`{accountSid}/${this.template}`);
   }
 
   /** The recording's path relative to the output folder, with forward slashes. */
@@ -76,10 +71,10 @@ export class Layout {
       )
       .join('/');
   }
-}
 
-export function parseLayout(template: string): Layout {
-  return Layout.parse(template);
+  private hasField(field: LayoutField): boolean {
+    return this.segments.some((parts) => parts.some((part) => 'field' in part && part.field === field));
+  }
 }
 
 function parseSegment(segment: string, problem: (what: string) => Error): LayoutPart[] {

@@ -25,6 +25,7 @@ export class MediaInspector extends Transform {
   private readonly hash: Hash = createHash('sha256');
   private readonly headChunks: Buffer[] = [];
   private headLength = 0;
+  /** Followed for MP3 only. */
   private readonly frames: Mp3FrameWalker | undefined;
 
   constructor(
@@ -48,7 +49,7 @@ export class MediaInspector extends Transform {
     callback(null, chunk);
   }
 
-  get head(): Buffer {
+  private get head(): Buffer {
     return Buffer.concat(this.headChunks);
   }
 
@@ -56,14 +57,14 @@ export class MediaInspector extends Transform {
     return this.hash.digest('hex');
   }
 
-  /** Why the bytes seen are not a complete file of `format`, or undefined when they are. */
-  problem(format: MediaFormat): string | undefined {
-    return format === 'wav' ? wavProblem(this.head, this.bytes) : mp3Problem(this.head, this.bytes, this.frames!);
+  /** Why the bytes seen are not a complete file of the format, or undefined when they are. */
+  problem(): string | undefined {
+    return this.frames ? mp3Problem(this.head, this.bytes, this.frames) : wavProblem(this.head, this.bytes);
   }
 }
 
 /** Checks a RIFF/WAVE file: the RIFF size covers the file exactly and the `data` chunk fits in it. */
-export function wavProblem(head: Buffer, totalBytes: number): string | undefined {
+function wavProblem(head: Buffer, totalBytes: number): string | undefined {
   if (totalBytes < 12 || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') {
     return `not a WAV file (starts with ${describeStart(head)})`;
   }
@@ -84,7 +85,7 @@ export function wavProblem(head: Buffer, totalBytes: number): string | undefined
 }
 
 /** Checks an MP3 file: an MPEG audio frame at the start (after any ID3 tag), and no frame cut short. */
-export function mp3Problem(head: Buffer, totalBytes: number, frames: Mp3FrameWalker): string | undefined {
+function mp3Problem(head: Buffer, totalBytes: number, frames: Mp3FrameWalker): string | undefined {
   if (frames.frameCount === 0) return `not an MP3 file (starts with ${describeStart(head)})`;
   return frames.problem(totalBytes);
 }
@@ -112,7 +113,7 @@ const MP3_SAMPLE_RATES: Record<number, readonly number[]> = {
 };
 
 /** The length of the MPEG audio frame whose 4-byte header is at `offset`, or undefined when there is none. */
-export function mp3FrameLength(buffer: Buffer, offset: number): number | undefined {
+function mp3FrameLength(buffer: Buffer, offset: number): number | undefined {
   const b1 = buffer[offset + 1]!;
   const b2 = buffer[offset + 2]!;
   if (buffer[offset] !== 0xff || (b1 & 0xe0) !== 0xe0) return undefined;
@@ -138,7 +139,7 @@ export function mp3FrameLength(buffer: Buffer, offset: number): number | undefin
  * even without a Content-Length. Where the frames stop making sense (a trailing tag, data
  * it does not know) it stops following them and passes judgement to the other checks.
  */
-export class Mp3FrameWalker {
+class Mp3FrameWalker {
   private nextFrameAt = -1;
   private lost = false;
   private carry = Buffer.alloc(0);

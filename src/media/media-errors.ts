@@ -1,3 +1,5 @@
+import { OperationFailedError } from '../errors';
+
 /** A recording whose media could not be saved, with a short reason for the user. */
 export class MediaSaveError extends Error {
   constructor(
@@ -16,4 +18,15 @@ const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
 
 export function isDiskFull(error: unknown): boolean {
   return DISK_FULL_CODES.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
+/** The short reason a recording's media was not saved, whatever stopped it. */
+export function saveFailureReason(error: unknown): string {
+  if (error instanceof MediaSaveError) return error.reason;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Why a run stopped at a full disk, and what to do: every later copy would fail the same way. */
+export function stoppedByFullDisk(reason: string): OperationFailedError {
+  return new OperationFailedError(`Stopped: ${reason}. Free some space, then run the same command again.`);
 }

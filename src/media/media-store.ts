@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsPromises } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BadInputError, CredentialsError, TwilioApiError } from '../errors';
 import type { Recording } from '../recordings/recording';
@@ -127,6 +126,11 @@ export class MediaStore {
     return store;
   }
 
+  /** Throws the bad-input error `open` would for the folder, without creating it or reading the manifest. */
+  static async check(options: MediaStoreOptions): Promise<void> {
+    await new MediaStore(options).prepareRoot(true);
+  }
+
   /** Where `recording` is (or would be) saved, relative to the folder, with forward slashes. */
   plannedPath(recording: Recording): string {
     return this.layout.render(recording, this.format);
@@ -241,7 +245,7 @@ export class MediaStore {
       if (announced !== undefined && Number(announced) !== inspector.bytes) {
         throw new RetryableError(`Twilio announced ${announced} bytes but ${inspector.bytes} arrived`);
       }
-      const problem = inspector.problem(this.format);
+      const problem = inspector.problem();
       if (problem) throw new RetryableError(problem);
       return { tempPath, spool, bytes: inspector.bytes, sha256: inspector.sha256() };
     } catch (error) {
@@ -358,13 +362,9 @@ export class MediaStore {
     const file = await this.fs.open(absolutePath, 'r').catch(() => undefined);
     if (!file) return undefined;
     try {
-      const inspector = new MediaInspector(this.format);
-      await pipeline(
-        file.createReadStream({ autoClose: false }),
-        inspector,
-        new Writable({ write: (_c, _e, done) => done() }),
-      );
-      return inspector.sha256();
+      const hash = createHash('sha256');
+      for await (const chunk of file.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
+      return hash.digest('hex');
     } catch {
       return undefined;
     } finally {

@@ -8,7 +8,7 @@ export class LocalWriteError extends Error {
   }
 }
 
-export async function writeFully(file: FileHandle, buffer: Buffer): Promise<void> {
+async function writeFully(file: FileHandle, buffer: Buffer): Promise<void> {
   for (let offset = 0; offset < buffer.length;) {
     const { bytesWritten } = await file.write(buffer, offset, buffer.length - offset);
     offset += bytesWritten;

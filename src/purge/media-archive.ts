@@ -18,10 +18,7 @@ export interface MediaArchiveOptions {
  */
 export function mediaStoreArchive(options: MediaArchiveOptions): PurgeArchive {
   return {
-    async check() {
-      const store = await MediaStore.open({ ...options, readOnly: true, recheck: 'size' });
-      await store.close();
-    },
+    check: () => MediaStore.check(options),
     async open() {
       const store = await MediaStore.open(options);
       return {

@@ -1,5 +1,5 @@
 import { CredentialsError, OperationFailedError } from '../errors';
-import { DiskFullError, MediaSaveError } from '../media/media-errors';
+import { DiskFullError, saveFailureReason, stoppedByFullDisk } from '../media/media-errors';
 import type { Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
@@ -54,24 +54,14 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
   };
 
   const purgeOne = async (recording: Recording): Promise<void> => {
-    const result: PurgeResult = {
-      sid: recording.sid,
-      accountSid: recording.accountSid,
-      status: recording.status,
-      outcome: 'failed',
-      archivedPath: null,
-      error: null,
-    };
+    const result = resultFor(recording, 'failed');
     if (execution.archive) {
       try {
         result.archivedPath = (await execution.archive(recording, execution.onArchiveBytes)).path;
       } catch (error) {
-        const reason = error instanceof MediaSaveError ? error.reason : messageOf(error);
+        const reason = saveFailureReason(error);
         report({ ...result, error: `archive failed, not deleted: ${reason}` }, recording, true);
-        // Every later copy would fail the same way.
-        if (error instanceof DiskFullError) {
-          throw new OperationFailedError(`Stopped: ${error.reason}. Free some space, then run the same command again.`);
-        }
+        if (error instanceof DiskFullError) throw stoppedByFullDisk(reason);
         return;
       }
     }
@@ -105,7 +95,7 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
     })) {
       for (const recording of page.recordings) {
         if (!isDeletable(recording)) {
-          report(skippedResult(recording), recording);
+          report(resultFor(recording, 'skipped'), recording);
           continue;
         }
         await window.waitForRoom();
@@ -123,12 +113,12 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
   return tally;
 }
 
-function skippedResult(recording: Recording): PurgeResult {
+function resultFor(recording: Recording, outcome: PurgeResult['outcome']): PurgeResult {
   return {
     sid: recording.sid,
     accountSid: recording.accountSid,
     status: recording.status,
-    outcome: 'skipped',
+    outcome,
     archivedPath: null,
     error: null,
   };

@@ -11,7 +11,7 @@ import type { SelectionCriteria } from '../selection/criteria';
 import type { RecordingPage } from '../selection/select-recordings';
 
 /** The one status Twilio can delete; every other one is skipped. */
-export const DELETABLE_STATUS = 'completed';
+const DELETABLE_STATUS = 'completed';
 
 /** Refuses a selection with no bound, so that no purge deletes everything by accident. */
 export function requirePurgeBound(criteria: SelectionCriteria): void {
@@ -26,20 +26,33 @@ export function isDeletable(recording: Pick<Recording, 'status'>): boolean {
   return recording.status === DELETABLE_STATUS;
 }
 
+/** Recordings counted by status. */
+export class StatusCounts extends Map<string, number> {
+  add(status: string): void {
+    this.set(status, (this.get(status) ?? 0) + 1);
+  }
+
+  get total(): number {
+    let total = 0;
+    for (const count of this.values()) total += count;
+    return total;
+  }
+}
+
 /** What a purge would do in one account: completed recordings to delete, others skipped by status. */
 export class AccountPurgePlan {
   readonly toDelete = new StorageTally();
-  readonly skippedByStatus = new Map<string, number>();
+  readonly skippedByStatus = new StatusCounts();
 
   constructor(readonly accountSid: string) {}
 
   add(recording: Pick<Recording, 'status' | 'duration' | 'dateCreated'>): void {
     if (isDeletable(recording)) this.toDelete.add(recording);
-    else this.skippedByStatus.set(recording.status, (this.skippedByStatus.get(recording.status) ?? 0) + 1);
+    else this.skippedByStatus.add(recording.status);
   }
 
   get skipped(): number {
-    return sum(this.skippedByStatus.values());
+    return this.skippedByStatus.total;
   }
 }
 
@@ -83,12 +96,6 @@ export async function buildPurgePlan(
 /** The most a purge of `minutes` saves a month: an upper bound, since each account's first minutes are free. */
 export function monthlySavingUpperBound(minutes: number): number {
   return minutes * STORAGE_PRICE_PER_MINUTE_MONTH;
-}
-
-function sum(values: Iterable<number>): number {
-  let total = 0;
-  for (const value of values) total += value;
-  return total;
 }
 
 /** `3 absent, 1 processing`, most frequent first. */

@@ -1,7 +1,7 @@
 import type { Recording } from '../recordings/recording';
 import { StorageTally, formatUsd } from '../recordings/storage-cost';
 import { plural } from '../output/plural';
-import { describeStatusCounts, monthlySavingUpperBound } from './purge-plan';
+import { StatusCounts, describeStatusCounts, monthlySavingUpperBound } from './purge-plan';
 
 export type PurgeOutcome = 'deleted' | 'already-deleted' | 'skipped' | 'failed';
 
@@ -17,13 +17,13 @@ export interface PurgeResult {
 }
 
 /** Failures listed in the summary by name; beyond this many they are only counted. */
-export const LISTED_FAILURES = 20;
+const LISTED_FAILURES = 20;
 
 /** What a purge did in one account. */
 export class AccountPurgeTally {
   readonly deleted = new StorageTally();
   alreadyDeleted = 0;
-  readonly skippedByStatus = new Map<string, number>();
+  readonly skippedByStatus = new StatusCounts();
   /** Recordings whose deletion failed (archive failures included). */
   failed = 0;
   /** Recordings left in place because their archive copy failed. */
@@ -34,18 +34,15 @@ export class AccountPurgeTally {
   add(result: PurgeResult, recording: Pick<Recording, 'duration' | 'dateCreated'>, archiveFailed: boolean): void {
     if (result.outcome === 'deleted') this.deleted.add(recording);
     else if (result.outcome === 'already-deleted') this.alreadyDeleted += 1;
-    else if (result.outcome === 'skipped') {
-      this.skippedByStatus.set(result.status, (this.skippedByStatus.get(result.status) ?? 0) + 1);
-    } else {
+    else if (result.outcome === 'skipped') this.skippedByStatus.add(result.status);
+    else {
       this.failed += 1;
       if (archiveFailed) this.archiveFailed += 1;
     }
   }
 
   get skipped(): number {
-    let total = 0;
-    for (const count of this.skippedByStatus.values()) total += count;
-    return total;
+    return this.skippedByStatus.total;
   }
 }
 

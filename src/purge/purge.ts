@@ -4,10 +4,11 @@ import type { ProgressReporter } from '../progress/progress-reporter';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
 import type { TwilioApi } from '../twilio/twilio-api';
+import { plural } from '../output/plural';
+import { ResultBatch } from '../media/result-batch';
 import { confirmPurge } from './confirmation';
 import { DeletionLog, type DeletionRecorder } from './deletion-log';
 import { executePurge, type ArchiveRecording } from './purge-executor';
-import { plural } from '../output/plural';
 import { buildPurgePlan, purgePlanLines, requirePurgeBound, type PurgePlan } from './purge-plan';
 import { PurgeTally, purgeSummaryLines, type PurgeResult } from './purge-report';
 
@@ -53,9 +54,6 @@ export interface PurgeReport {
   /** Undefined for a dry run or when there was nothing to delete. */
   tally?: PurgeTally;
 }
-
-/** Results written to stdout in batches, so columns line up and JSON streams without a write per recording. */
-const RESULT_BATCH = 100;
 
 /**
  * A whole purge: refuse an unbounded selection, plan it by streaming the selection once,
@@ -112,46 +110,53 @@ async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
 }
 
 async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTally> {
-  const archive = options.archive ? await options.archive.open() : undefined;
-  const deletionLog = archive?.deletionLog ?? (await DeletionLog.open(options.deletionLogPath));
+  const destination = await openDestination(options);
   const tally = new PurgeTally();
   const progress = options.progress('deleted');
   progress.setTotal(plan.total.toDelete.count);
-  let batch: PurgeResult[] = [];
-  const flush = () => {
-    if (batch.length > 0) options.resultOutput.write(batch);
-    batch = [];
-  };
+  const batch = new ResultBatch<PurgeResult>((results) => options.resultOutput.write(results));
   let finished = false;
   try {
     await executePurge({
       api: options.api,
       criteria: options.criteria,
-      deletionLog,
-      archive: archive?.save,
+      deletionLog: destination.deletionLog,
+      archive: destination.save,
       onArchiveBytes: (bytes) => progress.addBytes(bytes),
       maxPending: options.concurrency,
       tally,
       now: options.now,
       onResult(result) {
         if (result.outcome !== 'skipped') progress.itemDone();
-        batch.push(result);
-        if (batch.length >= RESULT_BATCH) flush();
+        batch.add(result);
       },
-      onPage: flush,
+      onPage: () => batch.flush(),
       onSidNotFound: (sid) => options.warn(`Recording ${sid} was not found.`),
     });
     finished = true;
   } finally {
-    flush();
+    batch.flush();
     options.resultOutput.end();
     progress.stop();
-    if (archive) await archive.close();
-    else await (deletionLog as DeletionLog).close();
+    await destination.close();
     if (finished) for (const line of differenceFromPlan(plan, tally)) options.info(line);
-    for (const line of purgeSummaryLines(tally, deletionLog.path)) options.info(line);
+    for (const line of purgeSummaryLines(tally, destination.deletionLog.path)) options.info(line);
   }
   return tally;
+}
+
+/** Where deletions are recorded, and with an archive, where each recording is saved first. */
+interface PurgeDestination {
+  save?: ArchiveRecording;
+  deletionLog: DeletionRecorder;
+  close(): Promise<void>;
+}
+
+/** The archive when there is one (it records deletions in its manifest), otherwise a deletion log of its own. */
+async function openDestination(options: PurgeOptions): Promise<PurgeDestination> {
+  if (options.archive) return options.archive.open();
+  const log = await DeletionLog.open(options.deletionLogPath);
+  return { deletionLog: log, close: () => log.close() };
 }
 
 /** Recordings can change between the plan and the deletions; say so when the numbers differ. */

@@ -11,6 +11,7 @@ import {
 import { RecordingsCommand } from '../../cli/recordings-command';
 import { OperationFailedError } from '../../errors';
 import { downloadLayout, downloadRecordings, downloadSummaryLines } from '../../media/download-recordings';
+import { stoppedByFullDisk } from '../../media/media-errors';
 import { MediaStore } from '../../media/media-store';
 import { createProgressReporter } from '../../progress/progress-reporter';
 
@@ -85,9 +86,7 @@ export default class RecordingsDownload extends RecordingsCommand {
 
     for (const line of downloadSummaryLines(summary, store.root)) this.logger.info(line);
     if (summary.stoppedBecause) {
-      throw new OperationFailedError(
-        `Stopped: ${summary.stoppedBecause}. Free some space, then run the same command again.`,
-      );
+      throw stoppedByFullDisk(summary.stoppedBecause);
     }
     if (summary.failed > 0) {
       throw new OperationFailedError(

@@ -3,10 +3,12 @@ import { createHash } from 'node:crypto';
 import { promises as fsPromises, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectedMedia, startSandbox, type Sandbox } from '../../../sandbox';
+import { TwilioApiError } from '../../../src/errors';
 import { downloadLayout, downloadRecordings, type DownloadResult } from '../../../src/media/download-recordings';
 import type { MediaFileSystem } from '../../../src/media/media-file-system';
 import { MediaStore } from '../../../src/media/media-store';
 import { buildCriteria } from '../../../src/selection/criteria';
+import type { TwilioApi } from '../../../src/twilio/twilio-api';
 import { sandboxApi, temporaryFolder } from './media-test-kit';
 
 describe('downloadRecordings', function () {
@@ -114,6 +116,34 @@ describe('downloadRecordings', function () {
     expect(summary.selected).to.be.lessThan(parentRecordings);
     const lines = readFileSync(join(root, 'manifest.jsonl'), 'utf8').trim().split('\n');
     expect(lines).to.have.length(3);
+  });
+
+  it('when the selection breaks, reports every recording handed out before passing the error on', async () => {
+    const api = sandboxApi(sandbox, 4);
+    const subaccount = sandbox.subaccounts[0]!.sid;
+    const breaking = Object.create(api) as TwilioApi;
+    breaking.getJson = <T>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T> =>
+      path.includes(`/Accounts/${subaccount}/Recordings`)
+        ? Promise.reject(new TwilioApiError('the list broke', 500, undefined))
+        : api.getJson<T>(path, query);
+    const store = await MediaStore.open({
+      root: temporaryFolder(),
+      format: 'mp3',
+      layout: downloadLayout('{sid}.{ext}', true),
+      api,
+    });
+    const results: DownloadResult[] = [];
+    const error = await downloadRecordings({
+      api: breaking,
+      criteria: criteria(true),
+      store,
+      events: { onResults: (r) => results.push(...r) },
+    }).catch((caught: unknown) => caught);
+    await store.close();
+
+    expect(error).to.be.instanceOf(TwilioApiError);
+    const parentSids = sandbox.store.recordings(sandbox.account.sid).map((recording) => recording.sid);
+    expect(results.map((result) => result.sid)).to.have.members(parentSids);
   });
 
   it('in a dry run, estimates sizes and fetches nothing', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { BadInputError } from '../../../src/errors';
-import { DEFAULT_LAYOUT, parseLayout } from '../../../src/media/layout';
+import { DEFAULT_LAYOUT, Layout } from '../../../src/media/layout';
 import type { Recording } from '../../../src/recordings/recording';
 
 const recording: Recording = {
@@ -24,12 +24,12 @@ const recording: Recording = {
 
 describe('layout', () => {
   it('renders the default layout as the UTC creation date and the sid', () => {
-    expect(parseLayout(DEFAULT_LAYOUT).render(recording, 'wav')).to.equal(`2026-03-04/${recording.sid}.wav`);
-    expect(parseLayout(DEFAULT_LAYOUT).render(recording, 'mp3')).to.equal(`2026-03-04/${recording.sid}.mp3`);
+    expect(Layout.parse(DEFAULT_LAYOUT).render(recording, 'wav')).to.equal(`2026-03-04/${recording.sid}.wav`);
+    expect(Layout.parse(DEFAULT_LAYOUT).render(recording, 'mp3')).to.equal(`2026-03-04/${recording.sid}.mp3`);
   });
 
   it('renders every field, with "none" for a missing conference', () => {
-    const layout = parseLayout('{accountSid}/{year}/{month}/{day}/{callSid}-{conferenceSid}/{sid}.{ext}');
+    const layout = Layout.parse('{accountSid}/{year}/{month}/{day}/{callSid}-{conferenceSid}/{sid}.{ext}');
     expect(layout.render(recording, 'mp3')).to.equal(
       `${recording.accountSid}/2026/03/04/${recording.callSid}-none/${recording.sid}.mp3`,
     );
@@ -53,7 +53,7 @@ describe('layout', () => {
     '{date}/\u0000{sid}',
   ]) {
     it(`rejects ${JSON.stringify(template)} as bad input`, () => {
-      expect(() => parseLayout(template)).to.throw(BadInputError, /Invalid --layout/);
+      expect(() => Layout.parse(template)).to.throw(BadInputError, /Invalid --layout/);
     });
   }
 
@@ -65,7 +65,7 @@ describe('layout', () => {
       conferenceSid: 'a/b\\c',
       accountSid: '',
     };
-    const path = parseLayout('{accountSid}/{callSid}/{conferenceSid}/{sid}.{ext}').render(hostile, 'wav');
+    const path = Layout.parse('{accountSid}/{callSid}/{conferenceSid}/{sid}.{ext}').render(hostile, 'wav');
     const segments = path.split('/');
     expect(segments).to.have.length(4);
     expect(segments).to.not.include('..');
@@ -75,7 +75,7 @@ describe('layout', () => {
   });
 
   it('adds a folder per account for subaccounts unless the layout names the account', () => {
-    expect(parseLayout(DEFAULT_LAYOUT).perAccount().template).to.equal(`{accountSid}/${DEFAULT_LAYOUT}`);
-    expect(parseLayout('{accountSid}-{sid}.{ext}').perAccount().template).to.equal('{accountSid}-{sid}.{ext}');
+    expect(Layout.parse(DEFAULT_LAYOUT).perAccount().template).to.equal(`{accountSid}/${DEFAULT_LAYOUT}`);
+    expect(Layout.parse('{accountSid}-{sid}.{ext}').perAccount().template).to.equal('{accountSid}-{sid}.{ext}');
   });
 });

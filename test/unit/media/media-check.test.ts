@@ -37,7 +37,7 @@ describe('media checks', () => {
       for (const format of ['wav', 'mp3'] as const) {
         const bytes = mediaBytes(format, 7, channels);
         const inspector = await inspect(bytes, format, 1000);
-        expect(inspector.problem(format), format).to.equal(undefined);
+        expect(inspector.problem(), format).to.equal(undefined);
         expect(inspector.bytes).to.equal(bytes.length);
         const expected = expectedMedia(
           { sid: 'RE0123456789abcdef0123456789abcdef', durationSeconds: 7, channels },
@@ -50,18 +50,18 @@ describe('media checks', () => {
 
   it('rejects a WAV file cut short, or whose data chunk overruns it', async () => {
     const bytes = mediaBytes('wav');
-    expect((await inspect(bytes.subarray(0, bytes.length - 100), 'wav')).problem('wav')).to.match(/announces/);
+    expect((await inspect(bytes.subarray(0, bytes.length - 100), 'wav')).problem()).to.match(/announces/);
     const overrun = Buffer.from(bytes);
     overrun.writeUInt32LE(bytes.length, 40);
-    expect((await inspect(overrun, 'wav')).problem('wav')).to.match(/data chunk/);
-    expect((await inspect(bytes.subarray(0, 30), 'wav')).problem('wav')).to.match(/announces/);
+    expect((await inspect(overrun, 'wav')).problem()).to.match(/data chunk/);
+    expect((await inspect(bytes.subarray(0, 30), 'wav')).problem()).to.match(/announces/);
   });
 
   it('rejects an MP3 stream that ends inside a frame, even read a few bytes at a time', async () => {
     const bytes = mediaBytes('mp3');
-    expect((await inspect(bytes, 'mp3', 3)).problem('mp3')).to.equal(undefined);
-    expect((await inspect(bytes.subarray(0, bytes.length - 50), 'mp3', 3)).problem('mp3')).to.match(/inside a frame/);
-    expect((await inspect(bytes.subarray(0, 1000), 'mp3', 7)).problem('mp3')).to.match(/inside a frame/);
+    expect((await inspect(bytes, 'mp3', 3)).problem()).to.equal(undefined);
+    expect((await inspect(bytes.subarray(0, bytes.length - 50), 'mp3', 3)).problem()).to.match(/inside a frame/);
+    expect((await inspect(bytes.subarray(0, 1000), 'mp3', 7)).problem()).to.match(/inside a frame/);
   });
 
   it('accepts an MP3 file with an ID3 tag before the first frame', async () => {
@@ -70,16 +70,16 @@ describe('media checks', () => {
     tag[3] = 4;
     tag[9] = 20;
     const inspector = await inspect(Buffer.concat([tag, mediaBytes('mp3')]), 'mp3', 5);
-    expect(inspector.problem('mp3')).to.equal(undefined);
+    expect(inspector.problem()).to.equal(undefined);
   });
 
   it('never takes an HTML or JSON error body for audio', async () => {
     const html = Buffer.from('<html><body>Access denied</body></html>');
     const json = Buffer.from('{"code":20404,"message":"not found","status":404}');
     for (const format of ['wav', 'mp3'] as const) {
-      expect((await inspect(html, format)).problem(format)).to.match(/not an? (WAV|MP3) file/);
-      expect((await inspect(json, format)).problem(format)).to.match(/not an? (WAV|MP3) file/);
-      expect((await inspect(Buffer.alloc(0), format)).problem(format)).to.match(/not an? (WAV|MP3) file/);
+      expect((await inspect(html, format)).problem()).to.match(/not an? (WAV|MP3) file/);
+      expect((await inspect(json, format)).problem()).to.match(/not an? (WAV|MP3) file/);
+      expect((await inspect(Buffer.alloc(0), format)).problem()).to.match(/not an? (WAV|MP3) file/);
     }
   });
 });
