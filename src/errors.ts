@@ -1,3 +1,8 @@
+/** The message of anything thrown, for a one-line report. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Exit statuses shared by every recordings command (see the README's table). */
 export const ExitStatus = {
   Success: 0,

@@ -1,9 +1,9 @@
-import { TwilioApiError } from '../errors';
+import { messageOf, TwilioApiError } from '../errors';
 import type { MediaStore, SavedMedia } from '../media/media-store';
 import { deletionEntry } from '../purge/deletion-log';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import type { TwilioApi } from '../twilio/twilio-api';
-import { recordingPath } from './callback-event';
+import { recordingPath } from '../twilio/twilio-api';
 
 /** The part of the MediaStore of `recordings:download` the archiver uses. */
 export type RecordingSaver = Pick<MediaStore, 'save' | 'appendToManifest'>;
@@ -109,8 +109,4 @@ export class CallbackArchiver {
       };
     }
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,5 @@
 import { isSid } from '../twilio/sids';
-import { API_VERSION_PATH } from '../twilio/twilio-api';
+import { recordingPath } from '../twilio/twilio-api';
 import type { CallbackParams } from './signature';
 
 /** Where a genuine RecordingUrl points: Twilio names its main API host there. */
@@ -89,9 +89,6 @@ export function parseRecordingStatusCallback(pairs: CallbackParams): ParsedCallb
 }
 
 /** The API path of a recording, without extension, as RecordingUrl names it. */
-export function recordingPath(accountSid: string, recordingSid: string): string {
-  return `${API_VERSION_PATH}/Accounts/${accountSid}/Recordings/${recordingSid}`;
-}
 
 /** Why a callback's RecordingUrl is not one Twilio would send, or undefined when it is. */
 export function recordingUrlProblem(

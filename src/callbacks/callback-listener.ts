@@ -259,6 +259,8 @@ export class CallbackListener {
     const work = archiver
       .archive(event.accountSid, event.recordingSid)
       .then((result) => this.archived(result))
+      // Only reporting can throw here (stdout gone); the archive itself reports its failures as results.
+      .catch(() => undefined)
       .finally(() => this.archives.delete(work));
     this.archives.add(work);
   }

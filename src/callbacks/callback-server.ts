@@ -1,3 +1,4 @@
+import { messageOf } from '../errors';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -85,6 +86,8 @@ export class CallbackServer {
       body: '',
     };
     const body = await this.readBody(req);
+    // The caller went away mid-body: nobody is waiting for an answer, and half a callback is no callback.
+    if (body === ABORTED) return;
     if (body === undefined) {
       this.options.onOversized?.(request);
       res.shouldKeepAlive = false;
@@ -97,13 +100,13 @@ export class CallbackServer {
     try {
       answer = await this.options.handle(request);
     } catch (error) {
-      answer = { status: 500, body: `Listener error: ${error instanceof Error ? error.message : String(error)}\n` };
+      answer = { status: 500, body: `Listener error: ${messageOf(error)}\n` };
     }
     reply(res, answer);
   }
 
-  /** The body as text, or undefined when it is larger than the cap (the rest is not read). */
-  private readBody(req: IncomingMessage): Promise<string | undefined> {
+  /** The body as text; undefined when it is larger than the cap (the rest is not read); ABORTED when cut off. */
+  private readBody(req: IncomingMessage): Promise<string | undefined | typeof ABORTED> {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.maxBodyBytes) return Promise.resolve(undefined);
     return new Promise((resolve) => {
@@ -126,12 +129,14 @@ export class CallbackServer {
         settled = true;
       });
       req.on('error', () => {
-        if (!settled) resolve(Buffer.concat(chunks).toString('utf8'));
+        if (!settled) resolve(ABORTED);
         settled = true;
       });
     });
   }
 }
+
+const ABORTED = Symbol('aborted');
 
 function reply(res: ServerResponse, answer: CallbackReply): void {
   if (res.headersSent || res.destroyed) return;

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { BadInputError, TwilioApiError } from '../errors';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import { requireSid } from '../twilio/sids';
-import type { TwilioApi } from '../twilio/twilio-api';
-import { CALLBACK_STATUSES, RECORDING_URL_ORIGIN, recordingPath, type CallbackStatus } from './callback-event';
+import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
+import { CALLBACK_STATUSES, RECORDING_URL_ORIGIN, type CallbackStatus } from './callback-event';
 import { readReplayableRequests, type LoggedRequest } from './request-log';
 import {
   describeDeliveryError,

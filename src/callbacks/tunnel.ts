@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { BadInputError, OperationFailedError } from '../errors';
+import { BadInputError, messageOf, OperationFailedError } from '../errors';
 
 /** A public entrance to the local listener. */
 export interface Tunnel {
@@ -132,7 +132,7 @@ export class NgrokTunnelOpener implements TunnelOpener {
       listener = await ngrok.forward({ addr: `${host}:${local.port}`, authtoken: this.authToken, proto: 'http' });
     } catch (error) {
       throw new OperationFailedError(
-        `ngrok refused to open a tunnel (${error instanceof Error ? error.message : String(error)}): check NGROK_AUTHTOKEN and your ngrok plan, or pass --public-url.`,
+        `ngrok refused to open a tunnel (${messageOf(error)}): check NGROK_AUTHTOKEN and your ngrok plan, or pass --public-url.`,
       );
     }
     const url = listener.url();
@@ -159,7 +159,7 @@ export class NgrokTunnelOpener implements TunnelOpener {
         );
       }
       throw new OperationFailedError(
-        `Could not load ${NGROK_PACKAGE} (${error instanceof Error ? error.message : String(error)}): reinstall it, or pass --public-url.`,
+        `Could not load ${NGROK_PACKAGE} (${messageOf(error)}): reinstall it, or pass --public-url.`,
       );
     }
   }

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { BadInputError } from '../errors';
+import { BadInputError, messageOf } from '../errors';
 import { twilioSignature, type CallbackParams } from './signature';
 
 export type WebhookMethod = 'GET' | 'POST';
@@ -189,6 +189,6 @@ export function firstLineOf(body: Buffer | string, max = 80): string {
 /** Describes why a request got no answer, for one line of output. */
 export function describeDeliveryError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException)?.code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return code && !message.includes(code) ? `${code}: ${message}` : message;
 }

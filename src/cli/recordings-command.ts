@@ -99,8 +99,8 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
         this.output(records, properties, { showHeaders: written === 0 });
         written += records.length;
       },
-      end: () => {
-        if (written === 0) this.logger.info('No results');
+      end: (complete = true) => {
+        if (complete && written === 0) this.logger.info('No results');
       },
       drained: () => drained(),
     };

@@ -8,7 +8,7 @@ import type { TwilioApi } from '../twilio/twilio-api';
 import { Layout, type MediaFormat } from './layout';
 import { DiskFullError, saveFailureReason } from './media-errors';
 import type { MediaStore } from './media-store';
-import { ResultBatch } from './result-batch';
+import { ResultBatch } from '../output/result-batch';
 
 /** What happened to one selected recording; `-o json` prints these. */
 export interface DownloadResult {

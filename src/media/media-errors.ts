@@ -1,4 +1,4 @@
-import { OperationFailedError } from '../errors';
+import { messageOf, OperationFailedError } from '../errors';
 
 /** A recording whose media could not be saved, with a short reason for the user. */
 export class MediaSaveError extends Error {
@@ -23,7 +23,7 @@ export function isDiskFull(error: unknown): boolean {
 /** The short reason a recording's media was not saved, whatever stopped it. */
 export function saveFailureReason(error: unknown): string {
   if (error instanceof MediaSaveError) return error.reason;
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }
 
 /** Why a run stopped at a full disk, and what to do: every later copy would fail the same way. */

@@ -6,7 +6,7 @@ import { BadInputError, CredentialsError, TwilioApiError } from '../errors';
 import type { Recording } from '../recordings/recording';
 import { discardBody, readBody, type HttpResponse } from '../twilio/http-transport';
 import { RetriesExhaustedError, RetryableError } from '../twilio/retry-policy';
-import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
+import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
 import { FolderSync } from './folder-sync';
 import { LocalWriteError, SpooledFile } from './spooled-file';
 import { JsonLinesFile, readJsonLines } from './json-lines-file';
@@ -224,7 +224,7 @@ export class MediaStore {
     absolutePath: string,
     onBytes?: (bytes: number) => void,
   ): Promise<ReceivedFile> {
-    const mediaPath = `${API_VERSION_PATH}/Accounts/${recording.accountSid}/Recordings/${recording.sid}.${this.format}`;
+    const mediaPath = `${recordingPath(recording.accountSid, recording.sid)}.${this.format}`;
     const response = await this.api.getFollowingRedirects(mediaPath);
     await this.checkAnswer(recording, response);
 

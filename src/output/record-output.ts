@@ -1,7 +1,8 @@
 /** Where a command's result records go, batch by batch: stdout as JSON, columns or TSV, or nowhere. */
 export interface RecordOutput {
   write(records: readonly object[]): void;
-  end(): void;
+  /** Closes the output; `complete` is false when the command failed part way (a JSON array is still closed). */
+  end(complete?: boolean): void;
   /** Resolves once the reader has caught up, so a slow reader slows the producer instead of filling memory. */
   drained(): Promise<void>;
 }

@@ -1,10 +1,10 @@
-import { CredentialsError, OperationFailedError } from '../errors';
+import { CredentialsError, messageOf, OperationFailedError } from '../errors';
 import { DiskFullError, saveFailureReason, stoppedByFullDisk } from '../media/media-errors';
 import type { Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
-import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
+import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
 import { deletionEntry, type DeletionRecorder } from './deletion-log';
 import { isDeletable } from './purge-plan';
 import { PurgeTally, type PurgeResult } from './purge-report';
@@ -67,9 +67,7 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
     }
     let answer: 'deleted' | 'not-found';
     try {
-      answer = await api.delete(
-        `${API_VERSION_PATH}/Accounts/${recording.accountSid}/Recordings/${recording.sid}.json`,
-      );
+      answer = await api.delete(`${recordingPath(recording.accountSid, recording.sid)}.json`);
     } catch (error) {
       if (error instanceof CredentialsError) throw error;
       report({ ...result, error: messageOf(error) }, recording);
@@ -122,8 +120,4 @@ function resultFor(recording: Recording, outcome: PurgeResult['outcome']): Purge
     archivedPath: null,
     error: null,
   };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

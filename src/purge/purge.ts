@@ -5,7 +5,7 @@ import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { plural } from '../output/plural';
-import { ResultBatch } from '../media/result-batch';
+import { ResultBatch } from '../output/result-batch';
 import { confirmPurge } from './confirmation';
 import { DeletionLog, type DeletionRecorder } from './deletion-log';
 import { executePurge, type ArchiveRecording } from './purge-executor';
@@ -104,6 +104,9 @@ async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
     );
     if (options.dryRun) options.selectionOutput.end();
     return plan;
+  } catch (error) {
+    if (options.dryRun) options.selectionOutput.end(false);
+    throw error;
   } finally {
     progress.stop();
   }
@@ -136,7 +139,7 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
     finished = true;
   } finally {
     batch.flush();
-    options.resultOutput.end();
+    options.resultOutput.end(finished);
     progress.stop();
     await destination.close();
     if (finished) for (const line of differenceFromPlan(plan, tally)) options.info(line);

@@ -1,6 +1,6 @@
 import { TwilioApiError } from '../errors';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
-import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
+import { API_VERSION_PATH, recordingPath, type TwilioApi } from '../twilio/twilio-api';
 import { matchesCriteria, twilioListQuery, type SelectionCriteria } from './criteria';
 
 /** The recordings of one account that one page of Twilio's list yielded, after exact filtering. */
@@ -113,7 +113,7 @@ async function fetchRecording(
   includeSoftDeleted?: string,
 ): Promise<Recording | undefined> {
   try {
-    const json = await api.getJson<ApiRecording>(`${API_VERSION_PATH}/Accounts/${accountSid}/Recordings/${sid}.json`, {
+    const json = await api.getJson<ApiRecording>(`${recordingPath(accountSid, sid)}.json`, {
       IncludeSoftDeleted: includeSoftDeleted,
     });
     return recordingFromApi(json);

@@ -11,6 +11,11 @@ import {
 import { RetryableError, RetryPolicy, parseRetryAfter } from './retry-policy';
 
 export const API_VERSION_PATH = '/2010-04-01';
+
+/** The path of a recording resource; add `.json` for its metadata, `.wav` or `.mp3` for its media. */
+export function recordingPath(accountSid: string, recordingSid: string): string {
+  return `${API_VERSION_PATH}/Accounts/${accountSid}/Recordings/${recordingSid}`;
+}
 const MAX_REDIRECTS = 5;
 
 export interface TwilioApiOptions {

@@ -78,10 +78,15 @@ export default class RecordingsDownload extends RecordingsCommand {
         onSidNotFound: (sid) => this.logger.warn(`Recording ${sid} was not found.`),
         paced: () => records.drained(),
       },
-    }).finally(async () => {
-      progress.stop();
-      await store.close();
-    });
+    })
+      .catch((error: unknown) => {
+        records.end(false);
+        throw error;
+      })
+      .finally(async () => {
+        progress.stop();
+        await store.close();
+      });
     records.end();
 
     for (const line of downloadSummaryLines(summary, store.root)) this.logger.info(line);

@@ -35,10 +35,15 @@ export default class RecordingsList extends RecordingsCommand {
     const records = this.recordOutput(this.flags.properties);
     const tally = new SelectionTally();
     const onSidNotFound = (sid: string) => this.logger.warn(`Recording ${sid} was not found.`);
-    for await (const page of selectRecordingPages(this.recordingsApi(), criteria, { onSidNotFound })) {
-      records.write(page.recordings);
-      for (const recording of page.recordings) tally.add(page.accountSid, recording);
-      await records.drained();
+    try {
+      for await (const page of selectRecordingPages(this.recordingsApi(), criteria, { onSidNotFound })) {
+        records.write(page.recordings);
+        for (const recording of page.recordings) tally.add(page.accountSid, recording);
+        await records.drained();
+      }
+    } catch (error) {
+      records.end(false);
+      throw error;
     }
     records.end();
     for (const line of selectionSummaryLines(tally)) this.logger.info(line);

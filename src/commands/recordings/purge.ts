@@ -26,7 +26,7 @@ function blankNulls(sink: RecordOutput): RecordOutput {
   return {
     write: (records) =>
       sink.write(records.map((record) => Object.fromEntries(Object.entries(record).map(([k, v]) => [k, v ?? ''])))),
-    end: () => sink.end(),
+    end: (complete) => sink.end(complete),
     drained: () => sink.drained(),
   };
 }
