@@ -9,7 +9,8 @@ import type { MediaFileSystem } from '../../../src/media/media-file-system';
 import { MediaStore } from '../../../src/media/media-store';
 import { buildCriteria } from '../../../src/selection/criteria';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
-import { sandboxApi, temporaryFolder } from './media-test-kit';
+import { temporaryFolder } from './media-test-kit';
+import { sandboxApi } from '../sandbox-api';
 
 describe('downloadRecordings', function () {
   this.timeout(30_000);
@@ -30,10 +31,10 @@ describe('downloadRecordings', function () {
 
   it('saves every completed recording, skips those without media, and goes on past failures', async () => {
     sandbox.setKnobs({ errorRate: 0.4, faultSeed: 3 });
-    const api = sandboxApi(sandbox, 4);
+    const api = sandboxApi(sandbox, { asTwilio: true, concurrency: 4, maxAttempts: 8 });
     const root = temporaryFolder();
     // Downloads get two tries each, so that some fail; the selection keeps the usual number.
-    const downloadApi = sandboxApi(sandbox, 4, 2);
+    const downloadApi = sandboxApi(sandbox, { asTwilio: true, concurrency: 4, maxAttempts: 2 });
     const store = await MediaStore.open({
       root,
       format: 'wav',
@@ -73,7 +74,7 @@ describe('downloadRecordings', function () {
   });
 
   it('keeps no more recordings under way than it is allowed', async () => {
-    const api = sandboxApi(sandbox, 2);
+    const api = sandboxApi(sandbox, { asTwilio: true, concurrency: 2, maxAttempts: 8 });
     const store = await MediaStore.open({ root: temporaryFolder(), format: 'mp3', layout: '{sid}.{ext}', api });
     let underWay = 0;
     let most = 0;
@@ -103,7 +104,7 @@ describe('downloadRecordings', function () {
         return fsPromises.open(path, flags, mode);
       }) as MediaFileSystem['open'],
     };
-    const api = sandboxApi(sandbox, 1);
+    const api = sandboxApi(sandbox, { asTwilio: true, concurrency: 1, maxAttempts: 8 });
     const root = temporaryFolder();
     const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api, fs: fillsUp });
     const summary = await downloadRecordings({ api, criteria: criteria(), store, maxPending: 1 });
@@ -119,7 +120,7 @@ describe('downloadRecordings', function () {
   });
 
   it('when the selection breaks, reports every recording handed out before passing the error on', async () => {
-    const api = sandboxApi(sandbox, 4);
+    const api = sandboxApi(sandbox, { asTwilio: true, concurrency: 4, maxAttempts: 8 });
     const subaccount = sandbox.subaccounts[0]!.sid;
     const breaking = Object.create(api) as TwilioApi;
     breaking.getJson = <T>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T> =>
@@ -147,7 +148,7 @@ describe('downloadRecordings', function () {
   });
 
   it('in a dry run, estimates sizes and fetches nothing', async () => {
-    const api = sandboxApi(sandbox);
+    const api = sandboxApi(sandbox, { asTwilio: true, maxAttempts: 8 });
     const root = join(temporaryFolder(), 'not-yet');
     const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api, readOnly: true });
     const results: DownloadResult[] = [];

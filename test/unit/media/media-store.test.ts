@@ -18,7 +18,8 @@ import type { MediaFileSystem } from '../../../src/media/media-file-system';
 import { MANIFEST_FILE, MediaStore, type ManifestEntry } from '../../../src/media/media-store';
 import type { Recording } from '../../../src/recordings/recording';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
-import { allRecordings, sandboxApi, temporaryFolder } from './media-test-kit';
+import { allRecordings, temporaryFolder } from './media-test-kit';
+import { sandboxApi } from '../sandbox-api';
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -54,7 +55,7 @@ describe('MediaStore', function () {
       },
       subaccounts: 0,
     });
-    api = sandboxApi(sandbox);
+    api = sandboxApi(sandbox, { asTwilio: true, maxAttempts: 8 });
     recordings = await allRecordings(api);
   });
 

@@ -8,7 +8,7 @@ import { executePurge, type ArchiveRecording } from '../../../src/purge/purge-ex
 import type { PurgeResult } from '../../../src/purge/purge-report';
 import type { Recording } from '../../../src/recordings/recording';
 import { buildCriteria } from '../../../src/selection/criteria';
-import { sandboxApi } from './sandbox-api';
+import { sandboxApi } from '../sandbox-api';
 
 const DAY = 24 * 60 * 60 * 1000;
 

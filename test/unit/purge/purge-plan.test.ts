@@ -10,7 +10,7 @@ import {
 } from '../../../src/purge/purge-plan';
 import { buildCriteria } from '../../../src/selection/criteria';
 import { selectRecordingPages } from '../../../src/selection/select-recordings';
-import { sandboxApi } from './sandbox-api';
+import { sandboxApi } from '../sandbox-api';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
