@@ -17,6 +17,9 @@ const { TwilioCliError } = services.error;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../../package.json') as { name: string; version: string };
 
+/** cli-core's level for `-l debug`. */
+const DEBUG_LEVEL = -1;
+
 // Network failures that mean Twilio cannot be reached at all, as opposed to a broken exchange.
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -63,6 +66,8 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
   protected recordingsApi(concurrency = DEFAULT_CONCURRENCY): TwilioApi {
     const profile = this.currentProfile;
     const edge = process.env.TWILIO_EDGE || profile.edge || this.userConfig.edge;
+    // Messages for -l debug are built only when someone will read them: thousands of requests make them add up.
+    const debug = this.logger.config.level <= DEBUG_LEVEL ? (message: string) => this.logger.debug(message) : undefined;
     const label = profile.id.startsWith('${')
       ? 'the credentials in the TWILIO_* environment variables'
       : `the credentials of profile "${profile.id}"`;
@@ -72,12 +77,14 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       accountSid: profile.accountSid,
       baseUrl: apiBaseUrl(profile.region, edge),
       retryPolicy: new RetryPolicy({
-        onRetry: (what, attempt, delayMs, reason) =>
-          this.logger.debug(`${what}: try ${attempt} failed (${reason}); retrying in ${Math.round(delayMs)} ms`),
+        onRetry: debug
+          ? (what, attempt, delayMs, reason) =>
+              debug(`${what}: try ${attempt} failed (${reason}); retrying in ${Math.round(delayMs)} ms`)
+          : undefined,
       }),
       limiter: new ConcurrencyLimiter(concurrency),
       credentialsLabel: label,
-      debug: (message) => this.logger.debug(message),
+      debug,
     });
   }
 
