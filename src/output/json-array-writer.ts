@@ -8,11 +8,14 @@ export class JsonArrayWriter {
   constructor(private readonly write: (text: string) => void) {}
 
   add(items: readonly unknown[]): void {
-    for (const item of items) {
-      const text = JSON.stringify(item, null, 2).replace(/\n/g, '\n  ');
-      this.write(`${this.count === 0 ? '[\n' : ',\n'}  ${text}`);
-      this.count += 1;
-    }
+    if (items.length === 0) return;
+    // One write a batch: a write per item costs more than the text itself.
+    const parts = items.map((item, index) => {
+      const separator = this.count + index === 0 ? '[\n' : ',\n';
+      return `${separator}  ${JSON.stringify(item, null, 2).replace(/\n/g, '\n  ')}`;
+    });
+    this.count += items.length;
+    this.write(parts.join(''));
   }
 
   end(): void {
