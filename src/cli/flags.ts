@@ -76,7 +76,7 @@ export function selectionInputFrom(flags: SelectionFlagValues): SelectionInput {
   };
 }
 
-export const MAX_CONCURRENCY = 100;
+const MAX_CONCURRENCY = 100;
 /** Requests in flight when a command does not say otherwise. */
 export const DEFAULT_CONCURRENCY = 20;
 

@@ -15,7 +15,7 @@ export class SelectionTally {
 }
 
 /** `N recordings, M minutes` for one tally. */
-export function describeTally(tally: StorageTally): string {
+function describeTally(tally: StorageTally): string {
   return `${plural(tally.count, 'recording')}, ${plural(tally.minutes, 'minute')}`;
 }
 

@@ -25,7 +25,7 @@ interface AccountsEnvelope {
 }
 
 /** The account acted on, then, when asked, each of its subaccounts that is not closed. */
-export async function selectAccounts(api: TwilioApi, includeSubaccounts: boolean): Promise<string[]> {
+async function selectAccounts(api: TwilioApi, includeSubaccounts: boolean): Promise<string[]> {
   const accounts = [api.accountSid];
   if (!includeSubaccounts) return accounts;
   let next: string | null = `${API_VERSION_PATH}/Accounts.json?PageSize=1000`;

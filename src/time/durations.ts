@@ -6,7 +6,7 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 /** Units accepted in durations such as `30d`; `mo` and `y` are fixed lengths, not calendar months and years. */
-export const DURATION_UNITS: Readonly<Record<string, number>> = {
+const DURATION_UNITS: Readonly<Record<string, number>> = {
   s: SECOND,
   m: MINUTE,
   h: HOUR,

@@ -14,6 +14,7 @@ import { pluginCopy, TwilioWorld, TWILIO_BIN, type TwilioRun } from './twilio-wo
 import {
   close,
   listen,
+  readAnswer,
   send,
   startCountingServer,
   startExpressHandler,
@@ -159,11 +160,7 @@ function postThroughTunnel(
           'x-twilio-signature': signature,
         },
       },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      },
+      (res) => readAnswer(res).then(resolve, reject),
     );
     req.on('error', reject);
     req.end(body);

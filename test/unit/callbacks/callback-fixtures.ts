@@ -1,5 +1,11 @@
 import express from 'express';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 
@@ -47,16 +53,22 @@ export function postSigned(
   return send(url, 'POST', headers, body);
 }
 
+/** The status, headers and text body of a response. */
+export function readAnswer(res: IncomingMessage): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    res.on('error', reject);
+    res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+  });
+}
+
 export function send(url: string, method: string, headers: Record<string, string>, body = ''): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       url,
       { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      },
+      (res) => readAnswer(res).then(resolve, reject),
     );
     req.on('error', reject);
     req.end(body);

@@ -2,25 +2,16 @@ import { expect } from 'chai';
 import { BadInputError } from '../../../src/errors';
 import { DEFAULT_LAYOUT, Layout } from '../../../src/media/layout';
 import type { Recording } from '../../../src/recordings/recording';
+import { aRecording } from '../recording-fixture';
 
-const recording: Recording = {
+const recording = aRecording({
   sid: 'RE0123456789abcdef0123456789abcdef',
   accountSid: 'AC0123456789abcdef0123456789abcdef',
   callSid: 'CA0123456789abcdef0123456789abcdef',
-  conferenceSid: null,
   dateCreated: new Date('2026-03-04T23:59:59Z'),
-  dateUpdated: null,
-  startTime: null,
   duration: 12,
-  status: 'completed',
-  channels: 1,
-  source: 'DialVerb',
-  price: null,
-  priceUnit: null,
-  errorCode: null,
   uri: '',
-  mediaUrl: null,
-};
+});
 
 describe('layout', () => {
   it('renders the default layout as the UTC creation date and the sid', () => {

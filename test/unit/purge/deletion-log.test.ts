@@ -4,26 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeletionLog, defaultDeletionLogPath, deletionEntry } from '../../../src/purge/deletion-log';
 import type { Recording } from '../../../src/recordings/recording';
+import { aRecording } from '../recording-fixture';
 
 function recording(n: number): Recording {
-  return {
+  return aRecording({
     sid: 'RE' + String(n).padStart(32, '0'),
     accountSid: 'AC' + 'a'.repeat(32),
-    callSid: 'CA' + 'c'.repeat(32),
-    conferenceSid: null,
     dateCreated: new Date('2026-01-02T03:04:05Z'),
-    dateUpdated: null,
-    startTime: null,
     duration: 42,
-    status: 'completed',
-    channels: 1,
-    source: 'DialVerb',
-    price: null,
-    priceUnit: null,
-    errorCode: null,
-    uri: '/x.json',
-    mediaUrl: null,
-  };
+  });
 }
 
 describe('DeletionLog', () => {

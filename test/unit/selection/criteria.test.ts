@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { BadInputError } from '../../../src/errors';
 import type { Recording } from '../../../src/recordings/recording';
+import { aRecording } from '../recording-fixture';
 import { buildCriteria, matchesCriteria, twilioListQuery } from '../../../src/selection/criteria';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
@@ -8,25 +9,7 @@ const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
 function recording(overrides: Partial<Recording> = {}): Recording {
-  return {
-    sid: 'RE' + 'a'.repeat(32),
-    accountSid: 'AC' + 'b'.repeat(32),
-    callSid: 'CA' + 'c'.repeat(32),
-    conferenceSid: null,
-    dateCreated: new Date(NOW.getTime() - 40 * DAY),
-    dateUpdated: null,
-    startTime: null,
-    duration: 61,
-    status: 'completed',
-    channels: 1,
-    source: 'DialVerb',
-    price: null,
-    priceUnit: null,
-    errorCode: null,
-    uri: '/x.json',
-    mediaUrl: null,
-    ...overrides,
-  };
+  return aRecording({ dateCreated: new Date(NOW.getTime() - 40 * DAY), ...overrides });
 }
 
 describe('buildCriteria and matchesCriteria', () => {
