@@ -7,7 +7,7 @@ import { JsonArrayWriter } from '../output/json-array-writer';
 import { DISCARD_RECORDS, drained, type RecordOutput } from '../output/record-output';
 import { buildCriteria, type SelectionCriteria, type SelectionInput } from '../selection/criteria';
 import { ConcurrencyLimiter } from '../twilio/concurrency-limiter';
-import { axiosTransport } from '../twilio/http-transport';
+import { nodeTransport } from '../twilio/http-transport';
 import { RetriesExhaustedError, RetryPolicy } from '../twilio/retry-policy';
 import { TwilioApi, apiBaseUrl } from '../twilio/twilio-api';
 
@@ -60,8 +60,8 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
   }
 
   /**
-   * The profile's account, through the host CLI's HTTP client and its proxy settings. (cli-core
-   * owns the instance fields `twilioApi`, `twilio` and `httpClient`, hence the name.)
+   * The profile's account, over keep-alive connections that honour the host CLI's proxy
+   * variables. (cli-core owns the instance fields `twilioApi`, `twilio` and `httpClient`, hence the name.)
    */
   protected recordingsApi(concurrency = DEFAULT_CONCURRENCY): TwilioApi {
     const profile = this.currentProfile;
@@ -72,7 +72,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       ? 'the credentials in the TWILIO_* environment variables'
       : `the credentials of profile "${profile.id}"`;
     return new TwilioApi({
-      transport: axiosTransport(this.httpClient.http, `${pkg.name}/${pkg.version} ${this.config.userAgent}`),
+      transport: nodeTransport(`${pkg.name}/${pkg.version} ${this.config.userAgent}`),
       credentials: { username: profile.apiKey, password: profile.apiSecret },
       accountSid: profile.accountSid,
       baseUrl: apiBaseUrl(profile.region, edge),

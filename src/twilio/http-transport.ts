@@ -1,4 +1,5 @@
-import type { AxiosInstance } from 'axios';
+import http from 'node:http';
+import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { ConnectionPool } from './connection-pool';
 
@@ -33,37 +34,50 @@ export interface HttpTransport {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
+function timeoutError(ms: number): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(`no answer for ${ms / 1000} s`);
+  error.code = 'ETIMEDOUT';
+  return error;
+}
+
+function basicAuthorization({ username, password }: BasicAuth): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}
+
 /**
- * A transport over the host CLI's axios instance, with keep-alive connections from `pool`
- * (which honours the same proxy variables as the host CLI).
+ * A transport over Node's own HTTP client, with keep-alive connections from `pool` (which
+ * honours the same proxy variables as the host CLI). The host's axios instance does the same
+ * job, but its per-request set-up cost a fifth of the CPU of a bulk download.
  */
-export function axiosTransport(http: AxiosInstance, userAgent: string, pool = new ConnectionPool()): HttpTransport {
+export function nodeTransport(userAgent: string, pool = new ConnectionPool()): HttpTransport {
   return {
-    async send(request) {
-      const agent = pool.agentFor(request.url);
-      const response = await http.request({
-        httpAgent: agent,
-        httpsAgent: agent,
-        proxy: false,
-        url: request.url,
-        method: request.method,
-        headers: { 'User-Agent': userAgent, ...request.headers },
-        auth: request.auth,
-        data: request.body,
-        timeout: request.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        responseType: 'stream',
-        maxRedirects: 0,
-        validateStatus: () => true,
-      });
-      const headers: Record<string, string | undefined> = {};
-      for (const [name, value] of Object.entries(response.headers ?? {})) {
-        headers[name.toLowerCase()] = Array.isArray(value)
-          ? value.join(', ')
-          : value == null
-            ? undefined
-            : String(value);
+    send(request) {
+      const url = new URL(request.url);
+      const headers: Record<string, string> = { 'User-Agent': userAgent, ...request.headers };
+      if (request.auth) headers.Authorization = basicAuthorization(request.auth);
+      if (request.body !== undefined) {
+        headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
+        headers['Content-Length'] = String(Buffer.byteLength(request.body));
       }
-      return { status: response.status, headers, body: response.data as Readable };
+      const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const client = url.protocol === 'https:' ? https : http;
+      return new Promise((resolve, reject) => {
+        const outgoing = client.request(
+          url,
+          { method: request.method, headers, agent: pool.agentFor(request.url), timeout: timeoutMs },
+          (incoming) => {
+            const responseHeaders: Record<string, string | undefined> = {};
+            for (const [name, value] of Object.entries(incoming.headers)) {
+              responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
+            }
+            resolve({ status: incoming.statusCode ?? 0, headers: responseHeaders, body: incoming });
+          },
+        );
+        // Fires whenever the connection stays silent that long, also while a body streams in.
+        outgoing.on('timeout', () => outgoing.destroy(timeoutError(timeoutMs)));
+        outgoing.on('error', reject);
+        outgoing.end(request.body);
+      });
     },
   };
 }

@@ -1,7 +1,6 @@
 // @twilio/cli-core ships plain JavaScript; these are the parts this plugin uses.
 declare module '@twilio/cli-core' {
   import { Command, Interfaces } from '@oclif/core';
-  import type { AxiosInstance } from 'axios';
 
   interface Logger {
     debug(message: unknown): void;
@@ -18,10 +17,6 @@ declare module '@twilio/cli-core' {
     apiSecret: string;
     region?: string;
     edge?: string;
-  }
-
-  interface CliRequestClient {
-    http: AxiosInstance;
   }
 
   interface UserConfig {
@@ -45,7 +40,6 @@ declare module '@twilio/cli-core' {
     static limitFlags: Interfaces.FlagInput<any>;
     static noHeader: Interfaces.FlagInput<any>;
     currentProfile: Profile;
-    httpClient: CliRequestClient;
     readonly twilioClient: any;
   }
 

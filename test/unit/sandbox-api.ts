@@ -1,8 +1,7 @@
-import axios from 'axios';
 import type { Sandbox } from '../../sandbox';
 import { ConcurrencyLimiter } from '../../src/twilio/concurrency-limiter';
 import { ConnectionPool } from '../../src/twilio/connection-pool';
-import { axiosTransport } from '../../src/twilio/http-transport';
+import { nodeTransport } from '../../src/twilio/http-transport';
 import { RetryPolicy } from '../../src/twilio/retry-policy';
 import { TwilioApi } from '../../src/twilio/twilio-api';
 
@@ -22,7 +21,7 @@ export function sandboxApi(sandbox: Sandbox, options: SandboxApiOptions = {}): T
     ? new ConnectionPool({ proxyFor: () => sandbox.url, tls: { ca: sandbox.caCertPem } })
     : new ConnectionPool({ proxyFor: () => undefined });
   return new TwilioApi({
-    transport: axiosTransport(axios.create(), 'test', pool),
+    transport: nodeTransport('test', pool),
     credentials: { username: sandbox.account.sid, password: sandbox.account.authToken },
     accountSid: sandbox.account.sid,
     baseUrl: options.asTwilio ? 'https://api.twilio.com' : sandbox.url,
