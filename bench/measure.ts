@@ -83,7 +83,9 @@ export function firstRequestClock(counters: { requests: { total: number } }): ()
   const started = Date.now();
   let first: number | undefined;
   const timer = setInterval(() => {
-    if (first === undefined && counters.requests.total > 0) first = Date.now() - started;
+    if (counters.requests.total === 0) return;
+    first = Date.now() - started;
+    clearInterval(timer);
   }, 2);
   return () => {
     clearInterval(timer);
