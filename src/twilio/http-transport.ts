@@ -9,11 +9,10 @@ export interface BasicAuth {
 }
 
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'DELETE';
   url: string;
   headers?: Record<string, string>;
   auth?: BasicAuth;
-  body?: string;
   timeoutMs?: number;
 }
 
@@ -55,10 +54,6 @@ export function nodeTransport(userAgent: string, pool = new ConnectionPool()): H
       const url = new URL(request.url);
       const headers: Record<string, string> = { 'User-Agent': userAgent, ...request.headers };
       if (request.auth) headers.Authorization = basicAuthorization(request.auth);
-      if (request.body !== undefined) {
-        headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
-        headers['Content-Length'] = String(Buffer.byteLength(request.body));
-      }
       const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const client = url.protocol === 'https:' ? https : http;
       return new Promise((resolve, reject) => {
@@ -76,7 +71,7 @@ export function nodeTransport(userAgent: string, pool = new ConnectionPool()): H
         // Fires whenever the connection stays silent that long, also while a body streams in.
         outgoing.on('timeout', () => outgoing.destroy(timeoutError(timeoutMs)));
         outgoing.on('error', reject);
-        outgoing.end(request.body);
+        outgoing.end();
       });
     },
   };
