@@ -33,11 +33,28 @@ describe('executePurge', () => {
     return sandbox.store.getRecording(sid)?.status;
   }
 
-  function loggedSids(): string[] {
+  function loggedLines(): Array<{ sid: string; outcome: string; archivedPath?: string }> {
     return readFileSync(log.path, 'utf8')
       .split('\n')
       .filter(Boolean)
-      .map((line) => JSON.parse(line).sid);
+      .map((line) => JSON.parse(line));
+  }
+
+  function loggedSids(): string[] {
+    return loggedLines().map((line) => line.sid);
+  }
+
+  /** Purges the old recordings into `log`, collecting every result. */
+  async function purge(options: { maxPending: number; archive?: ArchiveRecording }) {
+    const results: PurgeResult[] = [];
+    const tally = await executePurge({
+      api: sandboxApi(sandbox),
+      criteria,
+      deletionLog: log,
+      ...options,
+      onResult: (result) => results.push(result),
+    });
+    return { results, tally };
   }
 
   beforeEach(async () => {
@@ -55,14 +72,7 @@ describe('executePurge', () => {
     const completed = addOld(5);
     const kept = [...addOld(2, 'absent'), ...addOld(1, 'processing')];
     const newer = sandbox.store.addRecording({ dateCreated: now.getTime() - 29 * DAY }).sid;
-    const results: PurgeResult[] = [];
-    const tally = await executePurge({
-      api: sandboxApi(sandbox),
-      criteria,
-      deletionLog: log,
-      maxPending: 3,
-      onResult: (result) => results.push(result),
-    });
+    const { results, tally } = await purge({ maxPending: 3 });
     for (const sid of completed) expect(statusOf(sid)).to.equal('deleted');
     for (const sid of kept) expect(statusOf(sid)).not.to.equal('deleted');
     expect(statusOf(newer)).to.equal('completed');
@@ -83,15 +93,7 @@ describe('executePurge', () => {
       expect(sandbox.counters.deletesPerSid[recording.sid], 'deleted before its copy').to.equal(undefined);
       return { path: `${recording.sid}.wav` };
     };
-    const results: PurgeResult[] = [];
-    const tally = await executePurge({
-      api: sandboxApi(sandbox),
-      criteria,
-      deletionLog: log,
-      archive,
-      maxPending: 4,
-      onResult: (result) => results.push(result),
-    });
+    const { results, tally } = await purge({ maxPending: 4, archive });
     for (const sid of failing) {
       expect(statusOf(sid)).to.equal('completed');
       expect(sandbox.counters.deletesPerSid[sid]).to.equal(undefined);
@@ -103,10 +105,7 @@ describe('executePurge', () => {
     const failed = results.filter((r) => r.outcome === 'failed');
     expect(failed.map((r) => r.sid)).to.have.members([...failing]);
     expect(failed[0]!.error).to.match(/archive failed, not deleted: media ended early/);
-    const logged = readFileSync(log.path, 'utf8')
-      .trimEnd()
-      .split('\n')
-      .map((line) => JSON.parse(line));
+    const logged = loggedLines();
     expect(logged.map((line) => line.sid)).to.have.members(sids.filter((sid) => !failing.has(sid)));
     for (const line of logged) expect(line.archivedPath).to.equal(`${line.sid}.wav`);
   });
@@ -118,24 +117,13 @@ describe('executePurge', () => {
       if (recording.sid === gone) sandbox.store.deleteRecording(recording.sid);
       return { path: 'copy.wav' };
     };
-    const results: PurgeResult[] = [];
-    const tally = await executePurge({
-      api: sandboxApi(sandbox),
-      criteria,
-      deletionLog: log,
-      archive,
-      maxPending: 2,
-      onResult: (result) => results.push(result),
-    });
+    const { results, tally } = await purge({ maxPending: 2, archive });
     expect(results.find((r) => r.sid === gone)).to.include({ outcome: 'already-deleted', error: null });
     expect(results.find((r) => r.sid === other)).to.include({ outcome: 'deleted' });
     expect(tally.total.alreadyDeleted).to.equal(1);
     expect(tally.total.deleted.count).to.equal(1);
     expect(tally.total.failed).to.equal(0);
-    const logged = readFileSync(log.path, 'utf8')
-      .trimEnd()
-      .split('\n')
-      .map((line) => JSON.parse(line));
+    const logged = loggedLines();
     expect(logged.find((line) => line.sid === gone)).to.include({ outcome: 'already-deleted' });
   });
 
@@ -163,15 +151,7 @@ describe('executePurge', () => {
       if (recording.sid === refused) sandbox.store.getRecording(refused)!.status = 'processing';
       return { path: 'copy.wav' };
     };
-    const results: PurgeResult[] = [];
-    const tally = await executePurge({
-      api: sandboxApi(sandbox),
-      criteria,
-      deletionLog: log,
-      archive,
-      maxPending: 2,
-      onResult: (result) => results.push(result),
-    });
+    const { results, tally } = await purge({ maxPending: 2, archive });
     const failure = results.find((r) => r.sid === refused)!;
     expect(failure.outcome).to.equal('failed');
     expect(failure.error).to.match(/400/);
