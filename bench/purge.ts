@@ -1,5 +1,4 @@
 import { TWILIO_BIN, TwilioWorld } from '../test/e2e/twilio-world';
-import { ONLY_COMPLETED } from './download';
 import { firstRequestClock, measure, row, type BenchRow } from './measure';
 
 const RECORDINGS = 10_000;
@@ -13,7 +12,7 @@ const SHELL_SAMPLE = 10;
 function seededWorld(count: number, latencyMs: number): Promise<TwilioWorld> {
   const now = Date.now();
   return TwilioWorld.start({
-    recordings: { count, seed: 13, statusMix: ONLY_COMPLETED, from: now - 120 * DAY_MS, to: now - 31 * DAY_MS },
+    recordings: { count, seed: 13, statusMix: { completed: 1 }, from: now - 120 * DAY_MS, to: now - 31 * DAY_MS },
     subaccounts: 0,
     knobs: { latencyMs, concurrencyCap: CAP },
   });
@@ -43,7 +42,7 @@ async function throughput(): Promise<BenchRow[]> {
     world.sandbox.store.seedRecordings({
       seed: 14,
       count: LIBRARY_SAMPLE + SHELL_SAMPLE,
-      statusMix: ONLY_COMPLETED,
+      statusMix: { completed: 1 },
       from: Date.now() - 120 * DAY_MS,
       to: Date.now() - 31 * DAY_MS,
       accountSids: [world.sandbox.account.sid],

@@ -12,8 +12,8 @@ export interface SeedOptions {
   to?: Date | number | string;
   now?: Date | number | string;
   /**
-   * Relative weights of statuses; default mostly completed with a few absent, processing,
-   * in-progress, paused, stopped and deleted.
+   * Relative weights of statuses, in place of the default (mostly completed with a few absent,
+   * processing, in-progress, paused, stopped and deleted); a status not named is not seeded.
    */
   statusMix?: Partial<Record<RecordingStatus, number>>;
   /** Fixed duration for every recording with media (benchmarks); otherwise 3 s to `maxDurationSeconds`. */
@@ -89,9 +89,8 @@ export class RecordingSeeder implements RecordingFactory<SeedOptions> {
     const toMsValue = options.to === undefined ? nowMs : toMs(options.to);
     const fromMsValue = options.from === undefined ? toMsValue - 120 * DAY_MS : toMs(options.from);
     const span = Math.max(0, toMsValue - fromMsValue);
-    const mix = Object.entries({ ...DEFAULT_STATUS_MIX, ...(options.statusMix ?? {}) }).filter(
-      ([, weight]) => weight > 0,
-    ) as [RecordingStatus, number][];
+    const weights: Partial<Record<RecordingStatus, number>> = options.statusMix ?? DEFAULT_STATUS_MIX;
+    const mix = (Object.entries(weights) as [RecordingStatus, number][]).filter(([, weight]) => weight > 0);
     const mixTotal = mix.reduce((sum, [, weight]) => sum + weight, 0);
     const accountSids = options.accountSids ?? this.accounts.all().map((a) => a.sid);
     const lastCallByAccount = new Map<string, { callSid: string; conferenceSid: string | null }>();

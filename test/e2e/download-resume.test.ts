@@ -16,7 +16,7 @@ describe('twilio recordings:download after being killed', function () {
     world = await TwilioWorld.start({
       recordings: {
         count: 120,
-        statusMix: { completed: 1, absent: 0, processing: 0, 'in-progress': 0, paused: 0, stopped: 0, deleted: 0 },
+        statusMix: { completed: 1 },
         minDurationSeconds: 2,
         maxDurationSeconds: 6,
         seed: 21,

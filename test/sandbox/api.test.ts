@@ -206,7 +206,7 @@ describe('sandbox API over plain HTTP', function () {
         subaccounts: 0,
         recordings: {
           count: 60,
-          statusMix: { completed: 1, absent: 0, processing: 0, 'in-progress': 0, paused: 0, stopped: 0, deleted: 0 },
+          statusMix: { completed: 1 },
         },
       });
       pagingAuth = [pagingSandbox.account.sid, pagingSandbox.account.authToken];

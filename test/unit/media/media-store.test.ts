@@ -50,7 +50,7 @@ describe('MediaStore', function () {
     sandbox = await startSandbox({
       recordings: {
         count: 12,
-        statusMix: { completed: 1, absent: 0, processing: 0, 'in-progress': 0, paused: 0, stopped: 0, deleted: 0 },
+        statusMix: { completed: 1 },
         maxDurationSeconds: 8,
       },
       subaccounts: 0,
