@@ -1,12 +1,13 @@
 import { messageOf, TwilioApiError } from '../errors';
 import type { MediaStore, SavedMedia } from '../media/media-store';
-import { deletionEntry } from '../purge/deletion-log';
+import { DeletionJournal, UnrecordedDeletionError } from '../purge/deletion-log';
+import { reconcileDeletions, type ReconciliationReport } from '../purge/reconciliation';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { recordingPath } from '../twilio/twilio-api';
 
 /** The part of the MediaStore of `recordings:download` the archiver uses. */
-export type RecordingSaver = Pick<MediaStore, 'save' | 'appendToManifest'>;
+export type RecordingSaver = Pick<MediaStore, 'save' | 'appendToManifest' | 'manifestPath'>;
 
 export interface ArchiveResult {
   recordingSid: string;
@@ -29,13 +30,39 @@ export interface ArchiveResult {
  */
 export class CallbackArchiver {
   private readonly inFlight = new Map<string, Promise<ArchiveResult>>();
+  /** Deletions are recorded write-ahead in the folder's manifest. */
+  private readonly journal: DeletionJournal;
 
   constructor(
     private readonly api: Pick<TwilioApi, 'getJson' | 'delete'>,
     private readonly saver: RecordingSaver,
     private readonly deleteAfterDownload: boolean,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    const manifest = { path: saver.manifestPath, append: (line: object) => saver.appendToManifest(line) };
+    this.journal = new DeletionJournal(manifest, clock);
+  }
+
+  /**
+   * Before the first callback, when deleting: settles the deletions an earlier listener sent without
+   * recording their answer, then proves the manifest takes a line. Returns what settling found.
+   */
+  async prepare(maxPending: number): Promise<ReconciliationReport | undefined> {
+    if (!this.deleteAfterDownload) return undefined;
+    const report = await reconcileDeletions({
+      api: this.api,
+      path: this.journal.path,
+      maxPending,
+      clock: this.clock,
+      openRecorder: async (path) => ({
+        path,
+        append: (line) => this.saver.appendToManifest(line),
+        close: async () => undefined,
+      }),
+    });
+    await this.journal.start('callbacks:listen');
+    return report;
+  }
 
   /** Archives one recording; a second callback for a recording being archived shares the first's work. */
   archive(accountSid: string, recordingSid: string): Promise<ArchiveResult> {
@@ -86,27 +113,18 @@ export class CallbackArchiver {
     };
     if (!this.deleteAfterDownload) return result;
     // Both outcomes mean a file checked against its hash: just written, or present and hashed again.
-    let outcome: 'deleted' | 'not-found';
     try {
-      outcome = await this.api.delete(path);
+      const outcome = await this.journal.deleteRecording(this.api, recording, saved.path);
+      return { ...result, deleted: outcome === 'deleted' };
     } catch (error) {
+      if (error instanceof UnrecordedDeletionError) {
+        return {
+          ...result,
+          deleted: true,
+          error: `deleted from Twilio, but the manifest line could not be written: ${messageOf(error)}`,
+        };
+      }
       return { ...result, error: `the file is saved but deleting it from Twilio failed: ${messageOf(error)}` };
-    }
-    const deleted = { ...result, deleted: outcome === 'deleted' };
-    try {
-      const entry = deletionEntry(
-        recording,
-        outcome === 'deleted' ? 'deleted' : 'already-deleted',
-        this.clock(),
-        saved.path,
-      );
-      await this.saver.appendToManifest(entry);
-      return deleted;
-    } catch (error) {
-      return {
-        ...deleted,
-        error: `deleted from Twilio, but the manifest line could not be written: ${messageOf(error)}`,
-      };
     }
   }
 }

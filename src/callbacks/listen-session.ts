@@ -5,6 +5,7 @@ import { plural } from '../output/plural';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { AccountCheck } from './account-check';
 import { missingAuthTokenError, type AuthToken } from './auth-token';
+import { reconciliationLine } from '../purge/reconciliation';
 import { CallbackArchiver } from './callback-archiver';
 import { RECORDING_URL_ORIGIN } from './callback-event';
 import { CallbackListener, type ListenerTally } from './callback-listener';
@@ -104,6 +105,7 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   const log = options.logFile ? await RequestLog.open(options.logFile, token ? [token] : []) : undefined;
   let store: MediaStore | undefined;
   let listener: CallbackListener;
+  let archiver: CallbackArchiver | undefined;
   try {
     store = options.download
       ? await MediaStore.open({
@@ -113,6 +115,9 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
           api: deps.api,
         })
       : undefined;
+    archiver = store ? new CallbackArchiver(deps.api, store, options.deleteAfterDownload) : undefined;
+    const settled = await archiver?.prepare(deps.api.limiter.max);
+    if (settled) deps.info(reconciliationLine(settled));
     listener = await CallbackListener.start({
       host: options.host,
       port: options.port,
@@ -123,7 +128,7 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
       tunnel,
       report: reportFor(options.output, deps.writeLine),
       forwarder: forwardUrl ? new CallbackForwarder(forwardUrl, token) : undefined,
-      archiver: store ? new CallbackArchiver(deps.api, store, options.deleteAfterDownload) : undefined,
+      archiver,
       log,
     });
   } catch (error) {

@@ -1,5 +1,6 @@
+import { join, resolve } from 'node:path';
 import type { Layout, MediaFormat } from '../media/layout';
-import { MediaStore } from '../media/media-store';
+import { MANIFEST_FILE, MediaStore } from '../media/media-store';
 import type { TwilioApi } from '../twilio/twilio-api';
 import type { PurgeArchive } from './purge';
 
@@ -19,6 +20,7 @@ export interface MediaArchiveOptions {
 export function mediaStoreArchive(options: MediaArchiveOptions): PurgeArchive {
   return {
     check: () => MediaStore.check(options),
+    deletionLogPath: join(resolve(options.root), MANIFEST_FILE),
     async open() {
       const store = await MediaStore.open(options);
       return {

@@ -1,11 +1,11 @@
-import { CredentialsError, messageOf, OperationFailedError } from '../errors';
+import { CredentialsError, messageOf } from '../errors';
 import { DiskFullError, saveFailureReason, stoppedByFullDisk } from '../media/media-errors';
 import type { Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
-import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
-import { deletionEntry, type DeletionRecorder } from './deletion-log';
+import type { TwilioApi } from '../twilio/twilio-api';
+import { DeletionLogError, UnrecordedDeletionError, type DeletionJournal } from './deletion-log';
 import { isDeletable } from './purge-plan';
 import { PurgeTally, type PurgeResult } from './purge-report';
 
@@ -22,14 +22,16 @@ export interface PurgeExecution {
   api: TwilioApi;
   /** The plan's criteria: every recording is checked against them again as it streams. */
   criteria: SelectionCriteria;
-  deletionLog: DeletionRecorder;
+  /** Records each deletion write-ahead: intent before the DELETE, outcome after its answer. */
+  journal: DeletionJournal;
+  /** When aborted (Ctrl-C), nothing new starts: no new recording, and no DELETE after an archive copy. */
+  stop?: AbortSignal;
   /** When given, a recording is deleted only after its archive copy resolved. */
   archive?: ArchiveRecording;
   /** Recordings being archived or deleted at once; the API's limiter bounds the requests themselves. */
   maxPending: number;
   /** Filled in as results come, so a caller can still summarise a purge that stopped. */
   tally?: PurgeTally;
-  now?: () => Date;
   onResult?(result: PurgeResult): void;
   /** Media bytes archived, as they arrive. */
   onArchiveBytes?(bytes: number): void;
@@ -40,13 +42,14 @@ export interface PurgeExecution {
 
 /**
  * Streams the selection again and deletes each completed recording in it: archived first when
- * asked (never deleted if its copy failed), then deleted, then recorded in the deletion log,
- * then reported. A failed recording is reported and the others go on.
+ * asked (never deleted if its copy failed), then deleted through the journal, then reported. A
+ * failed recording is reported and the others go on; a log that cannot take a line stops every
+ * DELETE not yet sent, and so does `stop`.
  */
 export async function executePurge(execution: PurgeExecution): Promise<PurgeTally> {
-  const { api, criteria, maxPending } = execution;
+  const { api, criteria, maxPending, journal } = execution;
   const tally = execution.tally ?? new PurgeTally();
-  const now = execution.now ?? (() => new Date());
+  const stopped = () => execution.stop?.aborted === true || tally.logFailure !== undefined;
 
   const report = (result: PurgeResult, recording: Recording, archiveFailed = false): void => {
     tally.add(result, recording, archiveFailed);
@@ -64,24 +67,22 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
         if (error instanceof DiskFullError) throw stoppedByFullDisk(reason);
         return;
       }
+      // The copy is safe; deleting it is new work, which a stop request or a broken log rules out.
+      if (stopped()) return;
     }
-    let answer: 'deleted' | 'not-found';
     try {
-      answer = await api.delete(`${recordingPath(recording.accountSid, recording.sid)}.json`);
+      result.outcome = await journal.deleteRecording(api, recording, result.archivedPath);
     } catch (error) {
-      if (error instanceof CredentialsError) throw error;
+      if (error instanceof UnrecordedDeletionError) {
+        tally.unrecorded.push(recording.sid);
+        tally.logFailure ??= error.message;
+        report({ ...result, outcome: 'deleted', error: 'deleted but not recorded in the log' }, recording);
+        return;
+      }
+      if (error instanceof DeletionLogError) tally.logFailure ??= error.message;
       report({ ...result, error: messageOf(error) }, recording);
+      if (error instanceof CredentialsError) throw error;
       return;
-    }
-    result.outcome = answer === 'deleted' ? 'deleted' : 'already-deleted';
-    try {
-      await execution.deletionLog.append(deletionEntry(recording, result.outcome, now(), result.archivedPath));
-    } catch (error) {
-      report({ ...result, error: `deleted but not recorded: ${messageOf(error)}` }, recording);
-      // A deletion nobody can trace is worse than a stopped purge.
-      throw new OperationFailedError(
-        `${messageOf(error)}. Stopped after deleting ${recording.sid}, which is not in the log: check the disk, then run the command again.`,
-      );
     }
     report(result, recording);
   };
@@ -97,10 +98,11 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
           continue;
         }
         await window.waitForRoom();
-        if (window.failed) break selection;
+        if (window.failed || stopped()) break selection;
         await window.add(() => purgeOne(recording));
       }
       execution.onPage?.();
+      if (stopped()) break;
     }
   } catch (error) {
     // The selection broke: let deletions under way finish (and be logged), then report why.
@@ -108,6 +110,7 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
     throw error;
   }
   await window.drain();
+  if (execution.stop?.aborted) tally.interrupted = true;
   return tally;
 }
 

@@ -51,6 +51,12 @@ export class PurgeTally {
   readonly accounts = new Map<string, AccountPurgeTally>();
   readonly total = new AccountPurgeTally('all');
   readonly failures: PurgeResult[] = [];
+  /** Recordings Twilio deleted whose outcome line the log could not take: every one, by name. */
+  readonly unrecorded: string[] = [];
+  /** Why the log stopped taking lines, once it did. */
+  logFailure: string | undefined;
+  /** Set when a stop request (Ctrl-C, SIGTERM) ended the purge before the selection did. */
+  interrupted = false;
 
   add(result: PurgeResult, recording: Pick<Recording, 'duration' | 'dateCreated'>, archiveFailed = false): void {
     let account = this.accounts.get(result.accountSid);
@@ -96,6 +102,24 @@ export function purgeSummaryLines(tally: PurgeTally, deletionLogPath: string | u
       `Freed ${plural(total.deleted.minutes, 'minute')} of storage: up to ${formatUsd(monthlySavingUpperBound(total.deleted.minutes))} a month.`,
     );
   }
-  if (deletionLogPath) lines.push(`Deletions are recorded in ${deletionLogPath}`);
+  if (tally.logFailure !== undefined) {
+    lines.push(`The deletion log stopped taking lines (${tally.logFailure}); no DELETE was sent after that.`);
+  }
+  if (tally.unrecorded.length > 0) {
+    lines.push(
+      `Deleted from Twilio but not recorded in the log: ${tally.unrecorded.join(', ')}. ` +
+        'Their intent lines are in the log: once it can be written again, the next purge records what happened to them.',
+    );
+  }
+  if (tally.interrupted) {
+    lines.push('Stopped on request: no new deletion was started; those under way finished and are recorded.');
+  }
+  if (deletionLogPath) {
+    lines.push(
+      tally.logFailure === undefined
+        ? `Deletions are recorded in ${deletionLogPath}`
+        : `Deletions up to the failure are recorded in ${deletionLogPath}`,
+    );
+  }
   return lines;
 }

@@ -1,4 +1,4 @@
-import { OperationFailedError } from '../errors';
+import { BadInputError, CancelledError, OperationFailedError, RecordingsError, messageOf } from '../errors';
 import type { RecordOutput } from '../output/record-output';
 import type { ProgressReporter } from '../progress/progress-reporter';
 import type { SelectionCriteria } from '../selection/criteria';
@@ -6,8 +6,10 @@ import { selectRecordingPages } from '../selection/select-recordings';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { plural } from '../output/plural';
 import { ResultBatch } from '../output/result-batch';
+import { untilAborted, whenAborted } from '../tasks/interruption';
 import { confirmPurge } from './confirmation';
-import { DeletionLog, type DeletionRecorder } from './deletion-log';
+import { DeletionJournal, DeletionLog, type DeletionRecorder } from './deletion-log';
+import { reconcileDeletions, reconciliationLine } from './reconciliation';
 import { executePurge, type ArchiveRecording } from './purge-executor';
 import { buildPurgePlan, purgePlanLines, requirePurgeBound, type PurgePlan } from './purge-plan';
 import { PurgeTally, purgeSummaryLines, type PurgeResult } from './purge-report';
@@ -23,6 +25,8 @@ export interface PurgeArchiveSession {
 export interface PurgeArchive {
   /** Throws a bad-input error when the archive cannot be used; changes nothing. */
   check(): Promise<void>;
+  /** The file the archive records deletions in, whose unanswered intents are settled first. */
+  readonly deletionLogPath: string;
   open(): Promise<PurgeArchiveSession>;
 }
 
@@ -39,6 +43,10 @@ export interface PurgeOptions {
   /** Archive-then-delete; without it, deletions are recorded in `deletionLogPath`. */
   archive?: PurgeArchive;
   deletionLogPath: string;
+  /** Other logs of earlier purges whose unanswered intents are settled first (the default log's earlier days). */
+  earlierDeletionLogs?: string[];
+  /** Aborted by Ctrl-C or SIGTERM: nothing new starts, and the purge ends as cancelled. */
+  stop?: AbortSignal;
   /** With `--dry-run`: the selected recordings. */
   selectionOutput: RecordOutput;
   /** Otherwise: one result per recording. */
@@ -62,7 +70,9 @@ export interface PurgeReport {
  */
 export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
   requirePurgeBound(options.criteria);
-  await options.archive?.check();
+  if (options.archive) await options.archive.check();
+  else await DeletionLog.check(options.deletionLogPath);
+  if (!options.dryRun) await reconcileEarlierRuns(options);
   const plan = await planPurge(options);
   for (const line of purgePlanLines(plan)) options.info(line);
   if (options.dryRun) {
@@ -77,9 +87,20 @@ export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
     force: options.force,
     interactive: options.interactive,
     archiving: options.archive !== undefined,
-    ask: options.ask,
+    ask: (message) => askUnlessStopped(options, message),
   });
+  if (options.stop?.aborted) throw new CancelledError('Nothing deleted: the purge was stopped before it began.');
   const tally = await carryOut(options, plan);
+  if (tally.logFailure !== undefined) {
+    throw new OperationFailedError(
+      `The deletion log could not be written, so the purge stopped: ${tally.logFailure}. Fix it, then run the same command again.`,
+    );
+  }
+  if (tally.interrupted) {
+    throw new CancelledError(
+      `Purge stopped on request after ${plural(tally.total.deleted.count, 'deletion')}: run the same command again to go on.`,
+    );
+  }
   if (tally.total.failed > 0) {
     throw new OperationFailedError(
       `${plural(tally.total.failed, 'recording')} could not be deleted and ${tally.total.failed === 1 ? 'is' : 'are'} ` +
@@ -89,11 +110,47 @@ export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
   return { plan, tally };
 }
 
+/** A stop request answers the confirmation with no. */
+function askUnlessStopped(options: PurgeOptions, message: string): Promise<boolean> {
+  if (!options.stop) return options.ask(message);
+  return Promise.race([options.ask(message), whenAborted(options.stop).then(() => false)]);
+}
+
+/**
+ * Settles the deletions an earlier run sent without recording their answer (it was killed, or
+ * stopped twice), before anything else, so that the log says what happened to each of them.
+ */
+async function reconcileEarlierRuns(options: PurgeOptions): Promise<void> {
+  const current = options.archive?.deletionLogPath ?? options.deletionLogPath;
+  const paths = [...new Set([...(options.earlierDeletionLogs ?? []), current])];
+  for (const path of paths) {
+    let report;
+    try {
+      report = await reconcileDeletions({
+        api: options.api,
+        path,
+        maxPending: options.concurrency,
+        clock: options.now,
+      });
+    } catch (error) {
+      if (error instanceof RecordingsError) throw error;
+      throw new BadInputError(
+        `Cannot settle the unanswered deletions in ${path}: ${messageOf(error)}. Check the file, then try again.`,
+      );
+    }
+    if (report) options.info(reconciliationLine(report));
+  }
+}
+
 async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
   const progress = options.progress('examined');
   const onSidNotFound = (sid: string) => options.warn(`Recording ${sid} was not found.`);
   try {
-    const pages = selectRecordingPages(options.api, options.criteria, { onSidNotFound });
+    const pages = untilAborted(
+      selectRecordingPages(options.api, options.criteria, { onSidNotFound }),
+      options.stop,
+      () => new CancelledError('Stopped while planning: nothing was deleted.'),
+    );
     const plan = await buildPurgePlan(
       pages,
       (page) => {
@@ -114,6 +171,13 @@ async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
 
 async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTally> {
   const destination = await openDestination(options);
+  const journal = new DeletionJournal(destination.deletionLog, options.now);
+  try {
+    await journal.start('purge');
+  } catch (error) {
+    await destination.close();
+    throw error;
+  }
   const tally = new PurgeTally();
   const progress = options.progress('deleted');
   progress.setTotal(plan.total.toDelete.count);
@@ -123,12 +187,12 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
     await executePurge({
       api: options.api,
       criteria: options.criteria,
-      deletionLog: destination.deletionLog,
+      journal,
+      stop: options.stop,
       archive: destination.save,
       onArchiveBytes: (bytes) => progress.addBytes(bytes),
       maxPending: options.concurrency,
       tally,
-      now: options.now,
       onResult(result) {
         if (result.outcome !== 'skipped') progress.itemDone();
         batch.add(result);
@@ -142,7 +206,9 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
     options.resultOutput.end(finished);
     progress.stop();
     await destination.close();
-    if (finished) for (const line of differenceFromPlan(plan, tally)) options.info(line);
+    if (finished && !tally.interrupted && tally.logFailure === undefined) {
+      for (const line of differenceFromPlan(plan, tally)) options.info(line);
+    }
     for (const line of purgeSummaryLines(tally, destination.deletionLog.path)) options.info(line);
   }
   return tally;

@@ -12,7 +12,8 @@ import {
 import { RecordingsCommand } from '../../cli/recordings-command';
 import { downloadLayout } from '../../media/download-recordings';
 import { createProgressReporter } from '../../progress/progress-reporter';
-import { defaultDeletionLogPath } from '../../purge/deletion-log';
+import { defaultDeletionLogPath, defaultDeletionLogs } from '../../purge/deletion-log';
+import { stopOnSignals } from '../../tasks/interruption';
 import { mediaStoreArchive } from '../../purge/media-archive';
 import { requirePurgeBound } from '../../purge/purge-plan';
 import { runPurge } from '../../purge/purge';
@@ -83,6 +84,7 @@ export default class RecordingsPurge extends RecordingsCommand {
         })
       : undefined;
     const json = this.flags['cli-output-format'] === 'json';
+    const interruption = stopOnSignals((line) => this.logger.warn(line));
     await runPurge({
       api,
       criteria,
@@ -95,12 +97,14 @@ export default class RecordingsPurge extends RecordingsCommand {
       deletionLogPath: this.flags.log
         ? resolve(this.flags.log)
         : defaultDeletionLogPath(this.pluginDataDir, this.now()),
+      earlierDeletionLogs: this.flags.log || archive ? [] : await defaultDeletionLogs(this.pluginDataDir),
+      stop: interruption.signal,
       selectionOutput: json ? this.recordOutput(RECORDING_PROPERTIES) : DISCARD_RECORDS,
       resultOutput: json ? this.recordOutput(RESULT_PROPERTIES) : blankNulls(this.recordOutput(RESULT_PROPERTIES)),
       info: (line) => this.logger.info(line),
       warn: (line) => this.logger.warn(line),
       progress: (verb) => createProgressReporter({ verb, silent: this.flags.silent }),
-    });
+    }).finally(() => interruption.dispose());
   }
 
   /** A yes/no question, default no, asked on stderr so that stdout stays the results. */

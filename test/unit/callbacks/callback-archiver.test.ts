@@ -47,7 +47,7 @@ describe('CallbackArchiver', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
-    expect(manifest.map((entry) => entry.event)).to.deep.equal(['downloaded', 'deleted']);
+    expect(manifest.map((entry) => entry.event)).to.deep.equal(['downloaded', 'delete-intent', 'deleted']);
   });
 
   it('keeps the recording on Twilio without --delete-after-download, and fetches a repeated callback once', async () => {

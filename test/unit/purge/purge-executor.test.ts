@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../../sandbox';
-import { DeletionLog } from '../../../src/purge/deletion-log';
+import { DeletionJournal, DeletionLog, type DeletionLogLine } from '../../../src/purge/deletion-log';
 import { executePurge, type ArchiveRecording } from '../../../src/purge/purge-executor';
 import type { PurgeResult } from '../../../src/purge/purge-report';
 import type { Recording } from '../../../src/recordings/recording';
@@ -33,11 +33,16 @@ describe('executePurge', () => {
     return sandbox.store.getRecording(sid)?.status;
   }
 
-  function loggedLines(): Array<{ sid: string; outcome: string; archivedPath?: string }> {
+  function allLines(): Array<{ event: string; sid: string; outcome?: string; archivedPath?: string }> {
     return readFileSync(log.path, 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line));
+  }
+
+  /** The outcome lines of deletions Twilio confirmed. */
+  function loggedLines() {
+    return allLines().filter((line) => line.event === 'deleted');
   }
 
   function loggedSids(): string[] {
@@ -50,7 +55,7 @@ describe('executePurge', () => {
     const tally = await executePurge({
       api: sandboxApi(sandbox),
       criteria,
-      deletionLog: log,
+      journal: new DeletionJournal(log),
       ...options,
       onResult: (result) => results.push(result),
     });
@@ -133,7 +138,7 @@ describe('executePurge', () => {
     await executePurge({
       api: sandboxApi(sandbox),
       criteria,
-      deletionLog: log,
+      journal: new DeletionJournal(log),
       maxPending: 6,
       onResult: (result) => {
         expect(loggedSids(), `${result.sid} reported before it was logged`).to.include(result.sid);
@@ -159,6 +164,55 @@ describe('executePurge', () => {
     expect(tally.total.archiveFailed).to.equal(0);
     expect(tally.total.deleted.count).to.equal(5);
     expect(loggedSids()).not.to.include(refused);
+    expect(
+      allLines()
+        .filter((line) => line.sid === refused)
+        .map((line) => line.event),
+    ).to.deep.equal(['delete-intent', 'not-deleted']);
+  });
+
+  it('writes each intent to disk before its DELETE is sent, and the outcome after the answer', async () => {
+    const sids = addOld(9);
+    const api = sandboxApi(sandbox);
+    const send = api.delete.bind(api);
+    api.delete = async (path: string) => {
+      const sid = /(RE\w+)\.json$/.exec(path)![1]!;
+      const events = allLines()
+        .filter((line) => line.sid === sid)
+        .map((line) => line.event);
+      expect(events, `lines for ${sid} before its DELETE`).to.deep.equal(['delete-intent']);
+      return send(path);
+    };
+    await executePurge({ api, criteria, journal: new DeletionJournal(log), maxPending: 3 });
+    for (const sid of sids) {
+      expect(
+        allLines()
+          .filter((line) => line.sid === sid)
+          .map((line) => line.event),
+      ).to.deep.equal(['delete-intent', 'deleted']);
+    }
+  });
+
+  it('starts nothing new once stopped, and records every deletion under way', async () => {
+    const sids = addOld(20);
+    const stop = new AbortController();
+    let reported = 0;
+    const tally = await executePurge({
+      api: sandboxApi(sandbox),
+      criteria,
+      journal: new DeletionJournal(log),
+      maxPending: 4,
+      stop: stop.signal,
+      onResult: () => {
+        reported += 1;
+        if (reported === 3) stop.abort();
+      },
+    });
+    const deleted = sids.filter((sid) => statusOf(sid) === 'deleted');
+    expect(tally.interrupted).to.equal(true);
+    expect(deleted.length).to.be.within(3, 3 + 4);
+    expect(Object.keys(sandbox.counters.deletesPerSid)).to.have.members(deleted);
+    expect(loggedSids()).to.have.members(deleted);
   });
 
   it('keeps at most maxPending recordings in progress while the selection streams', async () => {
@@ -172,28 +226,65 @@ describe('executePurge', () => {
       active -= 1;
       return { path: 'copy.wav' };
     };
-    const tally = await executePurge({ api: sandboxApi(sandbox), criteria, deletionLog: log, archive, maxPending: 4 });
+    const tally = await executePurge({
+      api: sandboxApi(sandbox),
+      criteria,
+      journal: new DeletionJournal(log),
+      archive,
+      maxPending: 4,
+    });
     expect(tally.total.deleted.count).to.equal(30);
     expect(most).to.equal(4);
   });
 
-  it('stops, after the deletions under way, when the log cannot be written', async () => {
-    addOld(10);
+  /** A log that takes lines until the `failAt`-th append, then fails as a full disk does. */
+  function failingLog(failAt: number) {
+    const lines: DeletionLogLine[] = [];
     let appended = 0;
-    const failingLog = {
-      path: '/broken/log.jsonl',
-      append: async () => {
+    return {
+      lines,
+      path: '/full/log.jsonl',
+      append: async (line: DeletionLogLine) => {
         appended += 1;
-        if (appended === 3) throw new Error('ENOSPC: no space left on device');
+        if (appended >= failAt) throw new Error('ENOSPC: no space left on device');
+        lines.push(line);
       },
     };
-    let error: Error | undefined;
-    try {
-      await executePurge({ api: sandboxApi(sandbox), criteria, deletionLog: failingLog, maxPending: 1 });
-    } catch (caught) {
-      error = caught as Error;
-    }
-    expect(error?.message).to.match(/ENOSPC.*not in the log/);
-    expect(Object.keys(sandbox.counters.deletesPerSid)).to.have.length(3);
+  }
+
+  it('sends no DELETE once an intent cannot be written', async () => {
+    addOld(10);
+    // Intent and outcome of the first recording, then the second one's intent fails.
+    const recorder = failingLog(3);
+    const tally = await executePurge({
+      api: sandboxApi(sandbox),
+      criteria,
+      journal: new DeletionJournal(recorder),
+      maxPending: 1,
+    });
+    expect(Object.keys(sandbox.counters.deletesPerSid)).to.have.length(1);
+    expect(tally.logFailure).to.match(/ENOSPC/);
+    expect(tally.unrecorded).to.deep.equal([]);
+    expect(tally.total.deleted.count).to.equal(1);
+  });
+
+  it('names every recording deleted whose outcome could not be written, and stops', async () => {
+    const sids = addOld(10);
+    // The second recording's outcome is the first line refused.
+    const recorder = failingLog(4);
+    const tally = await executePurge({
+      api: sandboxApi(sandbox),
+      criteria,
+      journal: new DeletionJournal(recorder),
+      maxPending: 1,
+    });
+    const deleted = sids.filter((sid) => statusOf(sid) === 'deleted');
+    expect(deleted).to.have.length(2);
+    expect(tally.unrecorded).to.deep.equal([
+      deleted.find((sid) => !recorder.lines.some((l) => l.event === 'deleted' && l.sid === sid)),
+    ]);
+    expect(
+      recorder.lines.filter((line) => line.event === 'delete-intent').map((line) => (line as { sid: string }).sid),
+    ).to.have.members(deleted);
   });
 });
