@@ -47,6 +47,8 @@ export interface DownloadOptions {
   maxPending?: number;
   events?: DownloadEvents;
   clock?: () => number;
+  /** When aborted (Ctrl-C), no new download starts; those under way finish. */
+  stop?: AbortSignal;
 }
 
 export interface DownloadSummary {
@@ -62,6 +64,8 @@ export interface DownloadSummary {
   failures: Array<{ sid: string; reason: string }>;
   /** Why the run stopped early (a full disk), if it did. */
   stoppedBecause?: string;
+  /** Set when a stop request ended the run before the selection did. */
+  interrupted: boolean;
   elapsedMs: number;
 }
 
@@ -99,6 +103,7 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
     failed: 0,
     bytes: 0,
     failures: [],
+    interrupted: false,
     elapsedMs: 0,
   };
   const batch = new ResultBatch<DownloadResult>((results) => events.onResults?.(results), RESULT_BATCH_MS, clock);
@@ -155,6 +160,10 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
         await events.paced?.();
         await window.waitForRoom();
         if (summary.stoppedBecause) break selection;
+        if (options.stop?.aborted) {
+          summary.interrupted = true;
+          break selection;
+        }
         summary.selected += 1;
         events.onSelected?.(summary.selected);
         await window.add(() => handle(recording));
@@ -193,5 +202,8 @@ export function downloadSummaryLines(summary: DownloadSummary, root: string): st
   }
   if (summary.stoppedBecause)
     lines.push(`Stopped early: ${summary.stoppedBecause}. Completed files and their manifest lines are kept.`);
+  if (summary.interrupted) {
+    lines.push('Stopped on request: no new download was started; those under way finished and are in the manifest.');
+  }
   return lines;
 }

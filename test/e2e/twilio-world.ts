@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cpSync, mkdtempSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -85,6 +85,11 @@ export class TwilioWorld {
     return runCommand(TWILIO_BIN, args, this.environment(options.env), options);
   }
 
+  /** Starts `twilio ARGS` and hands back the process, to signal it while it runs. */
+  start(args: string[], options: RunOptions = {}): RunningCommand {
+    return startCommand(TWILIO_BIN, args, this.environment(options.env), options);
+  }
+
   environment(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const name of SCRUBBED_VARIABLES) delete env[name];
@@ -141,14 +146,29 @@ export function pluginCopy(without: string[], extra: Record<string, Record<strin
   return root;
 }
 
+export interface RunningCommand {
+  child: ChildProcessWithoutNullStreams;
+  /** Settles when the process has exited and its output is closed. */
+  done: Promise<TwilioRun>;
+}
+
 export function runCommand(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   options: RunOptions = {},
 ): Promise<TwilioRun> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { env, cwd: options.cwd ?? REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  return startCommand(command, args, env, options).done;
+}
+
+export function startCommand(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: RunOptions = {},
+): RunningCommand {
+  const child = spawn(command, args, { env, cwd: options.cwd ?? REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const done = new Promise<TwilioRun>((resolvePromise, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -161,4 +181,5 @@ export function runCommand(
     });
     child.stdin.end(options.input ?? '');
   });
+  return { child, done };
 }

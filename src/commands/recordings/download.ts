@@ -9,7 +9,9 @@ import {
   selectionInputFrom,
 } from '../../cli/flags';
 import { RecordingsCommand } from '../../cli/recordings-command';
-import { OperationFailedError } from '../../errors';
+import { CancelledError, OperationFailedError } from '../../errors';
+import { plural } from '../../output/plural';
+import { stopOnSignals } from '../../tasks/interruption';
 import { downloadLayout, downloadRecordings, downloadSummaryLines } from '../../media/download-recordings';
 import { stoppedByFullDisk } from '../../media/media-errors';
 import { MediaStore } from '../../media/media-store';
@@ -64,12 +66,14 @@ export default class RecordingsDownload extends RecordingsCommand {
     });
 
     const records = this.recordOutput(this.flags.properties);
+    const interruption = stopOnSignals((line) => this.logger.warn(line));
     const progress = createProgressReporter({ verb: dryRun ? 'checked' : 'done', silent: this.flags.silent });
     const summary = await downloadRecordings({
       api,
       criteria,
       store,
       dryRun,
+      stop: interruption.signal,
       events: {
         onResults: (results) => records.write(results),
         onSelected: (count) => progress.setTotal(count),
@@ -84,6 +88,7 @@ export default class RecordingsDownload extends RecordingsCommand {
         throw error;
       })
       .finally(async () => {
+        interruption.dispose();
         progress.stop();
         await store.close();
       });
@@ -92,6 +97,11 @@ export default class RecordingsDownload extends RecordingsCommand {
     for (const line of downloadSummaryLines(summary, store.root)) this.logger.info(line);
     if (summary.stoppedBecause) {
       throw stoppedByFullDisk(summary.stoppedBecause);
+    }
+    if (summary.interrupted) {
+      throw new CancelledError(
+        `Download stopped on request with ${plural(summary.downloaded, 'recording')} downloaded: run the same command again to go on.`,
+      );
     }
     if (summary.failed > 0) {
       throw new OperationFailedError(
