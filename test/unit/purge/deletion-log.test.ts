@@ -1,8 +1,15 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeletionLog, defaultDeletionLogPath, deletionEntry } from '../../../src/purge/deletion-log';
+import {
+  DeletionJournal,
+  DeletionLog,
+  DeletionLogError,
+  defaultDeletionLogPath,
+  defaultDeletionLogs,
+  deletionEntry,
+} from '../../../src/purge/deletion-log';
 import type { Recording } from '../../../src/recordings/recording';
 import { aRecording } from '../recording-fixture';
 
@@ -68,5 +75,45 @@ describe('DeletionLog', () => {
     await log.append(deletionEntry(recording(1), 'deleted', new Date(), null));
     await log.close();
     expect(readFileSync(path, 'utf8').split('\n')[0]).to.equal('{"earlier":true}');
+  });
+
+  it('refuses a folder, a link or a device before creating anything', async () => {
+    const folder = join(dir, 'folder');
+    mkdirSync(folder);
+    const link = join(dir, 'link.jsonl');
+    symlinkSync(join(dir, 'target.jsonl'), link);
+    for (const [path, what] of [
+      [folder, 'a folder'],
+      [link, 'a symbolic link'],
+      ['/dev/full', 'not a regular file'],
+    ] as const) {
+      let error: Error | undefined;
+      await DeletionLog.check(path).catch((caught: Error) => (error = caught));
+      expect(error?.message, path).to.include(`it is ${what}`);
+    }
+    await DeletionLog.check(join(dir, 'new.jsonl'));
+    expect(() => statSync(join(dir, 'new.jsonl'))).to.throw(/ENOENT/);
+  });
+
+  it('lists the dated default logs, oldest first', async () => {
+    for (const name of ['purge-2026-11-02.jsonl', 'purge-2026-10-30.jsonl', 'notes.txt', 'purge-x.jsonl']) {
+      writeFileSync(join(dir, name), '');
+    }
+    expect(await defaultDeletionLogs(dir)).to.deep.equal([
+      join(dir, 'purge-2026-10-30.jsonl'),
+      join(dir, 'purge-2026-11-02.jsonl'),
+    ]);
+    expect(await defaultDeletionLogs(join(dir, 'missing'))).to.deep.equal([]);
+  });
+
+  it('fails to start a run, before any DELETE, when the log cannot take a line', async () => {
+    const journal = new DeletionJournal({
+      path: '/full/log.jsonl',
+      append: () => Promise.reject(new Error('ENOSPC: no space left on device')),
+    });
+    let error: Error | undefined;
+    await journal.start('purge').catch((caught: Error) => (error = caught));
+    expect(error).to.be.instanceOf(DeletionLogError);
+    expect(error?.message).to.match(/Cannot write the deletion log \/full\/log\.jsonl: ENOSPC.*Nothing was deleted/);
   });
 });
