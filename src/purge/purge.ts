@@ -111,9 +111,15 @@ export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
 }
 
 /** A stop request answers the confirmation with no. */
-function askUnlessStopped(options: PurgeOptions, message: string): Promise<boolean> {
+async function askUnlessStopped(options: PurgeOptions, message: string): Promise<boolean> {
   if (!options.stop) return options.ask(message);
-  return Promise.race([options.ask(message), whenAborted(options.stop).then(() => false)]);
+  // inquirer answers Ctrl-C by closing its prompt and signalling the process: stay alive to hear the signal.
+  const alive = setInterval(() => undefined, 60_000);
+  try {
+    return await Promise.race([options.ask(message), whenAborted(options.stop).then(() => false)]);
+  } finally {
+    clearInterval(alive);
+  }
 }
 
 /**

@@ -79,6 +79,16 @@ describe('twilio recordings:purge confirmation on a terminal', function () {
     expect(status(sid)).to.equal('completed');
   });
 
+  it('deletes nothing when the question is answered with Ctrl-C (exit 3)', async () => {
+    const sid = add(45);
+    const run = await runOnTerminal(world, ['recordings:purge', '--older-than', '30d'], '\x03');
+    expect(run.status, run.output).to.equal(3);
+    expect(run.output).to.match(/Nothing deleted/);
+    expect(run.output).not.to.match(/unexpected error/);
+    expect(status(sid)).to.equal('completed');
+    expect(world.sandbox.counters.requests.delete).to.equal(0);
+  });
+
   it('deletes when the answer is yes', async () => {
     const sids = [add(43), add(44)];
     const run = await runOnTerminal(world, ['recordings:purge', '--older-than', '30d'], 'y\r');
