@@ -319,7 +319,7 @@ async function serveMedia(
     sendEmpty(ctx.res, 302, { Location: state.cdnSigner.link(origin, recording.accountSid, recording.sid, format) });
     return;
   }
-  await streamMedia(ctx.res, recording, format, ctx.fault.truncateAt, knobs, state.counters);
+  await streamMedia(ctx.res, recording, format, ctx.fault.truncateAt(), knobs, state.counters);
 }
 
 function readBody(ctx: RequestContext): Promise<string> {

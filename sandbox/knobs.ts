@@ -6,8 +6,12 @@ export interface Knobs {
   concurrencyCap: number | null;
   /** Sent as `Retry-After` on 429 answers when set; Twilio is not known to send it. */
   retryAfterSeconds: number | null;
-  /** Periodic windows in which every API request gets 429: the last `durationMs` of every `everyMs`. */
-  throttleBursts: { everyMs: number; durationMs: number } | null;
+  /**
+   * Bursts of 429 counted in API requests, never in time, so a run throttles the same requests however
+   * busy the machine: of every `every` requests, the last `length` are answered 429 (counted from when
+   * the knob was set).
+   */
+  throttleBursts: { every: number; length: number } | null;
   /** Share of requests answered 500 or 503. */
   errorRate: number;
   /** Share of requests whose connection is destroyed without an answer. */

@@ -108,7 +108,7 @@ describe('twilio recordings:purge --archive-dir', function () {
       errorRate: 0.05,
       dropRate: 0.02,
       truncateRate: 0.02,
-      throttleBursts: { everyMs: 1500, durationMs: 200 },
+      throttleBursts: { every: 40, length: 4 },
       concurrencyCap: 6,
       faultSeed: 7,
     });
