@@ -7,6 +7,7 @@ import { JsonArrayWriter } from '../output/json-array-writer';
 import { DISCARD_RECORDS, drained, type RecordOutput } from '../output/record-output';
 import { buildCriteria, type SelectionCriteria, type SelectionInput } from '../selection/criteria';
 import { ConcurrencyLimiter } from '../twilio/concurrency-limiter';
+import { checkCredentials, credentialsLabel } from '../twilio/credentials';
 import { nodeTransport } from '../twilio/http-transport';
 import { RetriesExhaustedError, RetryPolicy } from '../twilio/retry-policy';
 import { TwilioApi, apiBaseUrl } from '../twilio/twilio-api';
@@ -53,6 +54,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
         throw new TwilioCliError(error.message, ExitStatus.Credentials);
       throw error;
     }
+    checkCredentials(this.currentProfile);
   }
 
   protected selectionCriteria(input: SelectionInput): SelectionCriteria {
@@ -68,9 +70,6 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     const edge = process.env.TWILIO_EDGE || profile.edge || this.userConfig.edge;
     // Messages for -l debug are built only when someone will read them: thousands of requests make them add up.
     const debug = this.logger.config.level <= DEBUG_LEVEL ? (message: string) => this.logger.debug(message) : undefined;
-    const label = profile.id.startsWith('${')
-      ? 'the credentials in the TWILIO_* environment variables'
-      : `the credentials of profile "${profile.id}"`;
     return new TwilioApi({
       transport: nodeTransport(`${pkg.name}/${pkg.version} ${this.config.userAgent}`),
       credentials: { username: profile.apiKey, password: profile.apiSecret },
@@ -83,7 +82,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
           : undefined,
       }),
       limiter: new ConcurrencyLimiter(concurrency),
-      credentialsLabel: label,
+      credentialsLabel: credentialsLabel(profile),
       debug,
     });
   }
