@@ -40,6 +40,9 @@ const UNREACHABLE_CODES = new Set([
 export abstract class RecordingsCommand extends TwilioClientCommand {
   static override flags = { ...TwilioClientCommand.flags };
 
+  /** JSON arrays opened on stdout, closed by `catch` if a command fails without closing its own. */
+  private readonly jsonOutputs: JsonArrayWriter[] = [];
+
   /** The clock selection flags such as --older-than are measured against. */
   protected now(): Date {
     return new Date();
@@ -96,7 +99,12 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     if (this.flags.silent || format === 'none') return DISCARD_RECORDS;
     if (format === 'json') {
       const writer = new JsonArrayWriter((text) => process.stdout.write(text));
-      return { write: (records) => writer.add(records), end: () => writer.end(), drained: () => drained() };
+      this.jsonOutputs.push(writer);
+      return {
+        write: (records) => writer.add(records),
+        end: (complete) => writer.end(complete),
+        drained: () => drained(),
+      };
     }
     let written = 0;
     return {
@@ -118,9 +126,15 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
   }
 
   override async catch(error: unknown): Promise<unknown> {
-    const reported = this.asReportedError(error);
-    if (reported && this.flags?.['cli-output-format'] === 'json') this.logger.error(reported.message);
-    return super.catch(reported ?? error);
+    const reported = this.asReportedError(error) ?? error;
+    const json = this.flags?.['cli-output-format'] === 'json';
+    // An array left open by a failure is still closed, so that stdout parses.
+    if (json) for (const output of this.jsonOutputs) output.end(false);
+    if (!json || !(reported instanceof TwilioCliError)) return super.catch(reported);
+    // cli-core would print the error on stdout as a second JSON document; there stdout holds only the results.
+    this.logger.error(reported.message);
+    this.logger.debug(reported.stack);
+    return this.exit(exitStatusOf(reported));
   }
 
   private asReportedError(error: unknown): InstanceType<typeof TwilioCliError> | undefined {
@@ -132,10 +146,24 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       exitStatus = error.exitStatus;
     } else if (error instanceof RetriesExhaustedError) {
       message = `${error.message}. Try again later, or with a lower --concurrency.`;
+    } else if (isListenError(error)) {
+      message = `Cannot listen on ${error.address}:${error.port} (${error.code}): choose another --port, or --port 0 for any free one.`;
+      exitStatus = ExitStatus.BadInput;
     } else if (error instanceof Error && UNREACHABLE_CODES.has((error as NodeJS.ErrnoException).code ?? '')) {
       message = `Could not reach Twilio (${(error as NodeJS.ErrnoException).code}): check the network and any HTTPS_PROXY setting, then try again.`;
     }
     if (message === undefined) return undefined;
     return new TwilioCliError(message, exitStatus, { error: { message, exitStatus } });
   }
+}
+
+/** A server could not bind its address: the port is taken, or needs privileges. */
+function isListenError(error: unknown): error is NodeJS.ErrnoException & { address: string; port: number } {
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  return error instanceof Error && syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES');
+}
+
+/** The exit status cli-core would give: the first two digits of the error's code, 1 without one. */
+function exitStatusOf(error: InstanceType<typeof TwilioCliError>): number {
+  return error.exitCode ? Number.parseInt(String(error.exitCode).slice(0, 2), 10) : ExitStatus.SomeFailed;
 }

@@ -39,7 +39,7 @@ describe('credentials that cannot work (exit 4, one line, no secret)', function 
     ['recordings:callbacks:listen', '--port', '0'],
   ];
 
-  for (const format of ['columns']) {
+  for (const format of ['columns', 'json']) {
     it(`refuses a TWILIO_ACCOUNT_SID that is not an account SID in every command, before any request (-o ${format})`, async () => {
       for (const args of commands()) {
         const run = await world.run([...args, '-o', format], {
@@ -116,7 +116,7 @@ describe('credentials that cannot work (exit 4, one line, no secret)', function 
   });
 
   it('reports rejected credentials (401) in one line, without the secret', async () => {
-    const run = await world.run(['recordings:purge', '--older-than', '30d', '--force'], {
+    const run = await world.run(['recordings:purge', '--older-than', '30d', '--force', '-o', 'json'], {
       env: { TWILIO_ACCOUNT_SID: world.sandbox.account.sid, TWILIO_AUTH_TOKEN: SECRET },
     });
     expectCredentialsError(run, /Twilio rejected .* \(401, error 20003\)/);
