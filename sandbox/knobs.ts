@@ -30,6 +30,11 @@ export interface Knobs {
   mediaAuth: boolean;
   /** Seed for every fault decision (errors, drops, truncation), for reproducible runs. */
   faultSeed: number;
+  /**
+   * Answers this many requests (counted from when the knob is set), then holds every later one
+   * unanswered until the knob is set back to null: a test can stop a client at a known point.
+   */
+  holdAfterRequests: number | null;
   /** Answer 400 to `Page` > 0 without `PageToken`, as Twilio has been reported to do on some lists. */
   requirePageToken: boolean;
 }
@@ -46,5 +51,6 @@ export const DEFAULT_KNOBS: Knobs = {
   redirectMedia: false,
   mediaAuth: true,
   faultSeed: 1,
+  holdAfterRequests: null,
   requirePageToken: false,
 };

@@ -55,6 +55,7 @@ describe('sandbox knobs', function () {
       dropRate: 0,
       truncateRate: 0,
       faultSeed: 1,
+      holdAfterRequests: null,
     });
     sandbox.resetCounters();
   });
@@ -148,6 +149,22 @@ describe('sandbox knobs', function () {
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await direct(sandbox, `${base}/Recordings.json`, { auth })).status);
     expect(statuses).to.deep.equal([200, 200, 429]);
+  });
+
+  it('holds every request after holdAfterRequests unanswered until the knob is cleared', async function () {
+    sandbox.setKnobs({ holdAfterRequests: 2 });
+    const list = () => direct(sandbox, `${base}/Recordings.json`, { auth });
+    expect([(await list()).status, (await list()).status]).to.deep.equal([200, 200]);
+    let answered = false;
+    const third = list().then((reply) => {
+      answered = true;
+      return reply;
+    });
+    while (sandbox.counters.held < 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).to.equal(false);
+    sandbox.setKnobs({ holdAfterRequests: null });
+    expect((await third).status).to.equal(200);
+    expect(sandbox.counters.held).to.equal(1);
   });
 
   it('answers a reproducible share of requests with 500 or 503', async function () {
