@@ -74,6 +74,13 @@ export class AccountRegistry {
     return this.accounts.get(sid);
   }
 
+  /** Suspends or closes an account (or makes it active again). */
+  setStatus(sid: string, status: Account['status']): void {
+    const account = this.accounts.get(sid);
+    if (!account) throw new Error(`no account ${sid}`);
+    account.status = status;
+  }
+
   all(): Account[] {
     return [this.parent, ...this.subaccounts];
   }

@@ -105,6 +105,17 @@ export async function handleApiRequest(ctx: RequestContext, state: SandboxState,
       sendUnauthorized(ctx.res);
       return;
     }
+    // UNVERIFIED: the answers Twilio gives for a suspended or closed account.
+    const target = accountSid === undefined ? principal.account : state.accounts.get(accountSid);
+    const inactive = [principal.account, target].find((account) => account && account.status !== 'active');
+    if (inactive?.status === 'suspended') {
+      sendJson(ctx.res, 403, twilioError(403, 20005, 'Account not active'));
+      return;
+    }
+    if (inactive?.status === 'closed') {
+      sendNotFound(ctx.res, ctx.path);
+      return;
+    }
   }
   await match.endpoint.handle(ctx, state, principal, match.params);
 }
@@ -319,7 +330,7 @@ async function serveMedia(
     sendEmpty(ctx.res, 302, { Location: state.cdnSigner.link(origin, recording.accountSid, recording.sid, format) });
     return;
   }
-  await streamMedia(ctx.res, recording, format, ctx.fault.truncateAt, knobs, state.counters);
+  await streamMedia(ctx.res, recording, format, ctx.fault.truncateAt(), knobs, state.counters);
 }
 
 function readBody(ctx: RequestContext): Promise<string> {

@@ -22,5 +22,5 @@ export async function handleCdnRequest(ctx: RequestContext, state: SandboxState)
   if (!recording || recording.accountSid !== accountSid || recording.status !== 'completed') {
     return sendNotFound(ctx.res, ctx.path);
   }
-  await streamMedia(ctx.res, recording, ext as MediaFormat, ctx.fault.truncateAt, state.knobs(), state.counters);
+  await streamMedia(ctx.res, recording, ext as MediaFormat, ctx.fault.truncateAt(), state.knobs(), state.counters);
 }

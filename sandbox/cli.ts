@@ -15,6 +15,7 @@ Starts the recordings sandbox (a fake api.twilio.com) and keeps it running until
   --latency MS         latency per request
   --concurrency-cap N  429 beyond N concurrent API requests per account family
   --retry-after S      send Retry-After: S on 429 answers
+  --throttle-bursts N/M  of every N API requests, answer the last M with 429
   --error-rate R       share of requests answered 500/503
   --drop-rate R        share of connections dropped without an answer
   --truncate-rate R    share of media responses cut short
@@ -31,6 +32,13 @@ function numberOption(value: string | undefined, name: string): number | undefin
   return parsed;
 }
 
+function burstsOption(value: string | undefined): Knobs['throttleBursts'] | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  if (!match) throw new Error(`--throttle-bursts needs N/M (of every N requests, the last M get 429), got '${value}'`);
+  return { every: Number(match[1]), length: Number(match[2]) };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -43,6 +51,7 @@ async function main(): Promise<void> {
       latency: { type: 'string' },
       'concurrency-cap': { type: 'string' },
       'retry-after': { type: 'string' },
+      'throttle-bursts': { type: 'string' },
       'error-rate': { type: 'string' },
       'drop-rate': { type: 'string' },
       'truncate-rate': { type: 'string' },
@@ -65,6 +74,7 @@ async function main(): Promise<void> {
   set('latencyMs', numberOption(values.latency, 'latency'));
   set('concurrencyCap', numberOption(values['concurrency-cap'], 'concurrency-cap'));
   set('retryAfterSeconds', numberOption(values['retry-after'], 'retry-after'));
+  set('throttleBursts', burstsOption(values['throttle-bursts']));
   set('errorRate', numberOption(values['error-rate'], 'error-rate'));
   set('dropRate', numberOption(values['drop-rate'], 'drop-rate'));
   set('truncateRate', numberOption(values['truncate-rate'], 'truncate-rate'));

@@ -15,6 +15,8 @@ export interface Counters {
   dropped: number;
   truncated: number;
   errorsInjected: number;
+  /** Requests held unanswered by `holdAfterRequests`. */
+  held: number;
   cdnAuthorizationHeaders: number;
   /** DELETE requests that reached the recording (authorized, not throttled or faulted), per sid. */
   deletesPerSid: Record<string, number>;
@@ -33,6 +35,7 @@ export function createCounters(): Counters {
     dropped: 0,
     truncated: 0,
     errorsInjected: 0,
+    held: 0,
     cdnAuthorizationHeaders: 0,
     deletesPerSid: {},
     mediaFetchesPerSid: {},

@@ -50,6 +50,8 @@ export interface Sandbox {
   setKnobs(partial: Partial<Knobs>): void;
   readonly counters: Counters;
   resetCounters(): void;
+  /** A suspended account answers 403 (error 20005) and a closed one 404, to its own credentials too. */
+  setAccountStatus(sid: string, status: 'active' | 'suspended' | 'closed'): void;
   cdnHost: string;
   close(): Promise<void>;
 }
@@ -110,6 +112,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     counters,
     resetCounters: () => resetCounters(counters),
+    setAccountStatus: (sid, status) => accounts.setStatus(sid, status),
     cdnHost,
     async close() {
       await server.close();

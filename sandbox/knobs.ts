@@ -6,8 +6,12 @@ export interface Knobs {
   concurrencyCap: number | null;
   /** Sent as `Retry-After` on 429 answers when set; Twilio is not known to send it. */
   retryAfterSeconds: number | null;
-  /** Periodic windows in which every API request gets 429: the last `durationMs` of every `everyMs`. */
-  throttleBursts: { everyMs: number; durationMs: number } | null;
+  /**
+   * Bursts of 429 counted in API requests, never in time, so a run throttles the same requests however
+   * busy the machine: of every `every` requests, the last `length` are answered 429 (counted from when
+   * the knob was set).
+   */
+  throttleBursts: { every: number; length: number } | null;
   /** Share of requests answered 500 or 503. */
   errorRate: number;
   /** Share of requests whose connection is destroyed without an answer. */
@@ -26,6 +30,11 @@ export interface Knobs {
   mediaAuth: boolean;
   /** Seed for every fault decision (errors, drops, truncation), for reproducible runs. */
   faultSeed: number;
+  /**
+   * Answers this many requests (counted from when the knob is set), then holds every later one
+   * unanswered until the knob is set back to null: a test can stop a client at a known point.
+   */
+  holdAfterRequests: number | null;
   /** Answer 400 to `Page` > 0 without `PageToken`, as Twilio has been reported to do on some lists. */
   requirePageToken: boolean;
 }
@@ -42,5 +51,6 @@ export const DEFAULT_KNOBS: Knobs = {
   redirectMedia: false,
   mediaAuth: true,
   faultSeed: 1,
+  holdAfterRequests: null,
   requirePageToken: false,
 };

@@ -47,6 +47,8 @@ export class SandboxServer {
   private readonly tunnelHosts = new WeakMap<Socket, string>();
   private readonly faults: FaultInjector;
   private readonly gate = new ThrottleGate();
+  private requestsSinceHoldSet = 0;
+  private held: Array<() => void> = [];
 
   constructor(
     private readonly state: SandboxState,
@@ -80,15 +82,26 @@ export class SandboxServer {
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
+      this.releaseHeld();
       for (const socket of this.sockets) socket.destroy();
       this.server.closeAllConnections();
     });
   }
 
-  /** Fault seed changed or bursts reconfigured: restart the sequences that depend on them. */
-  onKnobsChanged(changed: { faultSeed?: number; throttleBursts?: unknown }): void {
+  /** Fault seed, bursts or hold changed: restart the sequences and counts that depend on them. */
+  onKnobsChanged(changed: { faultSeed?: number; throttleBursts?: unknown; holdAfterRequests?: number | null }): void {
     if (changed.faultSeed !== undefined) this.faults.reseed(changed.faultSeed);
     if ('throttleBursts' in changed) this.gate.restartBursts();
+    if ('holdAfterRequests' in changed) {
+      this.requestsSinceHoldSet = 0;
+      if (changed.holdAfterRequests === null) this.releaseHeld();
+    }
+  }
+
+  private releaseHeld(): void {
+    const held = this.held;
+    this.held = [];
+    for (const release of held) release();
   }
 
   private hostKind(host: string): 'api' | 'cdn' | 'unknown' {
@@ -159,6 +172,12 @@ export class SandboxServer {
     res.once('close', () => {
       if (res.headersSent) bump(counters.responses, String(res.statusCode));
     });
+
+    if (knobs.holdAfterRequests !== null && ++this.requestsSinceHoldSet > knobs.holdAfterRequests) {
+      counters.held++;
+      await new Promise<void>((resolve) => this.held.push(resolve));
+      if (res.destroyed) return;
+    }
 
     if (hostKind === 'unknown') {
       sendJson(

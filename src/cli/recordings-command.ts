@@ -7,6 +7,7 @@ import { JsonArrayWriter } from '../output/json-array-writer';
 import { DISCARD_RECORDS, drained, type RecordOutput } from '../output/record-output';
 import { buildCriteria, type SelectionCriteria, type SelectionInput } from '../selection/criteria';
 import { ConcurrencyLimiter } from '../twilio/concurrency-limiter';
+import { checkCredentials, credentialsLabel } from '../twilio/credentials';
 import { nodeTransport } from '../twilio/http-transport';
 import { RetriesExhaustedError, RetryPolicy } from '../twilio/retry-policy';
 import { TwilioApi, apiBaseUrl } from '../twilio/twilio-api';
@@ -39,6 +40,9 @@ const UNREACHABLE_CODES = new Set([
 export abstract class RecordingsCommand extends TwilioClientCommand {
   static override flags = { ...TwilioClientCommand.flags };
 
+  /** JSON arrays opened on stdout, closed by `catch` if a command fails without closing its own. */
+  private readonly jsonOutputs: JsonArrayWriter[] = [];
+
   /** The clock selection flags such as --older-than are measured against. */
   protected now(): Date {
     return new Date();
@@ -53,6 +57,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
         throw new TwilioCliError(error.message, ExitStatus.Credentials);
       throw error;
     }
+    checkCredentials(this.currentProfile);
   }
 
   protected selectionCriteria(input: SelectionInput): SelectionCriteria {
@@ -68,9 +73,6 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     const edge = process.env.TWILIO_EDGE || profile.edge || this.userConfig.edge;
     // Messages for -l debug are built only when someone will read them: thousands of requests make them add up.
     const debug = this.logger.config.level <= DEBUG_LEVEL ? (message: string) => this.logger.debug(message) : undefined;
-    const label = profile.id.startsWith('${')
-      ? 'the credentials in the TWILIO_* environment variables'
-      : `the credentials of profile "${profile.id}"`;
     return new TwilioApi({
       transport: nodeTransport(`${pkg.name}/${pkg.version} ${this.config.userAgent}`),
       credentials: { username: profile.apiKey, password: profile.apiSecret },
@@ -83,7 +85,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
           : undefined,
       }),
       limiter: new ConcurrencyLimiter(concurrency),
-      credentialsLabel: label,
+      credentialsLabel: credentialsLabel(profile),
       debug,
     });
   }
@@ -97,7 +99,12 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     if (this.flags.silent || format === 'none') return DISCARD_RECORDS;
     if (format === 'json') {
       const writer = new JsonArrayWriter((text) => process.stdout.write(text));
-      return { write: (records) => writer.add(records), end: () => writer.end(), drained: () => drained() };
+      this.jsonOutputs.push(writer);
+      return {
+        write: (records) => writer.add(records),
+        end: (complete) => writer.end(complete),
+        drained: () => drained(),
+      };
     }
     let written = 0;
     return {
@@ -119,9 +126,15 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
   }
 
   override async catch(error: unknown): Promise<unknown> {
-    const reported = this.asReportedError(error);
-    if (reported && this.flags?.['cli-output-format'] === 'json') this.logger.error(reported.message);
-    return super.catch(reported ?? error);
+    const reported = this.asReportedError(error) ?? error;
+    const json = this.flags?.['cli-output-format'] === 'json';
+    // An array left open by a failure is still closed, so that stdout parses.
+    if (json) for (const output of this.jsonOutputs) output.end(false);
+    if (!json || !(reported instanceof TwilioCliError)) return super.catch(reported);
+    // cli-core would print the error on stdout as a second JSON document; there stdout holds only the results.
+    this.logger.error(reported.message);
+    this.logger.debug(reported.stack);
+    return this.exit(exitStatusOf(reported));
   }
 
   private asReportedError(error: unknown): InstanceType<typeof TwilioCliError> | undefined {
@@ -133,10 +146,24 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       exitStatus = error.exitStatus;
     } else if (error instanceof RetriesExhaustedError) {
       message = `${error.message}. Try again later, or with a lower --concurrency.`;
+    } else if (isListenError(error)) {
+      message = `Cannot listen on ${error.address}:${error.port} (${error.code}): choose another --port, or --port 0 for any free one.`;
+      exitStatus = ExitStatus.BadInput;
     } else if (error instanceof Error && UNREACHABLE_CODES.has((error as NodeJS.ErrnoException).code ?? '')) {
       message = `Could not reach Twilio (${(error as NodeJS.ErrnoException).code}): check the network and any HTTPS_PROXY setting, then try again.`;
     }
     if (message === undefined) return undefined;
     return new TwilioCliError(message, exitStatus, { error: { message, exitStatus } });
   }
+}
+
+/** A server could not bind its address: the port is taken, or needs privileges. */
+function isListenError(error: unknown): error is NodeJS.ErrnoException & { address: string; port: number } {
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  return error instanceof Error && syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES');
+}
+
+/** The exit status cli-core would give: the first two digits of the error's code, 1 without one. */
+function exitStatusOf(error: InstanceType<typeof TwilioCliError>): number {
+  return error.exitCode ? Number.parseInt(String(error.exitCode).slice(0, 2), 10) : ExitStatus.SomeFailed;
 }

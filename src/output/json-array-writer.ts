@@ -4,18 +4,27 @@
  */
 export class JsonArrayWriter {
   private count = 0;
+  private ended = false;
 
   constructor(private readonly write: (text: string) => void) {}
 
   add(items: readonly unknown[]): void {
-    if (items.length === 0) return;
+    if (items.length === 0 || this.ended) return;
     // The batch's own array, less its brackets, is its items already indented as the whole array's would be.
     const inner = JSON.stringify(items, null, 2).slice(2, -2);
     this.write(`${this.count === 0 ? '[\n' : ',\n'}${inner}`);
     this.count += items.length;
   }
 
-  end(): void {
-    this.write(this.count === 0 ? '[]\n' : '\n]\n');
+  /**
+   * Closes the array, so that stdout holds exactly one JSON document. A command that failed
+   * before any item (`complete` false) writes nothing: scripts then see an empty stdout, not `[]`.
+   * Only the first call writes.
+   */
+  end(complete = true): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.count > 0) this.write('\n]\n');
+    else if (complete) this.write('[]\n');
   }
 }

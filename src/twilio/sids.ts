@@ -5,6 +5,7 @@ const SID_KINDS = {
   call: { prefix: 'CA', noun: 'call SID' },
   conference: { prefix: 'CF', noun: 'conference SID' },
   recording: { prefix: 'RE', noun: 'recording SID' },
+  apiKey: { prefix: 'SK', noun: 'API key SID' },
 } as const;
 
 export type SidKind = keyof typeof SID_KINDS;

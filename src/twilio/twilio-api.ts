@@ -91,7 +91,7 @@ export class TwilioApi {
         const response = await this.send({ method: 'GET', url });
         const body = await readBody(response.body);
         if (response.status >= 200 && response.status < 300) return JSON.parse(body.toString('utf8')) as T;
-        throw this.errorFor(response, body, `GET ${new URL(url).pathname}`);
+        throw this.errorFor(response, body, `GET ${new URL(url).pathname}`, new URL(url).pathname);
       },
       this.limiter,
       `GET ${new URL(url).pathname}`,
@@ -107,7 +107,7 @@ export class TwilioApi {
         const body = await readBody(response.body);
         if (response.status >= 200 && response.status < 300) return 'deleted' as const;
         if (response.status === 404) return 'not-found' as const;
-        throw this.errorFor(response, body, `DELETE ${new URL(url).pathname}`);
+        throw this.errorFor(response, body, `DELETE ${new URL(url).pathname}`, new URL(url).pathname);
       },
       this.limiter,
       `DELETE ${new URL(url).pathname}`,
@@ -131,8 +131,11 @@ export class TwilioApi {
     }
   }
 
-  /** Turns a non-2xx answer into a retryable error, a credentials error or a Twilio API error. */
-  errorFor(response: HttpResponse, body: Buffer, what: string): Error {
+  /**
+   * Turns a non-2xx answer into a retryable error, a credentials error or a Twilio API error.
+   * `path`, when given, lets a 403 or 404 on the profile's account itself count as a credentials problem.
+   */
+  errorFor(response: HttpResponse, body: Buffer, what: string, path?: string): Error {
     const details = parseErrorBody(body);
     const codeText = details.code ? `, error ${details.code}` : '';
     const message = details.message ?? `HTTP ${response.status}`;
@@ -143,11 +146,26 @@ export class TwilioApi {
         parseRetryAfter(response.headers['retry-after']),
       );
     }
+    const { credentialsLabel: label } = this.options;
     if (response.status === 401) {
       return new CredentialsError(
-        `Twilio rejected ${this.options.credentialsLabel} for account ${this.accountSid} (401${codeText}). ` +
+        `Twilio rejected ${label} for account ${this.accountSid} (401${codeText}). ` +
           'Check them with "twilio profiles:list", or store new ones with "twilio profiles:create".',
       );
+    }
+    if (path !== undefined && isAccountLevelPath(path, this.accountSid)) {
+      if (response.status === 403) {
+        return new CredentialsError(
+          `Twilio refused ${label} access to account ${this.accountSid} (403${codeText}): the account may be ` +
+            'suspended or the API key restricted. Check it in the Twilio Console, or use other credentials with -p.',
+        );
+      }
+      if (response.status === 404) {
+        return new CredentialsError(
+          `Twilio has no account ${this.accountSid} for ${label} (404${codeText}). ` +
+            'Check the account SID with "twilio profiles:list", or store the right one with "twilio profiles:create".',
+        );
+      }
     }
     return new TwilioApiError(
       `Twilio answered ${response.status} to ${what}: ${message}${codeText}.`,
@@ -167,6 +185,17 @@ export class TwilioApi {
     debug?.(`${response.status} from ${request.method} ${target.pathname}`);
     return response;
   }
+}
+
+/**
+ * Whether `path` is the account itself or one of its lists (`/Accounts.json`, `/Accounts/AC….json`,
+ * `/Accounts/AC…/Recordings.json`): a 403 or 404 there is about the account, not a missing resource.
+ */
+export function isAccountLevelPath(path: string, accountSid: string): boolean {
+  if (path === `${API_VERSION_PATH}/Accounts.json`) return true;
+  const prefix = `${API_VERSION_PATH}/Accounts/${accountSid}`;
+  if (!path.startsWith(prefix)) return false;
+  return /^(\.json|\/[A-Za-z]+\.json)$/.test(path.slice(prefix.length));
 }
 
 function parseErrorBody(body: Buffer): TwilioErrorBody {

@@ -31,7 +31,7 @@ describe('twilio recordings:download against an unreliable Twilio', function () 
         dropRate: 0.02,
         truncateRate: 0.02,
         concurrencyCap: 4,
-        throttleBursts: { everyMs: 700, durationMs: 100 },
+        throttleBursts: { every: 30, length: 3 },
         redirectMedia: true,
         faultSeed: 9,
       },

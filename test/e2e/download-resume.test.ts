@@ -22,7 +22,6 @@ describe('twilio recordings:download after being killed', function () {
         seed: 21,
       },
       subaccounts: 0,
-      knobs: { latencyMs: 60 },
     });
   });
 
@@ -32,7 +31,9 @@ describe('twilio recordings:download after being killed', function () {
     const root = join(mkdtempSync(join(tmpdir(), 'download-resume-')), 'out');
     const args = ['recordings:download', '--output-dir', root, '--concurrency', '3'];
 
-    // First run: killed with SIGKILL, with its whole process group, once some files are complete.
+    // First run: the sandbox answers its listing and 24 media requests, then holds the rest, so the
+    // kill comes after at least 20 files are complete and before the last, however fast the machine.
+    world.sandbox.setKnobs({ holdAfterRequests: 25 });
     const child = spawn(TWILIO_BIN, args, {
       env: world.environment(world.authTokenEnv),
       cwd: REPO_ROOT,
@@ -46,6 +47,7 @@ describe('twilio recordings:download after being killed', function () {
     }
     process.kill(-child.pid!, 'SIGKILL');
     await exited;
+    world.sandbox.setKnobs({ holdAfterRequests: null });
 
     const completeAfterKill = manifestLines(root).filter(
       (line) =>

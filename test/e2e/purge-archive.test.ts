@@ -108,7 +108,7 @@ describe('twilio recordings:purge --archive-dir', function () {
       errorRate: 0.05,
       dropRate: 0.02,
       truncateRate: 0.02,
-      throttleBursts: { everyMs: 1500, durationMs: 200 },
+      throttleBursts: { every: 40, length: 4 },
       concurrencyCap: 6,
       faultSeed: 7,
     });
@@ -183,7 +183,7 @@ describe('twilio recordings:purge --archive-dir', function () {
   });
 
   it('killed with SIGKILL half-way, then run again, completes with every copy whole and none deleted before its copy', async () => {
-    world = await seededWorld(150, { latencyMs: 15 });
+    world = await seededWorld(150);
     statusBefore = new Map(recordings().map((r) => [r.sid, r.status]));
     const args = [
       'recordings:purge',
@@ -196,6 +196,8 @@ describe('twilio recordings:purge --archive-dir', function () {
       '4',
     ];
 
+    // The sandbox answers 100 requests, then holds the rest: the kill comes after some deletions and before the last.
+    world.sandbox.setKnobs({ holdAfterRequests: 100 });
     const child = spawn(TWILIO_BIN, args, {
       env: world.environment(world.authTokenEnv),
       stdio: 'ignore',
@@ -209,6 +211,7 @@ describe('twilio recordings:purge --archive-dir', function () {
     }
     process.kill(-child.pid!, 'SIGKILL');
     await exited;
+    world.sandbox.setKnobs({ holdAfterRequests: null });
 
     const deletedBeforeKill = expectEveryDeletionArchived();
     expect(deletedBeforeKill).to.be.greaterThan(0);

@@ -55,6 +55,7 @@ describe('sandbox knobs', function () {
       dropRate: 0,
       truncateRate: 0,
       faultSeed: 1,
+      holdAfterRequests: null,
     });
     sandbox.resetCounters();
   });
@@ -66,46 +67,104 @@ describe('sandbox knobs', function () {
     expect(Date.now() - started).to.be.at.least(115);
   });
 
-  it('answers 429 beyond the concurrency cap, promptly and with Twilio-Concurrent-Requests', async function () {
-    sandbox.setKnobs({ latencyMs: 200, concurrencyCap: 2 });
-    const started = Date.now();
-    const replies = await Promise.all(
-      Array.from({ length: 6 }, () => direct(sandbox, `${base}/Recordings.json`, { auth })),
-    );
-    const throttled = replies.filter((r) => r.status === 429);
-    expect(replies.filter((r) => r.status === 200)).to.have.length(2);
-    expect(throttled).to.have.length(4);
-    expect(throttled[0]!.json()).to.deep.equal({
-      code: 20429,
-      message: 'Too Many Requests',
-      more_info: 'https://www.twilio.com/docs/errors/20429',
-      status: 429,
+  /**
+   * Opens a long media response and stops reading it: the sandbox holds its concurrency slot until
+   * the response is destroyed, however long the rest of the test takes.
+   */
+  function heldOpen(account: [string, string], accountSid = sandbox.account.sid): Promise<() => void> {
+    const recording = sandbox.store.addRecording({ accountSid, status: 'completed', durationSeconds: 600 });
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: sandbox.port,
+          path: `/2010-04-01/Accounts/${accountSid}/Recordings/${recording.sid}.wav`,
+          agent: false,
+          headers: { Authorization: `Basic ${Buffer.from(account.join(':')).toString('base64')}` },
+        },
+        (res) => {
+          res.pause();
+          res.on('error', () => undefined);
+          if (res.statusCode === 200) resolve(() => req.destroy());
+          else reject(new Error(`held request answered ${res.statusCode}`));
+        },
+      );
+      req.on('error', () => undefined);
+      req.end();
     });
-    expect(throttled[0]!.headers['twilio-concurrent-requests']).to.equal('2');
-    expect(throttled[0]!.headers['retry-after']).to.equal(undefined);
-    expect(Date.now() - started).to.be.below(600);
-    expect(sandbox.counters.throttled).to.equal(4);
-    expect(sandbox.counters.maxConcurrent).to.equal(2);
-    expect(sandbox.counters.responses['429']).to.equal(4);
+  }
+
+  it('answers 429 beyond the concurrency cap, while the admitted requests are still open, with Twilio-Concurrent-Requests', async function () {
+    sandbox.setKnobs({ concurrencyCap: 2 });
+    const held = [await heldOpen(auth), await heldOpen(auth)];
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 4 }, () => direct(sandbox, `${base}/Recordings.json`, { auth })),
+      );
+      expect(replies.map((r) => r.status)).to.deep.equal([429, 429, 429, 429]);
+      expect(replies[0]!.json()).to.deep.equal({
+        code: 20429,
+        message: 'Too Many Requests',
+        more_info: 'https://www.twilio.com/docs/errors/20429',
+        status: 429,
+      });
+      expect(replies[0]!.headers['twilio-concurrent-requests']).to.equal('2');
+      expect(replies[0]!.headers['retry-after']).to.equal(undefined);
+      expect(sandbox.counters.throttled).to.equal(4);
+      expect(sandbox.counters.maxConcurrent).to.equal(2);
+      expect(sandbox.counters.responses['429']).to.equal(4);
+    } finally {
+      for (const release of held) release();
+    }
   });
 
   it('applies the cap per account family and sends Retry-After when configured', async function () {
-    sandbox.setKnobs({ latencyMs: 150, concurrencyCap: 1, retryAfterSeconds: 3 });
+    sandbox.setKnobs({ concurrencyCap: 1, retryAfterSeconds: 3 });
     const sub = sandbox.subaccounts[0]!;
-    const [a, b, c] = await Promise.all([
-      direct(sandbox, `${base}/Recordings.json`, { auth }),
-      direct(sandbox, `/2010-04-01/Accounts/${sub.sid}/Recordings.json`, { auth: [sub.sid, sub.authToken] }),
-      direct(sandbox, `${base}/Recordings.json`, { auth }),
-    ]);
-    expect([a!.status, b!.status, c!.status].sort()).to.deep.equal([200, 429, 429]);
-    expect([a, b, c].find((r) => r!.status === 429)!.headers['retry-after']).to.equal('3');
+    const release = await heldOpen(auth);
+    try {
+      const [fromSub, fromParent] = await Promise.all([
+        direct(sandbox, `/2010-04-01/Accounts/${sub.sid}/Recordings.json`, { auth: [sub.sid, sub.authToken] }),
+        direct(sandbox, `${base}/Recordings.json`, { auth }),
+      ]);
+      expect([fromSub!.status, fromParent!.status]).to.deep.equal([429, 429]);
+      expect(fromParent!.headers['retry-after']).to.equal('3');
+    } finally {
+      release();
+    }
   });
 
-  it('throttles every request during bursts', async function () {
-    sandbox.setKnobs({ throttleBursts: { everyMs: 10_000, durationMs: 10_000 } });
+  it('throttles the last requests of every burst period, counted in requests', async function () {
+    sandbox.setKnobs({ throttleBursts: { every: 4, length: 2 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await direct(sandbox, `${base}/Recordings.json`, { auth })).status);
+    expect(statuses).to.deep.equal([200, 200, 429, 429, 200, 200, 429, 429]);
+    expect(sandbox.counters.throttled).to.equal(4);
+  });
+
+  it('restarts the count when the bursts are set again, and throttles every request when length is every', async function () {
+    sandbox.setKnobs({ throttleBursts: { every: 3, length: 3 } });
     expect((await direct(sandbox, `${base}/Recordings.json`, { auth })).status).to.equal(429);
-    sandbox.setKnobs({ throttleBursts: { everyMs: 10_000, durationMs: 1 } });
-    expect((await direct(sandbox, `${base}/Recordings.json`, { auth })).status).to.equal(200);
+    sandbox.setKnobs({ throttleBursts: { every: 3, length: 1 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await direct(sandbox, `${base}/Recordings.json`, { auth })).status);
+    expect(statuses).to.deep.equal([200, 200, 429]);
+  });
+
+  it('holds every request after holdAfterRequests unanswered until the knob is cleared', async function () {
+    sandbox.setKnobs({ holdAfterRequests: 2 });
+    const list = () => direct(sandbox, `${base}/Recordings.json`, { auth });
+    expect([(await list()).status, (await list()).status]).to.deep.equal([200, 200]);
+    let answered = false;
+    const third = list().then((reply) => {
+      answered = true;
+      return reply;
+    });
+    while (sandbox.counters.held < 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).to.equal(false);
+    sandbox.setKnobs({ holdAfterRequests: null });
+    expect((await third).status).to.equal(200);
+    expect(sandbox.counters.held).to.equal(1);
   });
 
   it('answers a reproducible share of requests with 500 or 503', async function () {

@@ -2,11 +2,11 @@ import { expect } from 'chai';
 import { JsonArrayWriter } from '../../../src/output/json-array-writer';
 
 describe('JsonArrayWriter', () => {
-  function written(batches: unknown[][]): string {
+  function written(batches: unknown[][], ends: boolean[] = [true]): string {
     let text = '';
     const writer = new JsonArrayWriter((chunk) => (text += chunk));
     for (const batch of batches) writer.add(batch);
-    writer.end();
+    for (const complete of ends) writer.end(complete);
     return text;
   }
 
@@ -17,5 +17,23 @@ describe('JsonArrayWriter', () => {
 
   it('writes an empty array when there is nothing', () => {
     expect(JSON.parse(written([]))).to.deep.equal([]);
+  });
+
+  it('closes the array of what was written when the command failed part way', () => {
+    expect(JSON.parse(written([[1, 2]], [false]))).to.deep.equal([1, 2]);
+  });
+
+  it('writes nothing when the command failed before any item', () => {
+    expect(written([], [false])).to.equal('');
+  });
+
+  it('closes once, however often it is ended, and ignores items after', () => {
+    let text = '';
+    const writer = new JsonArrayWriter((chunk) => (text += chunk));
+    writer.add([1]);
+    writer.end(false);
+    writer.add([2]);
+    writer.end();
+    expect(JSON.parse(text)).to.deep.equal([1]);
   });
 });

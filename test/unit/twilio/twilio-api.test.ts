@@ -1,5 +1,13 @@
 import { expect } from 'chai';
-import { apiBaseUrl, mayReceiveCredentials } from '../../../src/twilio/twilio-api';
+import { Readable } from 'node:stream';
+import { CredentialsError, TwilioApiError } from '../../../src/errors';
+import { ConcurrencyLimiter } from '../../../src/twilio/concurrency-limiter';
+import { RetryPolicy } from '../../../src/twilio/retry-policy';
+import { TwilioApi, apiBaseUrl, isAccountLevelPath, mayReceiveCredentials } from '../../../src/twilio/twilio-api';
+
+const ACCOUNT = 'AC' + 'a'.repeat(32);
+const OTHER = 'AC' + 'b'.repeat(32);
+const RECORDING = 'RE' + 'c'.repeat(32);
 
 describe('apiBaseUrl and mayReceiveCredentials', () => {
   it('builds regional and edge hosts as the helper library does', () => {
@@ -18,5 +26,51 @@ describe('apiBaseUrl and mayReceiveCredentials', () => {
     expect(mayReceiveCredentials(new URL('https://eviltwilio.com/x'), origin)).to.equal(false);
     expect(mayReceiveCredentials(new URL('https://s3.amazonaws.com/x'), origin)).to.equal(false);
     expect(mayReceiveCredentials(new URL('http://127.0.0.1:4000/x'), 'http://127.0.0.1:4000')).to.equal(true);
+  });
+});
+
+describe('isAccountLevelPath', () => {
+  it('is the account, its lists and the list of accounts, not a resource inside it', () => {
+    expect(isAccountLevelPath('/2010-04-01/Accounts.json', ACCOUNT)).to.equal(true);
+    expect(isAccountLevelPath(`/2010-04-01/Accounts/${ACCOUNT}.json`, ACCOUNT)).to.equal(true);
+    expect(isAccountLevelPath(`/2010-04-01/Accounts/${ACCOUNT}/Recordings.json`, ACCOUNT)).to.equal(true);
+    expect(isAccountLevelPath(`/2010-04-01/Accounts/${ACCOUNT}/Recordings/${RECORDING}.json`, ACCOUNT)).to.equal(false);
+    expect(isAccountLevelPath(`/2010-04-01/Accounts/${OTHER}/Recordings.json`, ACCOUNT)).to.equal(false);
+  });
+});
+
+describe('TwilioApi.errorFor', () => {
+  const api = new TwilioApi({
+    transport: { send: () => Promise.reject(new Error('not used')) },
+    credentials: { username: ACCOUNT, password: 'secret' },
+    accountSid: ACCOUNT,
+    baseUrl: 'https://api.twilio.com',
+    retryPolicy: new RetryPolicy(),
+    limiter: new ConcurrencyLimiter(1),
+    credentialsLabel: 'the credentials of profile "p"',
+  });
+  const answer = (status: number, code: number, path: string) =>
+    api.errorFor(
+      { status, headers: {}, body: Readable.from([]) },
+      Buffer.from(JSON.stringify({ code, message: 'm' })),
+      `GET ${path}`,
+      path,
+    );
+
+  it('makes 401 anywhere, and 403 or 404 on the account itself, a credentials error', () => {
+    const list = `/2010-04-01/Accounts/${ACCOUNT}/Recordings.json`;
+    expect(answer(401, 20003, list)).to.be.instanceOf(CredentialsError);
+    expect(answer(403, 20005, list)).to.be.instanceOf(CredentialsError);
+    expect(answer(404, 20404, list)).to.be.instanceOf(CredentialsError);
+    expect(answer(404, 20404, `/2010-04-01/Accounts/${ACCOUNT}.json`).message).to.match(
+      new RegExp(`^Twilio has no account ${ACCOUNT} for the credentials of profile "p" \\(404, error 20404\\)`),
+    );
+  });
+
+  it('keeps a 404 on one recording, or a 403 on a subaccount, a Twilio API error', () => {
+    expect(answer(404, 20404, `/2010-04-01/Accounts/${ACCOUNT}/Recordings/${RECORDING}.json`)).to.be.instanceOf(
+      TwilioApiError,
+    );
+    expect(answer(403, 20005, `/2010-04-01/Accounts/${OTHER}/Recordings.json`)).to.be.instanceOf(TwilioApiError);
   });
 });
