@@ -1,4 +1,5 @@
 import { OperationFailedError } from '../errors';
+import { JsonLinesFile } from '../media/json-lines-file';
 import type { RecordOutput } from '../output/record-output';
 import type { ProgressReporter } from '../progress/progress-reporter';
 import type { SelectionCriteria } from '../selection/criteria';
@@ -62,7 +63,8 @@ export interface PurgeReport {
  */
 export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
   requirePurgeBound(options.criteria);
-  await options.archive?.check();
+  if (options.archive) await options.archive.check();
+  else await JsonLinesFile.check(options.deletionLogPath);
   const plan = await planPurge(options);
   for (const line of purgePlanLines(plan)) options.info(line);
   if (options.dryRun) {
