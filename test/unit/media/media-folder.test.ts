@@ -37,6 +37,14 @@ describe('MediaFolder', () => {
     expect(error.message).to.match(/a\/b\/up inside it is a symbolic link/);
   });
 
+  it('names a link with a control character in one printable line', async () => {
+    mkdirSync(root);
+    symlinkSync(parent, join(root, 'two\nlines'));
+    const error = await refusal(new MediaFolder(root));
+    expect(error.message).to.include('two\\u000alines inside it is a symbolic link');
+    expect(error.message).to.not.include('\n');
+  });
+
   it('refuses a temporary folder that is a file and a manifest that is a folder', async () => {
     mkdirSync(root);
     writeFileSync(join(root, '.partial'), 'x');
