@@ -32,6 +32,8 @@ export class RequestLog {
     try {
       return new RequestLog(await JsonLinesFile.open(path), secrets);
     } catch (error) {
+      // Already says what is wrong with the path (a folder, a symbolic link) and what to do.
+      if (error instanceof BadInputError) throw error;
       throw new BadInputError(
         `Cannot open --log file "${path}" (${(error as NodeJS.ErrnoException).code ?? String(error)}): give a file in a folder you can write to.`,
       );

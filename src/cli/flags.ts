@@ -122,3 +122,15 @@ export function mediaFormatFrom(flags: { format?: string }): MediaFormat {
   }
   return format as MediaFormat;
 }
+
+/**
+ * The value of a flag naming a file or folder, undefined when it is not given. An empty
+ * value is refused: it would otherwise mean the current folder, or silently no file at all.
+ */
+export function pathFrom(flags: Record<string, unknown>, flag: string, example: string): string | undefined {
+  const value = flags[flag] as string | undefined;
+  if (value !== undefined && value.trim() === '') {
+    throw new BadInputError(`--${flag} is empty: give a path, e.g. --${flag} ${example}.`);
+  }
+  return value;
+}

@@ -1,6 +1,27 @@
-import { promises as fsPromises } from 'node:fs';
+import { constants, promises as fsPromises } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { BadInputError } from '../errors';
 import type { MediaFileSystem } from './media-file-system';
+import { printablePath } from './printable-path';
+
+// O_NOFOLLOW: a symbolic link at the path is refused rather than written through.
+const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+// O_NONBLOCK: opening a FIFO must not wait for a writer; it is then refused as not a regular file.
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** A path given for a file this plugin appends to that is not (or would not be) a regular file. */
+export class UnusableFileError extends BadInputError {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(
+      path.trim() === ''
+        ? 'A file path is empty: give the path of a regular file.'
+        : `Cannot use "${printablePath(path)}": ${reason}; give the path of a regular file instead.`,
+    );
+  }
+}
 
 interface PendingLine {
   text: string;
@@ -12,6 +33,10 @@ interface PendingLine {
  * An append-only JSON-lines file whose appends resolve once the line is on disk. Lines that
  * arrive during a flush are written and flushed together (one fsync for many), each batch in
  * one write so that with O_APPEND lines land whole even beside another writer.
+ *
+ * Nothing already in the file is ever changed: when it does not end with a newline (a line
+ * cut short by a crash, or a user's file), the first append starts with one, so that line
+ * stays intact on its own and readers skip it.
  */
 export class JsonLinesFile {
   private readonly queue: PendingLine[] = [];
@@ -21,21 +46,38 @@ export class JsonLinesFile {
   private constructor(
     readonly path: string,
     private readonly file: fsPromises.FileHandle,
+    private needsNewline: boolean,
   ) {}
 
   /**
-   * Opens `path` for appending (created 0600). A last line cut short by a crash is dropped
-   * first, so the next line starts on a line of its own.
+   * Opens `path` for appending, creating it (0600) when missing. Throws an UnusableFileError
+   * when the path is empty or names anything but a regular file (a folder, a symbolic link,
+   * a FIFO, a device).
    */
   static async open(path: string, fs: MediaFileSystem = fsPromises): Promise<JsonLinesFile> {
-    const file = await fs.open(path, 'a+', 0o600);
+    await JsonLinesFile.check(path, fs);
+    const file = await fs.open(path, APPEND_FLAGS, 0o600).catch((error: NodeJS.ErrnoException) => {
+      throw unusable(path, error) ?? error;
+    });
     try {
-      await dropTornLastLine(file);
+      const stats = await file.stat();
+      // The check above raced with someone replacing the file: refuse what is there now.
+      if (!stats.isFile()) throw new UnusableFileError(path, describeNonFile(stats));
+      return new JsonLinesFile(path, file, stats.size > 0 && !(await endsWithNewline(file, stats.size)));
     } catch (error) {
       await file.close();
       throw error;
     }
-    return new JsonLinesFile(path, file);
+  }
+
+  /** Throws the UnusableFileError `open` would, without creating or changing anything. */
+  static async check(path: string, fs: MediaFileSystem = fsPromises): Promise<void> {
+    if (path.trim() === '') throw new UnusableFileError(path, 'the path is empty');
+    const stats = await fs.lstat(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw unusable(path, error) ?? error;
+    });
+    if (stats && !stats.isFile()) throw new UnusableFileError(path, describeNonFile(stats));
   }
 
   append(entry: object): Promise<void> {
@@ -56,7 +98,9 @@ export class JsonLinesFile {
       const batch = this.queue.splice(0, this.queue.length);
       try {
         if (this.failure) throw this.failure;
-        await this.file.write(batch.map((line) => line.text).join(''));
+        const text = (this.needsNewline ? '\n' : '') + batch.map((line) => line.text).join('');
+        this.needsNewline = false;
+        await this.file.write(text);
         await this.file.sync();
         for (const line of batch) line.resolve();
       } catch (error) {
@@ -69,41 +113,41 @@ export class JsonLinesFile {
   }
 }
 
-async function dropTornLastLine(file: fsPromises.FileHandle): Promise<void> {
-  const { size } = await file.stat();
-  if (size === 0) return;
-  const tailLength = Math.min(size, 64 * 1024);
-  let searched = 0;
-  while (searched < size) {
-    const length = Math.min(tailLength, size - searched);
-    const tail = Buffer.alloc(length);
-    await file.read(tail, 0, length, size - searched - length);
-    const newline = tail.lastIndexOf(0x0a);
-    if (newline === length - 1 && searched === 0) return;
-    if (newline >= 0) {
-      await file.truncate(size - searched - length + newline + 1);
-      await file.sync();
-      return;
-    }
-    searched += length;
-  }
-  await file.truncate(0);
-  await file.sync();
+async function endsWithNewline(file: fsPromises.FileHandle, size: number): Promise<boolean> {
+  const last = Buffer.alloc(1);
+  await file.read(last, 0, 1, size - 1);
+  return last[0] === 0x0a;
+}
+
+function describeNonFile(stats: { isDirectory(): boolean; isSymbolicLink(): boolean }): string {
+  if (stats.isSymbolicLink()) return 'it is a symbolic link';
+  if (stats.isDirectory()) return 'it is a folder';
+  return 'it is not a regular file';
+}
+
+/** The UnusableFileError for an error of opening or inspecting `path` that says what is there. */
+function unusable(path: string, error: NodeJS.ErrnoException): UnusableFileError | undefined {
+  if (error.code === 'ELOOP') return new UnusableFileError(path, 'it is a symbolic link');
+  if (error.code === 'EISDIR') return new UnusableFileError(path, 'it is a folder');
+  if (error.code === 'ENOTDIR') return new UnusableFileError(path, 'a part of its path is a file, not a folder');
+  return undefined;
 }
 
 /**
  * The objects of a JSON-lines file in order, skipping lines that do not parse (such as one
- * cut short by a crash); nothing when the file does not exist.
+ * cut short by a crash); nothing when the file does not exist. A symbolic link is refused.
  */
 export async function* readJsonLines(path: string, fs: MediaFileSystem = fsPromises): AsyncGenerator<unknown> {
   let file: fsPromises.FileHandle;
   try {
-    file = await fs.open(path, 'r');
+    file = await fs.open(path, READ_FLAGS);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
+    throw unusable(path, error as NodeJS.ErrnoException) ?? error;
   }
   try {
+    const stats = await file.stat();
+    if (!stats.isFile()) throw new UnusableFileError(path, describeNonFile(stats));
     const lines = createInterface({ input: file.createReadStream({ autoClose: false }), crlfDelay: Infinity });
     for await (const line of lines) {
       if (line.trim() === '') continue;

@@ -24,8 +24,17 @@ export type LayoutField = keyof typeof FIELD_VALUES;
 
 export const LAYOUT_FIELDS = Object.keys(FIELD_VALUES) as LayoutField[];
 
+/**
+ * The folder inside the output folder where files wait while they download. No layout may
+ * put a recording there: its clean-up removes what crashed runs left.
+ */
+export const TEMP_FOLDER = '.partial';
+
 /** A field with no value (a recording outside any conference) renders as this. */
 const MISSING_FIELD_VALUE = 'none';
+
+/** Every field value is made of these characters, and never empty (see `fieldValue`). */
+const SAFE_VALUE = '[A-Za-z0-9_-]+';
 
 type LayoutPart = { literal: string } | { field: LayoutField };
 
@@ -53,6 +62,11 @@ export class Layout {
       if (segment === '.' || segment === '..') throw problem(`"${segment}" would leave the folder`);
       return parseSegment(segment, problem);
     });
+    if (canRender(segments[0]!, TEMP_FOLDER)) {
+      throw problem(
+        `its first folder could be "${TEMP_FOLDER}", which holds files while they download; name it otherwise`,
+      );
+    }
     const layout = new Layout(template, segments);
     if (!layout.hasField('sid')) throw problem('it must contain {sid}, so that each recording has its own file');
     return layout;
@@ -92,6 +106,14 @@ function parseSegment(segment: string, problem: (what: string) => Error): Layout
     }
   }
   return parts;
+}
+
+/** Whether some recording could render `parts` as `name` (compared as a case-insensitive file system would). */
+function canRender(parts: LayoutPart[], name: string): boolean {
+  const pattern = parts
+    .map((part) => ('literal' in part ? part.literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : SAFE_VALUE))
+    .join('');
+  return new RegExp(`^${pattern}$`, 'i').test(name);
 }
 
 /** A field's value made safe as part of a file name: no separators, no dots, never empty. */

@@ -6,5 +6,5 @@ import type { promises as fsPromises } from 'node:fs';
  */
 export type MediaFileSystem = Pick<
   typeof fsPromises,
-  'open' | 'rename' | 'unlink' | 'mkdir' | 'stat' | 'lstat' | 'readdir' | 'access'
+  'open' | 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'stat' | 'lstat' | 'readdir' | 'access'
 >;

@@ -1,45 +1,26 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsPromises } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { BadInputError, CredentialsError, TwilioApiError } from '../errors';
+import { CredentialsError, TwilioApiError } from '../errors';
 import type { Recording } from '../recordings/recording';
-import { discardBody, readBody, type HttpResponse } from '../twilio/http-transport';
 import { RetriesExhaustedError, RetryableError } from '../twilio/retry-policy';
 import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
-import { FolderSync } from './folder-sync';
-import { LocalWriteError, SpooledFile } from './spooled-file';
-import { JsonLinesFile, readJsonLines } from './json-lines-file';
+import { sha256OfFile } from './file-hash';
+import { JsonLinesFile } from './json-lines-file';
 import { Layout, type MediaFormat } from './layout';
-import { contentTypeMatches, MediaInspector } from './media-check';
+import { manifestEntry, ManifestIndex, MANIFEST_FILE, type KnownFile } from './manifest';
+import { checkMediaAnswer } from './media-answer';
+import { MediaInspector } from './media-check';
 import { DiskFullError, isDiskFull, MediaSaveError } from './media-errors';
 import type { MediaFileSystem } from './media-file-system';
+import { MediaFolder } from './media-folder';
+import { LocalWriteError, SpooledFile } from './spooled-file';
+import { TempFiles } from './temp-files';
+
+export { MANIFEST_FILE, type ManifestEntry } from './manifest';
 
 /** Bodies up to this size wait in memory until their request is over; larger ones stream to disk. */
 const SPOOL_MEMORY_BYTES = 512 * 1024;
-
-export const MANIFEST_FILE = 'manifest.jsonl';
-
-/** One saved recording as the manifest records it. */
-export interface ManifestEntry {
-  event: 'downloaded';
-  sid: string;
-  accountSid: string;
-  callSid: string | null;
-  conferenceSid: string | null;
-  dateCreated: string;
-  /** Seconds. */
-  duration: number;
-  channels: number | null;
-  source: string | null;
-  status: string;
-  format: MediaFormat;
-  /** Relative to the output folder, with forward slashes. */
-  path: string;
-  bytes: number;
-  sha256: string;
-  downloadedAt: string;
-}
 
 export interface SavedMedia {
   sid: string;
@@ -70,17 +51,8 @@ export interface MediaStoreOptions {
   readOnly?: boolean;
 }
 
-interface KnownFile {
-  path: string;
-  bytes: number;
-  sha256: string;
-}
-
-// `.<file name>.part-<pid>-<random>`: the pid tells a later run whether the writer is gone.
-const TEMP_FILE = /^\..+\.part-(\d+)-[0-9a-f]+$/;
-
 /**
- * Recordings' media in a folder: each file streamed to a temporary name, checked, flushed,
+ * Recordings' media in a folder: each file streamed to a temporary file, checked, flushed,
  * renamed into place and then listed in `manifest.jsonl`, so a file under its final name is
  * always complete and a re-run fetches only what is missing.
  */
@@ -93,19 +65,21 @@ export class MediaStore {
   private readonly fs: MediaFileSystem;
   private readonly now: () => Date;
   private readonly recheck: 'sha256' | 'size';
-  private readonly known = new Map<string, KnownFile>();
+  private readonly folder: MediaFolder;
+  private readonly temp: TempFiles;
   private readonly saving = new Map<string, Promise<SavedMedia>>();
-  private readonly madeFolders = new Set<string>();
-  private readonly folderSync = new FolderSync((folder) => this.syncFolderOnce(folder));
+  private index: ManifestIndex | undefined;
   private manifest: JsonLinesFile | undefined;
 
   private constructor(options: MediaStoreOptions) {
-    this.root = resolve(options.root);
+    this.fs = options.fs ?? fsPromises;
+    this.folder = new MediaFolder(options.root, this.fs);
+    this.temp = new TempFiles(this.folder, this.fs);
+    this.root = this.folder.root;
     this.format = options.format;
     this.layout = typeof options.layout === 'string' ? Layout.parse(options.layout) : options.layout;
     this.manifestPath = join(this.root, MANIFEST_FILE);
     this.api = options.api;
-    this.fs = options.fs ?? fsPromises;
     this.now = options.now ?? (() => new Date());
     this.recheck = options.recheck ?? 'sha256';
   }
@@ -117,18 +91,18 @@ export class MediaStore {
    */
   static async open(options: MediaStoreOptions): Promise<MediaStore> {
     const store = new MediaStore(options);
-    await store.prepareRoot(options.readOnly ?? false);
-    await store.loadManifest();
-    if (!options.readOnly) {
-      await store.removeAbandonedTempFiles(store.root);
-      store.manifest = await JsonLinesFile.open(store.manifestPath, store.fs);
-    }
+    const exists = await store.folder.check();
+    store.index = await ManifestIndex.load(store.manifestPath, store.format, store.fs);
+    if (options.readOnly) return store;
+    if (!exists) await store.folder.create();
+    await store.temp.removeAbandoned((path) => store.index!.lists(path));
+    store.manifest = await JsonLinesFile.open(store.manifestPath, store.fs);
     return store;
   }
 
-  /** Throws the bad-input error `open` would for the folder, without creating it or reading the manifest. */
+  /** Throws the bad-input error `open` would for the folder and the layout, without creating or reading anything. */
   static async check(options: MediaStoreOptions): Promise<void> {
-    await new MediaStore(options).prepareRoot(true);
+    await new MediaStore(options).folder.check();
   }
 
   /** Where `recording` is (or would be) saved, relative to the folder, with forward slashes. */
@@ -139,9 +113,9 @@ export class MediaStore {
   /** The saved copy of `recording` when the manifest lists it at its planned path and the file agrees. */
   async presentCopy(recording: Recording): Promise<SavedMedia | undefined> {
     const path = this.plannedPath(recording);
-    const known = this.known.get(recording.sid);
+    const known = this.index?.get(recording.sid);
     if (!known || known.path !== path) return undefined;
-    const absolutePath = this.absolutePathOf(path);
+    const absolutePath = this.folder.absolutePathOf(path);
     if (!(await this.fileMatches(absolutePath, known))) return undefined;
     const { bytes, sha256 } = known;
     return {
@@ -182,32 +156,34 @@ export class MediaStore {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.saving.values()]);
-    await this.manifest?.close();
+    if (!this.manifest) return;
+    await this.manifest.close();
     this.manifest = undefined;
+    await this.temp.removeFolderIfEmpty();
   }
 
   private async saveOnce(recording: Recording, onBytes?: (bytes: number) => void): Promise<SavedMedia> {
     const present = await this.presentCopy(recording);
     if (present) return present;
     const path = this.plannedPath(recording);
-    const absolutePath = this.absolutePathOf(path);
+    const absolutePath = this.folder.absolutePathOf(path);
     try {
-      await this.makeFolder(dirname(absolutePath));
+      await this.folder.ensureFolder(dirname(absolutePath));
       const received = await this.api.retryPolicy.run(
         () => this.receive(recording, absolutePath, onBytes),
         this.api.limiter,
         `download of ${recording.sid}`,
       );
-      const file = await this.commit(received, absolutePath);
-      const entry = manifestEntry(recording, this.format, path, file, this.now());
-      await this.manifest!.append(entry);
-      this.known.set(recording.sid, { path, ...file });
+      const file = { path, ...(await this.commit(received, absolutePath)) };
+      await this.manifest!.append(manifestEntry(recording, this.format, file, this.now()));
+      this.index!.add(recording.sid, file);
       return {
         sid: recording.sid,
         accountSid: recording.accountSid,
         path,
         absolutePath,
-        ...file,
+        bytes: file.bytes,
+        sha256: file.sha256,
         outcome: 'downloaded',
       };
     } catch (error) {
@@ -226,13 +202,10 @@ export class MediaStore {
   ): Promise<ReceivedFile> {
     const mediaPath = `${recordingPath(recording.accountSid, recording.sid)}.${this.format}`;
     const response = await this.api.getFollowingRedirects(mediaPath);
-    await this.checkAnswer(recording, response);
+    await checkMediaAnswer(this.api, recording, this.format, response);
 
-    const tempPath = join(
-      dirname(absolutePath),
-      `.${basename(absolutePath)}.part-${process.pid}-${randomBytes(6).toString('hex')}`,
-    );
-    const spool = new SpooledFile(() => this.fs.open(tempPath, 'wx', 0o600), SPOOL_MEMORY_BYTES);
+    const tempPath = this.temp.pathFor(absolutePath);
+    const spool = new SpooledFile(() => this.temp.create(tempPath), SPOOL_MEMORY_BYTES);
     try {
       const inspector = new MediaInspector(this.format, onBytes);
       try {
@@ -269,7 +242,7 @@ export class MediaStore {
       await this.fs.unlink(received.tempPath).catch(() => undefined);
       throw error;
     }
-    await this.folderSync.sync(dirname(absolutePath));
+    await this.folder.sync(dirname(absolutePath));
     return { bytes: received.bytes, sha256: received.sha256 };
   }
 
@@ -278,151 +251,13 @@ export class MediaStore {
     await this.fs.unlink(tempPath).catch(() => undefined);
   }
 
-  /** Throws unless the answer is a 200 with audio of the expected format; the body is left unread when it is. */
-  private async checkAnswer(recording: Recording, response: HttpResponse): Promise<void> {
-    const contentType = response.headers['content-type'];
-    if (response.status === 200 && contentTypeMatches(contentType, this.format)) return;
-    if (response.status === 404) {
-      discardBody(response.body);
-      throw new MediaSaveError(recording.sid, 'Twilio has no media for it (404)');
-    }
-    const body = await readBody(response.body, 64 * 1024).catch(() => Buffer.alloc(0));
-    if (response.status < 200 || response.status >= 300) {
-      throw this.api.errorFor(response, body, `GET media of ${recording.sid}`);
-    }
-    if (response.status !== 200) throw new RetryableError(`Twilio answered ${response.status} instead of 200`);
-    throw new RetryableError(
-      `Twilio answered ${contentType ?? 'without a content type'} instead of ${this.format} audio`,
-    );
-  }
-
-  private async prepareRoot(readOnly: boolean): Promise<void> {
-    const problem = (what: string) => new BadInputError(`Cannot use the folder "${this.root}": ${what}.`);
-    const stats = await this.fs.stat(this.root).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
-      throw problem(`${error.code ?? error.message}; choose another folder`);
-    });
-    if (stats && !stats.isDirectory()) throw problem('it is a file, not a folder; choose another folder');
-    const writable = stats ? this.root : dirname(this.root);
-    if (!stats) {
-      const parent = await this.fs.stat(writable).catch(() => undefined);
-      if (!parent?.isDirectory())
-        throw problem(
-          `its parent folder ${writable} does not exist (or is not a folder); create it first or choose another folder`,
-        );
-    }
-    await this.fs.access(writable, fsPromises.constants.W_OK | fsPromises.constants.X_OK).catch(() => {
-      throw problem(`${writable} is not writable; fix its permissions or choose another folder`);
-    });
-    if (stats || readOnly) return;
-    await this.fs.mkdir(this.root, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST')
-        throw problem(`it cannot be created (${error.code ?? error.message}); choose another folder`);
-    });
-  }
-
-  private async loadManifest(): Promise<void> {
-    for await (const line of readJsonLines(this.manifestPath, this.fs)) {
-      const entry = line as Partial<ManifestEntry> | null;
-      if (
-        entry?.event === 'downloaded' &&
-        entry.format === this.format &&
-        typeof entry.sid === 'string' &&
-        typeof entry.path === 'string' &&
-        typeof entry.bytes === 'number' &&
-        typeof entry.sha256 === 'string'
-      ) {
-        this.known.set(entry.sid, { path: entry.path, bytes: entry.bytes, sha256: entry.sha256 });
-      }
-    }
-  }
-
-  /** Removes `.*.part-<pid>-*` files whose writing process has ended (a crash or a kill). */
-  private async removeAbandonedTempFiles(folder: string): Promise<void> {
-    const entries = await this.fs.readdir(folder, { withFileTypes: true }).catch(() => []);
-    for (const entry of entries) {
-      const path = join(folder, entry.name);
-      if (entry.isDirectory()) {
-        await this.removeAbandonedTempFiles(path);
-      } else if (entry.isFile()) {
-        const pid = TEMP_FILE.exec(entry.name)?.[1];
-        if (pid !== undefined && !isRunning(Number(pid))) await this.fs.unlink(path).catch(() => undefined);
-      }
-    }
-  }
-
   private async fileMatches(absolutePath: string, known: KnownFile): Promise<boolean> {
-    const stats = await this.fs.stat(absolutePath).catch(() => undefined);
+    // lstat: a symbolic link under a recording's name is not its copy, whatever it points to.
+    const stats = await this.fs.lstat(absolutePath).catch(() => undefined);
     if (!stats?.isFile() || stats.size !== known.bytes) return false;
     if (this.recheck === 'size') return true;
-    return (await this.sha256Of(absolutePath)) === known.sha256;
+    return (await sha256OfFile(this.fs, absolutePath)) === known.sha256;
   }
-
-  private async sha256Of(absolutePath: string): Promise<string | undefined> {
-    const file = await this.fs.open(absolutePath, 'r').catch(() => undefined);
-    if (!file) return undefined;
-    try {
-      const hash = createHash('sha256');
-      for await (const chunk of file.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
-      return hash.digest('hex');
-    } catch {
-      return undefined;
-    } finally {
-      await file.close();
-    }
-  }
-
-  private absolutePathOf(path: string): string {
-    const absolutePath = resolve(this.root, ...path.split('/'));
-    // The layout already guarantees this; a second check costs nothing.
-    if (!absolutePath.startsWith(this.root + sep)) throw new Error(`Refusing to write outside ${this.root}: ${path}`);
-    return absolutePath;
-  }
-
-  private async makeFolder(folder: string): Promise<void> {
-    if (this.madeFolders.has(folder)) return;
-    await this.fs.mkdir(folder, { recursive: true, mode: 0o700 });
-    this.madeFolders.add(folder);
-  }
-
-  private async syncFolderOnce(folder: string): Promise<void> {
-    const handle = await this.fs.open(folder, 'r');
-    try {
-      await handle.sync();
-    } catch (error) {
-      // Some file systems cannot fsync a directory; the rename is still as durable as they allow.
-      if (!['EINVAL', 'EISDIR', 'EBADF', 'EPERM', 'ENOTSUP'].includes((error as NodeJS.ErrnoException).code ?? ''))
-        throw error;
-    } finally {
-      await handle.close();
-    }
-  }
-}
-
-function manifestEntry(
-  recording: Recording,
-  format: MediaFormat,
-  path: string,
-  file: { bytes: number; sha256: string },
-  downloadedAt: Date,
-): ManifestEntry {
-  return {
-    event: 'downloaded',
-    sid: recording.sid,
-    accountSid: recording.accountSid,
-    callSid: recording.callSid,
-    conferenceSid: recording.conferenceSid,
-    dateCreated: recording.dateCreated.toISOString(),
-    duration: recording.duration,
-    channels: recording.channels,
-    source: recording.source,
-    status: recording.status,
-    format,
-    path,
-    bytes: file.bytes,
-    sha256: file.sha256,
-    downloadedAt: downloadedAt.toISOString(),
-  };
 }
 
 /** Turns whatever stopped a save into a MediaSaveError with a short reason. */
@@ -437,16 +272,6 @@ function asSaveError(sid: string, path: string, error: unknown): MediaSaveError 
     return new MediaSaveError(sid, error.message);
   const code = (error as NodeJS.ErrnoException).code;
   return new MediaSaveError(sid, code ? `cannot write ${path} (${code})` : (error as Error).message);
-}
-
-function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A body received and checked, not yet on disk under its final name. */

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BadInputError, CredentialsError, messageOf, OperationFailedError, TwilioApiError } from '../errors';
+import { CredentialsError, messageOf, OperationFailedError, TwilioApiError } from '../errors';
 import { JsonLinesFile } from '../media/json-lines-file';
 import type { Recording } from '../recordings/recording';
 import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
@@ -112,24 +112,9 @@ export class DeletionLog implements DeletionRecorder {
     return this.file.path;
   }
 
-  /**
-   * Throws a bad-input error when `path` cannot be a deletion log (a folder, a device, a link);
-   * creates nothing, so that it can run before the plan is shown.
-   */
-  static async check(path: string): Promise<void> {
-    let stats;
-    try {
-      stats = await fs.lstat(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new BadInputError(`Cannot use ${path} as the deletion log: ${messageOf(error)}. Name another --log FILE.`);
-    }
-    if (!stats.isFile()) {
-      const what = stats.isDirectory() ? 'a folder' : stats.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
-      throw new BadInputError(
-        `Cannot use ${path} as the deletion log: it is ${what}. Name a regular file with --log FILE.`,
-      );
-    }
+  /** Throws a bad-input error when `path` cannot be a deletion log; creates nothing, so it can run before the plan. */
+  static check(path: string): Promise<void> {
+    return JsonLinesFile.check(path);
   }
 
   /** Opens (creating if needed) the file at `path` for appending: folder 0700, file 0600. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkTree, expectedSha256, filesUnder, manifestLines, sha256Of } from './download-tree';
@@ -60,10 +60,9 @@ describe('twilio recordings:download after being killed', function () {
     expect(checkTree(world.sandbox, root).problems.filter((problem) => !problem.includes('.part-'))).to.deep.equal([]);
 
     // A temporary file as the killed run would leave one mid-download (it may have left some itself).
-    const planted = join(
-      root,
-      completeAfterKill[0]!.path.replace(/[^/]+$/, (name) => `.${name}.part-${child.pid}-0badc0de`),
-    );
+    const name = completeAfterKill[0]!.path.split('/').pop()!;
+    mkdirSync(join(root, '.partial'), { recursive: true });
+    const planted = join(root, '.partial', `${name}.part-${child.pid}-0badc0de`);
     writeFileSync(planted, 'RIFF');
 
     const { counters } = world.sandbox;
@@ -77,6 +76,7 @@ describe('twilio recordings:download after being killed', function () {
     expect(tree.sids.sort()).to.deep.equal(all.map((r) => r.sid).sort());
     expect(filesUnder(root).filter((file) => file.includes('.part-'))).to.deep.equal([]);
     expect(existsSync(planted)).to.equal(false);
+    expect(existsSync(join(root, '.partial')), 'the emptied temporary folder').to.equal(false);
     // The second run asked for the media of exactly the recordings that were not complete.
     expect(counters.requests.media - mediaRequestsAfterKill).to.equal(all.length - completeAfterKill.length);
     for (const line of completeAfterKill) {

@@ -5,6 +5,7 @@ import {
   limitFlag,
   mediaFlags,
   mediaFormatFrom,
+  pathFrom,
   selectionFlags,
   selectionInputFrom,
 } from '../../cli/flags';
@@ -51,13 +52,14 @@ export default class RecordingsDownload extends RecordingsCommand {
 
   override async run(): Promise<void> {
     await super.run();
+    const root = pathFrom(this.flags, 'output-dir', './recordings')!;
     const criteria = this.selectionCriteria(selectionInputFrom(this.flags));
     const format = mediaFormatFrom(this.flags);
     const layout = downloadLayout(this.flags.layout, criteria.includeSubaccounts);
     const dryRun: boolean = this.flags['dry-run'];
     const api = this.recordingsApi(concurrencyFrom(this.flags));
     const store = await MediaStore.open({
-      root: this.flags['output-dir'],
+      root,
       format,
       layout,
       api,

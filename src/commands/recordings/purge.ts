@@ -6,6 +6,7 @@ import {
   limitFlag,
   mediaFlags,
   mediaFormatFrom,
+  pathFrom,
   selectionFlags,
   selectionInputFrom,
 } from '../../cli/flags';
@@ -70,11 +71,12 @@ export default class RecordingsPurge extends RecordingsCommand {
 
   override async run(): Promise<void> {
     await super.run();
+    const archiveDir = pathFrom(this.flags, 'archive-dir', './archive');
+    const log = pathFrom(this.flags, 'log', 'purge.jsonl');
     const criteria = this.selectionCriteria(selectionInputFrom(this.flags));
     requirePurgeBound(criteria);
     const concurrency = concurrencyFrom(this.flags);
     const api = this.recordingsApi(concurrency);
-    const archiveDir: string | undefined = this.flags['archive-dir'];
     const archive = archiveDir
       ? mediaStoreArchive({
           root: archiveDir,
@@ -94,10 +96,8 @@ export default class RecordingsPurge extends RecordingsCommand {
       interactive: Boolean(process.stdin.isTTY),
       ask: (message) => this.confirm(message),
       concurrency,
-      deletionLogPath: this.flags.log
-        ? resolve(this.flags.log)
-        : defaultDeletionLogPath(this.pluginDataDir, this.now()),
-      earlierDeletionLogs: this.flags.log || archive ? [] : await defaultDeletionLogs(this.pluginDataDir),
+      deletionLogPath: log ? resolve(log) : defaultDeletionLogPath(this.pluginDataDir, this.now()),
+      earlierDeletionLogs: log || archive ? [] : await defaultDeletionLogs(this.pluginDataDir),
       stop: interruption.signal,
       selectionOutput: json ? this.recordOutput(RECORDING_PROPERTIES) : DISCARD_RECORDS,
       resultOutput: json ? this.recordOutput(RESULT_PROPERTIES) : blankNulls(this.recordOutput(RESULT_PROPERTIES)),

@@ -48,6 +48,27 @@ describe('layout', () => {
     });
   }
 
+  for (const template of [
+    '.partial/{sid}.{ext}',
+    '.Partial/{date}/{sid}.{ext}',
+    '.{year}/{sid}.{ext}',
+    '.p{ext}tial/{sid}',
+  ]) {
+    it(`rejects ${JSON.stringify(template)}, whose first folder could be the one for files being downloaded`, () => {
+      expect(() => Layout.parse(template)).to.throw(BadInputError, /first folder could be "\.partial"/);
+    });
+  }
+
+  it('accepts names like the temporary folder deeper down, and names like temporary files', () => {
+    expect(Layout.parse('{date}/.partial/{sid}.{ext}').render(recording, 'wav')).to.equal(
+      `2026-03-04/.partial/${recording.sid}.wav`,
+    );
+    expect(Layout.parse('{date}/.{sid}.part-99999-{day}').render(recording, 'wav')).to.equal(
+      `2026-03-04/.${recording.sid}.part-99999-04`,
+    );
+    expect(Layout.parse('.partial-{sid}/{sid}.{ext}').render(recording, 'wav')).to.match(/^\.partial-RE/);
+  });
+
   it('keeps values that contain separators or dots inside one folder name', () => {
     const hostile: Recording = {
       ...recording,

@@ -2,12 +2,14 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   promises as fsPromises,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -144,14 +146,15 @@ describe('MediaStore', function () {
     await store.close();
   });
 
-  it('loads a manifest whose last line was torn by a crash, and appends after it cleanly', async () => {
+  it('loads a manifest whose last line was torn by a crash, keeps that line and appends after it', async () => {
     let store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
     await store.save(recordings[0]!);
     await store.save(recordings[1]!);
     await store.close();
     const manifest = join(root, MANIFEST_FILE);
-    const text = readFileSync(manifest, 'utf8');
-    writeFileSync(manifest, `${text}{"event":"downloaded","sid":"${recordings[2]!.sid}","pa`);
+    const torn = `{"event":"downloaded","sid":"${recordings[2]!.sid}","pa`;
+    const before = `${readFileSync(manifest, 'utf8')}${torn}`;
+    writeFileSync(manifest, before);
 
     sandbox.resetCounters();
     store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
@@ -160,8 +163,13 @@ describe('MediaStore', function () {
     await store.close();
 
     expect(outcomes).to.deep.equal(['already-present', 'already-present', 'downloaded']);
-    const lines = manifestLines(root);
-    expect(lines.map((line) => line.sid)).to.deep.equal(recordings.slice(0, 3).map((recording) => recording.sid));
+    const after = readFileSync(manifest, 'utf8');
+    expect(after.startsWith(`${before}\n`)).to.equal(true);
+    const added = after
+      .slice(before.length + 1)
+      .split('\n')
+      .filter(Boolean);
+    expect(added.map((line) => (JSON.parse(line) as ManifestEntry).sid)).to.deep.equal([recordings[2]!.sid]);
   });
 
   it('keeps other kinds of manifest lines without counting them as saved media', async () => {
@@ -254,14 +262,132 @@ describe('MediaStore', function () {
   });
 
   it('removes temporary files of writers that are gone, and keeps those of live ones', async () => {
-    mkdirSync(join(root, '2026-01-01'), { recursive: true });
-    const abandoned = join(root, '2026-01-01', `.RE1.wav.part-${2 ** 22 + 12345}-abcdef`);
-    const live = join(root, '2026-01-01', `.RE2.wav.part-${process.pid}-abcdef`);
-    const unrelated = join(root, '2026-01-01', '.notes');
+    mkdirSync(join(root, '.partial'), { recursive: true });
+    const abandoned = join(root, '.partial', `RE1.wav.part-${2 ** 22 + 12345}-abcdef`);
+    const live = join(root, '.partial', `RE2.wav.part-${process.pid}-abcdef`);
+    const unrelated = join(root, '.partial', 'notes');
     for (const path of [abandoned, live, unrelated]) writeFileSync(path, 'x');
     const store = await MediaStore.open({ root, format: 'wav', layout: '{date}/{sid}.{ext}', api });
     await store.close();
     expect([existsSync(abandoned), existsSync(live), existsSync(unrelated)]).to.deep.equal([false, true, true]);
+  });
+
+  it('never removes a saved file whose name looks like a temporary file', async () => {
+    const layout = '{date}/.{sid}.part-99999-{day}';
+    let store = await MediaStore.open({ root, format: 'wav', layout, api });
+    const saved = await store.save(recordings[0]!);
+    await store.close();
+    expect(saved.path).to.match(/^\d{4}-\d\d-\d\d\/\.RE[0-9a-f]{32}\.part-99999-\d\d$/);
+
+    store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    await store.close();
+    expect(sha256(saved.absolutePath)).to.equal(expected(recordings[0]!).sha256);
+  });
+
+  it('never removes a temporary-looking file in the temporary folder that the manifest lists', async () => {
+    mkdirSync(join(root, '.partial'), { recursive: true });
+    const listed = `.partial/RE1.wav.part-${2 ** 22 + 12345}-abcdef`;
+    writeFileSync(join(root, ...listed.split('/')), 'audio');
+    writeFileSync(
+      join(root, MANIFEST_FILE),
+      `${JSON.stringify({ event: 'downloaded', sid: 'RE1', format: 'mp3', path: listed, bytes: 5, sha256: 'x' })}\n`,
+    );
+    const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    await store.close();
+    expect(readFileSync(join(root, ...listed.split('/')), 'utf8')).to.equal('audio');
+  });
+
+  it('leaves no temporary folder behind once it is empty', async () => {
+    const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    await store.save(recordings[0]!);
+    expect(existsSync(join(root, '.partial'))).to.equal(true);
+    await store.close();
+    expect(readdirSync(root).sort()).to.deep.equal([`${recordings[0]!.sid}.wav`, MANIFEST_FILE].sort());
+  });
+
+  describe('with symbolic links', () => {
+    let outside: string;
+
+    beforeEach(() => {
+      outside = temporaryFolder();
+      mkdirSync(root, { recursive: true });
+    });
+
+    const refusal = (options: { layout?: string } = {}) =>
+      MediaStore.open({ root, format: 'wav', layout: options.layout ?? '{date}/{sid}.{ext}', api }).catch(
+        (error: unknown) => error,
+      );
+
+    it('refuses a linked subfolder before fetching anything, and writes nothing outside', async () => {
+      const date = recordings[0]!.dateCreated.toISOString().slice(0, 10);
+      symlinkSync(outside, join(root, date));
+      const error = await refusal();
+      expect(error).to.be.instanceOf(BadInputError);
+      expect((error as Error).message).to.match(new RegExp(`${date} inside it is a symbolic link`));
+      expect(
+        await MediaStore.check({ root, format: 'wav', layout: '{sid}.{ext}', api }).catch((e: unknown) => e),
+      ).to.be.instanceOf(BadInputError);
+      expect(readdirSync(outside)).to.deep.equal([]);
+      expect(sandbox.counters.requests.media).to.equal(0);
+    });
+
+    it('refuses a linked or dangling manifest, and a manifest that is a folder, leaving the target as it was', async () => {
+      const target = join(outside, 'notes.txt');
+      writeFileSync(target, 'line one\nline two, no newline');
+      const manifest = join(root, MANIFEST_FILE);
+      const setups: Array<[() => void, RegExp]> = [
+        [() => symlinkSync(target, manifest), /manifest\.jsonl inside it is a symbolic link/],
+        [() => symlinkSync(join(outside, 'missing'), manifest), /manifest\.jsonl inside it is a symbolic link/],
+        [() => mkdirSync(manifest), /its manifest\.jsonl is not a file/],
+      ];
+      for (const [setup, message] of setups) {
+        rmSync(manifest, { recursive: true, force: true });
+        setup();
+        const error = await refusal();
+        expect(error).to.be.instanceOf(BadInputError);
+        expect((error as Error).message).to.match(message);
+      }
+      expect(readFileSync(target, 'utf8')).to.equal('line one\nline two, no newline');
+      expect(existsSync(join(outside, 'missing'))).to.equal(false);
+    });
+
+    it('refuses a linked temporary folder', async () => {
+      symlinkSync(outside, join(root, '.partial'));
+      expect(await refusal()).to.be.instanceOf(BadInputError);
+      expect(readdirSync(outside)).to.deep.equal([]);
+    });
+
+    it('fails the save, writing nothing outside, when a link appears after the folder was checked', async () => {
+      const store = await MediaStore.open({ root, format: 'wav', layout: '{date}/{sid}.{ext}', api });
+      const date = recordings[0]!.dateCreated.toISOString().slice(0, 10);
+      symlinkSync(outside, join(root, date));
+      const error = await store.save(recordings[0]!).catch((caught: unknown) => caught);
+      await store.close();
+      expect(error).to.be.instanceOf(MediaSaveError);
+      expect((error as MediaSaveError).reason).to.match(/is a symbolic link/);
+      expect(readdirSync(outside)).to.deep.equal([]);
+    });
+
+    it("replaces a link standing under a recording's name instead of writing through it", async () => {
+      const target = join(outside, 'kept.txt');
+      writeFileSync(target, 'kept');
+      const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+      symlinkSync(target, join(root, `${recordings[0]!.sid}.wav`));
+      const saved = await store.save(recordings[0]!);
+      await store.close();
+      expect(lstatSync(saved.absolutePath).isFile()).to.equal(true);
+      expect(sha256(saved.absolutePath)).to.equal(expected(recordings[0]!).sha256);
+      expect(readFileSync(target, 'utf8')).to.equal('kept');
+    });
+
+    it('accepts an output folder that is itself a link', async () => {
+      const linked = join(temporaryFolder(), 'linked');
+      symlinkSync(outside, linked);
+      const store = await MediaStore.open({ root: linked, format: 'wav', layout: '{sid}.{ext}', api });
+      await store.save(recordings[0]!);
+      await store.close();
+      expect(readdirSync(outside).sort()).to.deep.equal([`${recordings[0]!.sid}.wav`, MANIFEST_FILE].sort());
+    });
   });
 
   it('creates a missing folder whose parent exists, and refuses one that cannot be used', async () => {
@@ -281,6 +407,7 @@ describe('MediaStore', function () {
       [join(parent, 'file'), fsPromises, /is a file/],
       [join(parent, 'file', 'below'), fsPromises, /parent folder .* does not exist/],
       [join(parent, 'locked'), unwritable, /is not writable/],
+      ['', fsPromises, /folder path is empty/],
     ];
     for (const [folder, fs, message] of attempts) {
       const error = await MediaStore.open({ root: folder, format: 'wav', layout: '{sid}.{ext}', api, fs }).catch(

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { mediaFlags, mediaFormatFrom } from '../../../cli/flags';
+import { mediaFlags, mediaFormatFrom, pathFrom } from '../../../cli/flags';
 import { RecordingsCommand } from '../../../cli/recordings-command';
 import { ExitStatus } from '../../../errors';
 import { findAuthToken } from '../../../callbacks/auth-token';
@@ -72,6 +72,8 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     await super.run();
     const flags = this.flags;
     const format = flags['cli-output-format'];
+    const downloadDir = pathFrom(flags, 'download-dir', './recordings');
+    const logFile = pathFrom(flags, 'log', 'callbacks.jsonl');
     const options: ListenOptions = {
       host: flags.host,
       port: parsePort(flags.port),
@@ -86,11 +88,9 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       }),
       verify: flags.verify,
       forwardTo: flags['forward-to'],
-      download: flags['download-dir']
-        ? { dir: flags['download-dir'], format: mediaFormatFrom(flags), layout: flags.layout }
-        : undefined,
+      download: downloadDir ? { dir: downloadDir, format: mediaFormatFrom(flags), layout: flags.layout } : undefined,
       deleteAfterDownload: flags['delete-after-download'],
-      logFile: flags.log,
+      logFile,
       output: flags.silent || format === 'none' ? 'none' : format === 'json' ? 'json' : 'text',
     };
     await listenForCallbacks(options, {

@@ -1,0 +1,105 @@
+import { promises as fsPromises } from 'node:fs';
+import type { Recording } from '../recordings/recording';
+import { readJsonLines } from './json-lines-file';
+import type { MediaFormat } from './layout';
+import type { MediaFileSystem } from './media-file-system';
+
+export const MANIFEST_FILE = 'manifest.jsonl';
+
+/** One saved recording as the manifest records it. */
+export interface ManifestEntry {
+  event: 'downloaded';
+  sid: string;
+  accountSid: string;
+  callSid: string | null;
+  conferenceSid: string | null;
+  dateCreated: string;
+  /** Seconds. */
+  duration: number;
+  channels: number | null;
+  source: string | null;
+  status: string;
+  format: MediaFormat;
+  /** Relative to the output folder, with forward slashes. */
+  path: string;
+  bytes: number;
+  sha256: string;
+  downloadedAt: string;
+}
+
+/** A file the manifest says is complete. */
+export interface KnownFile {
+  /** Relative to the output folder, with forward slashes. */
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export function manifestEntry(
+  recording: Recording,
+  format: MediaFormat,
+  file: KnownFile,
+  downloadedAt: Date,
+): ManifestEntry {
+  return {
+    event: 'downloaded',
+    sid: recording.sid,
+    accountSid: recording.accountSid,
+    callSid: recording.callSid,
+    conferenceSid: recording.conferenceSid,
+    dateCreated: recording.dateCreated.toISOString(),
+    duration: recording.duration,
+    channels: recording.channels,
+    source: recording.source,
+    status: recording.status,
+    format,
+    path: file.path,
+    bytes: file.bytes,
+    sha256: file.sha256,
+    downloadedAt: downloadedAt.toISOString(),
+  };
+}
+
+/**
+ * What a manifest says is saved: the files of one format by recording, and every path any of
+ * its lines names (whatever the format), which no clean-up may remove.
+ */
+export class ManifestIndex {
+  private readonly files = new Map<string, KnownFile>();
+  private readonly paths = new Set<string>();
+
+  private constructor(private readonly format: MediaFormat) {}
+
+  static async load(path: string, format: MediaFormat, fs: MediaFileSystem = fsPromises): Promise<ManifestIndex> {
+    const index = new ManifestIndex(format);
+    for await (const line of readJsonLines(path, fs)) index.read(line as Partial<ManifestEntry> | null);
+    return index;
+  }
+
+  get(sid: string): KnownFile | undefined {
+    return this.files.get(sid);
+  }
+
+  add(sid: string, file: KnownFile): void {
+    this.files.set(sid, file);
+    this.paths.add(file.path);
+  }
+
+  /** Whether any line names this path, relative to the output folder with forward slashes. */
+  lists(path: string): boolean {
+    return this.paths.has(path);
+  }
+
+  private read(entry: Partial<ManifestEntry> | null): void {
+    if (entry?.event !== 'downloaded' || typeof entry.path !== 'string') return;
+    this.paths.add(entry.path);
+    if (
+      entry.format === this.format &&
+      typeof entry.sid === 'string' &&
+      typeof entry.bytes === 'number' &&
+      typeof entry.sha256 === 'string'
+    ) {
+      this.files.set(entry.sid, { path: entry.path, bytes: entry.bytes, sha256: entry.sha256 });
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import type { Recording } from '../recordings/recording';
+import { discardBody, readBody, type HttpResponse } from '../twilio/http-transport';
+import { RetryableError } from '../twilio/retry-policy';
+import type { TwilioApi } from '../twilio/twilio-api';
+import type { MediaFormat } from './layout';
+import { contentTypeMatches } from './media-check';
+import { MediaSaveError } from './media-errors';
+
+/**
+ * Throws unless Twilio's answer to a media request is a 200 with audio of the expected
+ * format; the body is left unread when it is. A missing recording is final, an unexpected
+ * answer is worth another try.
+ */
+export async function checkMediaAnswer(
+  api: TwilioApi,
+  recording: Recording,
+  format: MediaFormat,
+  response: HttpResponse,
+): Promise<void> {
+  const contentType = response.headers['content-type'];
+  if (response.status === 200 && contentTypeMatches(contentType, format)) return;
+  if (response.status === 404) {
+    discardBody(response.body);
+    throw new MediaSaveError(recording.sid, 'Twilio has no media for it (404)');
+  }
+  const body = await readBody(response.body, 64 * 1024).catch(() => Buffer.alloc(0));
+  if (response.status < 200 || response.status >= 300) {
+    throw api.errorFor(response, body, `GET media of ${recording.sid}`);
+  }
+  if (response.status !== 200) throw new RetryableError(`Twilio answered ${response.status} instead of 200`);
+  throw new RetryableError(`Twilio answered ${contentType ?? 'without a content type'} instead of ${format} audio`);
+}
