@@ -2,6 +2,7 @@ import { BadInputError } from '../errors';
 import type { MediaFormat } from '../media/layout';
 import { MediaStore } from '../media/media-store';
 import { plural } from '../output/plural';
+import { printable } from '../output/printable';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { AccountCheck } from './account-check';
 import { missingAuthTokenError, type AuthToken } from './auth-token';
@@ -61,7 +62,7 @@ function checkListenOptions(options: ListenOptions): void {
   parsePort(String(options.port));
   if (!/^\/[A-Za-z0-9\-._~/%!$&'()*+,;=:@]*$/.test(options.path)) {
     throw new BadInputError(
-      `Invalid --path "${options.path}": use a path that starts with /, without query or fragment, e.g. ${DEFAULT_CALLBACK_PATH}.`,
+      `Invalid --path "${printable(options.path)}": use a path that starts with /, without query or fragment, e.g. ${DEFAULT_CALLBACK_PATH}.`,
     );
   }
   if (options.tunnel && options.publicUrl) {
@@ -86,7 +87,9 @@ function checkListenOptions(options: ListenOptions): void {
 export function parsePort(text: string): number {
   const port = Number(text.trim());
   if (!/^\d+$/.test(text.trim()) || port > 65_535) {
-    throw new BadInputError(`Invalid --port "${text}": use a whole number from 1 to 65535, or 0 for any free port.`);
+    throw new BadInputError(
+      `Invalid --port "${printable(text)}": use a whole number from 1 to 65535, or 0 for any free port.`,
+    );
   }
   return port;
 }
@@ -131,13 +134,15 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
     await log?.close();
     throw error;
   }
-  for (const line of introduction(listener, options, forwardUrl, deps.api.accountSid)) deps.info(line);
-  for (const line of warnings(options)) deps.warn(line);
+  // These lines quote flags and the tunnel's URL: each stays one line, whatever they hold.
+  const info = (line: string) => deps.info(printable(line));
+  for (const line of introduction(listener, options, forwardUrl, deps.api.accountSid)) info(line);
+  for (const line of warnings(options)) deps.warn(printable(line));
   await deps.stopRequested;
-  deps.info('Stopping: closing the tunnel and finishing the requests and downloads under way…');
+  info('Stopping: closing the tunnel and finishing the requests and downloads under way…');
   const tally = await listener.stop();
   await store?.close();
-  deps.info(summaryLine(tally));
+  info(summaryLine(tally));
   return tally;
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BadInputError } from '../errors';
+import { printable } from '../output/printable';
 import { JsonLinesFile } from '../media/json-lines-file';
 import { isCallbackVerdict } from './listener-report';
 
@@ -33,7 +34,7 @@ export class RequestLog {
       return new RequestLog(await JsonLinesFile.open(path), secrets);
     } catch (error) {
       throw new BadInputError(
-        `Cannot open --log file "${path}" (${(error as NodeJS.ErrnoException).code ?? String(error)}): give a file in a folder you can write to.`,
+        `Cannot open --log file "${printable(path)}" (${(error as NodeJS.ErrnoException).code ?? String(error)}): give a file in a folder you can write to.`,
       );
     }
   }
@@ -75,7 +76,7 @@ export function readReplayableRequests(path: string): LoggedRequest[] {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new BadInputError(
-      `Cannot read --replay file "${path}" (${(error as NodeJS.ErrnoException).code}): give a file written by "twilio recordings:callbacks:listen --log".`,
+      `Cannot read --replay file "${printable(path)}" (${(error as NodeJS.ErrnoException).code}): give a file written by "twilio recordings:callbacks:listen --log".`,
     );
   }
   const requests: LoggedRequest[] = [];
@@ -86,12 +87,12 @@ export function readReplayableRequests(path: string): LoggedRequest[] {
       entry = JSON.parse(line) as Partial<LoggedRequest>;
     } catch {
       throw new BadInputError(
-        `Line ${index + 1} of --replay file "${path}" is not JSON: give a file written by "twilio recordings:callbacks:listen --log".`,
+        `Line ${index + 1} of --replay file "${printable(path)}" is not JSON: give a file written by "twilio recordings:callbacks:listen --log".`,
       );
     }
     if (typeof entry.method !== 'string' || typeof entry.target !== 'string' || typeof entry.body !== 'string') {
       throw new BadInputError(
-        `Line ${index + 1} of --replay file "${path}" is not a logged request: give a file written by "twilio recordings:callbacks:listen --log".`,
+        `Line ${index + 1} of --replay file "${printable(path)}" is not a logged request: give a file written by "twilio recordings:callbacks:listen --log".`,
       );
     }
     if (isCallbackVerdict(String(entry.verdict))) requests.push(entry as LoggedRequest);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { BadInputError, messageOf, OperationFailedError } from '../errors';
+import { printable } from '../output/printable';
 
 /** A public entrance to the local listener. */
 export interface Tunnel {
@@ -67,7 +68,7 @@ export function parsePublicUrl(text: string): string {
     url = new URL(text);
   } catch {
     throw new BadInputError(
-      `Invalid --public-url "${text}": give the https URL your tunnel forwards to this listener, e.g. https://abc.ngrok.app.`,
+      `Invalid --public-url "${printable(text)}": give the https URL your tunnel forwards to this listener, e.g. https://abc.ngrok.app.`,
     );
   }
   if (
@@ -78,7 +79,7 @@ export function parsePublicUrl(text: string): string {
     url.password
   ) {
     throw new BadInputError(
-      `Invalid --public-url "${text}": give an http(s) URL without query, fragment or credentials, e.g. https://abc.ngrok.app.`,
+      `Invalid --public-url "${printable(text)}": give an http(s) URL without query, fragment or credentials, e.g. https://abc.ngrok.app.`,
     );
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;

@@ -59,4 +59,10 @@ describe('listenForCallbacks', () => {
     expect(existsSync(logFile)).to.equal(true);
     expect(info.join('\n')).to.include(`Logging every request to ${logFile}`);
   });
+
+  it('keeps each line it prints on one line, whatever the flags it quotes hold', async () => {
+    const info: string[] = [];
+    await run({ logFile: join(dir, 'a\nFake line\u001b[2J.jsonl') }, info);
+    expect(info.join('\n')).to.include('a\\nFake line\\x1b[2J.jsonl').and.not.include('\u001b');
+  });
 });
