@@ -125,7 +125,7 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
       recordingUrlOrigins: [...new Set([RECORDING_URL_ORIGIN, new URL(deps.api.baseUrl).origin])],
       tunnel,
       report: reportFor(options.output, deps.writeLine),
-      forwarder: forwardUrl ? new CallbackForwarder(forwardUrl, token) : undefined,
+      forwarder: forwardUrl ? new CallbackForwarder(forwardUrl, options.verify ? token : undefined) : undefined,
       archiver: store ? new CallbackArchiver(deps.api, store, options.deleteAfterDownload) : undefined,
       log,
     });
@@ -175,7 +175,13 @@ function introduction(
     lines.push(
       `Verifying X-Twilio-Signature with ${options.authToken.source}, for account ${accountSid} and its subaccounts.`,
     );
-  if (forwardUrl) lines.push(`Forwarding each callback, re-signed, to ${forwardUrl}`);
+  if (forwardUrl) {
+    lines.push(
+      options.verify
+        ? `Forwarding each verified callback, re-signed, to ${forwardUrl}`
+        : `Forwarding each callback, unsigned, to ${forwardUrl}`,
+    );
+  }
   if (options.download) {
     lines.push(
       `Downloading completed recordings to ${options.download.dir}${options.deleteAfterDownload ? ', then deleting them from Twilio' : ''}`,
@@ -198,13 +204,13 @@ function warnings(options: ListenOptions): string[] {
     lines.push(
       'Signature verification is off (--no-verify): any request that reaches the listener is taken as a callback.',
     );
-  if (!isLoopbackHostname(options.host))
-    lines.push(`Listening on ${options.host}, not only on this machine: anyone who can reach it can send requests.`);
-  if (options.forwardTo && !options.authToken) {
+  if (!options.verify && options.forwardTo) {
     lines.push(
-      "Forwarded requests keep Twilio's original signature (no auth token to re-sign them): your handler's validation will fail.",
+      'Unverified requests are forwarded without X-Twilio-Signature (marked X-Unverified-Callback): a handler that validates signatures refuses them.',
     );
   }
+  if (!isLoopbackHostname(options.host))
+    lines.push(`Listening on ${options.host}, not only on this machine: anyone who can reach it can send requests.`);
   return lines;
 }
 
