@@ -142,7 +142,8 @@ export function replayCallbacks(requests: readonly LoggedRequest[]): CallbackToS
     const method: WebhookMethod = request.method === 'GET' ? 'GET' : 'POST';
     const params = [...new URLSearchParams(method === 'GET' ? queryOf(request.target) : request.body)];
     const status = params.find(([key]) => key === 'RecordingStatus')?.[1];
-    return { label: `replay ${index + 1}${status ? ` (${status})` : ''}`, method, params };
+    const notes = [status, request.verdict === 'unverified' ? 'unverified' : undefined].filter(Boolean);
+    return { label: `replay ${index + 1}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`, method, params };
   });
 }
 
@@ -239,12 +240,16 @@ export interface SendCommandOptions {
   params: readonly string[];
   /** Resend the callbacks of a `listen --log` file instead. */
   replayFile?: string;
+  /** With `replayFile`, also resend the requests `listen --no-verify` took unchecked. */
+  includeUnverified?: boolean;
   authToken: string;
 }
 
 export interface SendDependencies {
   api: Pick<TwilioApi, 'accountSid' | 'getJson'>;
   client: WebhookClient;
+  /** Told what was left out of a replay. */
+  warn?(message: string): void;
 }
 
 /** Checks the options, builds the callbacks, sends them signed for the URL, and returns how each was answered. */
@@ -261,11 +266,7 @@ export async function sendRecordingCallbacks(
   }
   let callbacks: CallbackToSend[];
   if (options.replayFile) {
-    callbacks = replayCallbacks(readReplayableRequests(options.replayFile));
-    if (callbacks.length === 0)
-      throw new BadInputError(
-        `--replay file "${printable(options.replayFile)}" holds no accepted callbacks to resend.`,
-      );
+    callbacks = replayLog(options.replayFile, options.includeUnverified ?? false, deps.warn);
   } else {
     const recording = options.recordingSid ? await fetchCallbackRecording(deps.api, options.recordingSid) : undefined;
     callbacks = planCallbacks({
@@ -277,6 +278,26 @@ export async function sendRecordingCallbacks(
     });
   }
   return sendCallbacks(url, callbacks, options.authToken, deps.client);
+}
+
+/** The callbacks of a `listen --log` file to resend; says what it leaves out, and refuses a file with nothing to send. */
+function replayLog(
+  path: string,
+  includeUnverified: boolean,
+  warn: (message: string) => void = () => undefined,
+): CallbackToSend[] {
+  const { requests, unverifiedLeftOut } = readReplayableRequests(path, { includeUnverified });
+  const leftOut =
+    unverifiedLeftOut > 0
+      ? `${unverifiedLeftOut} unverified (taken with --no-verify) left out; add --include-unverified to resend them`
+      : '';
+  if (requests.length === 0) {
+    throw new BadInputError(
+      `--replay file "${printable(path)}" holds no verified callbacks to resend${leftOut ? `: ${leftOut}.` : '.'}`,
+    );
+  }
+  if (leftOut) warn(`Replaying ${requests.length} verified callbacks of "${printable(path)}"; ${leftOut}.`);
+  return replayCallbacks(requests);
 }
 
 /** A real recording of the profile's account, as its callbacks would describe it. */
