@@ -9,6 +9,7 @@ import { missingAuthTokenError, type AuthToken } from './auth-token';
 import { CallbackArchiver } from './callback-archiver';
 import { RECORDING_URL_ORIGIN } from './callback-event';
 import { CallbackListener, type ListenerTally } from './callback-listener';
+import { CallbackServer } from './callback-server';
 import { CallbackForwarder } from './forwarder';
 import { JsonLinesListenerReport, TextListenerReport, type ListenerReport } from './listener-report';
 import { RequestLog } from './request-log';
@@ -103,6 +104,7 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   const forwardUrl = options.forwardTo ? parseHandlerUrl(options.forwardTo, '--forward-to') : undefined;
   const tunnel = tunnelFor(options, deps);
   tunnel.prepare?.();
+  await CallbackServer.checkAddress(options.host, options.port);
   const token = options.authToken?.token;
   const log = options.logFile ? await RequestLog.open(options.logFile, token ? [token] : []) : undefined;
   let store: MediaStore | undefined;
