@@ -133,7 +133,7 @@ export class NgrokTunnelOpener implements TunnelOpener {
       listener = await ngrok.forward({ addr: `${host}:${local.port}`, authtoken: this.authToken, proto: 'http' });
     } catch (error) {
       throw new OperationFailedError(
-        `ngrok refused to open a tunnel (${messageOf(error)}): check NGROK_AUTHTOKEN and your ngrok plan, or pass --public-url.`,
+        `ngrok refused to open a tunnel (${printable(messageOf(error))}): check NGROK_AUTHTOKEN and your ngrok plan, or pass --public-url.`,
       );
     }
     const url = listener.url();
@@ -160,7 +160,7 @@ export class NgrokTunnelOpener implements TunnelOpener {
         );
       }
       throw new OperationFailedError(
-        `Could not load ${NGROK_PACKAGE} (${messageOf(error)}): reinstall it, or pass --public-url.`,
+        `Could not load ${NGROK_PACKAGE} (${printable(messageOf(error))}): reinstall it, or pass --public-url.`,
       );
     }
   }
