@@ -1,3 +1,4 @@
+import { printable, printableClip } from '../output/printable';
 import { isSid } from '../twilio/sids';
 import { recordingPath } from '../twilio/twilio-api';
 import type { CallbackParams } from './signature';
@@ -64,7 +65,7 @@ export function parseRecordingStatusCallback(pairs: CallbackParams): ParsedCallb
   if (!status || !/^[a-z][a-z-]{0,31}$/.test(status)) {
     return {
       ok: false,
-      problem: status ? `RecordingStatus "${clip(status, 40)}" is not a status` : 'RecordingStatus is missing',
+      problem: status ? `RecordingStatus "${printableClip(status, 40)}" is not a status` : 'RecordingStatus is missing',
     };
   }
   const errorCode = integerOrNull(params.ErrorCode);
@@ -116,13 +117,7 @@ export function formatTime(time: Date): string {
   return time.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** `text` made printable for one line of output, cut to `max` characters. */
-export function clip(text: string, max: number): string {
-  const printable = text.replace(/[^\x20-\x7e]/g, '?');
-  return printable.length > max ? `${printable.slice(0, max)}…` : printable;
-}
-
-/** One readable line for an event: time, status, sids, duration, channels, source and any error. */
+/** One readable line for an event: time, status, sids, duration, channels, source and any error; always one line. */
 export function formatEventLine(event: RecordingStatusEvent, receivedAt: Date): string {
   const parts = [
     formatTime(receivedAt),
@@ -131,7 +126,7 @@ export function formatEventLine(event: RecordingStatusEvent, receivedAt: Date): 
     event.callSid ? `call ${event.callSid}` : event.conferenceSid ? `conference ${event.conferenceSid}` : 'no call',
     event.duration !== null && event.duration >= 0 ? `${event.duration}s` : '-',
     event.channels !== null ? `${event.channels}ch` : '-',
-    event.source ?? '-',
+    event.source === null ? '-' : printable(event.source),
   ];
   if (event.errorCode !== null) parts.push(`error ${describeErrorCode(event.errorCode)}`);
   return parts.join('  ');
@@ -145,5 +140,5 @@ function integerOrNull(text: string | undefined): number | null {
 function describeBadSid(name: string, value: string | undefined): string {
   return value === undefined || value === ''
     ? `${name} is missing`
-    : `${name} "${clip(value, 40)}" is not a well-formed sid`;
+    : `${name} "${printableClip(value, 40)}" is not a well-formed sid`;
 }

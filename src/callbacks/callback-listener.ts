@@ -144,7 +144,8 @@ export class CallbackListener {
     let forwardOutcome: ForwardOutcome | undefined;
     const isCallback = isCallbackVerdict(judgement.verdict);
     if (isCallback && this.options.forwarder) {
-      ({ reply, outcome: forwardOutcome } = await this.forward(this.options.forwarder, request, params));
+      const verified = judgement.verdict === 'accepted';
+      ({ reply, outcome: forwardOutcome } = await this.forward(this.options.forwarder, request, params, verified));
     }
     if (isCallback && judgement.event?.status === 'completed' && this.options.archiver) {
       this.startArchive(this.options.archiver, judgement.event);
@@ -229,6 +230,7 @@ export class CallbackListener {
     forwarder: CallbackForwarder,
     request: IncomingCallback,
     params: CallbackParams,
+    verified: boolean,
   ): Promise<{ reply: CallbackReply; outcome: ForwardOutcome }> {
     const started = process.hrtime.bigint();
     try {
@@ -238,6 +240,7 @@ export class CallbackListener {
         headers: request.headers,
         body: request.body,
         signedParams: signedParamsOf(request, params),
+        verified,
       });
       this.tally.forwarded += 1;
       const contentType = headerValue(answer.headers['content-type']);

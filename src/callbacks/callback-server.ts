@@ -1,4 +1,5 @@
-import { messageOf } from '../errors';
+import { BadInputError, messageOf } from '../errors';
+import { printable } from '../output/printable';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -6,7 +7,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, isIP, type AddressInfo, type Server as NetServer } from 'node:net';
 import type { LocalAddress } from './tunnel';
 
 /** Largest request body accepted: a callback is well under 2 KB. */
@@ -57,15 +58,21 @@ export class CallbackServer {
     this.server.on('clientError', (_error, socket) => socket.destroy());
   }
 
+  /**
+   * Binds the address and lets it go again, so that an address this machine cannot listen on is
+   * reported, as a bad-input error, before anything else is done (files opened, tunnels started).
+   */
+  static async checkAddress(host: string, port: number): Promise<void> {
+    const probe = createNetServer();
+    await bind(probe, host, port);
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+  }
+
   start(): Promise<LocalAddress> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        const address = this.server.address() as AddressInfo;
-        resolve({ host: this.options.host, port: address.port });
-      });
-    });
+    return bind(this.server, this.options.host, this.options.port).then((address) => ({
+      host: this.options.host,
+      port: address.port,
+    }));
   }
 
   /** Stops accepting connections, lets the requests being handled finish, then closes every connection. */
@@ -137,6 +144,48 @@ export class CallbackServer {
 }
 
 const ABORTED = Symbol('aborted');
+
+/** Listens on host:port; an address that cannot be listened on rejects with a bad-input error saying why. */
+function bind(server: NetServer, host: string, port: number): Promise<AddressInfo> {
+  if (/^[\d.]+$/.test(host) && !isIP(host)) return Promise.reject(notListenable(host, port, 'ENOTFOUND'));
+  return new Promise((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => reject(notListenable(host, port, error.code ?? messageOf(error)));
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** One line naming the address, what is wrong with it and what to do. */
+function notListenable(host: string, port: number, code: string): BadInputError {
+  const address = `${printable(host.includes(':') ? `[${host}]` : host)}:${port}`;
+  const otherHost =
+    'give --host an address of this machine: 127.0.0.1 (only this machine, the default) or 0.0.0.0 (every network)';
+  switch (code) {
+    case 'EADDRINUSE':
+      return new BadInputError(
+        `Cannot listen on ${address}: another program is using port ${port}. Stop it, or pick another port with --port (0 for any free port).`,
+      );
+    case 'EACCES':
+      return new BadInputError(
+        `Cannot listen on ${address}: ports below 1024 need administrator rights. Pick another port with --port, e.g. --port 3000.`,
+      );
+    case 'EADDRNOTAVAIL':
+    case 'EINVAL':
+      return new BadInputError(`Cannot listen on ${address}: the address is not one of this machine's; ${otherHost}.`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+    case 'EAI_FAIL':
+      return new BadInputError(
+        `Cannot listen on ${address}: "${printable(host)}" is not an IP address or a name this machine resolves; ${otherHost}.`,
+      );
+    default:
+      return new BadInputError(`Cannot listen on ${address} (${printable(code)}): check --host and --port.`);
+  }
+}
 
 function reply(res: ServerResponse, answer: CallbackReply): void {
   if (res.headersSent || res.destroyed) return;

@@ -11,7 +11,13 @@ export interface RelayedRequest {
   body: string;
   /** The POST parameters the signature covers (none for GET). */
   signedParams: CallbackParams;
+  /** True when the listener checked the request's signature; only such requests are signed for the handler. */
+  verified: boolean;
 }
+
+/** Marks a relayed request whose signature nobody checked (`listen --no-verify`); it carries no signature. */
+export const UNVERIFIED_HEADER = 'x-unverified-callback';
+const UNVERIFIED_MARK = 'signature not checked (recordings:callbacks:listen --no-verify)';
 
 // Hop-by-hop headers belong to one connection; host and length are set for the new one. Forwarding
 // headers are dropped too: a handler that trusts them would rebuild the public URL instead of its own.
@@ -35,11 +41,13 @@ const UNFORWARDED_HEADERS = new Set([
   'x-forwarded-port',
   'x-original-host',
   'x-twilio-signature',
+  UNVERIFIED_HEADER,
 ]);
 
 /**
- * Relays callbacks to the user's own handler, re-signed for the handler's URL so that its
- * unchanged signature validation passes, and hands back the handler's answer.
+ * Relays callbacks to the user's own handler and hands back its answer. A verified callback is
+ * re-signed for the handler's URL so that its unchanged signature validation passes; an unverified
+ * one goes without any signature, marked, since signing it would vouch for a request nobody checked.
  */
 export class CallbackForwarder {
   private readonly client: WebhookClient;
@@ -59,13 +67,8 @@ export class CallbackForwarder {
     for (const [name, value] of Object.entries(flatHeaders(request.headers))) {
       if (!UNFORWARDED_HEADERS.has(name.toLowerCase())) headers[name] = value;
     }
-    const original = request.headers['x-twilio-signature'];
-    if (this.authToken) {
-      headers['x-twilio-signature'] = twilioSignature(this.authToken, url, request.signedParams);
-    } else if (typeof original === 'string') {
-      // Without the token the original signature is passed on; it only matches if the handler checks the public URL.
-      headers['x-twilio-signature'] = original;
-    }
+    if (!request.verified) headers[UNVERIFIED_HEADER] = UNVERIFIED_MARK;
+    else if (this.authToken) headers['x-twilio-signature'] = twilioSignature(this.authToken, url, request.signedParams);
     return this.client.send({
       method: request.method,
       url,

@@ -2,6 +2,7 @@ import { BadInputError } from '../errors';
 import type { MediaFormat } from '../media/layout';
 import { MediaStore } from '../media/media-store';
 import { plural } from '../output/plural';
+import { printable } from '../output/printable';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { AccountCheck } from './account-check';
 import { missingAuthTokenError, type AuthToken } from './auth-token';
@@ -9,6 +10,7 @@ import { reconciliationLine } from '../purge/reconciliation';
 import { CallbackArchiver } from './callback-archiver';
 import { RECORDING_URL_ORIGIN } from './callback-event';
 import { CallbackListener, type ListenerTally } from './callback-listener';
+import { CallbackServer } from './callback-server';
 import { CallbackForwarder } from './forwarder';
 import { JsonLinesListenerReport, TextListenerReport, type ListenerReport } from './listener-report';
 import { RequestLog } from './request-log';
@@ -62,7 +64,7 @@ function checkListenOptions(options: ListenOptions): void {
   parsePort(String(options.port));
   if (!/^\/[A-Za-z0-9\-._~/%!$&'()*+,;=:@]*$/.test(options.path)) {
     throw new BadInputError(
-      `Invalid --path "${options.path}": use a path that starts with /, without query or fragment, e.g. ${DEFAULT_CALLBACK_PATH}.`,
+      `Invalid --path "${printable(options.path)}": use a path that starts with /, without query or fragment, e.g. ${DEFAULT_CALLBACK_PATH}.`,
     );
   }
   if (options.tunnel && options.publicUrl) {
@@ -87,7 +89,9 @@ function checkListenOptions(options: ListenOptions): void {
 export function parsePort(text: string): number {
   const port = Number(text.trim());
   if (!/^\d+$/.test(text.trim()) || port > 65_535) {
-    throw new BadInputError(`Invalid --port "${text}": use a whole number from 1 to 65535, or 0 for any free port.`);
+    throw new BadInputError(
+      `Invalid --port "${printable(text)}": use a whole number from 1 to 65535, or 0 for any free port.`,
+    );
   }
   return port;
 }
@@ -101,6 +105,7 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   const forwardUrl = options.forwardTo ? parseHandlerUrl(options.forwardTo, '--forward-to') : undefined;
   const tunnel = tunnelFor(options, deps);
   tunnel.prepare?.();
+  await CallbackServer.checkAddress(options.host, options.port);
   const token = options.authToken?.token;
   const log = options.logFile ? await RequestLog.open(options.logFile, token ? [token] : []) : undefined;
   let store: MediaStore | undefined;
@@ -127,7 +132,7 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
       recordingUrlOrigins: [...new Set([RECORDING_URL_ORIGIN, new URL(deps.api.baseUrl).origin])],
       tunnel,
       report: reportFor(options.output, deps.writeLine),
-      forwarder: forwardUrl ? new CallbackForwarder(forwardUrl, token) : undefined,
+      forwarder: forwardUrl ? new CallbackForwarder(forwardUrl, options.verify ? token : undefined) : undefined,
       archiver,
       log,
     });
@@ -136,13 +141,15 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
     await log?.close();
     throw error;
   }
-  for (const line of introduction(listener, options, forwardUrl, deps.api.accountSid)) deps.info(line);
-  for (const line of warnings(options)) deps.warn(line);
+  // These lines quote flags and the tunnel's URL: each stays one line, whatever they hold.
+  const info = (line: string) => deps.info(printable(line));
+  for (const line of introduction(listener, options, forwardUrl, deps.api.accountSid)) info(line);
+  for (const line of warnings(options)) deps.warn(printable(line));
   await deps.stopRequested;
-  deps.info('Stopping: closing the tunnel and finishing the requests and downloads under way…');
+  info('Stopping: closing the tunnel and finishing the requests and downloads under way…');
   const tally = await listener.stop();
   await store?.close();
-  deps.info(summaryLine(tally));
+  info(summaryLine(tally));
   return tally;
 }
 
@@ -175,7 +182,13 @@ function introduction(
     lines.push(
       `Verifying X-Twilio-Signature with ${options.authToken.source}, for account ${accountSid} and its subaccounts.`,
     );
-  if (forwardUrl) lines.push(`Forwarding each callback, re-signed, to ${forwardUrl}`);
+  if (forwardUrl) {
+    lines.push(
+      options.verify
+        ? `Forwarding each verified callback, re-signed, to ${forwardUrl}`
+        : `Forwarding each callback, unsigned, to ${forwardUrl}`,
+    );
+  }
   if (options.download) {
     lines.push(
       `Downloading completed recordings to ${options.download.dir}${options.deleteAfterDownload ? ', then deleting them from Twilio' : ''}`,
@@ -198,13 +211,13 @@ function warnings(options: ListenOptions): string[] {
     lines.push(
       'Signature verification is off (--no-verify): any request that reaches the listener is taken as a callback.',
     );
-  if (!isLoopbackHostname(options.host))
-    lines.push(`Listening on ${options.host}, not only on this machine: anyone who can reach it can send requests.`);
-  if (options.forwardTo && !options.authToken) {
+  if (!options.verify && options.forwardTo) {
     lines.push(
-      "Forwarded requests keep Twilio's original signature (no auth token to re-sign them): your handler's validation will fail.",
+      'Unverified requests are forwarded without X-Twilio-Signature (marked X-Unverified-Callback): a handler that validates signatures refuses them.',
     );
   }
+  if (!isLoopbackHostname(options.host))
+    lines.push(`Listening on ${options.host}, not only on this machine: anyone who can reach it can send requests.`);
   return lines;
 }
 

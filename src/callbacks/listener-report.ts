@@ -1,10 +1,5 @@
-import {
-  clip,
-  formatEventLine,
-  formatTime,
-  RECORDING_ERROR_MEANINGS,
-  type RecordingStatusEvent,
-} from './callback-event';
+import { printableClip, printableJson, printable } from '../output/printable';
+import { formatEventLine, formatTime, RECORDING_ERROR_MEANINGS, type RecordingStatusEvent } from './callback-event';
 import type { ArchiveResult } from './callback-archiver';
 
 /** How the listener judged a request. */
@@ -69,7 +64,12 @@ const ANSWERED_WITHOUT_EVENT: Partial<Record<Verdict, string>> = {
 
 /** Readable lines: one per request, indented lines for what followed from it. */
 export class TextListenerReport implements ListenerReport {
-  constructor(private readonly writeLine: (line: string) => void) {}
+  private readonly writeLine: (line: string) => void;
+
+  constructor(writeLine: (line: string) => void) {
+    // Lines quote callers, handlers and Twilio: whatever they sent stays on its line and moves no cursor.
+    this.writeLine = (line) => writeLine(printable(line));
+  }
 
   request(report: RequestReport): void {
     if (report.event && isCallbackVerdict(report.verdict)) {
@@ -79,7 +79,7 @@ export class TextListenerReport implements ListenerReport {
     } else {
       const label = ANSWERED_WITHOUT_EVENT[report.verdict] ?? report.verdict;
       this.writeLine(
-        `${formatTime(report.time)}  ${label.padEnd(11)}  ${report.status} ${report.method} ${clip(report.target, 100)}${report.reason ? `: ${report.reason}` : ''}`,
+        `${formatTime(report.time)}  ${label.padEnd(11)}  ${report.status} ${report.method} ${printableClip(report.target, 100)}${report.reason ? `: ${report.reason}` : ''}`,
       );
     }
     for (const warning of report.warnings) this.writeLine(`  ! ${warning}`);
@@ -110,14 +110,14 @@ export class TextListenerReport implements ListenerReport {
   }
 }
 
-/** One JSON object per line (NDJSON), for piping into other tools. */
+/** One JSON object per line (NDJSON), for piping into other tools; safe on a terminal too. */
 export class JsonLinesListenerReport implements ListenerReport {
   constructor(private readonly writeLine: (line: string) => void) {}
 
   request(report: RequestReport): void {
     const event = report.event;
     this.writeLine(
-      JSON.stringify({
+      printableJson({
         type: 'request',
         time: report.time.toISOString(),
         method: report.method,
@@ -150,6 +150,6 @@ export class JsonLinesListenerReport implements ListenerReport {
   }
 
   download(report: DownloadReport): void {
-    this.writeLine(JSON.stringify({ type: 'download', time: report.time.toISOString(), ...report.result }));
+    this.writeLine(printableJson({ type: 'download', time: report.time.toISOString(), ...report.result }));
   }
 }

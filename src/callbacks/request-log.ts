@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { BadInputError } from '../errors';
+import { printable } from '../output/printable';
 import { JsonLinesFile } from '../media/json-lines-file';
-import { isCallbackVerdict } from './listener-report';
 
 /** One request as `listen --log` records it: enough to replay it, never a credential. */
 export interface LoggedRequest {
@@ -35,7 +35,7 @@ export class RequestLog {
       // Already says what is wrong with the path (a folder, a symbolic link) and what to do.
       if (error instanceof BadInputError) throw error;
       throw new BadInputError(
-        `Cannot open --log file "${path}" (${(error as NodeJS.ErrnoException).code ?? String(error)}): give a file in a folder you can write to.`,
+        `Cannot open --log file "${printable(path)}" (${(error as NodeJS.ErrnoException).code ?? String(error)}): give a file in a folder you can write to.`,
       );
     }
   }
@@ -67,36 +67,67 @@ export class RequestLog {
   }
 }
 
+/** Which logged requests `send --replay` resends. */
+export interface ReplayChoice {
+  /** Also the requests taken with `listen --no-verify`, whose signatures nobody checked. */
+  includeUnverified?: boolean;
+}
+
+export interface ReplayableRequests {
+  requests: LoggedRequest[];
+  /** Unverified requests left out because `includeUnverified` was not set. */
+  unverifiedLeftOut: number;
+}
+
 /**
- * The requests of a log written by `listen --log` that were taken as callbacks, in the order they
- * arrived; only those are worth replaying (re-signing a forged one would launder it).
+ * The requests of a log written by `listen --log` worth replaying, in the order they arrived: the
+ * verified ones, and the unverified ones only when asked. Rejected ones never: re-signing a forged
+ * request would launder it. Every line is checked before any is used, so a bad file sends nothing.
  */
-export function readReplayableRequests(path: string): LoggedRequest[] {
+export function readReplayableRequests(path: string, choice: ReplayChoice = {}): ReplayableRequests {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new BadInputError(
-      `Cannot read --replay file "${path}" (${(error as NodeJS.ErrnoException).code}): give a file written by "twilio recordings:callbacks:listen --log".`,
+      `Cannot read --replay file "${printable(path)}" (${(error as NodeJS.ErrnoException).code}): give a file written by "twilio recordings:callbacks:listen --log".`,
     );
   }
-  const requests: LoggedRequest[] = [];
+  const result: ReplayableRequests = { requests: [], unverifiedLeftOut: 0 };
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
-    let entry: Partial<LoggedRequest>;
-    try {
-      entry = JSON.parse(line) as Partial<LoggedRequest>;
-    } catch {
+    const entry = parseLoggedRequest(line);
+    if (typeof entry === 'string') {
       throw new BadInputError(
-        `Line ${index + 1} of --replay file "${path}" is not JSON: give a file written by "twilio recordings:callbacks:listen --log".`,
+        `Line ${index + 1} of --replay file "${printable(path)}" ${entry}: give a file written by "twilio recordings:callbacks:listen --log", or remove the line.`,
       );
     }
-    if (typeof entry.method !== 'string' || typeof entry.target !== 'string' || typeof entry.body !== 'string') {
-      throw new BadInputError(
-        `Line ${index + 1} of --replay file "${path}" is not a logged request: give a file written by "twilio recordings:callbacks:listen --log".`,
-      );
+    if (entry.verdict === 'accepted' || (entry.verdict === 'unverified' && choice.includeUnverified)) {
+      result.requests.push(entry);
+    } else if (entry.verdict === 'unverified') {
+      result.unverifiedLeftOut += 1;
     }
-    if (isCallbackVerdict(String(entry.verdict))) requests.push(entry as LoggedRequest);
   });
-  return requests;
+  return result;
+}
+
+/** A logged request, or what is wrong with the line. */
+function parseLoggedRequest(line: string): LoggedRequest | string {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return 'is not JSON';
+  }
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+    return `is ${entry === null ? 'null' : Array.isArray(entry) ? 'an array' : `a ${typeof entry}`}, not a logged request`;
+  }
+  const fields = entry as Record<string, unknown>;
+  for (const name of ['method', 'target', 'body', 'verdict'] as const) {
+    if (typeof fields[name] !== 'string') return `is not a logged request: it has no "${name}" text`;
+  }
+  if (fields.method !== 'POST' && fields.method !== 'GET')
+    return 'is not a logged request: its method is not POST or GET';
+  if (!(fields.target as string).startsWith('/')) return 'is not a logged request: its target is not a path';
+  return entry as LoggedRequest;
 }

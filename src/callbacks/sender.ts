@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BadInputError, TwilioApiError } from '../errors';
+import { printable } from '../output/printable';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import { requireSid } from '../twilio/sids';
 import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
@@ -141,7 +142,8 @@ export function replayCallbacks(requests: readonly LoggedRequest[]): CallbackToS
     const method: WebhookMethod = request.method === 'GET' ? 'GET' : 'POST';
     const params = [...new URLSearchParams(method === 'GET' ? queryOf(request.target) : request.body)];
     const status = params.find(([key]) => key === 'RecordingStatus')?.[1];
-    return { label: `replay ${index + 1}${status ? ` (${status})` : ''}`, method, params };
+    const notes = [status, request.verdict === 'unverified' ? 'unverified' : undefined].filter(Boolean);
+    return { label: `replay ${index + 1}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`, method, params };
   });
 }
 
@@ -200,7 +202,7 @@ function parseOverrides(texts: readonly string[]): Override[] {
     const key = equals >= 0 ? text.slice(0, equals) : text;
     if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(key)) {
       throw new BadInputError(
-        `Invalid --param "${text}": use Key=Value to add or replace a parameter, or Key alone to leave it out, e.g. --param ErrorCode=16102.`,
+        `Invalid --param "${printable(text)}": use Key=Value to add or replace a parameter, or Key alone to leave it out, e.g. --param ErrorCode=16102.`,
       );
     }
     return { key, value: equals >= 0 ? text.slice(equals + 1) : undefined };
@@ -238,12 +240,16 @@ export interface SendCommandOptions {
   params: readonly string[];
   /** Resend the callbacks of a `listen --log` file instead. */
   replayFile?: string;
+  /** With `replayFile`, also resend the requests `listen --no-verify` took unchecked. */
+  includeUnverified?: boolean;
   authToken: string;
 }
 
 export interface SendDependencies {
   api: Pick<TwilioApi, 'accountSid' | 'getJson'>;
   client: WebhookClient;
+  /** Told what was left out of a replay. */
+  warn?(message: string): void;
 }
 
 /** Checks the options, builds the callbacks, sends them signed for the URL, and returns how each was answered. */
@@ -254,15 +260,13 @@ export async function sendRecordingCallbacks(
   const url = parseHandlerUrl(options.url, 'URL');
   const method = options.method.toUpperCase();
   if (method !== 'POST' && method !== 'GET')
-    throw new BadInputError(`Invalid --method "${options.method}": use POST or GET.`);
+    throw new BadInputError(`Invalid --method "${printable(options.method)}": use POST or GET.`);
   if (!(SEND_EVENTS as readonly string[]).includes(options.event)) {
-    throw new BadInputError(`Invalid --event "${options.event}": use one of ${SEND_EVENTS.join(', ')}.`);
+    throw new BadInputError(`Invalid --event "${printable(options.event)}": use one of ${SEND_EVENTS.join(', ')}.`);
   }
   let callbacks: CallbackToSend[];
   if (options.replayFile) {
-    callbacks = replayCallbacks(readReplayableRequests(options.replayFile));
-    if (callbacks.length === 0)
-      throw new BadInputError(`--replay file "${options.replayFile}" holds no accepted callbacks to resend.`);
+    callbacks = replayLog(options.replayFile, options.includeUnverified ?? false, deps.warn);
   } else {
     const recording = options.recordingSid ? await fetchCallbackRecording(deps.api, options.recordingSid) : undefined;
     callbacks = planCallbacks({
@@ -274,6 +278,26 @@ export async function sendRecordingCallbacks(
     });
   }
   return sendCallbacks(url, callbacks, options.authToken, deps.client);
+}
+
+/** The callbacks of a `listen --log` file to resend; says what it leaves out, and refuses a file with nothing to send. */
+function replayLog(
+  path: string,
+  includeUnverified: boolean,
+  warn: (message: string) => void = () => undefined,
+): CallbackToSend[] {
+  const { requests, unverifiedLeftOut } = readReplayableRequests(path, { includeUnverified });
+  const leftOut =
+    unverifiedLeftOut > 0
+      ? `${unverifiedLeftOut} unverified (taken with --no-verify) left out; add --include-unverified to resend them`
+      : '';
+  if (requests.length === 0) {
+    throw new BadInputError(
+      `--replay file "${printable(path)}" holds no verified callbacks to resend${leftOut ? `: ${leftOut}.` : '.'}`,
+    );
+  }
+  if (leftOut) warn(`Replaying ${requests.length} verified callbacks of "${printable(path)}"; ${leftOut}.`);
+  return replayCallbacks(requests);
 }
 
 /** A real recording of the profile's account, as its callbacks would describe it. */
@@ -301,7 +325,9 @@ export function sendFailure(url: string, results: readonly SendResult[]): string
   const refused = results.filter((result) => result.status !== null && (result.status < 200 || result.status > 299));
   if (unanswered.length === 0 && refused.length === 0) return undefined;
   if (unanswered.length === results.length) {
-    return `Could not reach ${url} (${unanswered[0]?.error}): check that your handler is running and the URL is right.`;
+    return printable(
+      `Could not reach ${url} (${unanswered[0]?.error}): check that your handler is running and the URL is right.`,
+    );
   }
   const parts: string[] = [];
   if (refused.length > 0)
@@ -309,5 +335,5 @@ export function sendFailure(url: string, results: readonly SendResult[]): string
       `${refused.length} answered with a non-2xx status (${[...new Set(refused.map((r) => r.status))].join(', ')})`,
     );
   if (unanswered.length > 0) parts.push(`${unanswered.length} got no answer (${unanswered[0]?.error})`);
-  return `${parts.join(' and ')} of ${results.length} callbacks sent to ${url}.`;
+  return printable(`${parts.join(' and ')} of ${results.length} callbacks sent to ${url}.`);
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { BadInputError, messageOf, OperationFailedError } from '../errors';
+import { printable } from '../output/printable';
 
 /** A public entrance to the local listener. */
 export interface Tunnel {
@@ -67,7 +68,7 @@ export function parsePublicUrl(text: string): string {
     url = new URL(text);
   } catch {
     throw new BadInputError(
-      `Invalid --public-url "${text}": give the https URL your tunnel forwards to this listener, e.g. https://abc.ngrok.app.`,
+      `Invalid --public-url "${printable(text)}": give the https URL your tunnel forwards to this listener, e.g. https://abc.ngrok.app.`,
     );
   }
   if (
@@ -78,7 +79,7 @@ export function parsePublicUrl(text: string): string {
     url.password
   ) {
     throw new BadInputError(
-      `Invalid --public-url "${text}": give an http(s) URL without query, fragment or credentials, e.g. https://abc.ngrok.app.`,
+      `Invalid --public-url "${printable(text)}": give an http(s) URL without query, fragment or credentials, e.g. https://abc.ngrok.app.`,
     );
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
@@ -132,7 +133,7 @@ export class NgrokTunnelOpener implements TunnelOpener {
       listener = await ngrok.forward({ addr: `${host}:${local.port}`, authtoken: this.authToken, proto: 'http' });
     } catch (error) {
       throw new OperationFailedError(
-        `ngrok refused to open a tunnel (${messageOf(error)}): check NGROK_AUTHTOKEN and your ngrok plan, or pass --public-url.`,
+        `ngrok refused to open a tunnel (${printable(messageOf(error))}): check NGROK_AUTHTOKEN and your ngrok plan, or pass --public-url.`,
       );
     }
     const url = listener.url();
@@ -159,7 +160,7 @@ export class NgrokTunnelOpener implements TunnelOpener {
         );
       }
       throw new OperationFailedError(
-        `Could not load ${NGROK_PACKAGE} (${messageOf(error)}): reinstall it, or pass --public-url.`,
+        `Could not load ${NGROK_PACKAGE} (${printable(messageOf(error))}): reinstall it, or pass --public-url.`,
       );
     }
   }

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { BadInputError, messageOf } from '../errors';
+import { printable } from '../output/printable';
 import { twilioSignature, type CallbackParams } from './signature';
 
 export type WebhookMethod = 'GET' | 'POST';
@@ -139,14 +140,14 @@ export function parseHandlerUrl(text: string, name: string): string {
     url = new URL(text);
   } catch {
     throw new BadInputError(
-      `Invalid ${name} "${text}": give the absolute http(s) URL of your callback handler, e.g. http://localhost:8080/recording-status.`,
+      `Invalid ${name} "${printable(text)}": give the absolute http(s) URL of your callback handler, e.g. http://localhost:8080/recording-status.`,
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new BadInputError(`Invalid ${name} "${text}": only http and https URLs can receive callbacks.`);
+    throw new BadInputError(`Invalid ${name} "${printable(text)}": only http and https URLs can receive callbacks.`);
   }
   if (url.username || url.password) {
-    throw new BadInputError(`Invalid ${name} "${text}": leave credentials out of the URL.`);
+    throw new BadInputError(`Invalid ${name} "${printable(text)}": leave credentials out of the URL.`);
   }
   url.hash = '';
   return url.toString();

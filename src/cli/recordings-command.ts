@@ -4,6 +4,7 @@ import { baseCommands, services } from '@twilio/cli-core';
 import { ExitStatus, RecordingsError } from '../errors';
 import { DEFAULT_CONCURRENCY } from './flags';
 import { JsonArrayWriter } from '../output/json-array-writer';
+import { printableRecord } from '../output/printable';
 import { DISCARD_RECORDS, drained, type RecordOutput } from '../output/record-output';
 import { buildCriteria, type SelectionCriteria, type SelectionInput } from '../selection/criteria';
 import { ConcurrencyLimiter } from '../twilio/concurrency-limiter';
@@ -110,7 +111,8 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     return {
       write: (records) => {
         if (records.length === 0) return;
-        this.output(records, properties, { showHeaders: written === 0 });
+        // Columns and TSV show API strings and file names as they are: make them printable first.
+        this.output(records.map(printableRecord), properties, { showHeaders: written === 0 });
         written += records.length;
       },
       end: (complete = true) => {

@@ -1,6 +1,8 @@
+import { printableJson } from './printable';
+
 /**
- * Writes a JSON array one batch of items at a time, byte for byte as
- * `JSON.stringify(items, null, 2)` would, without holding every item.
+ * Writes a JSON array one batch of items at a time, as `JSON.stringify(items, null, 2)` would (with
+ * the characters it leaves raw that a terminal acts on escaped too), without holding every item.
  */
 export class JsonArrayWriter {
   private count = 0;
@@ -11,7 +13,7 @@ export class JsonArrayWriter {
   add(items: readonly unknown[]): void {
     if (items.length === 0 || this.ended) return;
     // The batch's own array, less its brackets, is its items already indented as the whole array's would be.
-    const inner = JSON.stringify(items, null, 2).slice(2, -2);
+    const inner = printableJson(items, 2).slice(2, -2);
     this.write(`${this.count === 0 ? '[\n' : ',\n'}${inner}`);
     this.count += items.length;
   }

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { generateKeyPairSync, createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer, request as httpsRequest, type Server as HttpsServer } from 'node:https';
@@ -10,7 +9,8 @@ import { join } from 'node:path';
 import forge from 'node-forge';
 import twilio from 'twilio';
 import { expectedMedia } from '../../sandbox';
-import { pluginCopy, TwilioWorld, TWILIO_BIN, type TwilioRun } from './twilio-world';
+import { killRunningListeners, RunningListener } from './running-listener';
+import { pluginCopy, TwilioWorld } from './twilio-world';
 import {
   close,
   listen,
@@ -20,74 +20,6 @@ import {
   startExpressHandler,
   type Answer,
 } from '../unit/callbacks/callback-fixtures';
-
-/** Listeners still running, killed after each test so a failed one cannot keep mocha waiting. */
-const running = new Set<ChildProcessWithoutNullStreams>();
-
-/** `twilio recordings:callbacks:listen` running in the background, stopped with Ctrl-C. */
-class RunningListener {
-  private out = '';
-  private err = '';
-  private readonly exited: Promise<TwilioRun>;
-
-  constructor(private readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.out += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.err += chunk));
-    running.add(child);
-    this.exited = new Promise((resolve) =>
-      child.on('close', (status) => {
-        running.delete(child);
-        resolve({ status, stdout: this.out, stderr: this.err });
-      }),
-    );
-  }
-
-  static async start(
-    world: TwilioWorld,
-    args: string[],
-    env: Record<string, string | undefined>,
-  ): Promise<RunningListener> {
-    const child = spawn(TWILIO_BIN, ['recordings:callbacks:listen', '--port', '0', ...args], {
-      env: world.environment(env),
-    });
-    const listener = new RunningListener(child);
-    await listener.waitFor(() => /Press Ctrl-C to stop\./.test(listener.err), 'the listening banner', true);
-    return listener;
-  }
-
-  get localUrl(): string {
-    return /Listening on (\S+)/.exec(this.err)?.[1] as string;
-  }
-
-  get callbackUrl(): string {
-    return /Callback URL[^:]*: (\S+)/.exec(this.err)?.[1] as string;
-  }
-
-  get stdout(): string {
-    return this.out;
-  }
-
-  async waitForStdout(pattern: RegExp): Promise<void> {
-    await this.waitFor(() => pattern.test(this.out), String(pattern));
-  }
-
-  async stop(): Promise<TwilioRun> {
-    this.child.kill('SIGINT');
-    return this.exited;
-  }
-
-  private async waitFor(done: () => boolean, what: string, failOnExit = false): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    let exited = false;
-    void this.exited.then(() => (exited = true));
-    while (!done()) {
-      if (exited && failOnExit) throw new Error(`listen exited before ${what}: ${this.err}`);
-      if (Date.now() > deadline)
-        throw new Error(`timed out waiting for ${what}; stderr: ${this.err}; stdout: ${this.out}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
 
 /** A self-signed certificate for `host`, made with node-forge. */
 function selfSignedCertificate(host: string): { key: string; cert: string } {
@@ -179,9 +111,7 @@ describe('recordings:callbacks (real twilio binary)', function () {
     scratch = mkdtempSync(join(tmpdir(), 'callbacks-e2e-'));
   });
 
-  afterEach(() => {
-    for (const child of running) child.kill('SIGKILL');
-  });
+  afterEach(killRunningListeners);
 
   after(async () => {
     await world?.close();

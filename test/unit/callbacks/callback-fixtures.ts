@@ -78,14 +78,23 @@ export function send(url: string, method: string, headers: Record<string, string
 /** A user's handler built the way Twilio's docs show: express + twilio.webhook() validating signatures. */
 export interface ExpressHandler {
   url: string;
+  /** The requests its validation let through. */
   received: Array<{ method: string; params: Record<string, string> }>;
+  /** Every request that reached it, with the status its validation (or handling) answered. */
+  answered: Array<{ status: number; headers: IncomingHttpHeaders; params: Record<string, string> }>;
   close(): Promise<void>;
 }
 
 export async function startExpressHandler(token = TOKEN, path = '/hooks/recording'): Promise<ExpressHandler> {
   const app = express();
   const received: ExpressHandler['received'] = [];
+  const answered: ExpressHandler['answered'] = [];
   app.use(express.urlencoded({ extended: false }));
+  app.use((req, res, next) => {
+    const params = { ...(req.method === 'GET' ? req.query : req.body) } as Record<string, string>;
+    res.on('finish', () => answered.push({ status: res.statusCode, headers: req.headers, params }));
+    next();
+  });
   const handle = (req: express.Request, res: express.Response) => {
     received.push({
       method: req.method,
@@ -102,6 +111,7 @@ export async function startExpressHandler(token = TOKEN, path = '/hooks/recordin
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
     received,
+    answered,
     close: () => close(server),
   };
 }

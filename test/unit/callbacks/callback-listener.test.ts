@@ -171,6 +171,21 @@ describe('CallbackListener', () => {
       expect(handler.received[1]).to.deep.equal({ method: 'GET', params: completedParams() });
     });
 
+    it('forwards unverified callbacks (--no-verify) without a signature, marked, so twilio.webhook() refuses them', async () => {
+      const { localUrl } = await start({ authToken: undefined, forwarder: new CallbackForwarder(handler.url, TOKEN) });
+      const unsigned = await postSigned(localUrl, completedParams(), { signature: null });
+      const forged = await postSigned(localUrl, completedParams(), { token: 'forged' });
+      const genuine = await postSigned(localUrl, completedParams());
+      expect([unsigned.status, forged.status, genuine.status]).to.deep.equal([400, 400, 400]);
+      expect(handler.received).to.have.length(0);
+      expect(handler.answered.map((a) => a.status)).to.deep.equal([400, 400, 400]);
+      for (const { headers } of handler.answered) {
+        expect(headers).to.not.have.property('x-twilio-signature');
+        expect(headers['x-unverified-callback']).to.match(/signature not checked/);
+      }
+      expect(report.requests.map((r) => r.verdict)).to.deep.equal(['unverified', 'unverified', 'unverified']);
+    });
+
     it('does not forward a rejected callback', async () => {
       const { localUrl } = await start({ forwarder: new CallbackForwarder(handler.url, TOKEN) });
       expect((await postSigned(localUrl, completedParams(), { token: 'forged' })).status).to.equal(403);
@@ -233,7 +248,7 @@ describe('CallbackListener', () => {
       expect(lines[0].headers).to.have.property('x-twilio-signature');
       expect(lines[0].headers).to.not.have.property('authorization');
       expect(text).to.not.include(TOKEN);
-      expect(readReplayableRequests(path)).to.have.length(1);
+      expect(readReplayableRequests(path).requests).to.have.length(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

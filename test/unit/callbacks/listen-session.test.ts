@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { listenForCallbacks, type ListenOptions } from '../../../src/callbacks/listen-session';
 import { BadInputError } from '../../../src/errors';
@@ -58,5 +59,39 @@ describe('listenForCallbacks', () => {
     expect(tally.received).to.equal(0);
     expect(existsSync(logFile)).to.equal(true);
     expect(info.join('\n')).to.include(`Logging every request to ${logFile}`);
+  });
+
+  it('refuses a port in use before creating the --log file or the download folder', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const info: string[] = [];
+      const logFile = join(dir, 'callbacks.jsonl');
+      const downloads = join(dir, 'recordings');
+      const error = await run(
+        {
+          port: (taken.address() as AddressInfo).port,
+          logFile,
+          download: { dir: downloads, format: 'wav', layout: '{sid}.{ext}' },
+        },
+        info,
+      ).then(
+        () => expect.fail('listened on a port in use'),
+        (failure: unknown) => failure,
+      );
+      expect(error).to.be.instanceOf(BadInputError);
+      expect((error as Error).message).to.match(/another program is using port \d+/);
+      expect(existsSync(logFile)).to.equal(false);
+      expect(existsSync(downloads)).to.equal(false);
+      expect(info).to.deep.equal([]);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it('keeps each line it prints on one line, whatever the flags it quotes hold', async () => {
+    const info: string[] = [];
+    await run({ logFile: join(dir, 'a\nFake line\u001b[2J.jsonl') }, info);
+    expect(info.join('\n')).to.include('a\\nFake line\\x1b[2J.jsonl').and.not.include('\u001b');
   });
 });

@@ -168,4 +168,20 @@ describe('parseHandlerUrl', () => {
       /Invalid --forward-to .*credentials/,
     );
   });
+
+  it('labels a callback that was never verified as such', () => {
+    const [callback] = replayCallbacks([
+      {
+        time: '',
+        method: 'POST',
+        url: '',
+        target: '/cb',
+        headers: {},
+        body: 'RecordingStatus=completed',
+        verdict: 'unverified',
+        status: 204,
+      },
+    ]);
+    expect(callback!.label).to.equal('replay 1 (completed, unverified)');
+  });
 });

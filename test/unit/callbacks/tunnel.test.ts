@@ -71,6 +71,16 @@ describe('NgrokTunnelOpener', () => {
     }
   });
 
+  it("keeps ngrok's refusal on one line, escaped", async () => {
+    const opener = new NgrokTunnelOpener('bad', () => fakeNgrok({ refuse: 'failed\n\u001b[2Jfake line' }).module);
+    const error = await opener.open({ host: '127.0.0.1', port: 1 }).then(
+      () => expect.fail('should have thrown'),
+      (failure: unknown) => failure as Error,
+    );
+    expect(error.message).to.include('(failed\\n\\x1b[2Jfake line)');
+    expect(error.message).to.not.include('\n').and.not.include('\u001b');
+  });
+
   it('closes a tunnel that came without a URL', async () => {
     const ngrok = fakeNgrok({ url: null });
     const opener = new NgrokTunnelOpener('tok', () => ngrok.module);

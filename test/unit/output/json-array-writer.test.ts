@@ -36,4 +36,11 @@ describe('JsonArrayWriter', () => {
     writer.end();
     expect(JSON.parse(text)).to.deep.equal([1]);
   });
+
+  it('escapes what JSON.stringify leaves raw that a terminal acts on (C1, DEL, bidi, line separators), keeping the data', () => {
+    const items = [{ source: 'a\u009b2J\u007f\u202e\u2028b' }];
+    const text = written([items]);
+    expect(text).to.include('a\\u009b2J\\u007f\\u202e\\u2028b');
+    expect(JSON.parse(text)).to.deep.equal(items);
+  });
 });

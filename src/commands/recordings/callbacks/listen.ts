@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { mediaFlags, mediaFormatFrom, pathFrom } from '../../../cli/flags';
+import { LAYOUT_FIELDS } from '../../../media/layout';
 import { RecordingsCommand } from '../../../cli/recordings-command';
 import { ExitStatus } from '../../../errors';
 import { findAuthToken } from '../../../callbacks/auth-token';
@@ -44,13 +45,14 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       helpValue: 'TOKEN',
     }),
     verify: Flags.boolean({
-      description: 'verify X-Twilio-Signature and answer 403 to requests that fail; --no-verify accepts every request',
+      description:
+        'verify X-Twilio-Signature and answer 403 to requests that fail; --no-verify accepts every request, and forwards it unsigned',
       default: true,
       allowNo: true,
     }),
     'forward-to': Flags.string({
       description:
-        "relay each callback, re-signed for this URL, to your own handler and answer with the handler's answer",
+        "relay each callback to your own handler, re-signed for this URL once verified (unsigned with --no-verify), and answer with the handler's answer",
       helpValue: 'URL',
     }),
     'download-dir': Flags.string({
@@ -61,7 +63,12 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       description: 'delete each downloaded recording from Twilio once its file is verified (needs --download-dir)',
       default: false,
     }),
-    ...mediaFlags,
+    format: mediaFlags.format,
+    // Callbacks of subaccounts go to the same folder: listen has no --subaccounts to put {accountSid}/ in front.
+    layout: Flags.string({
+      ...mediaFlags.layout,
+      description: `where each file goes inside the folder, from the fields ${LAYOUT_FIELDS.map((field) => `{${field}}`).join(', ')}; must contain {sid}; add {accountSid}/ to keep subaccounts' recordings apart`,
+    }),
     log: Flags.string({
       description: 'append every request received to this file as a JSON line (for --replay)',
       helpValue: 'FILE',

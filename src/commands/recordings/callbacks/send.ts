@@ -44,9 +44,15 @@ export default class RecordingsCallbacksSend extends RecordingsCommand {
       multiple: true,
     }),
     replay: Flags.string({
-      description: 'resend the accepted callbacks logged by "recordings:callbacks:listen --log", re-signed for URL',
+      description:
+        'resend the verified callbacks logged by "recordings:callbacks:listen --log", re-signed for URL (never the rejected ones)',
       helpValue: 'FILE',
       exclusive: ['event', 'recording-sid', 'param'],
+    }),
+    'include-unverified': Flags.boolean({
+      description:
+        'with --replay, also resend, signed, the requests "listen --no-verify" took without checking their signature',
+      dependsOn: ['replay'],
     }),
     'auth-token': Flags.string({
       description:
@@ -74,9 +80,10 @@ export default class RecordingsCallbacksSend extends RecordingsCommand {
         recordingSid: this.flags['recording-sid'],
         params: this.flags.param ?? [],
         replayFile: this.flags.replay,
+        includeUnverified: this.flags['include-unverified'] ?? false,
         authToken: token.token,
       },
-      { api: this.recordingsApi(), client },
+      { api: this.recordingsApi(), client, warn: (message) => this.logger.warn(message) },
     ).finally(() => client.close());
     const records = this.recordOutput(this.flags.properties);
     records.write(

@@ -1,0 +1,58 @@
+/**
+ * Characters a terminal acts on instead of showing: C0 controls (line breaks, ESC, BEL…), DEL, C1
+ * controls (a lone U+009B is a CSI to some terminals), the Unicode line and paragraph separators,
+ * and the bidirectional marks, embeddings, overrides and isolates that reorder what follows them.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** What JSON.stringify leaves raw of the above: it escapes C0 itself, and its indentation is made of them. */
+const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * `text` safe to print on one line: every character a terminal would act on is shown as an escape
+ * (`\n`, `\r`, `\t`, `\x1b`, `\u202e`), so text from outside (callback fields, API strings, file
+ * names, answers of other servers) can neither move the cursor, nor clear the screen, nor set the
+ * window title, nor start a line that looks like ours.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (char) => NAMED_ESCAPES[char] ?? escapeCode(char.charCodeAt(0)));
+}
+
+/** `text` made printable and cut to at most `max` characters of the original, with … when cut. */
+export function printableClip(text: string, max: number): string {
+  return text.length > max ? `${printable(text.slice(0, max))}…` : printable(text);
+}
+
+/**
+ * `value` as JSON with the characters JSON.stringify leaves raw (DEL, C1, the separators and bidi
+ * controls) escaped as `\uXXXX` too: the same data to a JSON parser, harmless on a terminal.
+ */
+export function printableJson(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(RAW_IN_JSON, (char) => unicodeEscape(char.charCodeAt(0)));
+}
+
+/**
+ * A record with its text made printable, for columns and TSV: strings at any depth (arrays and plain
+ * objects included); numbers, dates and the like are kept as they are.
+ */
+export function printableRecord<T>(value: T): T {
+  if (typeof value === 'string') return printable(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => printableRecord(item)) as T;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) copy[printable(key)] = printableRecord(item);
+    return copy as T;
+  }
+  return value;
+}
+
+function escapeCode(code: number): string {
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : unicodeEscape(code);
+}
+
+function unicodeEscape(code: number): string {
+  return `\\u${code.toString(16).padStart(4, '0')}`;
+}

@@ -1,0 +1,75 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { TWILIO_BIN, type TwilioRun, type TwilioWorld } from './twilio-world';
+
+/** Listeners still running, killed after each test so a failed one cannot keep mocha waiting. */
+const running = new Set<ChildProcessWithoutNullStreams>();
+
+/** `twilio recordings:callbacks:listen` running in the background, stopped with Ctrl-C. */
+export class RunningListener {
+  private out = '';
+  private err = '';
+  private readonly exited: Promise<TwilioRun>;
+
+  constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.err += chunk));
+    running.add(child);
+    this.exited = new Promise((resolve) =>
+      child.on('close', (status) => {
+        running.delete(child);
+        resolve({ status, stdout: this.out, stderr: this.err });
+      }),
+    );
+  }
+
+  static async start(
+    world: TwilioWorld,
+    args: string[],
+    env: Record<string, string | undefined>,
+  ): Promise<RunningListener> {
+    const child = spawn(TWILIO_BIN, ['recordings:callbacks:listen', '--port', '0', ...args], {
+      env: world.environment(env),
+    });
+    const listener = new RunningListener(child);
+    await listener.waitFor(() => /Press Ctrl-C to stop\./.test(listener.err), 'the listening banner', true);
+    return listener;
+  }
+
+  get localUrl(): string {
+    return /Listening on (\S+)/.exec(this.err)?.[1] as string;
+  }
+
+  get callbackUrl(): string {
+    return /Callback URL[^:]*: (\S+)/.exec(this.err)?.[1] as string;
+  }
+
+  get stdout(): string {
+    return this.out;
+  }
+
+  async waitForStdout(pattern: RegExp): Promise<void> {
+    await this.waitFor(() => pattern.test(this.out), String(pattern));
+  }
+
+  async stop(): Promise<TwilioRun> {
+    this.child.kill('SIGINT');
+    return this.exited;
+  }
+
+  private async waitFor(done: () => boolean, what: string, failOnExit = false): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    let exited = false;
+    void this.exited.then(() => (exited = true));
+    while (!done()) {
+      if (exited && failOnExit) throw new Error(`listen exited before ${what}: ${this.err}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; stderr: ${this.err}; stdout: ${this.out}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** Kills every listener still running: for afterEach, so that a failed test cannot keep mocha waiting. */
+export function killRunningListeners(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
