@@ -148,21 +148,12 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       exitStatus = error.exitStatus;
     } else if (error instanceof RetriesExhaustedError) {
       message = `${error.message}. Try again later, or with a lower --concurrency.`;
-    } else if (isListenError(error)) {
-      message = `Cannot listen on ${error.address}:${error.port} (${error.code}): choose another --port, or --port 0 for any free one.`;
-      exitStatus = ExitStatus.BadInput;
     } else if (error instanceof Error && UNREACHABLE_CODES.has((error as NodeJS.ErrnoException).code ?? '')) {
       message = `Could not reach Twilio (${(error as NodeJS.ErrnoException).code}): check the network and any HTTPS_PROXY setting, then try again.`;
     }
     if (message === undefined) return undefined;
     return new TwilioCliError(message, exitStatus, { error: { message, exitStatus } });
   }
-}
-
-/** A server could not bind its address: the port is taken, or needs privileges. */
-function isListenError(error: unknown): error is NodeJS.ErrnoException & { address: string; port: number } {
-  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
-  return error instanceof Error && syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES');
 }
 
 /** The exit status cli-core would give: the first two digits of the error's code, 1 without one. */

@@ -163,7 +163,12 @@ describe('files on disk: the output folder, its manifest and logs', function () 
         .slice(NOTES.length + 1)
         .split('\n')
         .filter(Boolean);
-      expect(added.map((line) => (JSON.parse(line) as { sid: string }).sid)).to.deep.equal([sid]);
+      const events = added.map((line) => JSON.parse(line) as { event: string; sid?: string });
+      expect(events.map((line) => [line.event, line.sid])).to.deep.equal([
+        ['run-started', undefined],
+        ['delete-intent', sid],
+        ['deleted', sid],
+      ]);
     });
 
     it('purge --log refuses a folder, a link or a dangling link before the plan, and deletes nothing', async () => {

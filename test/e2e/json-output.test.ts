@@ -222,7 +222,7 @@ describe('-o json: stdout holds one JSON document, errors go to stderr', functio
       expectFailedBeforeResults(
         await twilio(['recordings:callbacks:listen', '--port', String(port), '-o', 'json']),
         2,
-        new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\): choose another --port`),
+        new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}: another program is using port ${port}`),
       );
     });
   });

@@ -18,11 +18,13 @@ interface LogLine {
   archivedPath: string | null;
 }
 
+/** The outcome lines of a deletion log: one for each recording Twilio confirmed deleted. */
 function readLog(path: string): LogLine[] {
   return readFileSync(path, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as LogLine);
+    .map((line) => JSON.parse(line) as LogLine)
+    .filter((line) => line.event === 'deleted');
 }
 
 describe('twilio recordings:purge', function () {
