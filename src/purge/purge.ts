@@ -64,7 +64,7 @@ export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
   requirePurgeBound(options.criteria);
   await options.archive?.check();
   const plan = await planPurge(options);
-  for (const line of purgePlanLines(plan)) options.info(line);
+  for (const line of purgePlanLines(plan, options.criteria)) options.info(line);
   if (options.dryRun) {
     options.info('Dry run: nothing was deleted.');
     return { plan };
