@@ -1,14 +1,9 @@
 import { Flags } from '@oclif/core';
-import { mediaFlags, mediaFormatFrom } from '../../../cli/flags';
+import { type CommandFlags, mediaFlags, mediaFormatFrom } from '../../../cli/flags';
 import { RecordingsCommand } from '../../../cli/recordings-command';
 import { ExitStatus } from '../../../errors';
 import { findAuthToken } from '../../../callbacks/auth-token';
-import {
-  DEFAULT_CALLBACK_PATH,
-  listenForCallbacks,
-  parsePort,
-  type ListenOptions,
-} from '../../../callbacks/listen-session';
+import { DEFAULT_CALLBACK_PATH, listenForCallbacks, type ListenOptions } from '../../../callbacks/listen-session';
 
 export default class RecordingsCallbacksListen extends RecordingsCommand {
   static override description =
@@ -24,19 +19,23 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
   static override flags = {
     ...RecordingsCommand.flags,
     host: Flags.string({ description: 'the address to listen on; only this machine by default', default: '127.0.0.1' }),
-    port: Flags.string({
+    port: Flags.integer({
       description: 'the port to listen on, 0 for any free port',
       helpValue: 'PORT',
-      default: '3000',
+      min: 0,
+      max: 65_535,
+      default: 3000,
     }),
     path: Flags.string({ description: 'the path callbacks arrive at', default: DEFAULT_CALLBACK_PATH }),
     tunnel: Flags.string({
       description: 'open a public URL with this tunnel (needs the optional package @ngrok/ngrok and NGROK_AUTHTOKEN)',
       options: ['ngrok'],
+      exclusive: ['public-url'],
     }),
     'public-url': Flags.string({
       description: 'the public https URL of a tunnel or reverse proxy you run that forwards to this listener',
       helpValue: 'URL',
+      exclusive: ['tunnel'],
     }),
     'auth-token': Flags.string({
       description:
@@ -59,7 +58,8 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     }),
     'delete-after-download': Flags.boolean({
       description: 'delete each downloaded recording from Twilio once its file is verified (needs --download-dir)',
-      default: false,
+      // No default: oclif would take a default false as given and ask for --download-dir every time.
+      dependsOn: ['download-dir'],
     }),
     ...mediaFlags,
     log: Flags.string({
@@ -68,13 +68,15 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     }),
   };
 
+  declare flags: CommandFlags<typeof RecordingsCallbacksListen.flags>;
+
   override async run(): Promise<void> {
     await super.run();
     const flags = this.flags;
     const format = flags['cli-output-format'];
     const options: ListenOptions = {
       host: flags.host,
-      port: parsePort(flags.port),
+      port: flags.port,
       path: flags.path,
       tunnel: flags.tunnel === 'ngrok' ? 'ngrok' : undefined,
       publicUrl: flags['public-url'],
