@@ -1,14 +1,25 @@
-import { Flags } from '@oclif/core';
+import { Flags, type Interfaces } from '@oclif/core';
 import { BadInputError } from '../errors';
 import { DEFAULT_LAYOUT, LAYOUT_FIELDS, MEDIA_FORMATS, type MediaFormat } from '../media/layout';
 import { RECORDING_STATUSES } from '../recordings/recording';
-import type { SelectionInput } from '../selection/criteria';
+import type { LimitCounts, SelectionInput } from '../selection/criteria';
+
+/** The host CLI's own flags on every command, which cli-core declares without types. */
+interface HostFlagValues {
+  'cli-log-level'?: string;
+  'cli-output-format'?: string;
+  silent?: boolean;
+  profile?: string;
+}
+
+/** A command's parsed flags, typed from its declarations: `declare flags: CommandFlags<typeof X.flags>`. */
+export type CommandFlags<T> = Interfaces.InferredFlags<T> & HostFlagValues;
 
 /** The flags that select recordings, the same on every command that acts on a selection. */
 export const selectionFlags = {
   'older-than': Flags.string({
     description:
-      'only recordings created more than this long ago: a number and a unit (s, m, h, d, w, mo, y), e.g. 30d, 12h, 6mo',
+      'only recordings created more than this long ago: a number and a case-sensitive unit (s, m for minutes, h, d, w, mo for months, y), e.g. 30d, 12h, 6mo',
     helpValue: 'DURATION',
   }),
   'newer-than': Flags.string({
@@ -27,19 +38,33 @@ export const selectionFlags = {
   'conference-sid': Flags.string({ description: 'only recordings of this conference', helpValue: 'CF…' }),
   sid: Flags.string({ description: 'only this recording (repeatable)', helpValue: 'RE…', multiple: true }),
   status: Flags.string({
-    description: `only recordings with this status (repeatable): ${RECORDING_STATUSES.join(', ')}`,
-    helpValue: 'STATUS',
+    description: 'only recordings with this status (repeatable)',
     multiple: true,
+    options: [...RECORDING_STATUSES],
   }),
   subaccounts: Flags.boolean({ description: 'the account and all its subaccounts', default: false }),
 };
 
-export const limitFlag = {
-  limit: Flags.string({
-    description: 'act on at most this many recordings',
-    helpValue: 'N',
-  }),
-};
+/** The largest --limit: far above any account's recordings, and small enough to stay an exact integer. */
+const MAX_LIMIT = 1_000_000_000;
+
+/** `--limit N` and `--no-limit`, which cannot go together; `defaultLimit` applies when neither is given. */
+export function limitFlags(description: string, defaultLimit?: number) {
+  return {
+    limit: Flags.integer({
+      description,
+      helpValue: 'N',
+      min: 1,
+      max: MAX_LIMIT,
+      exclusive: ['no-limit'],
+      ...(defaultLimit === undefined ? {} : { default: defaultLimit }),
+    }),
+    'no-limit': Flags.boolean({
+      description: 'every selected recording, however many',
+      exclusive: ['limit'],
+    }),
+  };
+}
 
 type SelectionFlagValues = {
   'older-than'?: string;
@@ -51,17 +76,12 @@ type SelectionFlagValues = {
   sid?: string[];
   status?: string[];
   subaccounts?: boolean;
-  limit?: string | number;
+  limit?: number;
   'no-limit'?: boolean;
 };
 
 /** Reads the selection flags (and `--limit` / `--no-limit`) into a selection input. */
-export function selectionInputFrom(flags: SelectionFlagValues): SelectionInput {
-  const limitText = flags['no-limit'] || flags.limit === undefined ? undefined : String(flags.limit);
-  if (limitText !== undefined && !/^\d+$/.test(limitText.trim())) {
-    throw new BadInputError(`Invalid --limit "${limitText}": use a whole number of at least 1, or --no-limit.`);
-  }
-  const limit = limitText === undefined ? undefined : Number(limitText);
+export function selectionInputFrom(flags: SelectionFlagValues, limitCounts: LimitCounts = 'matching'): SelectionInput {
   return {
     olderThan: flags['older-than'],
     newerThan: flags['newer-than'],
@@ -72,8 +92,14 @@ export function selectionInputFrom(flags: SelectionFlagValues): SelectionInput {
     sids: flags.sid,
     statuses: flags.status,
     subaccounts: flags.subaccounts,
-    limit,
+    limit: flags['no-limit'] ? undefined : flags.limit,
+    limitCounts,
   };
+}
+
+/** A purge's selection: its --limit counts the completed recordings it would delete, never the ones it keeps. */
+export function purgeSelectionInputFrom(flags: SelectionFlagValues): SelectionInput {
+  return selectionInputFrom(flags, 'completed');
 }
 
 const MAX_CONCURRENCY = 100;
@@ -81,23 +107,18 @@ const MAX_CONCURRENCY = 100;
 export const DEFAULT_CONCURRENCY = 20;
 
 export const concurrencyFlag = {
-  concurrency: Flags.string({
+  concurrency: Flags.integer({
     description: `requests to Twilio in flight at once, 1 to ${MAX_CONCURRENCY}; fewer are sent while Twilio answers 429`,
     helpValue: 'N',
-    default: String(DEFAULT_CONCURRENCY),
+    min: 1,
+    max: MAX_CONCURRENCY,
+    default: DEFAULT_CONCURRENCY,
   }),
 };
 
-/** Reads --concurrency, a whole number from 1 to MAX_CONCURRENCY. */
-export function concurrencyFrom(flags: { concurrency?: string }): number {
-  const text = (flags.concurrency ?? String(DEFAULT_CONCURRENCY)).trim();
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > MAX_CONCURRENCY) {
-    throw new BadInputError(
-      `Invalid --concurrency "${flags.concurrency}": use a whole number from 1 to ${MAX_CONCURRENCY}.`,
-    );
-  }
-  return value;
+/** Reads --concurrency, which oclif has already checked to be a whole number from 1 to MAX_CONCURRENCY. */
+export function concurrencyFrom(flags: { concurrency?: number }): number {
+  return flags.concurrency ?? DEFAULT_CONCURRENCY;
 }
 
 /** How saved media is encoded and laid out in a folder: shared by download and purge's archive. */
@@ -105,6 +126,7 @@ export const mediaFlags = {
   format: Flags.string({
     description: `audio format: wav (Twilio's default, 128 kbit/s) or mp3 (32 kbit/s, about four times smaller)`,
     helpValue: MEDIA_FORMATS.join('|'),
+    options: [...MEDIA_FORMATS],
     default: 'wav',
   }),
   layout: Flags.string({
@@ -114,20 +136,16 @@ export const mediaFlags = {
   }),
 };
 
-/** Reads --format: wav or mp3. */
+/** Reads --format, which oclif has already checked to be one of MEDIA_FORMATS. */
 export function mediaFormatFrom(flags: { format?: string }): MediaFormat {
-  const format = (flags.format ?? 'wav').trim().toLowerCase();
-  if (!(MEDIA_FORMATS as readonly string[]).includes(format)) {
-    throw new BadInputError(`Invalid --format "${flags.format}": use ${MEDIA_FORMATS.join(' or ')}.`);
-  }
-  return format as MediaFormat;
+  return (flags.format ?? 'wav') as MediaFormat;
 }
 
 /**
  * The value of a flag naming a file or folder, undefined when it is not given. An empty
  * value is refused: it would otherwise mean the current folder, or silently no file at all.
  */
-export function pathFrom(flags: Record<string, unknown>, flag: string, example: string): string | undefined {
+export function pathFrom<F extends object>(flags: F, flag: keyof F & string, example: string): string | undefined {
   const value = flags[flag] as string | undefined;
   if (value !== undefined && value.trim() === '') {
     throw new BadInputError(`--${flag} is empty: give a path, e.g. --${flag} ${example}.`);

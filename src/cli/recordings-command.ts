@@ -2,6 +2,7 @@ import { Errors } from '@oclif/core';
 import { join } from 'node:path';
 import { baseCommands, services } from '@twilio/cli-core';
 import { ExitStatus, RecordingsError } from '../errors';
+import { flagErrorLine } from './flag-errors';
 import { DEFAULT_CONCURRENCY } from './flags';
 import { JsonArrayWriter } from '../output/json-array-writer';
 import { printableRecord } from '../output/printable';
@@ -128,6 +129,12 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
   }
 
   override async catch(error: unknown): Promise<unknown> {
+    // Flags that failed to parse leave no flags and no logger: say what is wrong in one line, exit 2.
+    const flagError = this.flags === undefined ? flagErrorLine(error, this.id) : undefined;
+    if (flagError !== undefined) {
+      process.stderr.write(` » ${flagError}\n`);
+      return this.exit(ExitStatus.BadInput);
+    }
     const reported = this.asReportedError(error) ?? error;
     const json = this.flags?.['cli-output-format'] === 'json';
     // An array left open by a failure is still closed, so that stdout parses.

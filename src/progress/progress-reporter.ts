@@ -38,6 +38,11 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
+/** `20` while the total is unknown, `20/150` once it is known. */
+export function countText(snapshot: Pick<ProgressSnapshot, 'done' | 'total'>): string {
+  return snapshot.total === undefined ? `${snapshot.done}` : `${snapshot.done}/${snapshot.total}`;
+}
+
 /** A bar on a terminal, a line every few seconds otherwise, nothing when silent. */
 export function createProgressReporter(options: ProgressOptions): ProgressReporter {
   const stream = options.stream ?? process.stderr;
@@ -120,19 +125,20 @@ class BarProgress extends CountingProgress {
 
   constructor(options: ProgressOptions, stream: NodeJS.WriteStream) {
     super(options);
+    // {count} rather than {value}/{total}: until the total is known, a total of 0 would read "20/0".
     this.bar = CliUx.ux.progress({
-      format: `{bar} {value}/{total} ${options.verb} | {detail}`,
+      format: `{bar} {count} ${options.verb} | {detail}`,
       stream,
       hideCursor: true,
       clearOnComplete: false,
       noTTYOutput: false,
     });
-    this.bar.start(0, 0, { detail: '' });
+    this.bar.start(0, 0, { count: countText(this.snapshot), detail: '' });
   }
 
   protected changed(): void {
     if (this.snapshot.total !== undefined) this.bar.setTotal(this.snapshot.total);
-    this.bar.update(this.snapshot.done, { detail: this.rateText() });
+    this.bar.update(this.snapshot.done, { count: countText(this.snapshot), detail: this.rateText() });
   }
 
   stop(): void {

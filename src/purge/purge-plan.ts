@@ -1,12 +1,8 @@
 import { BadInputError } from '../errors';
 import { plural } from '../output/plural';
 import type { Recording } from '../recordings/recording';
-import {
-  FREE_STORAGE_MINUTES,
-  STORAGE_PRICE_PER_MINUTE_MONTH,
-  StorageTally,
-  formatUsd,
-} from '../recordings/storage-cost';
+import { selectionWindowLines, stoppedAtLimitLines } from '../output/selection-summary';
+import { StorageTally, describeMonthlyCost, marginalMonthlyCost } from '../recordings/storage-cost';
 import type { SelectionCriteria } from '../selection/criteria';
 import type { RecordingPage } from '../selection/select-recordings';
 
@@ -64,6 +60,8 @@ export class AccountPurgePlan {
 export class PurgePlan {
   readonly accounts = new Map<string, AccountPurgePlan>();
   readonly total = new AccountPurgePlan('all');
+  /** The --limit that stopped the selection while more completed recordings matched. */
+  stoppedAtLimit: number | undefined;
 
   add(accountSid: string, recording: Pick<Recording, 'status' | 'duration' | 'dateCreated'>): void {
     let account = this.accounts.get(accountSid);
@@ -87,15 +85,16 @@ export async function buildPurgePlan(
   const plan = new PurgePlan();
   for await (const page of pages) {
     for (const recording of page.recordings) plan.add(page.accountSid, recording);
+    if (page.stoppedAtLimit !== undefined) plan.stoppedAtLimit = page.stoppedAtLimit;
     onPage?.(page);
     await paced();
   }
   return plan;
 }
 
-/** The most a purge of `minutes` saves a month: an upper bound, since each account's first minutes are free. */
+/** The most a purge of `minutes` saves a month: the parent account's first minutes are free. */
 export function monthlySavingUpperBound(minutes: number): number {
-  return minutes * STORAGE_PRICE_PER_MINUTE_MONTH;
+  return marginalMonthlyCost(minutes);
 }
 
 /** `3 absent, 1 processing`, most frequent first. */
@@ -114,11 +113,15 @@ function describeDeletion(toDelete: StorageTally): string {
   return text;
 }
 
-/** The plan as lines for stderr: the total, per account when there are several, the skipped and the saving. */
-export function purgePlanLines(plan: PurgePlan): string[] {
-  if (plan.selected === 0) return ['No recording matches the selection: nothing to delete.'];
+/**
+ * The plan as lines for stderr: the total, the exact window, per account when there are
+ * several, the skipped, whether --limit cut it short, and the saving.
+ */
+export function purgePlanLines(plan: PurgePlan, criteria?: SelectionCriteria): string[] {
+  const window = criteria ? selectionWindowLines(criteria) : [];
+  if (plan.selected === 0) return [...window, 'No recording matches the selection: nothing to delete.'];
   const { toDelete } = plan.total;
-  const lines = [`Purge plan: delete ${describeDeletion(toDelete)}.`];
+  const lines = [`Purge plan: delete ${describeDeletion(toDelete)}.`, ...window];
   if (plan.accounts.size > 1) {
     for (const account of plan.accounts.values()) {
       const skipped = account.skipped > 0 ? `; keep ${describeStatusCounts(account.skippedByStatus)}` : '';
@@ -131,12 +134,13 @@ export function purgePlanLines(plan: PurgePlan): string[] {
         '(in progress and processing ones are still being made; absent and failed ones have no media).',
     );
   }
-  if (toDelete.count > 0) {
-    lines.push(
-      `Estimated storage saving: up to ${formatUsd(monthlySavingUpperBound(toDelete.minutes))} a month ` +
-        `(${plural(toDelete.minutes, 'minute')} at ${formatUsd(STORAGE_PRICE_PER_MINUTE_MONTH)} a minute; less where an ` +
-        `account stays within its ${FREE_STORAGE_MINUTES.toLocaleString('en-US')} free minutes).`,
-    );
-  }
+  lines.push(
+    ...stoppedAtLimitLines(
+      plan.stoppedAtLimit,
+      'completed recordings',
+      'they are not in this plan, and a later run with the same flags takes the next ones',
+    ),
+  );
+  if (toDelete.count > 0) lines.push(`Deleting them saves ${describeMonthlyCost(toDelete.minutes)}.`);
   return lines;
 }

@@ -74,7 +74,7 @@ export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
   else await DeletionLog.check(options.deletionLogPath);
   if (!options.dryRun) await reconcileEarlierRuns(options);
   const plan = await planPurge(options);
-  for (const line of purgePlanLines(plan)) options.info(line);
+  for (const line of purgePlanLines(plan, options.criteria)) options.info(line);
   if (options.dryRun) {
     options.info('Dry run: nothing was deleted.');
     return { plan };

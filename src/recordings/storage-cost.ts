@@ -10,9 +10,22 @@ export function billableMinutes(recording: Pick<Recording, 'duration'>): number 
   return Math.ceil(recording.duration / 60);
 }
 
-/** Monthly storage cost in USD of `minutes`, after the free minutes. */
-export function monthlyStorageCost(minutes: number): number {
-  return Math.max(0, minutes - FREE_STORAGE_MINUTES) * STORAGE_PRICE_PER_MINUTE_MONTH;
+/**
+ * What storing `minutes` adds to a month's bill at the margin, in USD. The free minutes belong
+ * to the whole parent account, subaccounts included, so a selection alone cannot tell whether
+ * they are used up: this is the most it can cost, reached once the account is past them.
+ */
+export function marginalMonthlyCost(minutes: number): number {
+  return minutes * STORAGE_PRICE_PER_MINUTE_MONTH;
+}
+
+/** The words list and purge both use for what `minutes` cost to keep: `at most $3.36 a month, if …`. */
+export function describeMonthlyCost(minutes: number): string {
+  return (
+    `at most ${formatUsd(marginalMonthlyCost(minutes))} a month, if the account's recordings, subaccounts included, ` +
+    `exceed the ${FREE_STORAGE_MINUTES.toLocaleString('en-US')} free minutes ` +
+    `(${formatUsd(STORAGE_PRICE_PER_MINUTE_MONTH)} per minute-month beyond them)`
+  );
 }
 
 /** A running count of recordings and their minutes, fed one recording at a time. */
@@ -27,10 +40,6 @@ export class StorageTally {
     this.minutes += billableMinutes(recording);
     if (!this.oldest || recording.dateCreated < this.oldest) this.oldest = recording.dateCreated;
     if (!this.newest || recording.dateCreated > this.newest) this.newest = recording.dateCreated;
-  }
-
-  get monthlyCost(): number {
-    return monthlyStorageCost(this.minutes);
   }
 }
 

@@ -1,6 +1,6 @@
 import { BadInputError } from '../errors';
 import { RECORDING_STATUSES, type Recording, type RecordingStatus } from '../recordings/recording';
-import { parseDuration, parseInstant, utcDay } from '../time/durations';
+import { instantBefore, parseDuration, parseInstant, utcDay } from '../time/durations';
 import { requireSid } from '../twilio/sids';
 
 /** Selection flags as the user typed them. */
@@ -16,7 +16,12 @@ export interface SelectionInput {
   subaccounts?: boolean;
   /** At most this many recordings; undefined for all. */
   limit?: number;
+  /** Which recordings --limit counts: every match, or only the completed ones a purge would delete. */
+  limitCounts?: LimitCounts;
 }
+
+/** `completed` lets a purge's --limit count the recordings it deletes, so kept ones never use it up. */
+export type LimitCounts = 'matching' | 'completed';
 
 /** A validated, exact selection of recordings. */
 export interface SelectionCriteria {
@@ -30,6 +35,7 @@ export interface SelectionCriteria {
   statuses?: RecordingStatus[];
   includeSubaccounts: boolean;
   limit?: number;
+  limitCounts: LimitCounts;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -61,8 +67,14 @@ export function buildCriteria(input: SelectionInput, now: Date): SelectionCriter
   const before = input.before === undefined ? undefined : parseInstant(input.before, '--before');
   const after = input.after === undefined ? undefined : parseInstant(input.after, '--after');
 
-  const createdBefore = earliest(olderThan === undefined ? undefined : new Date(now.getTime() - olderThan), before);
-  const createdFrom = latest(newerThan === undefined ? undefined : new Date(now.getTime() - newerThan), after);
+  const createdBefore = earliest(
+    olderThan === undefined ? undefined : instantBefore(now, olderThan, '--older-than', input.olderThan!),
+    before,
+  );
+  const createdFrom = latest(
+    newerThan === undefined ? undefined : instantBefore(now, newerThan, '--newer-than', input.newerThan!),
+    after,
+  );
   if (createdBefore && createdFrom && createdFrom >= createdBefore) {
     throw new BadInputError(
       `No recording can match: created at or after ${createdFrom.toISOString()} and before ${createdBefore.toISOString()}. ` +
@@ -87,6 +99,7 @@ export function buildCriteria(input: SelectionInput, now: Date): SelectionCriter
     statuses,
     includeSubaccounts: input.subaccounts ?? false,
     limit: input.limit,
+    limitCounts: input.limitCounts ?? 'matching',
   };
 }
 
@@ -101,15 +114,40 @@ export function matchesCriteria(recording: Recording, criteria: SelectionCriteri
   return true;
 }
 
+/** Whether a recording uses up the criteria's --limit. */
+export function countsTowardLimit(recording: Pick<Recording, 'status'>, criteria: SelectionCriteria): boolean {
+  return criteria.limitCounts === 'matching' || recording.status === 'completed';
+}
+
+/** `created at or after A and before B` in exact UTC instants, or undefined when no date bounds the selection. */
+export function describeWindow(criteria: SelectionCriteria): string | undefined {
+  const from = criteria.createdFrom ? `at or after ${criteria.createdFrom.toISOString()}` : undefined;
+  const before = criteria.createdBefore ? `before ${criteria.createdBefore.toISOString()}` : undefined;
+  if (!from && !before) return undefined;
+  return `created ${[from, before].filter(Boolean).join(' and ')}`;
+}
+
+// Days Twilio's DateCreated filters can take: four-digit years, and none before any recording could exist.
+const FIRST_FILTER_DAY = Date.parse('1970-01-01T00:00:00Z');
+const LAST_FILTER_DAY = Date.parse('9999-12-31T00:00:00Z');
+
+/** The UTC day of `time` for a DateCreated filter, or undefined when it is out of the range Twilio takes. */
+function filterDay(time: number): string | undefined {
+  return time >= FIRST_FILTER_DAY && time < LAST_FILTER_DAY + DAY_MS ? utcDay(new Date(time)) : undefined;
+}
+
 /**
  * Twilio's own filters, coarser than the criteria: they work in whole GMT days, and each
  * bound is widened by a day so the result is a superset whether Twilio's day bounds are
- * inclusive or not. `matchesCriteria` does the exact work.
+ * inclusive or not. A bound whose day Twilio cannot take is left out: the result stays a
+ * superset. `matchesCriteria` does the exact work.
  */
 export function twilioListQuery(criteria: SelectionCriteria): Record<string, string> {
   const query: Record<string, string> = { PageSize: '1000' };
-  if (criteria.createdBefore) query['DateCreated<'] = utcDay(new Date(criteria.createdBefore.getTime() + DAY_MS));
-  if (criteria.createdFrom) query['DateCreated>'] = utcDay(new Date(criteria.createdFrom.getTime() - DAY_MS));
+  const beforeDay = criteria.createdBefore && filterDay(criteria.createdBefore.getTime() + DAY_MS);
+  const fromDay = criteria.createdFrom && filterDay(criteria.createdFrom.getTime() - DAY_MS);
+  if (beforeDay) query['DateCreated<'] = beforeDay;
+  if (fromDay) query['DateCreated>'] = fromDay;
   if (criteria.callSid) query.CallSid = criteria.callSid;
   if (criteria.conferenceSid) query.ConferenceSid = criteria.conferenceSid;
   if (criteria.statuses?.includes('deleted')) query.IncludeSoftDeleted = 'true';

@@ -1,12 +1,14 @@
 import { TwilioApiError } from '../errors';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import { API_VERSION_PATH, recordingPath, type TwilioApi } from '../twilio/twilio-api';
-import { matchesCriteria, twilioListQuery, type SelectionCriteria } from './criteria';
+import { countsTowardLimit, matchesCriteria, twilioListQuery, type SelectionCriteria } from './criteria';
 
 /** The recordings of one account that one page of Twilio's list yielded, after exact filtering. */
 export interface RecordingPage {
   accountSid: string;
   recordings: Recording[];
+  /** On the last page only, when --limit stopped the selection while more recordings matched: the limit. */
+  stoppedAtLimit?: number;
 }
 
 export interface SelectionEvents {
@@ -41,7 +43,9 @@ async function selectAccounts(api: TwilioApi, includeSubaccounts: boolean): Prom
 
 /**
  * Streams the selected recordings page by page: Twilio's coarse filters narrow each list
- * request and the exact criteria decide; no more than one page is held at a time.
+ * request and the exact criteria decide; no more than one page is held at a time. Once
+ * --limit recordings are in, it reads on only to learn whether more would have counted,
+ * and says so on a last page.
  */
 export async function* selectRecordingPages(
   api: TwilioApi,
@@ -49,14 +53,23 @@ export async function* selectRecordingPages(
   events: SelectionEvents = {},
 ): AsyncGenerator<RecordingPage> {
   const accounts = await selectAccounts(api, criteria.includeSubaccounts);
-  let remaining = criteria.limit ?? Number.POSITIVE_INFINITY;
+  const limit = criteria.limit ?? Number.POSITIVE_INFINITY;
+  let counted = 0;
   const source = criteria.sids ? fetchBySid(api, accounts, criteria, events) : listPages(api, accounts, criteria);
   for await (const page of source) {
-    const recordings = page.recordings.filter((recording) => matchesCriteria(recording, criteria)).slice(0, remaining);
-    if (recordings.length === 0) continue;
-    remaining -= recordings.length;
-    yield { accountSid: page.accountSid, recordings };
-    if (remaining <= 0) return;
+    const recordings: Recording[] = [];
+    for (const recording of page.recordings) {
+      if (!matchesCriteria(recording, criteria)) continue;
+      const counts = countsTowardLimit(recording, criteria);
+      if (counted >= limit) {
+        if (!counts) continue;
+        yield { accountSid: page.accountSid, recordings, stoppedAtLimit: limit };
+        return;
+      }
+      recordings.push(recording);
+      if (counts) counted += 1;
+    }
+    if (recordings.length > 0) yield { accountSid: page.accountSid, recordings };
   }
 }
 

@@ -16,11 +16,20 @@ const DURATION_UNITS: Readonly<Record<string, number>> = {
   y: 365 * DAY,
 };
 
-const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(mo|[smhdwy])$/;
+const DURATION_PATTERN = /^(\d+(?:\.\d+)?)([A-Za-z]+)$/;
+const UNIT_LIST = 's, m, h, d, w, mo or y';
 
-/** Parses a positive duration like `30d`, `12h` or `6mo` into milliseconds. */
+/** The earliest instant a bound may name: 0000-01-01T00:00:00.000Z, the first day ISO 8601 writes with four digits. */
+export const EARLIEST_INSTANT = new Date('0000-01-01T00:00:00.000Z');
+/** Just after the last instant a bound may name: 10000-01-01T00:00:00.000Z. */
+export const INSTANT_LIMIT = new Date('+010000-01-01T00:00:00.000Z');
+
+/**
+ * Parses a positive duration like `30d`, `12h` or `6mo` into milliseconds. Units are
+ * case-sensitive: `6M` could mean minutes or months, and guessing wrong widens a purge.
+ */
 export function parseDuration(text: string, flagName = 'duration'): number {
-  const trimmed = text.trim().toLowerCase();
+  const trimmed = text.trim();
   const match = DURATION_PATTERN.exec(trimmed);
   if (!match) {
     const hint = /^-?\d+(\.\d+)?$/.test(trimmed)
@@ -28,23 +37,45 @@ export function parseDuration(text: string, flagName = 'duration'): number {
       : trimmed.startsWith('-')
         ? 'use a positive number'
         : 'use a number and a unit';
-    throw new BadInputError(
-      `Invalid ${flagName} "${text}": ${hint} (s, m, h, d, w, mo or y), for example 30d, 12h or 6mo.`,
-    );
+    throw new BadInputError(`Invalid ${flagName} "${text}": ${hint} (${UNIT_LIST}), for example 30d, 12h or 6mo.`);
   }
-  const milliseconds = Number(match[1]) * DURATION_UNITS[match[2]];
+  const [, amount, unit] = match;
+  const unitMs = DURATION_UNITS[unit];
+  if (unitMs === undefined) throw new BadInputError(`Invalid ${flagName} "${text}": ${unitHint(amount, unit)}`);
+  const milliseconds = Math.round(Number(amount) * unitMs);
   if (milliseconds <= 0) {
     throw new BadInputError(`Invalid ${flagName} "${text}": it must be greater than zero, for example 30d.`);
   }
   return milliseconds;
 }
 
+function unitHint(amount: string, unit: string): string {
+  const lower = unit.toLowerCase();
+  if (lower === 'm') return `units are case-sensitive: use ${amount}mo for months or ${amount}m for minutes.`;
+  if (DURATION_UNITS[lower] !== undefined) return `units are case-sensitive: use ${amount}${lower}.`;
+  return `"${unit}" is not a unit: use ${UNIT_LIST}, for example 30d, 12h or 6mo.`;
+}
+
+/**
+ * The instant `milliseconds` before `now`, refused when it falls outside the years 0000 to
+ * 9999, where no recording can be and dates stop having one written form.
+ */
+export function instantBefore(now: Date, milliseconds: number, flagName: string, text: string): Date {
+  const instant = new Date(now.getTime() - milliseconds);
+  if (Number.isNaN(instant.getTime()) || instant < EARLIEST_INSTANT) {
+    throw new BadInputError(
+      `Invalid ${flagName} "${text}": it reaches back before the year 0000; use a shorter duration, for example 30d.`,
+    );
+  }
+  return instant;
+}
+
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
- * Parses an ISO 8601 date or date-time. A bare date means 00:00 UTC, and so does a
- * date-time without an offset: recordings are dated in UTC, and so are Twilio's filters.
+ * Parses an ISO 8601 date or date-time with a four-digit year. A bare date means 00:00 UTC,
+ * and so does a date-time without an offset: recordings are dated in UTC, and so are Twilio's filters.
  */
 export function parseInstant(text: string, flagName = 'date'): Date {
   const trimmed = text.trim();
@@ -61,13 +92,20 @@ export function parseInstant(text: string, flagName = 'date'): Date {
   if (Number.isNaN(date.getTime()) || !isCalendarDay(trimmed.slice(0, 10))) {
     throw new BadInputError(`Invalid ${flagName} "${text}": no such date, ${example}.`);
   }
+  if (date < EARLIEST_INSTANT || date >= INSTANT_LIMIT) {
+    throw new BadInputError(
+      `Invalid ${flagName} "${text}": its offset moves it out of the years 0000 to 9999 in UTC; use a date within them.`,
+    );
+  }
   return date;
 }
 
-// Date silently rolls 2026-02-30 over into March; a round trip catches it.
+// Date silently rolls 2026-02-30 over into March; a round trip catches it. setUTCFullYear, unlike
+// Date.UTC, keeps the years 0 to 99 as they are instead of reading them as 1900 to 1999.
 function isCalendarDay(day: string): boolean {
   const [year, month, date] = day.split('-').map(Number);
-  const probe = new Date(Date.UTC(year, month - 1, date));
+  const probe = new Date(0);
+  probe.setUTCFullYear(year, month - 1, date);
   return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === date;
 }
 

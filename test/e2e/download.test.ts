@@ -142,7 +142,7 @@ describe('twilio recordings:download', function () {
   describe('refuses bad input with exit status 2 before writing anything', () => {
     const file = () => join(scratch, 'a-file');
     const cases: Array<[string, () => string[], RegExp]> = [
-      ['an unknown format', () => ['--format', 'ogg'], /Invalid --format "ogg": use wav or mp3/],
+      ['an unknown format', () => ['--format', 'ogg'], /Expected --format=ogg to be one of: wav, mp3/],
       ['a layout that climbs out', () => ['--layout', '../{sid}.{ext}'], /Invalid --layout/],
       ['an absolute layout', () => ['--layout', '/tmp/{sid}.{ext}'], /Invalid --layout .*relative/],
       ['a layout without {sid}', () => ['--layout', '{date}/{callSid}.{ext}'], /must contain \{sid\}/],

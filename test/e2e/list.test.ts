@@ -67,7 +67,11 @@ describe('twilio recordings:list', function () {
     expect(run.stderr).to.include(
       `Selected ${parsed.length.toLocaleString('en-US')} recordings, ${minutes.toLocaleString('en-US')} minutes`,
     );
-    expect(run.stderr).to.match(/Storing them costs about \$\d+\.\d+ a month beyond the 10,000 free minutes/);
+    const cost =
+      /Storing them costs at most \$(\d+\.\d+) a month, if the account's recordings, subaccounts included, exceed the 10,000 free minutes/.exec(
+        run.stderr,
+      );
+    expect(Number(cost?.[1]), run.stderr).to.be.closeTo(minutes * 0.0005, 0.005);
   });
 
   it('shows the default columns, and --properties and --no-header change them', async () => {
@@ -87,9 +91,14 @@ describe('twilio recordings:list', function () {
     expect(rows[0][0]).to.match(/^RE[0-9a-f]{32}$/);
   });
 
-  it('applies --limit (50 by default) and --no-limit', async () => {
-    expect(JSON.parse((await list(['-o', 'json'])).stdout)).to.have.length(50);
+  it('applies --limit (50 by default) and --no-limit, and says when the limit cut the listing short', async () => {
+    const byDefault = await list(['-o', 'json']);
+    expect(JSON.parse(byDefault.stdout)).to.have.length(50);
+    expect(byDefault.stderr).to.include('Stopped at --limit 50: more recordings match');
     expect(JSON.parse((await list(['--limit', '7', '-o', 'json'])).stdout)).to.have.length(7);
+    const everything = await list(['--no-limit', '-o', 'json']);
+    expect(JSON.parse(everything.stdout)).to.have.length(all(world.sandbox.account.sid).length);
+    expect(everything.stderr).not.to.include('Stopped at --limit');
   });
 
   it('selects by date window, call, conference, sid and status exactly', async () => {
@@ -183,8 +192,9 @@ describe('twilio recordings:list', function () {
       [['--sid', 'RE123'], /Invalid --sid "RE123"/],
       [['--call-sid', 'nope'], /Invalid --call-sid/],
       [['--conference-sid', 'CA' + '0'.repeat(32)], /Invalid --conference-sid/],
-      [['--status', 'done'], /Invalid --status "done"/],
-      [['--limit', 'many'], /Invalid --limit "many"/],
+      [['--status', 'done'], /Expected --status=done to be one of: in-progress/],
+      [['--limit', 'many'], /Invalid --limit: expected an integer but received: many/],
+      [['--limit', '3', '--no-limit'], /--no-limit and --limit cannot be used together/],
       [['--newer-than', '7d', '--older-than', '30d'], /No recording can match/],
     ];
     for (const [args, message] of invalid) {
@@ -193,6 +203,7 @@ describe('twilio recordings:list', function () {
         const run = await list(args);
         expect(run.status).to.equal(2);
         expect(run.stderr).to.match(message);
+        expect(run.stderr.trim().split('\n')).to.have.length(1);
         expect(run.stderr).not.to.match(/\n\s+at /);
         expect(run.stdout).to.equal('');
         expect(world.sandbox.counters.requests.total).to.equal(0);

@@ -1,8 +1,9 @@
 import { Flags } from '@oclif/core';
 import {
+  type CommandFlags,
   concurrencyFlag,
   concurrencyFrom,
-  limitFlag,
+  limitFlags,
   mediaFlags,
   mediaFormatFrom,
   pathFrom,
@@ -32,7 +33,7 @@ export default class RecordingsDownload extends RecordingsCommand {
   static override flags = {
     ...RecordingsCommand.flags,
     ...selectionFlags,
-    ...limitFlag,
+    ...limitFlags('download at most this many recordings'),
     ...mediaFlags,
     ...concurrencyFlag,
     'output-dir': Flags.string({
@@ -49,6 +50,8 @@ export default class RecordingsDownload extends RecordingsCommand {
       default: 'sid, path, bytes, outcome',
     }),
   };
+
+  declare flags: CommandFlags<typeof RecordingsDownload.flags>;
 
   override async run(): Promise<void> {
     await super.run();

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { baseCommands } from '@twilio/cli-core';
-import { selectionFlags, selectionInputFrom } from '../../cli/flags';
+import { type CommandFlags, limitFlags, selectionFlags, selectionInputFrom } from '../../cli/flags';
 import { RecordingsCommand } from '../../cli/recordings-command';
 import { SelectionTally, selectionSummaryLines } from '../../output/selection-summary';
 import { selectRecordingPages } from '../../selection/select-recordings';
@@ -21,13 +21,15 @@ export default class RecordingsList extends RecordingsCommand {
   static override flags = {
     ...RecordingsCommand.flags,
     ...selectionFlags,
-    ...TwilioClientCommand.limitFlags,
+    ...limitFlags('list at most this many recordings', 50),
     ...TwilioClientCommand.noHeader,
     properties: Flags.string({
       description: 'the recording properties to show as columns',
       default: 'sid, callSid, dateCreated, duration, status, channels, source',
     }),
   };
+
+  declare flags: CommandFlags<typeof RecordingsList.flags>;
 
   override async run(): Promise<void> {
     await super.run();
@@ -38,7 +40,7 @@ export default class RecordingsList extends RecordingsCommand {
     try {
       for await (const page of selectRecordingPages(this.recordingsApi(), criteria, { onSidNotFound })) {
         records.write(page.recordings);
-        for (const recording of page.recordings) tally.add(page.accountSid, recording);
+        tally.addPage(page);
         await records.drained();
       }
     } catch (error) {
@@ -46,6 +48,6 @@ export default class RecordingsList extends RecordingsCommand {
       throw error;
     }
     records.end();
-    for (const line of selectionSummaryLines(tally)) this.logger.info(line);
+    for (const line of selectionSummaryLines(tally, criteria)) this.logger.info(line);
   }
 }

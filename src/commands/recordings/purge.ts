@@ -1,14 +1,15 @@
 import { Flags } from '@oclif/core';
 import { resolve } from 'node:path';
 import {
+  type CommandFlags,
   concurrencyFlag,
   concurrencyFrom,
-  limitFlag,
+  limitFlags,
   mediaFlags,
   mediaFormatFrom,
   pathFrom,
   selectionFlags,
-  selectionInputFrom,
+  purgeSelectionInputFrom,
 } from '../../cli/flags';
 import { RecordingsCommand } from '../../cli/recordings-command';
 import { downloadLayout } from '../../media/download-recordings';
@@ -48,7 +49,7 @@ export default class RecordingsPurge extends RecordingsCommand {
   static override flags = {
     ...RecordingsCommand.flags,
     ...selectionFlags,
-    ...limitFlag,
+    ...limitFlags('delete at most this many recordings; those kept because they are not completed do not count'),
     ...concurrencyFlag,
     force: Flags.boolean({ char: 'f', description: 'delete without asking for confirmation', default: false }),
     'dry-run': Flags.boolean({
@@ -69,11 +70,13 @@ export default class RecordingsPurge extends RecordingsCommand {
     }),
   };
 
+  declare flags: CommandFlags<typeof RecordingsPurge.flags>;
+
   override async run(): Promise<void> {
     await super.run();
     const archiveDir = pathFrom(this.flags, 'archive-dir', './archive');
     const log = pathFrom(this.flags, 'log', 'purge.jsonl');
-    const criteria = this.selectionCriteria(selectionInputFrom(this.flags));
+    const criteria = this.selectionCriteria(purgeSelectionInputFrom(this.flags));
     requirePurgeBound(criteria);
     const concurrency = concurrencyFrom(this.flags);
     const api = this.recordingsApi(concurrency);

@@ -95,12 +95,36 @@ describe('purge plan', () => {
       expect(text).to.match(/AC2: delete 1 recording, 3,000 minutes.*keep 1 absent/);
       expect(text).to.include('Keep 1 recording not completed: 1 absent');
       expect(monthlySavingUpperBound(4000)).to.equal(2);
-      expect(text).to.include('up to $2.00 a month');
-      expect(text).to.include('10,000 free minutes');
+      expect(text).to.include(
+        "Deleting them saves at most $2.00 a month, if the account's recordings, subaccounts included, exceed the 10,000 free minutes",
+      );
     });
 
-    it('says when nothing matches', () => {
+    it('shows the exact UTC window the flags came to', () => {
+      const plan = new PurgePlan();
+      plan.add('AC1', { status: 'completed', duration: 60, dateCreated: created(200) });
+      const lines = purgePlanLines(plan, buildCriteria({ olderThan: '6mo', after: '2026-01-01' }, now));
+      expect(lines).to.include(
+        'Selection window: recordings created at or after 2026-01-01T00:00:00.000Z and before 2026-05-25T12:00:00.000Z.',
+      );
+    });
+
+    it('says when --limit left completed recordings out of the plan', () => {
+      const plan = new PurgePlan();
+      plan.add('AC1', { status: 'completed', duration: 60, dateCreated: created(200) });
+      expect(purgePlanLines(plan).join('\n')).not.to.include('--limit');
+      plan.stoppedAtLimit = 1;
+      expect(purgePlanLines(plan).join('\n')).to.include(
+        'Stopped at --limit 1: more completed recordings match; they are not in this plan',
+      );
+    });
+
+    it('says when nothing matches, and in which window', () => {
       expect(purgePlanLines(new PurgePlan())).to.deep.equal(['No recording matches the selection: nothing to delete.']);
+      expect(purgePlanLines(new PurgePlan(), buildCriteria({ before: '2026-01-01' }, now))).to.deep.equal([
+        'Selection window: recordings created before 2026-01-01T00:00:00.000Z.',
+        'No recording matches the selection: nothing to delete.',
+      ]);
     });
   });
 
@@ -136,6 +160,20 @@ describe('purge plan', () => {
       expect(plan.accounts.get(sandbox.account.sid)!.toDelete.count).to.equal(1);
       expect(plan.accounts.get(sandbox.account.sid)!.skippedByStatus.get('absent')).to.equal(1);
       expect(plan.accounts.get(sandbox.subaccounts[0]!.sid)!.toDelete.minutes).to.equal(1);
+    });
+
+    it('plans a --limit purge over the completed recordings, past the kept ones at the head', async () => {
+      const start = new Date();
+      for (let i = 0; i < 3; i += 1) {
+        sandbox.store.addRecording({ dateCreated: start.getTime() - 40 * DAY + i * MINUTE, status: 'absent' });
+      }
+      for (let i = 0; i < 3; i += 1)
+        sandbox.store.addRecording({ dateCreated: start.getTime() - 50 * DAY - i * MINUTE });
+      const criteria = buildCriteria({ olderThan: '30d', limit: 2, limitCounts: 'completed' }, start);
+      const plan = await buildPurgePlan(selectRecordingPages(sandboxApi(sandbox), criteria));
+      expect(plan.total.toDelete.count).to.equal(2);
+      expect(plan.total.skipped).to.equal(3);
+      expect(plan.stoppedAtLimit).to.equal(2);
     });
   });
 });

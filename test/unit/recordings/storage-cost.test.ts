@@ -1,14 +1,27 @@
 import { expect } from 'chai';
-import { StorageTally, billableMinutes, formatUsd, monthlyStorageCost } from '../../../src/recordings/storage-cost';
+import {
+  StorageTally,
+  billableMinutes,
+  describeMonthlyCost,
+  formatUsd,
+  marginalMonthlyCost,
+} from '../../../src/recordings/storage-cost';
 
 describe('storage cost', () => {
   it('rounds each recording up to a whole minute', () => {
     expect([0, 1, 60, 61, 3600].map((duration) => billableMinutes({ duration }))).to.deep.equal([0, 1, 1, 2, 60]);
   });
 
-  it('charges only the minutes beyond the free 10,000', () => {
-    expect(monthlyStorageCost(9_999)).to.equal(0);
-    expect(monthlyStorageCost(30_000)).to.be.closeTo(10, 1e-9);
+  it('prices a selection at the margin: the free minutes belong to the whole parent account', () => {
+    expect(marginalMonthlyCost(6_728)).to.be.closeTo(3.364, 1e-9);
+    expect(marginalMonthlyCost(30_000)).to.be.closeTo(15, 1e-9);
+  });
+
+  it('says the cost is an upper bound, and when it applies', () => {
+    expect(describeMonthlyCost(6_728)).to.equal(
+      "at most $3.36 a month, if the account's recordings, subaccounts included, exceed the 10,000 free minutes " +
+        '($0.0005 per minute-month beyond them)',
+    );
   });
 
   it('tallies count, minutes, oldest and newest', () => {

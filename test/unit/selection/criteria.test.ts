@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { BadInputError } from '../../../src/errors';
 import type { Recording } from '../../../src/recordings/recording';
 import { aRecording } from '../recording-fixture';
-import { buildCriteria, matchesCriteria, twilioListQuery } from '../../../src/selection/criteria';
+import { buildCriteria, describeWindow, matchesCriteria, twilioListQuery } from '../../../src/selection/criteria';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const MINUTE = 60_000;
@@ -66,7 +66,52 @@ describe('buildCriteria and matchesCriteria', () => {
   });
 });
 
+describe('far and ambiguous bounds', () => {
+  it('reads --older-than 6mo as 180 days and refuses 6M', () => {
+    expect(buildCriteria({ olderThan: '6mo' }, NOW).createdBefore?.toISOString()).to.equal('2026-05-25T12:00:00.000Z');
+    expect(() => buildCriteria({ olderThan: '6M' }, NOW)).to.throw(BadInputError, /6mo for months or 6m for minutes/);
+  });
+
+  for (const input of [{ olderThan: '99999999y' }, { olderThan: '3000y' }, { newerThan: '2100y' }]) {
+    it(`refuses ${JSON.stringify(input)} with one line, never an invalid date`, () => {
+      expect(() => buildCriteria(input, NOW)).to.throw(BadInputError, /before the year 0000/);
+    });
+  }
+
+  it('describes the window in exact UTC instants', () => {
+    expect(describeWindow(buildCriteria({ olderThan: '90d' }, NOW))).to.equal(
+      'created before 2026-08-23T12:00:00.000Z',
+    );
+    expect(describeWindow(buildCriteria({ newerThan: '1d', before: '2026-11-21T11:00:00+01:00' }, NOW))).to.equal(
+      'created at or after 2026-11-20T12:00:00.000Z and before 2026-11-21T10:00:00.000Z',
+    );
+    expect(describeWindow(buildCriteria({ statuses: ['completed'] }, NOW))).to.equal(undefined);
+  });
+});
+
 describe('twilioListQuery', () => {
+  const farBounds: Array<[Record<string, string>, Record<string, string>]> = [
+    [{ before: '9999-12-31' }, { PageSize: '1000' }],
+    [{ before: '9999-12-30' }, { PageSize: '1000', 'DateCreated<': '9999-12-31' }],
+    [{ after: '9999-12-30' }, { PageSize: '1000', 'DateCreated>': '9999-12-29' }],
+    [{ after: '0050-01-01' }, { PageSize: '1000' }],
+    [{ before: '1969-06-01' }, { PageSize: '1000' }],
+    [{ newerThan: '1000y' }, { PageSize: '1000' }],
+    [{ olderThan: '1000y' }, { PageSize: '1000' }],
+    [{ after: '1970-01-02' }, { PageSize: '1000', 'DateCreated>': '1970-01-01' }],
+  ];
+  for (const [input, query] of farBounds) {
+    it(`sends only day filters Twilio can take for ${JSON.stringify(input)}`, () => {
+      expect(twilioListQuery(buildCriteria(input, NOW))).to.deep.equal(query);
+    });
+  }
+
+  it('still applies a far bound exactly', () => {
+    const criteria = buildCriteria({ after: '0050-01-01', before: '9999-12-31' }, NOW);
+    expect(matchesCriteria(recording(), criteria)).to.equal(true);
+    expect(matchesCriteria(recording({ dateCreated: new Date('0049-12-31T23:59:59Z') }), criteria)).to.equal(false);
+  });
+
   it('widens the day bounds so that Twilio returns a superset', () => {
     const query = twilioListQuery(buildCriteria({ before: '2026-11-01T10:00:00Z', after: '2026-10-05' }, NOW));
     expect(query).to.deep.equal({ PageSize: '1000', 'DateCreated<': '2026-11-02', 'DateCreated>': '2026-10-04' });

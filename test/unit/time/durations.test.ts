@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { BadInputError } from '../../../src/errors';
-import { parseDuration, parseInstant, utcDay } from '../../../src/time/durations';
+import { instantBefore, parseDuration, parseInstant, utcDay } from '../../../src/time/durations';
 
 describe('parseDuration', () => {
   const cases: Array<[string, number]> = [
@@ -12,7 +12,8 @@ describe('parseDuration', () => {
     ['6mo', 180 * 86_400_000],
     ['1y', 365 * 86_400_000],
     ['1.5h', 5_400_000],
-    [' 30D ', 30 * 86_400_000],
+    [' 30d ', 30 * 86_400_000],
+    ['0.5s', 500],
   ];
   for (const [text, expected] of cases) {
     it(`reads ${JSON.stringify(text)}`, () => expect(parseDuration(text)).to.equal(expected));
@@ -22,10 +23,16 @@ describe('parseDuration', () => {
     ['30', /add a unit/],
     ['0d', /greater than zero/],
     ['-5d', /positive/],
-    ['5x', /number and a unit/],
     ['', /number and a unit/],
     ['d', /number and a unit/],
     ['5 months', /number and a unit/],
+    ['1e3d', /number and a unit/],
+    ['+5d', /number and a unit/],
+    ['.5d', /number and a unit/],
+    ['0.0001s', /greater than zero/],
+    ['NaNd', /number and a unit/],
+    ['Infinityd', /number and a unit/],
+    ['5x', /"x" is not a unit/],
   ];
   for (const [text, message] of invalid) {
     it(`rejects ${JSON.stringify(text)} with an example`, () => {
@@ -36,6 +43,51 @@ describe('parseDuration', () => {
         .and.matches(/30d/);
     });
   }
+});
+
+describe('parseDuration units are case-sensitive', () => {
+  const miscased: Array<[string, string]> = [
+    ['6M', 'use 6mo for months or 6m for minutes'],
+    ['30D', 'use 30d'],
+    ['6MO', 'use 6mo'],
+    ['6Mo', 'use 6mo'],
+    ['1Y', 'use 1y'],
+    ['12H', 'use 12h'],
+    ['2W', 'use 2w'],
+    ['45S', 'use 45s'],
+  ];
+  for (const [text, hint] of miscased) {
+    it(`refuses ${text}, pointing at the unit meant`, () => {
+      expect(() => parseDuration(text, '--older-than'))
+        .to.throw(BadInputError, 'case-sensitive')
+        .with.property('message')
+        .that.includes(hint)
+        .and.includes('--older-than');
+    });
+  }
+});
+
+describe('instantBefore', () => {
+  const now = new Date('2026-11-21T12:00:00Z');
+
+  it('counts back from now', () => {
+    expect(instantBefore(now, parseDuration('6mo'), '--older-than', '6mo').toISOString()).to.equal(
+      '2026-05-25T12:00:00.000Z',
+    );
+  });
+
+  for (const text of ['3000y', '99999999y', '1' + '0'.repeat(400) + 'd']) {
+    it(`refuses ${text.length > 20 ? 'a 400-digit duration' : text}, which reaches before the year 0000`, () => {
+      expect(() => instantBefore(now, parseDuration(text), '--older-than', text)).to.throw(
+        BadInputError,
+        /--older-than .*before the year 0000; use a shorter duration/,
+      );
+    });
+  }
+
+  it('accepts a duration that reaches back into the first century', () => {
+    expect(instantBefore(now, parseDuration('2020y'), '--newer-than', '2020y').getUTCFullYear()).to.equal(8);
+  });
 });
 
 describe('parseInstant', () => {
@@ -51,7 +103,36 @@ describe('parseInstant', () => {
     expect(parseInstant('2026-01-31T18:30').toISOString()).to.equal('2026-01-31T18:30:00.000Z');
   });
 
-  for (const text of ['2026-02-30', '2026-13-01', '31/01/2026', 'yesterday', '2026-01-31T25:00:00Z', '']) {
+  it('reads the years 0000 to 0099 as written, not as 19xx', () => {
+    expect(parseInstant('0050-03-01').toISOString()).to.equal('0050-03-01T00:00:00.000Z');
+    expect(parseInstant('0000-01-01').toISOString()).to.equal('0000-01-01T00:00:00.000Z');
+    expect(parseInstant('0004-02-29').toISOString()).to.equal('0004-02-29T00:00:00.000Z');
+  });
+
+  it('reads the far end of the years 0000 to 9999', () => {
+    expect(parseInstant('9999-12-31').toISOString()).to.equal('9999-12-31T00:00:00.000Z');
+    expect(parseInstant('9999-12-31T23:59:59.999Z').toISOString()).to.equal('9999-12-31T23:59:59.999Z');
+  });
+
+  for (const text of ['9999-12-31T23:00:00-05:00', '0000-01-01T00:00:00+01:00']) {
+    it(`refuses ${text}, whose offset moves it out of the years 0000 to 9999`, () => {
+      expect(() => parseInstant(text, '--before')).to.throw(BadInputError, /--before .*out of the years 0000 to 9999/);
+    });
+  }
+
+  for (const text of [
+    '2026-02-30',
+    '2026-13-01',
+    '0001-02-29',
+    '31/01/2026',
+    'yesterday',
+    '2026-01-31T25:00:00Z',
+    '2026-01-31T10:00+99:99',
+    '+010000-01-01',
+    '-000001-01-01',
+    '10000-01-01',
+    '',
+  ]) {
     it(`rejects ${JSON.stringify(text)}`, () => {
       expect(() => parseInstant(text, '--before')).to.throw(BadInputError, /--before/);
     });

@@ -1,15 +1,10 @@
 import { Flags } from '@oclif/core';
-import { mediaFlags, mediaFormatFrom, pathFrom } from '../../../cli/flags';
-import { LAYOUT_FIELDS } from '../../../media/layout';
+import { type CommandFlags, mediaFlags, mediaFormatFrom, pathFrom } from '../../../cli/flags';
+import { DEFAULT_LAYOUT, LAYOUT_FIELDS } from '../../../media/layout';
 import { RecordingsCommand } from '../../../cli/recordings-command';
 import { ExitStatus } from '../../../errors';
 import { findAuthToken } from '../../../callbacks/auth-token';
-import {
-  DEFAULT_CALLBACK_PATH,
-  listenForCallbacks,
-  parsePort,
-  type ListenOptions,
-} from '../../../callbacks/listen-session';
+import { DEFAULT_CALLBACK_PATH, listenForCallbacks, type ListenOptions } from '../../../callbacks/listen-session';
 
 export default class RecordingsCallbacksListen extends RecordingsCommand {
   static override description =
@@ -25,19 +20,23 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
   static override flags = {
     ...RecordingsCommand.flags,
     host: Flags.string({ description: 'the address to listen on; only this machine by default', default: '127.0.0.1' }),
-    port: Flags.string({
+    port: Flags.integer({
       description: 'the port to listen on, 0 for any free port',
       helpValue: 'PORT',
-      default: '3000',
+      min: 0,
+      max: 65_535,
+      default: 3000,
     }),
     path: Flags.string({ description: 'the path callbacks arrive at', default: DEFAULT_CALLBACK_PATH }),
     tunnel: Flags.string({
       description: 'open a public URL with this tunnel (needs the optional package @ngrok/ngrok and NGROK_AUTHTOKEN)',
       options: ['ngrok'],
+      exclusive: ['public-url'],
     }),
     'public-url': Flags.string({
       description: 'the public https URL of a tunnel or reverse proxy you run that forwards to this listener',
       helpValue: 'URL',
+      exclusive: ['tunnel'],
     }),
     'auth-token': Flags.string({
       description:
@@ -61,12 +60,14 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     }),
     'delete-after-download': Flags.boolean({
       description: 'delete each downloaded recording from Twilio once its file is verified (needs --download-dir)',
-      default: false,
+      // No default: oclif would take a default false as given and ask for --download-dir every time.
+      dependsOn: ['download-dir'],
     }),
     format: mediaFlags.format,
     // Callbacks of subaccounts go to the same folder: listen has no --subaccounts to put {accountSid}/ in front.
     layout: Flags.string({
-      ...mediaFlags.layout,
+      helpValue: 'TEMPLATE',
+      default: DEFAULT_LAYOUT,
       description: `where each file goes inside the folder, from the fields ${LAYOUT_FIELDS.map((field) => `{${field}}`).join(', ')}; must contain {sid}; add {accountSid}/ to keep subaccounts' recordings apart`,
     }),
     log: Flags.string({
@@ -74,6 +75,8 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       helpValue: 'FILE',
     }),
   };
+
+  declare flags: CommandFlags<typeof RecordingsCallbacksListen.flags>;
 
   override async run(): Promise<void> {
     await super.run();
@@ -83,7 +86,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     const logFile = pathFrom(flags, 'log', 'callbacks.jsonl');
     const options: ListenOptions = {
       host: flags.host,
-      port: parsePort(flags.port),
+      port: flags.port,
       path: flags.path,
       tunnel: flags.tunnel === 'ngrok' ? 'ngrok' : undefined,
       publicUrl: flags['public-url'],

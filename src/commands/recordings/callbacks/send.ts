@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import type { CommandFlags } from '../../../cli/flags';
 import { RecordingsCommand } from '../../../cli/recordings-command';
 import { OperationFailedError } from '../../../errors';
 import { requireAuthToken } from '../../../callbacks/auth-token';
@@ -64,6 +65,8 @@ export default class RecordingsCallbacksSend extends RecordingsCommand {
       default: 'event, status, latencyMs, recordingSid, body',
     }),
   };
+
+  declare flags: CommandFlags<typeof RecordingsCallbacksSend.flags>;
 
   override async run(): Promise<void> {
     await super.run();
