@@ -2,7 +2,7 @@ import { BadInputError } from '../errors';
 import { plural } from '../output/plural';
 import type { Recording } from '../recordings/recording';
 import { selectionWindowLines, stoppedAtLimitLines } from '../output/selection-summary';
-import { StorageTally, describeMonthlyCost, marginalMonthlyCost } from '../recordings/storage-cost';
+import { StorageTally, describeMonthlyCost } from '../recordings/storage-cost';
 import type { SelectionCriteria } from '../selection/criteria';
 import type { RecordingPage } from '../selection/select-recordings';
 
@@ -90,11 +90,6 @@ export async function buildPurgePlan(
     await paced();
   }
   return plan;
-}
-
-/** The most a purge of `minutes` saves a month: the parent account's first minutes are free. */
-export function monthlySavingUpperBound(minutes: number): number {
-  return marginalMonthlyCost(minutes);
 }
 
 /** `3 absent, 1 processing`, most frequent first. */

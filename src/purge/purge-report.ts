@@ -1,7 +1,7 @@
 import type { Recording } from '../recordings/recording';
-import { StorageTally, formatUsd } from '../recordings/storage-cost';
+import { StorageTally, describeMonthlyCost } from '../recordings/storage-cost';
 import { plural } from '../output/plural';
-import { StatusCounts, describeStatusCounts, monthlySavingUpperBound } from './purge-plan';
+import { StatusCounts, describeStatusCounts } from './purge-plan';
 
 export type PurgeOutcome = 'deleted' | 'already-deleted' | 'skipped' | 'failed';
 
@@ -99,7 +99,7 @@ export function purgeSummaryLines(tally: PurgeTally, deletionLogPath: string | u
   }
   if (total.deleted.count > 0) {
     lines.push(
-      `Freed ${plural(total.deleted.minutes, 'minute')} of storage: up to ${formatUsd(monthlySavingUpperBound(total.deleted.minutes))} a month.`,
+      `Freed ${plural(total.deleted.minutes, 'minute')} of storage: ${describeMonthlyCost(total.deleted.minutes)}.`,
     );
   }
   if (tally.logFailure !== undefined) {
