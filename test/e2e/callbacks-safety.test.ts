@@ -12,7 +12,7 @@ import {
   startExpressHandler,
   type ExpressHandler,
 } from '../unit/callbacks/callback-fixtures';
-import { killRunningListeners, RunningListener } from './running-listener';
+import { completedCallbackParams, killRunningListeners, RunningListener } from './running-listener';
 import { TwilioWorld, type TwilioRun } from './twilio-world';
 
 /** What a terminal acts on instead of showing; stdout and stderr may hold only \t and \n of these. */
@@ -70,21 +70,8 @@ describe('recordings:callbacks safety (real twilio binary)', function () {
     return handler;
   }
 
-  function params(overrides: Record<string, string> = {}): Record<string, string> {
-    const AC = world.sandbox.account.sid;
-    const RE = 'RE' + 'e'.repeat(32);
-    return {
-      AccountSid: AC,
-      CallSid: 'CA' + 'c'.repeat(32),
-      RecordingSid: RE,
-      RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${AC}/Recordings/${RE}`,
-      RecordingStatus: 'completed',
-      RecordingDuration: '5',
-      RecordingChannels: '1',
-      RecordingSource: 'RecordVerb',
-      ...overrides,
-    };
-  }
+  const params = (overrides: Record<string, string> = {}) =>
+    completedCallbackParams(world.sandbox.account.sid, overrides);
 
   describe('listen --no-verify --forward-to', () => {
     it('forwards every request unsigned and marked, so a twilio.webhook() handler refuses forged and genuine alike', async () => {

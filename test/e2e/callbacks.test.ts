@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import forge from 'node-forge';
 import twilio from 'twilio';
 import { expectedMedia } from '../../sandbox';
-import { killRunningListeners, RunningListener } from './running-listener';
+import { completedCallbackParams, killRunningListeners, RunningListener } from './running-listener';
 import { pluginCopy, TwilioWorld } from './twilio-world';
 import {
   close,
@@ -118,21 +118,8 @@ describe('recordings:callbacks (real twilio binary)', function () {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  function callbackParams(overrides: Record<string, string> = {}): Record<string, string> {
-    const AC = world.sandbox.account.sid;
-    const RE = 'RE' + 'e'.repeat(32);
-    return {
-      AccountSid: AC,
-      CallSid: 'CA' + 'c'.repeat(32),
-      RecordingSid: RE,
-      RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${AC}/Recordings/${RE}`,
-      RecordingStatus: 'completed',
-      RecordingDuration: '5',
-      RecordingChannels: '1',
-      RecordingSource: 'RecordVerb',
-      ...overrides,
-    };
-  }
+  const callbackParams = (overrides: Record<string, string> = {}) =>
+    completedCallbackParams(world.sandbox.account.sid, overrides);
 
   describe('send', () => {
     it('makes callbacks that a twilio.webhook() handler accepts, by POST and by GET, and exits 0', async () => {

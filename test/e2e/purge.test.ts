@@ -89,7 +89,7 @@ describe('twilio recordings:purge', function () {
 
     expect(run.stderr).to.match(/Purge plan: delete 3 recordings, 13 minutes/);
     expect(run.stderr).to.match(/Keep 3 recordings not completed: 1 absent, 1 in-progress, 1 processing/);
-    expect(run.stderr).to.match(/up to \$0\.0065 a month/);
+    expect(run.stderr).to.match(/at most \$0\.0065 a month/);
     expect(run.stderr).to.match(
       /Purge: deleted 3 recordings \(13 minutes\), kept 1 absent, 1 in-progress, 1 processing\./,
     );

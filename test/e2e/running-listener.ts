@@ -73,3 +73,22 @@ export class RunningListener {
 export function killRunningListeners(): void {
   for (const child of running) child.kill('SIGKILL');
 }
+
+/** The parameters of a `completed` Recording Status Callback of `accountSid`, with `overrides`. */
+export function completedCallbackParams(
+  accountSid: string,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  const recordingSid = 'RE' + 'e'.repeat(32);
+  return {
+    AccountSid: accountSid,
+    CallSid: 'CA' + 'c'.repeat(32),
+    RecordingSid: recordingSid,
+    RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Recordings/${recordingSid}`,
+    RecordingStatus: 'completed',
+    RecordingDuration: '5',
+    RecordingChannels: '1',
+    RecordingSource: 'RecordVerb',
+    ...overrides,
+  };
+}
