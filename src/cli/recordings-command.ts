@@ -5,7 +5,7 @@ import { ExitStatus, RecordingsError } from '../errors';
 import { flagErrorLine } from './flag-errors';
 import { DEFAULT_CONCURRENCY } from './flags';
 import { JsonArrayWriter } from '../output/json-array-writer';
-import { printableRecord } from '../output/printable';
+import { printable, printableRecord } from '../output/printable';
 import { DISCARD_RECORDS, drained, type RecordOutput } from '../output/record-output';
 import { buildCriteria, type SelectionCriteria, type SelectionInput } from '../selection/criteria';
 import { ConcurrencyLimiter } from '../twilio/concurrency-limiter';
@@ -159,6 +159,8 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       message = `Could not reach Twilio (${(error as NodeJS.ErrnoException).code}): check the network and any HTTPS_PROXY setting, then try again.`;
     }
     if (message === undefined) return undefined;
+    // Messages can quote what Twilio or the file system said: one printable line, whatever it held.
+    message = printable(message);
     return new TwilioCliError(message, exitStatus, { error: { message, exitStatus } });
   }
 }

@@ -1,4 +1,5 @@
 import { plural } from '../output/plural';
+import { printable } from '../output/printable';
 import { formatBytes } from '../progress/progress-reporter';
 import type { Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
@@ -194,14 +195,16 @@ export function downloadSummaryLines(summary: DownloadSummary, root: string): st
     );
   }
   if (summary.skipped > 0) lines.push(`Skipped ${plural(summary.skipped, 'recording')} without media (not completed).`);
-  for (const failure of summary.failures) lines.push(`Failed ${failure.sid}: ${failure.reason}`);
+  for (const failure of summary.failures) lines.push(`Failed ${failure.sid}: ${printable(failure.reason)}`);
   if (summary.failed > summary.failures.length) {
     lines.push(
       `… and ${(summary.failed - summary.failures.length).toLocaleString('en-US')} more failures (see the results).`,
     );
   }
   if (summary.stoppedBecause)
-    lines.push(`Stopped early: ${summary.stoppedBecause}. Completed files and their manifest lines are kept.`);
+    lines.push(
+      `Stopped early: ${printable(summary.stoppedBecause)}. Completed files and their manifest lines are kept.`,
+    );
   if (summary.interrupted) {
     lines.push('Stopped on request: no new download was started; those under way finished and are in the manifest.');
   }

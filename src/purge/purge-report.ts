@@ -1,6 +1,7 @@
 import type { Recording } from '../recordings/recording';
 import { StorageTally, describeMonthlyCost } from '../recordings/storage-cost';
 import { plural } from '../output/plural';
+import { printable } from '../output/printable';
 import { StatusCounts, describeStatusCounts } from './purge-plan';
 
 export type PurgeOutcome = 'deleted' | 'already-deleted' | 'skipped' | 'failed';
@@ -92,7 +93,7 @@ export function purgeSummaryLines(tally: PurgeTally, deletionLogPath: string | u
   }
   if (total.failed > 0) {
     lines.push('Failed:');
-    for (const failure of tally.failures) lines.push(`  ${failure.sid}: ${failure.error}`);
+    for (const failure of tally.failures) lines.push(`  ${failure.sid}: ${printable(failure.error ?? '')}`);
     if (total.failed > tally.failures.length) {
       lines.push(`  and ${(total.failed - tally.failures.length).toLocaleString('en-US')} more (see -o json).`);
     }
@@ -103,7 +104,9 @@ export function purgeSummaryLines(tally: PurgeTally, deletionLogPath: string | u
     );
   }
   if (tally.logFailure !== undefined) {
-    lines.push(`The deletion log stopped taking lines (${tally.logFailure}); no DELETE was sent after that.`);
+    lines.push(
+      `The deletion log stopped taking lines (${printable(tally.logFailure)}); no DELETE was sent after that.`,
+    );
   }
   if (tally.unrecorded.length > 0) {
     lines.push(
