@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { CredentialsError, messageOf, OperationFailedError, TwilioApiError } from '../errors';
 import { JsonLinesFile } from '../media/json-lines-file';
 import type { Recording } from '../recordings/recording';
-import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
+import { RequestNotSentError, recordingPath, type TwilioApi } from '../twilio/twilio-api';
 
 /** The recording a line is about, as it was when the line was written. */
 interface RecordingFields {
@@ -175,12 +175,14 @@ export class DeletionJournal {
   /**
    * Deletes one recording: intent, DELETE, outcome. Throws DeletionLogError (not deleted) when the
    * intent cannot be written, UnrecordedDeletionError when the outcome cannot, and the API's error
-   * when Twilio refused (recorded as not deleted) or could not be asked (the intent stays open).
+   * when Twilio refused or `stop` called the DELETE off (both recorded as not deleted) or Twilio could
+   * not be asked (the intent stays open).
    */
   async deleteRecording(
     api: Pick<TwilioApi, 'delete'>,
     recording: Recording,
     archivedPath: string | null,
+    stop?: AbortSignal,
   ): Promise<DeletionEntry['outcome']> {
     try {
       await this.recorder.append(deletionIntent(recording, this.clock(), archivedPath));
@@ -189,10 +191,14 @@ export class DeletionJournal {
     }
     let answer: 'deleted' | 'not-found';
     try {
-      answer = await api.delete(`${recordingPath(recording.accountSid, recording.sid)}.json`);
+      answer = await api.delete(`${recordingPath(recording.accountSid, recording.sid)}.json`, stop);
     } catch (error) {
-      if (error instanceof TwilioApiError || error instanceof CredentialsError) {
-        // Twilio answered: the recording is still there. A failed line here only leaves the intent to reconcile.
+      if (
+        error instanceof TwilioApiError ||
+        error instanceof CredentialsError ||
+        error instanceof RequestNotSentError
+      ) {
+        // Twilio answered, or was never asked: the recording is still there. A failed line only leaves the intent open.
         await this.recorder.append(notDeletedEntry(recording, this.clock(), messageOf(error))).catch(() => undefined);
       }
       throw error;

@@ -4,7 +4,7 @@ import type { Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
-import type { TwilioApi } from '../twilio/twilio-api';
+import { RequestNotSentError, type TwilioApi } from '../twilio/twilio-api';
 import { DeletionLogError, UnrecordedDeletionError, type DeletionJournal } from './deletion-log';
 import { isDeletable } from './purge-plan';
 import { PurgeTally, type PurgeResult } from './purge-report';
@@ -71,8 +71,10 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
       if (stopped()) return;
     }
     try {
-      result.outcome = await journal.deleteRecording(api, recording, result.archivedPath);
+      result.outcome = await journal.deleteRecording(api, recording, result.archivedPath, execution.stop);
     } catch (error) {
+      // Stopped while it waited for a free slot: like a recording never reached, it is not reported.
+      if (error instanceof RequestNotSentError) return;
       if (error instanceof UnrecordedDeletionError) {
         tally.unrecorded.push(recording.sid);
         tally.logFailure ??= error.message;

@@ -197,7 +197,8 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
       stop: options.stop,
       archive: destination.save,
       onArchiveBytes: (bytes) => progress.addBytes(bytes),
-      maxPending: options.concurrency,
+      // Twice the requests in flight: the next recordings' intents reach the disk while DELETEs are answered.
+      maxPending: options.concurrency * 2,
       tally,
       onResult(result) {
         if (result.outcome !== 'skipped') progress.itemDone();

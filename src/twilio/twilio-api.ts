@@ -39,6 +39,14 @@ export function apiBaseUrl(region?: string, edge?: string): string {
   return `https://${['api', edge, effectiveRegion, 'twilio.com'].filter(Boolean).join('.')}`;
 }
 
+/** A request called off before it was sent, because the command was asked to stop. */
+export class RequestNotSentError extends Error {
+  constructor(what: string) {
+    super(`${what} was not sent: the command was stopped`);
+    this.name = 'RequestNotSentError';
+  }
+}
+
 /** Credentials may travel only to Twilio's own hosts over HTTPS (or to the configured API origin). */
 export function mayReceiveCredentials(url: URL, apiOrigin: string): boolean {
   if (url.origin === apiOrigin) return true;
@@ -98,11 +106,16 @@ export class TwilioApi {
     );
   }
 
-  /** Deletes a resource; `not-found` when Twilio no longer has it (already deleted). */
-  async delete(path: string): Promise<'deleted' | 'not-found'> {
+  /**
+   * Deletes a resource; `not-found` when Twilio no longer has it (already deleted). When `stop`
+   * has aborted by the time a slot is free for the first try, nothing is sent: RequestNotSentError.
+   */
+  async delete(path: string, stop?: AbortSignal): Promise<'deleted' | 'not-found'> {
     const url = this.url(path);
     return this.retryPolicy.run(
-      async () => {
+      async (attempt) => {
+        // A later try may follow one Twilio carried out: only the first can be called off.
+        if (attempt === 1 && stop?.aborted) throw new RequestNotSentError(`DELETE ${new URL(url).pathname}`);
         const response = await this.send({ method: 'DELETE', url });
         const body = await readBody(response.body);
         if (response.status >= 200 && response.status < 300) return 'deleted' as const;

@@ -216,6 +216,33 @@ describe('executePurge', () => {
     expect(loggedSids()).to.have.members(deleted);
   });
 
+  it('calls off, and records as not deleted, the DELETEs not yet sent when stopped', async () => {
+    const sids = addOld(12);
+    const stop = new AbortController();
+    const api = sandboxApi(sandbox, { concurrency: 2 });
+    const send = api.delete.bind(api);
+    // Stopped as the first DELETE is about to go: every intent written by then is called off.
+    api.delete = (path: string, signal?: AbortSignal) => {
+      stop.abort();
+      return send(path, signal);
+    };
+    const tally = await executePurge({
+      api,
+      criteria,
+      journal: new DeletionJournal(log),
+      maxPending: 6,
+      stop: stop.signal,
+    });
+    expect(tally.interrupted).to.equal(true);
+    expect(sandbox.counters.requests.delete).to.equal(0);
+    const lines = allLines();
+    const intents = lines.filter((line) => line.event === 'delete-intent').map((line) => line.sid);
+    const calledOff = lines.filter((line) => line.event === 'not-deleted').map((line) => line.sid);
+    expect(intents.length).to.be.within(1, 6);
+    expect(calledOff).to.have.members(intents);
+    for (const sid of sids) expect(statusOf(sid)).to.equal('completed');
+  });
+
   it('keeps at most maxPending recordings in progress while the selection streams', async () => {
     addOld(30);
     let active = 0;
