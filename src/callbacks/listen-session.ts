@@ -106,20 +106,18 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   const tunnel = tunnelFor(options, deps);
   tunnel.prepare?.();
   await CallbackServer.checkAddress(options.host, options.port);
+  const download = options.download
+    ? { root: options.download.dir, format: options.download.format, layout: options.download.layout, api: deps.api }
+    : undefined;
+  // Every path is checked before any file is created, so that a refused folder leaves no empty log behind.
+  if (download) await MediaStore.check(download);
   const token = options.authToken?.token;
   const log = options.logFile ? await RequestLog.open(options.logFile, token ? [token] : []) : undefined;
   let store: MediaStore | undefined;
   let listener: CallbackListener;
   let archiver: CallbackArchiver | undefined;
   try {
-    store = options.download
-      ? await MediaStore.open({
-          root: options.download.dir,
-          format: options.download.format,
-          layout: options.download.layout,
-          api: deps.api,
-        })
-      : undefined;
+    store = download ? await MediaStore.open(download) : undefined;
     archiver = store ? new CallbackArchiver(deps.api, store, options.deleteAfterDownload) : undefined;
     const settled = await archiver?.prepare(deps.api.limiter.max);
     if (settled) deps.info(reconciliationLine(settled));

@@ -1,6 +1,15 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkTree, expectedSha256, filesUnder, manifestLines, sha256Of } from './download-tree';
@@ -223,8 +232,18 @@ describe('files on disk: the output folder, its manifest and logs', function () 
 
       const root = folder('listen-download');
       symlinkSync(folder('outside'), join(root, 'sub'));
-      const linkedDir = await twilio(['recordings:callbacks:listen', '--port', '0', '--download-dir', root]);
+      const log = join(dir, 'callbacks.jsonl');
+      const linkedDir = await twilio([
+        'recordings:callbacks:listen',
+        '--port',
+        '0',
+        '--download-dir',
+        root,
+        '--log',
+        log,
+      ]);
       expectRefused(linkedDir, /sub inside it is a symbolic link/);
+      expect(existsSync(log), 'a log created before the folder was refused').to.equal(false);
       expect(readFileSync(target, 'utf8')).to.equal(NOTES);
     });
   });
