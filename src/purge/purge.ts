@@ -64,9 +64,10 @@ export interface PurgeReport {
 }
 
 /**
- * A whole purge: refuse an unbounded selection, plan it by streaming the selection once,
- * show the plan, confirm, then stream it again archiving and deleting, and summarise.
- * Throws CancelledError when not confirmed and OperationFailedError when any recording failed.
+ * A whole purge: refuse an unbounded selection or an unusable log, settle the deletions an earlier
+ * run left unanswered, plan by streaming the selection once, show the plan, confirm, then stream it
+ * again archiving and deleting, and summarise. Throws CancelledError when not confirmed or stopped,
+ * and OperationFailedError when any recording failed or the log stopped taking lines.
  */
 export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
   requirePurgeBound(options.criteria);
