@@ -12,6 +12,7 @@ import { ConcurrencyLimiter } from '../twilio/concurrency-limiter';
 import { checkCredentials, credentialsLabel } from '../twilio/credentials';
 import { nodeTransport } from '../twilio/http-transport';
 import { RetriesExhaustedError, RetryPolicy } from '../twilio/retry-policy';
+import { stopOnSignals, type Interruption } from '../tasks/interruption';
 import { TwilioApi, apiBaseUrl } from '../twilio/twilio-api';
 
 const { TwilioClientCommand } = baseCommands;
@@ -128,6 +129,22 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     return join(this.config.dataDir, 'recordings');
   }
 
+  /**
+   * Ctrl-C and SIGTERM as a request to stop (see Interruption). A second signal exits at once,
+   * after closing any JSON array on stdout so that it still parses.
+   */
+  protected stopOnSignals(): Interruption {
+    return stopOnSignals(
+      (line) => this.logger.warn(line),
+      () => this.closeJsonOutputs(),
+    );
+  }
+
+  /** Closes the JSON arrays still open on stdout with what they hold. */
+  private closeJsonOutputs(): void {
+    for (const output of this.jsonOutputs) output.end(false);
+  }
+
   override async catch(error: unknown): Promise<unknown> {
     // Flags that failed to parse leave no flags and no logger: say what is wrong in one line, exit 2.
     const flagError = this.flags === undefined ? flagErrorLine(error, this.id) : undefined;
@@ -138,7 +155,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     const reported = this.asReportedError(error) ?? error;
     const json = this.flags?.['cli-output-format'] === 'json';
     // An array left open by a failure is still closed, so that stdout parses.
-    if (json) for (const output of this.jsonOutputs) output.end(false);
+    if (json) this.closeJsonOutputs();
     if (!json || !(reported instanceof TwilioCliError)) return super.catch(reported);
     // cli-core would print the error on stdout as a second JSON document; there stdout holds only the results.
     this.logger.error(reported.message);

@@ -84,14 +84,19 @@ export async function* untilAborted<T>(
   }
 }
 
-/** An Interruption that tells the user, on stderr through `warn`, what each signal does. */
-export function stopOnSignals(warn: (line: string) => void): Interruption {
+/**
+ * An Interruption that tells the user, on stderr through `warn`, what each signal does, and runs
+ * `beforeExit` (closing what stdout has open) when the second signal leaves at once.
+ */
+export function stopOnSignals(warn: (line: string) => void, beforeExit: () => void = () => undefined): Interruption {
   return new Interruption({
     onStop: (signal) =>
       warn(
         `${signal}: stopping. Nothing new starts; the requests under way finish and are recorded. Press Ctrl-C again to abort at once.`,
       ),
-    onAbort: (signal) =>
-      warn(`${signal} again: aborted. The next run settles any deletion whose answer was not recorded.`),
+    onAbort: (signal) => {
+      beforeExit();
+      warn(`${signal} again: aborted. The next run settles any deletion whose answer was not recorded.`);
+    },
   });
 }

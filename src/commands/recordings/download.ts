@@ -13,7 +13,6 @@ import {
 import { RecordingsCommand } from '../../cli/recordings-command';
 import { CancelledError, OperationFailedError } from '../../errors';
 import { plural } from '../../output/plural';
-import { stopOnSignals } from '../../tasks/interruption';
 import { downloadLayout, downloadRecordings, downloadSummaryLines } from '../../media/download-recordings';
 import { stoppedByFullDisk } from '../../media/media-errors';
 import { MediaStore } from '../../media/media-store';
@@ -71,7 +70,7 @@ export default class RecordingsDownload extends RecordingsCommand {
     });
 
     const records = this.recordOutput(this.flags.properties);
-    const interruption = stopOnSignals((line) => this.logger.warn(line));
+    const interruption = this.stopOnSignals();
     const progress = createProgressReporter({ verb: dryRun ? 'checked' : 'done', silent: this.flags.silent });
     const summary = await downloadRecordings({
       api,

@@ -15,7 +15,6 @@ import { RecordingsCommand } from '../../cli/recordings-command';
 import { downloadLayout } from '../../media/download-recordings';
 import { createProgressReporter } from '../../progress/progress-reporter';
 import { defaultDeletionLogPath, defaultDeletionLogs } from '../../purge/deletion-log';
-import { stopOnSignals } from '../../tasks/interruption';
 import { mediaStoreArchive } from '../../purge/media-archive';
 import { requirePurgeBound } from '../../purge/purge-plan';
 import { runPurge } from '../../purge/purge';
@@ -89,7 +88,7 @@ export default class RecordingsPurge extends RecordingsCommand {
         })
       : undefined;
     const json = this.flags['cli-output-format'] === 'json';
-    const interruption = stopOnSignals((line) => this.logger.warn(line));
+    const interruption = this.stopOnSignals();
     await runPurge({
       api,
       criteria,
