@@ -117,9 +117,8 @@ export class DeletionLog implements DeletionRecorder {
     return JsonLinesFile.check(path);
   }
 
-  /** Opens (creating if needed) the file at `path` for appending: folder 0700, file 0600. */
+  /** Opens (creating if needed) the file at `path` for appending, refusing what JsonLinesFile refuses: folder 0700, file 0600. */
   static async open(path: string): Promise<DeletionLog> {
-    await DeletionLog.check(path);
     await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
     return new DeletionLog(await JsonLinesFile.open(path));
   }

@@ -41,6 +41,13 @@ describe('executePurge', () => {
       .map((line) => JSON.parse(line));
   }
 
+  /** The events the log holds for one recording, in order. */
+  function eventsFor(sid: string): string[] {
+    return allLines()
+      .filter((line) => line.sid === sid)
+      .map((line) => line.event);
+  }
+
   /** The outcome lines of deletions Twilio confirmed. */
   function loggedLines() {
     return allLines().filter((line) => line.event === 'deleted');
@@ -165,11 +172,7 @@ describe('executePurge', () => {
     expect(tally.total.archiveFailed).to.equal(0);
     expect(tally.total.deleted.count).to.equal(5);
     expect(loggedSids()).not.to.include(refused);
-    expect(
-      allLines()
-        .filter((line) => line.sid === refused)
-        .map((line) => line.event),
-    ).to.deep.equal(['delete-intent', 'not-deleted']);
+    expect(eventsFor(refused)).to.deep.equal(['delete-intent', 'not-deleted']);
   });
 
   it('writes each intent to disk before its DELETE is sent, and the outcome after the answer', async () => {
@@ -178,19 +181,13 @@ describe('executePurge', () => {
     const send = api.delete.bind(api);
     api.delete = async (path: string) => {
       const sid = /(RE\w+)\.json$/.exec(path)![1]!;
-      const events = allLines()
-        .filter((line) => line.sid === sid)
-        .map((line) => line.event);
+      const events = eventsFor(sid);
       expect(events, `lines for ${sid} before its DELETE`).to.deep.equal(['delete-intent']);
       return send(path);
     };
     await executePurge({ api, criteria, journal: new DeletionJournal(log), maxPending: 3 });
     for (const sid of sids) {
-      expect(
-        allLines()
-          .filter((line) => line.sid === sid)
-          .map((line) => line.event),
-      ).to.deep.equal(['delete-intent', 'deleted']);
+      expect(eventsFor(sid)).to.deep.equal(['delete-intent', 'deleted']);
     }
   });
 
