@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callbackBenchmarks } from './callbacks';
 import { downloadBenchmarks } from './download';
@@ -32,7 +33,13 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'latest.md'), `${table}\n`);
 }
 
-main().catch((error) => {
+// Every temporary folder of the run, the benchmarks' own and their `twilio` processes', goes under one folder.
+const scratchRoot = mkdtempSync(join(tmpdir(), 'recordings-bench-'));
+process.env.TMPDIR = scratchRoot;
+const removeScratch = () => rmSync(scratchRoot, { recursive: true, force: true });
+
+main().then(removeScratch, (error) => {
+  removeScratch();
   console.error(error);
   process.exit(1);
 });

@@ -1,0 +1,12 @@
+// Loaded by mocha before any test file: every temporary folder the tests make, theirs and the `twilio`
+// processes' they start, goes under one folder of this run, which is removed when the run ends.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const scratchRoot = mkdtempSync(join(tmpdir(), 'recordings-tests-'));
+process.env.TMPDIR = scratchRoot;
+
+export function mochaGlobalTeardown(): void {
+  rmSync(scratchRoot, { recursive: true, force: true });
+}
