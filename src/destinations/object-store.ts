@@ -1,0 +1,544 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { BadInputError, messageOf } from '../errors';
+import { printable } from '../output/printable';
+import { metadataFits, SHA256_METADATA_KEY } from './object-metadata';
+import {
+  isNotFound,
+  ObjectUploadError,
+  s3ErrorCode,
+  storeAccessError,
+  uploadFailureReason,
+} from './object-store-errors';
+import { readParts } from './part-reader';
+import { createS3Client, loadS3Sdk, resolveEndpoint, type S3ConnectionSettings } from './s3-client';
+import type { S3Location } from './s3-url';
+
+export { ObjectUploadError } from './object-store-errors';
+
+/** S3's smallest part (but the last) and largest part, and its most parts per upload. */
+const MIN_PART_BYTES = 5 * 1024 * 1024;
+const MAX_PART_BYTES = 5 * 1024 * 1024 * 1024;
+const MAX_PARTS = 10_000;
+
+export const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_UPLOAD_CONCURRENCY = 4;
+
+/** The folder under the prefix that holds the runs' manifest objects; no object name may fall in it. */
+export const MANIFEST_FOLDER = '.manifests';
+
+export const S3_STORAGE_CLASSES = [
+  'STANDARD',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER_IR',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+  'REDUCED_REDUNDANCY',
+] as const;
+export type S3StorageClass = (typeof S3_STORAGE_CLASSES)[number];
+
+export const S3_SSE_MODES = ['AES256', 'aws:kms'] as const;
+export type S3ServerSideEncryption = (typeof S3_SSE_MODES)[number];
+
+/** How objects are written: the options `--s3-storage-class`, `--s3-sse` and `--s3-kms-key-id` give. */
+export interface ObjectOptions {
+  storageClass?: S3StorageClass;
+  sse?: S3ServerSideEncryption;
+  /** Only with `sse: 'aws:kms'`; without it the bucket's (or AWS's) default KMS key. */
+  kmsKeyId?: string;
+  /** Bodies larger than this go up in parts of this size (5 MiB at least). */
+  partBytes?: number;
+  /** Parts of one object sent at once; memory holds at most this many parts and the one being read. */
+  uploadConcurrency?: number;
+}
+
+export interface ObjectStoreOptions extends ObjectOptions {
+  location: S3Location;
+  connection?: S3ConnectionSettings;
+  /** A client made elsewhere (tests); by default one from `connection` and the environment. */
+  client?: S3Client;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What the caller knows of the bytes it hands over: checked before the store is told the object is complete. */
+export interface ExpectedObject {
+  /** Hex SHA-256 of the bytes, as the media checks computed it. */
+  sha256: string;
+  size: number;
+  /** User metadata (see `recordingObjectMetadata`); the SHA-256 is added to it. */
+  metadata?: Record<string, string>;
+  contentType?: string;
+}
+
+/** An object the store holds complete, with the bytes and SHA-256 it was verified against. */
+export interface StoredObject {
+  /** The name under the prefix, as given to `put`. */
+  name: string;
+  /** The full key in the bucket. */
+  key: string;
+  bytes: number;
+  sha256: string;
+  outcome: 'uploaded' | 'already-present';
+}
+
+/** Multipart uploads cleaned up by `abortIncompleteUploads`. */
+export interface UploadCleanUp {
+  aborted: number;
+  /** The store does not list multipart uploads (some compatible stores), so none could be found. */
+  unsupported: boolean;
+}
+
+/**
+ * Recordings' media in an S3 bucket under a prefix. An object is reported stored only once
+ * the store has taken every byte against its Content-MD5 (so the store verified it), the
+ * bytes matched the size and SHA-256 the caller expected, and a HEAD shows the complete object
+ * with that size and SHA-256. A failed upload is aborted, never left half done.
+ */
+export class ObjectStore {
+  readonly location: S3Location;
+  readonly endpoint: string | undefined;
+  private readonly client: S3Client;
+  private readonly sdk = loadS3Sdk();
+  private readonly partBytes: number;
+  private readonly uploadConcurrency: number;
+  private readonly objectOptions: ObjectOptions;
+  private readonly openedAt = new Date();
+
+  private constructor(options: ObjectStoreOptions) {
+    this.location = options.location;
+    this.endpoint = resolveEndpoint(options.connection ?? {}, options.env);
+    this.client = options.client ?? createS3Client(options.connection ?? {}, options.env);
+    this.objectOptions = checkedObjectOptions(options);
+    this.partBytes = this.objectOptions.partBytes ?? DEFAULT_PART_BYTES;
+    this.uploadConcurrency = this.objectOptions.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
+  }
+
+  /**
+   * Checks the options, then that the bucket is there and can be listed under the prefix,
+   * before anything is fetched or deleted: a missing bucket, another region or denied access
+   * is a one-line bad-input error (exit 2), credentials missing or refused exit 4.
+   */
+  static async open(options: ObjectStoreOptions): Promise<ObjectStore> {
+    const store = new ObjectStore(options);
+    await store.checkAccess(() =>
+      store.client.send(
+        new store.sdk.ListObjectsV2Command({
+          Bucket: store.location.bucket,
+          Prefix: store.location.prefix,
+          MaxKeys: 1,
+        }),
+      ),
+    );
+    return store;
+  }
+
+  /** The full key of a name under the prefix. */
+  keyOf(name: string): string {
+    return this.location.prefix + checkedName(name);
+  }
+
+  /**
+   * Stores `body` under `name` unless it cannot verify it completely. Bodies up to the part
+   * size go up in one PUT, larger ones in parts, `uploadConcurrency` at a time, each with its
+   * Content-MD5; memory holds at most that many parts whatever the size. Throws an
+   * ObjectUploadError, after aborting the multipart upload, when anything fails or differs.
+   */
+  async put(
+    name: string,
+    body: AsyncIterable<Buffer>,
+    expected: ExpectedObject,
+    signal?: AbortSignal,
+  ): Promise<StoredObject> {
+    const key = this.keyOf(name);
+    const metadata = { ...expected.metadata, [SHA256_METADATA_KEY]: expected.sha256 };
+    if (!metadataFits(metadata)) throw new ObjectUploadError(key, 'its metadata is larger than the 2 KB S3 keeps');
+    const partBytes = Math.max(this.partBytes, Math.ceil(expected.size / MAX_PARTS));
+    try {
+      const parts = readParts(body, partBytes);
+      const etag =
+        expected.size <= partBytes
+          ? await this.putWhole(key, parts, expected, metadata, signal)
+          : await this.putInParts(key, parts, expected, metadata, signal);
+      await this.confirm(key, expected, etag);
+    } catch (error) {
+      if (error instanceof ObjectUploadError) throw error;
+      throw new ObjectUploadError(key, signal?.aborted ? 'stopped' : uploadFailureReason(error));
+    }
+    return { name, key, bytes: expected.size, sha256: expected.sha256, outcome: 'uploaded' };
+  }
+
+  /**
+   * The stored object under `name` when a HEAD shows it complete with this SHA-256 (and size,
+   * when given), without downloading it; undefined when it is missing or differs.
+   */
+  async has(name: string, expected: { sha256: string; size?: number }): Promise<StoredObject | undefined> {
+    const key = this.keyOf(name);
+    let head;
+    try {
+      head = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: this.location.bucket, Key: key }));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw storeAccessError(error, this.location, this.endpoint);
+    }
+    const bytes = head.ContentLength ?? -1;
+    if (head.Metadata?.[SHA256_METADATA_KEY] !== expected.sha256) return undefined;
+    if (expected.size !== undefined && bytes !== expected.size) return undefined;
+    return { name, key, bytes, sha256: expected.sha256, outcome: 'already-present' };
+  }
+
+  /**
+   * Aborts the multipart uploads under the prefix that began before this store was opened: a
+   * killed run's, which the store would otherwise keep (and bill) forever. A run still going
+   * on elsewhere under the same prefix loses its upload in progress and fails that object,
+   * which it then never reports stored.
+   */
+  async abortIncompleteUploads(): Promise<UploadCleanUp> {
+    let aborted = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await this.client.send(
+          new this.sdk.ListMultipartUploadsCommand({
+            Bucket: this.location.bucket,
+            Prefix: this.location.prefix,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        );
+      } catch (error) {
+        if (s3ErrorCode(error) === 'NotImplemented') return { aborted, unsupported: true };
+        throw storeAccessError(error, this.location, this.endpoint);
+      }
+      // A store that answers with a listing of objects instead names no bucket in it.
+      if (page.Bucket === undefined) return { aborted, unsupported: true };
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId) continue;
+        if (upload.Initiated && upload.Initiated >= this.openedAt) continue;
+        await this.abortUpload(upload.Key, upload.UploadId);
+        aborted++;
+      }
+      if (!page.IsTruncated) return { aborted, unsupported: false };
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  /** Writes a small object (a manifest segment) in one verified PUT. */
+  async putSmall(name: string, bytes: Buffer, contentType: string): Promise<void> {
+    const key = this.location.prefix + checkedName(name, true);
+    try {
+      await this.client.send(
+        new this.sdk.PutObjectCommand({
+          Bucket: this.location.bucket,
+          Key: key,
+          Body: bytes,
+          ContentLength: bytes.length,
+          ContentMD5: createHash('md5').update(bytes).digest('base64'),
+          ContentType: contentType,
+          ...this.writeOptions(),
+        }),
+      );
+    } catch (error) {
+      throw storeAccessError(error, this.location, this.endpoint);
+    }
+  }
+
+  /** The names under `folder` (relative to the prefix), in key order. */
+  async *list(folder: string): AsyncIterable<string> {
+    const under = this.location.prefix + checkedName(folder, true).replace(/\/?$/, '/');
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new this.sdk.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: under, ContinuationToken: token }),
+        );
+      } catch (error) {
+        throw storeAccessError(error, this.location, this.endpoint);
+      }
+      for (const item of page.Contents ?? []) {
+        if (item.Key) yield item.Key.slice(this.location.prefix.length);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /** The bytes of a small object (a manifest segment). */
+  async getSmall(name: string): Promise<Buffer> {
+    const key = this.location.prefix + checkedName(name, true);
+    try {
+      const answer = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.location.bucket, Key: key }));
+      return Buffer.from(await answer.Body!.transformToByteArray());
+    } catch (error) {
+      throw storeAccessError(error, this.location, this.endpoint);
+    }
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+
+  private async checkAccess<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw storeAccessError(error, this.location, this.endpoint);
+    }
+  }
+
+  private async putWhole(
+    key: string,
+    parts: AsyncIterable<Buffer>,
+    expected: ExpectedObject,
+    metadata: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
+    const chunks: Buffer[] = [];
+    for await (const part of parts) chunks.push(part);
+    const bytes = Buffer.concat(chunks);
+    checkBytes(key, bytes.length, createHash('sha256').update(bytes).digest('hex'), expected);
+    const md5 = createHash('md5').update(bytes).digest();
+    const answer = await this.client.send(
+      new this.sdk.PutObjectCommand({
+        Bucket: this.location.bucket,
+        Key: key,
+        Body: bytes,
+        ContentLength: bytes.length,
+        ContentMD5: md5.toString('base64'),
+        ContentType: expected.contentType,
+        Metadata: metadata,
+        ...this.writeOptions(),
+      }),
+      { abortSignal: signal },
+    );
+    this.checkEtag(key, answer.ETag, md5.toString('hex'), 'the object');
+    return this.etagIsMd5() ? md5.toString('hex') : undefined;
+  }
+
+  private async putInParts(
+    key: string,
+    parts: AsyncIterable<Buffer>,
+    expected: ExpectedObject,
+    metadata: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
+    const created = await this.client.send(
+      new this.sdk.CreateMultipartUploadCommand({
+        Bucket: this.location.bucket,
+        Key: key,
+        ContentType: expected.contentType,
+        Metadata: metadata,
+        ...this.writeOptions(),
+      }),
+      { abortSignal: signal },
+    );
+    const uploadId = created.UploadId;
+    if (!uploadId) throw new ObjectUploadError(key, 'the store started a multipart upload without an upload id');
+    const md5s: Buffer[] = [];
+    const inFlight = new Set<Promise<void>>();
+    try {
+      const sha256 = createHash('sha256');
+      const etags: string[] = [];
+      let failure: unknown;
+      let size = 0;
+      for await (const part of parts) {
+        if (failure !== undefined) break;
+        signal?.throwIfAborted();
+        sha256.update(part);
+        size += part.length;
+        if (size > expected.size) break;
+        const partNumber = md5s.length + 1;
+        const md5 = createHash('md5').update(part).digest();
+        md5s.push(md5);
+        const sending: Promise<void> = this.uploadPart(key, uploadId, partNumber, part, md5, signal)
+          .then((etag) => void (etags[partNumber - 1] = etag))
+          .catch((error: unknown) => void (failure ??= error))
+          .finally(() => inFlight.delete(sending));
+        inFlight.add(sending);
+        if (inFlight.size >= this.uploadConcurrency) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+      if (failure !== undefined) throw failure;
+      signal?.throwIfAborted();
+      checkBytes(key, size, size > expected.size ? '' : sha256.digest('hex'), expected);
+      await this.client.send(
+        new this.sdk.CompleteMultipartUploadCommand({
+          Bucket: this.location.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: etags.map((ETag, index) => ({ ETag, PartNumber: index + 1 })) },
+        }),
+        { abortSignal: signal },
+      );
+    } catch (error) {
+      // Parts still on their way could land after the abort and keep the upload alive.
+      await Promise.allSettled(inFlight);
+      await this.abortUpload(key, uploadId).catch((abortError: unknown) => {
+        throw new ObjectUploadError(
+          key,
+          `${reasonOf(error, signal)}, and aborting its multipart upload failed (${uploadFailureReason(abortError)}): the next run removes it`,
+        );
+      });
+      throw error;
+    }
+    if (!this.etagIsMd5()) return undefined;
+    const combined = createHash('md5').update(Buffer.concat(md5s)).digest('hex');
+    return `${combined}-${md5s.length}`;
+  }
+
+  private async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    part: Buffer,
+    md5: Buffer,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const answer = await this.client.send(
+      new this.sdk.UploadPartCommand({
+        Bucket: this.location.bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: part,
+        ContentLength: part.length,
+        ContentMD5: md5.toString('base64'),
+      }),
+      { abortSignal: signal },
+    );
+    this.checkEtag(key, answer.ETag, md5.toString('hex'), `part ${partNumber}`);
+    return answer.ETag!;
+  }
+
+  private async abortUpload(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new this.sdk.AbortMultipartUploadCommand({ Bucket: this.location.bucket, Key: key, UploadId: uploadId }),
+      );
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  /** A HEAD after the write: the object is complete, with the size, SHA-256 and ETag of what was sent. */
+  private async confirm(key: string, expected: ExpectedObject, etag: string | undefined): Promise<void> {
+    const head = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: this.location.bucket, Key: key }));
+    if (head.ContentLength !== expected.size) {
+      throw new ObjectUploadError(key, `the store holds ${head.ContentLength} bytes instead of ${expected.size}`);
+    }
+    if (head.Metadata?.[SHA256_METADATA_KEY] !== expected.sha256) {
+      throw new ObjectUploadError(key, 'the stored object does not carry the SHA-256 that was sent');
+    }
+    const stored = unquoted(head.ETag);
+    // Some compatible stores give a multipart object an ETag of their own making: compare like with like.
+    if (etag && looksLikeMd5Etag(stored) && stored.includes('-') === etag.includes('-') && stored !== etag) {
+      throw new ObjectUploadError(key, `the stored object's ETag ${printable(stored)} is not that of the bytes sent`);
+    }
+  }
+
+  /**
+   * A store answers a part or an object with the MD5 of the bytes it took (unless SSE-KMS
+   * encrypts them): one that differs from what was sent means they changed on the way, even
+   * on a store that does not check Content-MD5 itself.
+   */
+  private checkEtag(key: string, answered: string | undefined, md5Hex: string, what: string): void {
+    if (!answered) throw new ObjectUploadError(key, `the store answered ${what} without an ETag`);
+    const etag = unquoted(answered);
+    if (this.etagIsMd5() && /^[0-9a-f]{32}$/i.test(etag) && etag.toLowerCase() !== md5Hex) {
+      throw new ObjectUploadError(key, `the store took ${what} with an MD5 other than that of the bytes sent`);
+    }
+  }
+
+  private etagIsMd5(): boolean {
+    return this.objectOptions.sse !== 'aws:kms';
+  }
+
+  private writeOptions(): {
+    StorageClass?: S3StorageClass;
+    ServerSideEncryption?: S3ServerSideEncryption;
+    SSEKMSKeyId?: string;
+  } {
+    const { storageClass, sse, kmsKeyId } = this.objectOptions;
+    return {
+      ...(storageClass ? { StorageClass: storageClass } : {}),
+      ...(sse ? { ServerSideEncryption: sse } : {}),
+      ...(kmsKeyId ? { SSEKMSKeyId: kmsKeyId } : {}),
+    };
+  }
+}
+
+/** The object options, or a bad-input error naming the flag that is wrong. */
+export function checkedObjectOptions(options: ObjectOptions): ObjectOptions {
+  if (options.storageClass && !S3_STORAGE_CLASSES.includes(options.storageClass)) {
+    throw new BadInputError(
+      `Invalid --s3-storage-class "${printable(options.storageClass)}": use one of ${S3_STORAGE_CLASSES.join(', ')}.`,
+    );
+  }
+  if (options.sse && !S3_SSE_MODES.includes(options.sse)) {
+    throw new BadInputError(`Invalid --s3-sse "${printable(options.sse)}": use AES256 or aws:kms.`);
+  }
+  if (options.kmsKeyId !== undefined && options.sse !== 'aws:kms') {
+    throw new BadInputError('--s3-kms-key-id needs --s3-sse aws:kms.');
+  }
+  if (
+    options.partBytes !== undefined &&
+    !(options.partBytes >= MIN_PART_BYTES && options.partBytes <= MAX_PART_BYTES)
+  ) {
+    throw new BadInputError(`The part size must be between 5 MiB and 5 GiB, not ${options.partBytes} bytes.`);
+  }
+  if (
+    options.uploadConcurrency !== undefined &&
+    !(Number.isInteger(options.uploadConcurrency) && options.uploadConcurrency >= 1)
+  ) {
+    throw new BadInputError(`The upload concurrency must be a whole number from 1, not ${options.uploadConcurrency}.`);
+  }
+  return {
+    storageClass: options.storageClass,
+    sse: options.sse,
+    kmsKeyId: options.kmsKeyId,
+    partBytes: options.partBytes,
+    uploadConcurrency: options.uploadConcurrency,
+  };
+}
+
+/** A name under the prefix: relative, forward slashes, no empty, `.` or `..` folder, not in the manifests' folder. */
+function checkedName(name: string, allowManifests = false): string {
+  const segments = name.split('/');
+  if (name === '' || segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw new Error(`Not an object name: "${printable(name)}"`);
+  }
+  if (!allowManifests && segments[0] === MANIFEST_FOLDER) {
+    throw new Error(`Object names under ${MANIFEST_FOLDER}/ are the manifests': "${printable(name)}"`);
+  }
+  return name;
+}
+
+function checkBytes(key: string, size: number, sha256: string, expected: ExpectedObject): void {
+  if (size !== expected.size) {
+    throw new ObjectUploadError(
+      key,
+      `${size > expected.size ? 'more' : 'fewer'} bytes arrived than the ${expected.size} expected`,
+    );
+  }
+  if (sha256 !== expected.sha256) {
+    throw new ObjectUploadError(key, 'the bytes sent do not have the SHA-256 the media checks computed');
+  }
+}
+
+function reasonOf(error: unknown, signal?: AbortSignal): string {
+  if (error instanceof ObjectUploadError) return error.reason;
+  if (signal?.aborted) return 'stopped';
+  return error instanceof Error && error.name === 'Error' ? messageOf(error) : uploadFailureReason(error);
+}
+
+function unquoted(etag: string | undefined): string {
+  return (etag ?? '').replace(/^"|"$/g, '');
+}
+
+function looksLikeMd5Etag(etag: string): boolean {
+  return /^[0-9a-f]{32}(-\d+)?$/i.test(etag);
+}

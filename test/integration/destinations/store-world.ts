@@ -1,0 +1,82 @@
+import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { ObjectStore, type ExpectedObject, type ObjectStoreOptions } from '../../../src/destinations/object-store';
+import { parseS3Url } from '../../../src/destinations/s3-url';
+import { LOCAL_STORE_CREDENTIALS, LocalObjectStore } from '../../support/object-store-server';
+import { S3FaultProxy } from '../../support/s3-fault-proxy';
+
+export const MiB = 1024 * 1024;
+
+/** The smallest part S3 (and the local store) takes. */
+export const PART_BYTES = 5 * MiB;
+
+let bucketCount = 0;
+
+/**
+ * One bucket on the local S3 server, reached through a fault proxy, for one test: the store
+ * under test talks to the proxy, the test looks at the server directly.
+ */
+export class StoreWorld {
+  private constructor(
+    readonly server: LocalObjectStore,
+    readonly proxy: S3FaultProxy,
+    readonly bucket: string,
+  ) {}
+
+  static async create(server: LocalObjectStore): Promise<StoreWorld> {
+    const bucket = `recordings-test-${++bucketCount}`;
+    await server.createBucket(bucket);
+    return new StoreWorld(server, await S3FaultProxy.start(server.endpoint), bucket);
+  }
+
+  /** An object store on `s3://bucket/archive/` through the proxy, with small parts and two uploads at once. */
+  open(options: Partial<ObjectStoreOptions> = {}): Promise<ObjectStore> {
+    return ObjectStore.open({
+      location: parseS3Url(`s3://${this.bucket}/archive`),
+      connection: { endpoint: this.proxy.endpoint, credentials: LOCAL_STORE_CREDENTIALS, maxAttempts: 2 },
+      partBytes: PART_BYTES,
+      uploadConcurrency: 2,
+      env: {},
+      ...options,
+    });
+  }
+
+  async bytesAt(key: string): Promise<Buffer> {
+    const answer = await this.server.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    return Buffer.from(await answer.Body!.transformToByteArray());
+  }
+
+  async head(key: string): Promise<HeadObjectCommandOutput | undefined> {
+    try {
+      return await this.server.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      if ((error as Error).name === 'NotFound') return undefined;
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.proxy.stop();
+  }
+}
+
+/** `size` bytes that differ from one seed to the next. */
+export function bytesOf(size: number, seed = 1): Buffer {
+  const bytes = Buffer.alloc(size);
+  for (let offset = 0; offset < size; offset++) bytes[offset] = (offset * 31 + (offset >> 9) * 7 + seed * 101) & 0xff;
+  return bytes;
+}
+
+/** The bytes as a stream of 64 KiB chunks, as an HTTP body arrives. */
+export async function* chunksOf(bytes: Buffer, chunkBytes = 64 * 1024): AsyncGenerator<Buffer> {
+  for (let offset = 0; offset < bytes.length; offset += chunkBytes) yield bytes.subarray(offset, offset + chunkBytes);
+}
+
+export function sha256Of(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** What `put` expects for these bytes. */
+export function expectedFor(bytes: Buffer, metadata: Record<string, string> = {}): ExpectedObject {
+  return { sha256: sha256Of(bytes), size: bytes.length, metadata };
+}
