@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { MANIFEST_FOLDER, type ObjectStore } from './object-store';
+
+/** What a run's manifest needs of the store: small verified PUTs, a listing and small GETs. */
+export type ManifestStore = Pick<ObjectStore, 'putSmall' | 'list' | 'getSmall'>;
+
+/**
+ * A run's manifest in the bucket. Objects cannot be appended to, so each run writes its own
+ * numbered segments, `.manifests/<run>/<000000001>.jsonl`: lines appended while a segment is being
+ * written go together into the next one (as lines that arrive together share one fsync in a
+ * local log), and `append` resolves only once its line is in a stored object. Run names sort
+ * by their start, so reading the folder in key order reads every run's lines in order.
+ */
+export class RunManifest {
+  private pending: string[] = [];
+  private waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  private writing: Promise<void> | undefined;
+  private segments = 0;
+  private failure: unknown;
+
+  private constructor(
+    private readonly store: ManifestStore,
+    readonly runId: string,
+  ) {}
+
+  /** A new run's manifest; nothing is written until the first `append`. */
+  static create(store: ManifestStore, startedAt: Date = new Date()): RunManifest {
+    return new RunManifest(store, runIdOf(startedAt));
+  }
+
+  /**
+   * A new run's manifest whose first line, `run-started`, is already stored: the check that
+   * the run can write under the prefix, made before anything is fetched or deleted. Throws the
+   * store's one-line error (denied access exits 2) when it cannot.
+   */
+  static async start(store: ManifestStore, startedAt: Date = new Date()): Promise<RunManifest> {
+    const manifest = RunManifest.create(store, startedAt);
+    await manifest.append({ event: 'run-started', runId: manifest.runId, startedAt: startedAt.toISOString() });
+    return manifest;
+  }
+
+  /** Appends a line; resolves once it is stored, rejects (as will every later append) if a segment could not be. */
+  append(entry: object): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const line = JSON.stringify(entry);
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push(line);
+      this.waiting.push({ resolve, reject });
+      this.writing ??= this.writeSegments();
+    });
+  }
+
+  /** Waits until every line appended so far is stored (or has failed). */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async writeSegments(): Promise<void> {
+    while (this.pending.length > 0) {
+      const lines = this.pending;
+      const waiting = this.waiting;
+      this.pending = [];
+      this.waiting = [];
+      const name = `${MANIFEST_FOLDER}/${this.runId}/${String(++this.segments).padStart(9, '0')}.jsonl`;
+      try {
+        await this.store.putSmall(name, Buffer.from(`${lines.join('\n')}\n`), 'application/x-ndjson');
+        for (const waiter of waiting) waiter.resolve();
+      } catch (error) {
+        this.failure = error;
+        for (const waiter of [...waiting, ...this.waiting]) waiter.reject(error);
+        this.pending = [];
+        this.waiting = [];
+      }
+    }
+    this.writing = undefined;
+  }
+}
+
+/**
+ * Every line of every run's manifest under the store's prefix, oldest run first and each
+ * run's lines in the order they were appended. A line that is not a JSON object is skipped:
+ * a segment is written whole or not at all, so only a hand-edited one can hold such lines.
+ */
+export async function* readManifests(store: ManifestStore): AsyncIterable<Record<string, unknown>> {
+  const names: string[] = [];
+  for await (const name of store.list(MANIFEST_FOLDER)) {
+    if (name.endsWith('.jsonl')) names.push(name);
+  }
+  // Keys come sorted from S3; sorting again keeps the order on stores that list otherwise.
+  names.sort();
+  for (const name of names) {
+    const text = (await store.getSmall(name)).toString('utf8');
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      let entry: unknown;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (entry !== null && typeof entry === 'object' && !Array.isArray(entry)) yield entry as Record<string, unknown>;
+    }
+  }
+}
+
+/** `20261129T130243123Z-9f86d081`: sorts by start time, unique between runs started at once. */
+function runIdOf(startedAt: Date): string {
+  const stamp = startedAt.toISOString().replace(/[-:.]/g, '');
+  return `${stamp}-${randomBytes(4).toString('hex')}`;
+}
