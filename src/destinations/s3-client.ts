@@ -38,7 +38,7 @@ export function resolveEndpoint(
   if (text === undefined) return undefined;
   const problem = (what: string) =>
     new BadInputError(
-      `Invalid ${source} "${printableClip(text, 200)}": ${what}. Example: https://s3.example.com or http://127.0.0.1:9000`,
+      `Invalid ${source} "${printableClip(withoutUserInfo(text), 200)}": ${what}. Example: https://s3.example.com or http://127.0.0.1:9000`,
     );
   let url: URL;
   try {
@@ -76,6 +76,11 @@ export function createS3Client(settings: S3ConnectionSettings, env: NodeJS.Proce
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: { requestTimeout: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
   });
+}
+
+/** The URL with any `user:password@` shown as `***@`, so that a refused endpoint never prints a secret. */
+function withoutUserInfo(text: string): string {
+  return text.replace(/\/\/[^/?#]*@/, '//***@');
 }
 
 /** `@aws-sdk/client-s3`, loaded on first use. */
