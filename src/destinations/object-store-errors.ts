@@ -7,6 +7,8 @@ export class ObjectUploadError extends OperationFailedError {
   constructor(
     readonly key: string,
     readonly reason: string,
+    /** What the body's source threw, when the bytes stopped arriving rather than the store failing. */
+    readonly sourceError?: unknown,
   ) {
     super(`Could not store ${printable(key)}: ${reason}`);
   }

@@ -100,17 +100,18 @@ export class ObjectStore {
   readonly location: S3Location;
   readonly endpoint: string | undefined;
   private readonly client: S3Client;
-  private readonly sdk = loadS3Sdk();
+  private readonly sdk: typeof import('@aws-sdk/client-s3');
   private readonly partBytes: number;
   private readonly uploadConcurrency: number;
   private readonly objectOptions: ObjectOptions;
   private readonly openedAt = new Date();
 
   private constructor(options: ObjectStoreOptions) {
+    this.objectOptions = checkedObjectOptions(options);
     this.location = options.location;
     this.endpoint = resolveEndpoint(options.connection ?? {}, options.env);
     this.client = options.client ?? createS3Client(options.connection ?? {}, options.env);
-    this.objectOptions = checkedObjectOptions(options);
+    this.sdk = loadS3Sdk();
     this.partBytes = this.objectOptions.partBytes ?? DEFAULT_PART_BYTES;
     this.uploadConcurrency = this.objectOptions.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
   }
@@ -156,7 +157,7 @@ export class ObjectStore {
     if (!metadataFits(metadata)) throw new ObjectUploadError(key, 'its metadata is larger than the 2 KB S3 keeps');
     const partBytes = Math.max(this.partBytes, Math.ceil(expected.size / MAX_PARTS));
     try {
-      const parts = readParts(body, partBytes);
+      const parts = readParts(fromSource(body), partBytes);
       const etag =
         expected.size <= partBytes
           ? await this.putWhole(key, parts, expected, metadata, signal)
@@ -164,6 +165,13 @@ export class ObjectStore {
       await this.confirm(key, expected, etag);
     } catch (error) {
       if (error instanceof ObjectUploadError) throw error;
+      if (error instanceof SourceError) {
+        throw new ObjectUploadError(
+          key,
+          `the bytes to store stopped arriving (${printable(messageOf(error.cause))})`,
+          error.cause,
+        );
+      }
       throw new ObjectUploadError(key, signal?.aborted ? 'stopped' : uploadFailureReason(error));
     }
     return { name, key, bytes: expected.size, sha256: expected.sha256, outcome: 'uploaded' };
@@ -298,7 +306,13 @@ export class ObjectStore {
     signal?: AbortSignal,
   ): Promise<string | undefined> {
     const chunks: Buffer[] = [];
-    for await (const part of parts) chunks.push(part);
+    let size = 0;
+    for await (const part of parts) {
+      chunks.push(part);
+      size += part.length;
+      // More than announced: read no further than the first byte too many.
+      if (size > expected.size) break;
+    }
     const bytes = Buffer.concat(chunks);
     checkBytes(key, bytes.length, createHash('sha256').update(bytes).digest('hex'), expected);
     const md5 = createHash('md5').update(bytes).digest();
@@ -505,16 +519,46 @@ export function checkedObjectOptions(options: ObjectOptions): ObjectOptions {
   };
 }
 
-/** A name under the prefix: relative, forward slashes, no empty, `.` or `..` folder, not in the manifests' folder. */
+/**
+ * A name under the prefix: relative, forward slashes, no empty, `.` or `..` folder, and (but
+ * for the manifests themselves) not in the manifests' folder, which a layout cannot claim.
+ */
 function checkedName(name: string, allowManifests = false): string {
   const segments = name.split('/');
   if (name === '' || segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
-    throw new Error(`Not an object name: "${printable(name)}"`);
+    throw new BadInputError(`"${printable(name)}" cannot name an object: it has an empty, "." or ".." folder.`);
   }
   if (!allowManifests && segments[0] === MANIFEST_FOLDER) {
-    throw new Error(`Object names under ${MANIFEST_FOLDER}/ are the manifests': "${printable(name)}"`);
+    throw new BadInputError(
+      `The layout puts "${printable(name)}" in ${MANIFEST_FOLDER}/, which holds the runs' manifests: name its first folder otherwise.`,
+    );
   }
   return name;
+}
+
+/** An error of the body's own source (the media pipeline), told apart from the store's. */
+class SourceError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(messageOf(cause));
+  }
+}
+
+async function* fromSource(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const iterator = body[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        throw new SourceError(error);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
 }
 
 function checkBytes(key: string, size: number, sha256: string, expected: ExpectedObject): void {

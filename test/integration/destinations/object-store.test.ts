@@ -86,6 +86,21 @@ describe('ObjectStore against a local S3 server (integration)', () => {
     });
   });
 
+  it('fails when the bytes stop arriving mid-object, and leaves no object and no upload', async () => {
+    const bytes = bytesOf(3 * PART_BYTES, 13);
+    async function* broken(): AsyncGenerator<Buffer> {
+      yield* chunksOf(bytes.subarray(0, 2 * PART_BYTES));
+      throw new Error('the connection to Twilio broke');
+    }
+    const error = (await store
+      .put('big.wav', broken(), expectedFor(bytes))
+      .catch((thrown: unknown) => thrown)) as ObjectUploadError;
+    expect(error).to.be.instanceOf(ObjectUploadError);
+    expect(error.reason).to.equal('the bytes to store stopped arriving (the connection to Twilio broke)');
+    expect(await world.head('archive/big.wav')).to.equal(undefined);
+    expect(await server.hasUploadsInProgress(world.bucket)).to.equal(false);
+  });
+
   describe('finding what is already stored', () => {
     it('finds a stored object by HEAD, without fetching it', async () => {
       const bytes = bytesOf(2048);
