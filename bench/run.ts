@@ -6,6 +6,7 @@ import { downloadBenchmarks } from './download';
 import { listMemoryBenchmarks } from './list-memory';
 import { purgeBenchmarks } from './purge';
 import { markdownTable, type BenchRow } from './measure';
+import { objectStoreBenchmarks } from './object-store';
 import { REPO_ROOT, startupBenchmarks } from './startup';
 
 type Suite = [name: string, run: () => Promise<BenchRow[]>];
@@ -16,6 +17,7 @@ const SUITES: Suite[] = [
   ['download', downloadBenchmarks],
   ['purge', purgeBenchmarks],
   ['callbacks', callbackBenchmarks],
+  ['object-store', objectStoreBenchmarks],
 ];
 
 async function main(): Promise<void> {
