@@ -5,6 +5,7 @@ import { callbackBenchmarks } from './callbacks';
 import { downloadBenchmarks } from './download';
 import { listMemoryBenchmarks } from './list-memory';
 import { purgeBenchmarks } from './purge';
+import { scanBenchmarks } from './scan';
 import { markdownTable, type BenchRow } from './measure';
 import { objectStoreBenchmarks } from './object-store';
 import { REPO_ROOT, startupBenchmarks } from './startup';
@@ -18,6 +19,7 @@ const SUITES: Suite[] = [
   ['purge', purgeBenchmarks],
   ['callbacks', callbackBenchmarks],
   ['object-store', objectStoreBenchmarks],
+  ['scan', scanBenchmarks],
 ];
 
 async function main(): Promise<void> {

@@ -2,6 +2,7 @@ import type { Principal } from './accounts';
 import { bump, type RouteKind } from './counters';
 import { DAY_MS, parseFilterDay } from './dates';
 import { sendBadRequest, sendEmpty, sendJson, sendNotFound, sendUnauthorized } from './http-replies';
+import { pageCostMs } from './knobs';
 import type { MediaFormat } from './media';
 import { streamMedia } from './media-response';
 import { decodePageToken, encodePageToken } from './page-token';
@@ -200,7 +201,16 @@ function filtersOf(query: URLSearchParams): [string, string][] {
 
 type ListScope = { callSid?: string; conferenceSid?: string };
 
-function listRecordings(ctx: RequestContext, state: SandboxState, accountSid: string, scope: ListScope): void {
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function listRecordings(
+  ctx: RequestContext,
+  state: SandboxState,
+  accountSid: string,
+  scope: ListScope,
+): Promise<void> {
   const paging = parsePaging(ctx);
   if (!paging) return;
   const { query } = ctx;
@@ -248,6 +258,9 @@ function listRecordings(ctx: RequestContext, state: SandboxState, accountSid: st
     : scope.conferenceSid
       ? conferenceRecordingJson
       : (r: Recording) => recordingJson(r, mediaOrigin(ctx, state));
+  const cost = pageCostMs(state.knobs().pageCost, result.items.length);
+  if (cost > 0) await delay(cost);
+  if (ctx.res.destroyed) return;
   const first = result.items[0];
   const last = result.items[result.items.length - 1];
   sendJson(

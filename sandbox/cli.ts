@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-import { startSandbox, type Knobs } from './index';
+import { PAGE_COST_MODEL, startSandbox, type Knobs } from './index';
 
 const USAGE = `Usage: node -r ts-node/register/transpile-only sandbox/cli.ts [options]
 
@@ -12,7 +12,12 @@ Starts the recordings sandbox (a fake api.twilio.com) and keeps it running until
   --subaccounts N      subaccounts of the parent account (default 2)
   --days N             spread recordings over the last N days (default 120)
   --duration S         fixed duration in seconds for every recording (default: varied)
+  --generate N         N generated recordings in each of --generate-accounts, over --generate-days
+  --generate-accounts W  parent, subaccounts or all (default parent)
+  --generate-days N    spread generated recordings over the last N days (default 730)
   --latency MS         latency per request
+  --page-cost B/R      each recordings list page takes B ms plus R ms per record on it
+                       (the benchmarks' model: ${PAGE_COST_MODEL.baseMs}/${PAGE_COST_MODEL.perRecordMs})
   --concurrency-cap N  429 beyond N concurrent API requests per account family
   --retry-after S      send Retry-After: S on 429 answers
   --throttle-bursts N/M  of every N API requests, answer the last M with 429
@@ -32,6 +37,18 @@ function numberOption(value: string | undefined, name: string): number | undefin
   return parsed;
 }
 
+function pageCostOption(value: string | undefined): Knobs['pageCost'] | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)$/.exec(value);
+  if (!match) throw new Error(`--page-cost needs B/R (ms per page / ms per record), got '${value}'`);
+  return { baseMs: Number(match[1]), perRecordMs: Number(match[2]) };
+}
+
+function generatedAccountsOption(value: string | undefined): 'parent' | 'subaccounts' | 'all' | undefined {
+  if (value === undefined || value === 'parent' || value === 'subaccounts' || value === 'all') return value;
+  throw new Error(`--generate-accounts needs parent, subaccounts or all, got '${value}'`);
+}
+
 function burstsOption(value: string | undefined): Knobs['throttleBursts'] | undefined {
   if (value === undefined) return undefined;
   const match = /^(\d+)\/(\d+)$/.exec(value);
@@ -48,7 +65,11 @@ async function main(): Promise<void> {
       subaccounts: { type: 'string' },
       days: { type: 'string' },
       duration: { type: 'string' },
+      generate: { type: 'string' },
+      'generate-accounts': { type: 'string' },
+      'generate-days': { type: 'string' },
       latency: { type: 'string' },
+      'page-cost': { type: 'string' },
       'concurrency-cap': { type: 'string' },
       'retry-after': { type: 'string' },
       'throttle-bursts': { type: 'string' },
@@ -72,6 +93,7 @@ async function main(): Promise<void> {
     if (value !== undefined) knobs[key] = value;
   };
   set('latencyMs', numberOption(values.latency, 'latency'));
+  set('pageCost', pageCostOption(values['page-cost']));
   set('concurrencyCap', numberOption(values['concurrency-cap'], 'concurrency-cap'));
   set('retryAfterSeconds', numberOption(values['retry-after'], 'retry-after'));
   set('throttleBursts', burstsOption(values['throttle-bursts']));
@@ -85,6 +107,8 @@ async function main(): Promise<void> {
   const seed = numberOption(values.seed, 'seed') ?? 1;
   const days = numberOption(values.days, 'days') ?? 120;
   const now = Date.now();
+  const generate = numberOption(values.generate, 'generate');
+  const generateDays = numberOption(values['generate-days'], 'generate-days') ?? 730;
   const sandbox = await startSandbox({
     port: numberOption(values.port, 'port') ?? 0,
     seed,
@@ -96,6 +120,15 @@ async function main(): Promise<void> {
       to: now,
       durationSeconds: numberOption(values.duration, 'duration'),
     },
+    generated:
+      generate === undefined
+        ? undefined
+        : {
+            perAccount: generate,
+            from: now - generateDays * 86_400_000,
+            to: now,
+            accounts: generatedAccountsOption(values['generate-accounts']),
+          },
     knobs,
   });
 

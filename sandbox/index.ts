@@ -6,6 +6,7 @@ import { AccountRegistry } from './accounts';
 import { CertificateAuthority } from './ca';
 import { CdnSigner } from './cdn-signer';
 import { createCounters, resetCounters, type Counters } from './counters';
+import { GeneratedRecordings, type GeneratedAccountsOptions } from './generated-recordings';
 import { DEFAULT_KNOBS, type Knobs } from './knobs';
 import { RecordingStore } from './recording-store';
 import type { SandboxState } from './request-context';
@@ -14,7 +15,9 @@ import { SandboxServer } from './server';
 
 export { expectedMedia, mediaByteLength, type ExpectedMedia, type MediaFormat, type MediaSource } from './media';
 export type { Counters } from './counters';
-export type { Knobs } from './knobs';
+export type { Knobs, PageCost } from './knobs';
+export { PAGE_COST_MODEL } from './knobs';
+export type { GeneratedAccountsOptions } from './generated-recordings';
 export type { Recording, RecordingInit, RecordingStatus, RecordingSource } from './recording-store';
 export type { SeedOptions } from './seed';
 export { DIRECT_CDN_PREFIX } from './server';
@@ -28,6 +31,11 @@ export interface SandboxOptions {
   subaccounts?: number;
   /** Recordings to seed at start: a count, or full seeding options. Default none. */
   recordings?: number | SeedOptions;
+  /**
+   * Accounts whose recordings are computed from their index and the seed, for millions of them in
+   * constant memory. Seeded and added recordings go to the other accounts.
+   */
+  generated?: GeneratedAccountsOptions;
   /** Host name of the media CDN that redirected media points at. Default media.twiliocdn.test. */
   cdnHost?: string;
   knobs?: Partial<Knobs>;
@@ -56,14 +64,44 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
+/** Generated recordings for the accounts the options name, each account created before its oldest one. */
+function generatedRecordings(
+  accounts: AccountRegistry,
+  options: GeneratedAccountsOptions,
+  seed: number,
+  nowMs: number,
+): GeneratedRecordings {
+  const which = options.accounts ?? 'parent';
+  const chosen =
+    which === 'parent' ? [accounts.parent] : which === 'subaccounts' ? accounts.subaccounts : accounts.all();
+  const generated = new GeneratedRecordings(
+    chosen.map((a) => a.sid),
+    options,
+    options.seed ?? seed,
+    nowMs,
+  );
+  // Twilio has no recording older than its account.
+  for (const account of accounts.all()) {
+    account.createdMs = Math.min(account.createdMs, generated.oldestMs - 86_400_000);
+  }
+  return generated;
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const seed = options.seed ?? 1;
-  const accounts = new AccountRegistry(seed, options.subaccounts ?? 2, Date.now());
-  const store = new RecordingStore<SeedOptions>(new RecordingSeeder(accounts));
+  const nowMs = Date.now();
+  const accounts = new AccountRegistry(seed, options.subaccounts ?? 2, nowMs);
+  const generated = options.generated && generatedRecordings(accounts, options.generated, seed, nowMs);
+  const store = new RecordingStore<SeedOptions>(new RecordingSeeder(accounts), generated);
   if (options.recordings !== undefined) {
-    store.seedRecordings(
-      typeof options.recordings === 'number' ? { seed, count: options.recordings } : { seed, ...options.recordings },
-    );
+    const seedOptions: SeedOptions =
+      typeof options.recordings === 'number' ? { seed, count: options.recordings } : { seed, ...options.recordings };
+    const storedAccounts = accounts
+      .all()
+      .map((a) => a.sid)
+      .filter((sid) => !generated?.holds(sid));
+    if (storedAccounts.length === 0) throw new Error('Every account holds generated recordings: none is left to seed');
+    store.seedRecordings({ accountSids: storedAccounts, ...seedOptions });
   }
 
   let knobs: Knobs = { ...DEFAULT_KNOBS, ...options.knobs };

@@ -1,7 +1,29 @@
+/**
+ * What a page of the recordings list costs Twilio to answer: a base plus a cost per record on it.
+ * A model, not a measurement: Twilio publishes no figures.
+ */
+export interface PageCost {
+  baseMs: number;
+  perRecordMs: number;
+}
+
+/**
+ * The page cost the benchmarks use: 100 ms per page plus 1 ms per record, so a page of 1,000
+ * recordings takes 1.1 s and one of 50 takes 150 ms.
+ */
+export const PAGE_COST_MODEL: PageCost = { baseMs: 100, perRecordMs: 1 };
+
+/** How long a list page of `records` recordings takes under `cost`. */
+export function pageCostMs(cost: PageCost | null, records: number): number {
+  return cost ? cost.baseMs + cost.perRecordMs * records : 0;
+}
+
 /** Behaviour switches of the sandbox; all can be changed while it runs. */
 export interface Knobs {
   /** Delay before answering every processed request (429 rejections answer at once). */
   latencyMs: number;
+  /** Extra delay of each recordings list page, growing with its size (see PageCost); null for none. */
+  pageCost: PageCost | null;
   /** Most API requests processed at once per account family (parent + subaccounts); null = no limit. */
   concurrencyCap: number | null;
   /** Sent as `Retry-After` on 429 answers when set; Twilio is not known to send it. */
@@ -41,6 +63,7 @@ export interface Knobs {
 
 export const DEFAULT_KNOBS: Knobs = {
   latencyMs: 0,
+  pageCost: null,
   concurrencyCap: null,
   retryAfterSeconds: null,
   throttleBursts: null,

@@ -72,6 +72,16 @@ export interface PageResult {
 
 export type DeleteOutcome = 'deleted' | 'not-found' | 'not-deletable';
 
+/** Accounts whose recordings are computed rather than stored (see generated-recordings.ts). */
+export interface GeneratedSource {
+  readonly size: number;
+  holds(accountSid: string): boolean;
+  get(sid: string): Recording | undefined;
+  delete(sid: string, nowMs: number): DeleteOutcome;
+  all(accountSid: string, includeDeleted: boolean): Recording[];
+  page(query: PageQuery): PageResult;
+}
+
 /** Listing order is date_created descending, ties broken by sid descending. */
 function comesBefore(a: ListPosition, b: ListPosition): boolean {
   return a.dateCreatedMs > b.dateCreatedMs || (a.dateCreatedMs === b.dateCreatedMs && a.sid > b.sid);
@@ -125,10 +135,13 @@ export class RecordingStore<SeedOptions = unknown> {
   private readonly byCall = new Map<string, Recording[]>();
   private readonly byConference = new Map<string, Recording[]>();
 
-  constructor(private readonly factory: RecordingFactory<SeedOptions>) {}
+  constructor(
+    private readonly factory: RecordingFactory<SeedOptions>,
+    private readonly generated?: GeneratedSource,
+  ) {}
 
   get size(): number {
-    return this.bySid.size;
+    return this.bySid.size + (this.generated?.size ?? 0);
   }
 
   /** Adds generated recordings in bulk (sorted once at the end) and returns them. */
@@ -136,7 +149,7 @@ export class RecordingStore<SeedOptions = unknown> {
     const created = this.factory.seed(options);
     const touched = new Set<Recording[]>();
     for (const recording of created) {
-      if (this.bySid.has(recording.sid)) throw new Error(`Duplicate recording sid ${recording.sid}`);
+      this.checkStorable(recording);
       this.bySid.set(recording.sid, recording);
       for (const list of this.listsFor(recording)) {
         list.push(recording);
@@ -150,18 +163,21 @@ export class RecordingStore<SeedOptions = unknown> {
   /** Adds one recording with exactly the fields given (others defaulted) and returns it. */
   addRecording(init: RecordingInit): Recording {
     const recording = this.factory.make(init);
-    if (this.bySid.has(recording.sid)) throw new Error(`Duplicate recording sid ${recording.sid}`);
+    this.checkStorable(recording);
     this.bySid.set(recording.sid, recording);
     for (const list of this.listsFor(recording)) insertSorted(list, recording);
     return recording;
   }
 
   getRecording(sid: string): Recording | undefined {
-    return this.bySid.get(sid);
+    return this.bySid.get(sid) ?? this.generated?.get(sid);
   }
 
   /** All recordings in listing order, of one account or of all; soft-deleted ones only when asked. */
   recordings(accountSid?: string, options: { includeDeleted?: boolean } = {}): Recording[] {
+    if (accountSid !== undefined && this.generated?.holds(accountSid)) {
+      return this.generated.all(accountSid, options.includeDeleted ?? false);
+    }
     const source =
       accountSid === undefined
         ? [...this.bySid.values()].sort(compareListOrder)
@@ -171,6 +187,7 @@ export class RecordingStore<SeedOptions = unknown> {
 
   /** Soft delete as Twilio does it: metadata stays, status becomes `deleted`, media is gone. */
   deleteRecording(sid: string, nowMs = Date.now()): DeleteOutcome {
+    if (this.generated && !this.bySid.has(sid)) return this.generated.delete(sid, nowMs);
     const recording = this.bySid.get(sid);
     if (!recording || recording.status === 'deleted') return 'not-found';
     if (recording.status !== 'completed') return 'not-deletable';
@@ -180,6 +197,7 @@ export class RecordingStore<SeedOptions = unknown> {
   }
 
   page(query: PageQuery): PageResult {
+    if (this.generated?.holds(query.accountSid)) return this.generated.page(query);
     const base = this.baseListFor(query);
     const matches = (r: Recording): boolean =>
       r.accountSid === query.accountSid &&
@@ -237,6 +255,13 @@ export class RecordingStore<SeedOptions = unknown> {
     const first = items[0];
     const hasPrevious = first ? this.anyMatchBackwards(base, base.indexOf(first, start) - 1, lo, matches) : false;
     return { items, hasMore: this.anyMatch(base, i, hi, matches), hasPrevious };
+  }
+
+  private checkStorable(recording: Recording): void {
+    if (this.bySid.has(recording.sid)) throw new Error(`Duplicate recording sid ${recording.sid}`);
+    if (this.generated?.holds(recording.accountSid)) {
+      throw new Error(`Account ${recording.accountSid} holds generated recordings: add recordings to another account`);
+    }
   }
 
   private baseListFor(query: PageQuery): Recording[] {

@@ -2,6 +2,7 @@ import { TwilioApiError } from '../errors';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import { API_VERSION_PATH, recordingPath, type TwilioApi } from '../twilio/twilio-api';
 import { countsTowardLimit, matchesCriteria, twilioListQuery, type SelectionCriteria } from './criteria';
+import { scanShards } from './sharded-scan';
 
 /** The recordings of one account that one page of Twilio's list yielded, after exact filtering. */
 export interface RecordingPage {
@@ -14,36 +15,75 @@ export interface RecordingPage {
 export interface SelectionEvents {
   /** A `--sid` that no selected account has. */
   onSidNotFound?(sid: string): void;
+  /** A page of Twilio's list arrived with this many recordings, before exact filtering (for progress). */
+  onPageScanned?(records: number): void;
 }
 
-interface ListEnvelope {
-  recordings: ApiRecording[];
-  next_page_uri: string | null;
+/** Twilio's largest page. */
+const PAGE_SIZE = 1000;
+/** Pages held at once (fetched and not yet handed on, or being fetched), per request allowed in flight. */
+export const PAGES_HELD_PER_REQUEST = 3;
+/** Recordings a date shard is split to hold: two pages. */
+const SHARD_TARGET_RECORDS = 2 * PAGE_SIZE;
+
+interface AccountJson {
+  sid: string;
+  status: string;
+  date_created: string | null;
 }
 
 interface AccountsEnvelope {
-  accounts: Array<{ sid: string; status: string }>;
+  accounts: AccountJson[];
   next_page_uri: string | null;
 }
 
+interface SelectedAccounts {
+  sids: string[];
+  /** When each account was created, as far as the listing of subaccounts said. */
+  created: Map<string, number>;
+}
+
 /** The account acted on, then, when asked, each of its subaccounts that is not closed. */
-async function selectAccounts(api: TwilioApi, includeSubaccounts: boolean): Promise<string[]> {
-  const accounts = [api.accountSid];
+async function selectAccounts(api: TwilioApi, includeSubaccounts: boolean): Promise<SelectedAccounts> {
+  const accounts: SelectedAccounts = { sids: [api.accountSid], created: new Map() };
   if (!includeSubaccounts) return accounts;
   let next: string | null = `${API_VERSION_PATH}/Accounts.json?PageSize=1000`;
   while (next) {
     const page: AccountsEnvelope = await api.getJson<AccountsEnvelope>(next);
     for (const account of page.accounts) {
-      if (account.status !== 'closed' && !accounts.includes(account.sid)) accounts.push(account.sid);
+      const created = Date.parse(account.date_created ?? '');
+      if (Number.isFinite(created)) accounts.created.set(account.sid, created);
+      if (account.status !== 'closed' && !accounts.sids.includes(account.sid)) accounts.sids.push(account.sid);
     }
     next = page.next_page_uri;
   }
   return accounts;
 }
 
+/** When an account was created: from the subaccount listing, or asked of Twilio once. */
+function accountCreation(api: TwilioApi, known: Map<string, number>): (accountSid: string) => Promise<number> {
+  const asked = new Map<string, Promise<number>>();
+  return (accountSid) => {
+    const created = known.get(accountSid);
+    if (created !== undefined) return Promise.resolve(created);
+    let answer = asked.get(accountSid);
+    if (!answer) {
+      answer = api.getJson<AccountJson>(`${API_VERSION_PATH}/Accounts/${accountSid}.json`).then((account) => {
+        const ms = Date.parse(account.date_created ?? '');
+        // Without a creation date the shards reach back to the first day filters can name.
+        return Number.isFinite(ms) ? ms : 0;
+      });
+      asked.set(accountSid, answer);
+    }
+    return answer;
+  };
+}
+
 /**
- * Streams the selected recordings page by page: Twilio's coarse filters narrow each list
- * request and the exact criteria decide; no more than one page is held at a time. Once
+ * Streams the selected recordings page by page, in the order of Twilio's list (accounts in
+ * turn, newest first within each): Twilio's coarse filters narrow each list request and the
+ * exact criteria decide. Lists are scanned as date shards in parallel (see scanShards), with
+ * at most PAGES_HELD_PER_REQUEST pages per request the limiter allows held at once. Once
  * --limit recordings are in, it reads on only to learn whether more would have counted,
  * and says so on a last page.
  */
@@ -55,7 +95,9 @@ export async function* selectRecordingPages(
   const accounts = await selectAccounts(api, criteria.includeSubaccounts);
   const limit = criteria.limit ?? Number.POSITIVE_INFINITY;
   let counted = 0;
-  const source = criteria.sids ? fetchBySid(api, accounts, criteria, events) : listPages(api, accounts, criteria);
+  const source = criteria.sids
+    ? fetchBySid(api, accounts.sids, criteria, events)
+    : listPages(api, accounts, criteria, events);
   for await (const page of source) {
     const recordings: Recording[] = [];
     for (const recording of page.recordings) {
@@ -82,22 +124,34 @@ export async function* selectRecordings(
   for await (const page of selectRecordingPages(api, criteria, events)) yield* page.recordings;
 }
 
-async function* listPages(
+function listPages(
   api: TwilioApi,
-  accounts: string[],
+  accounts: SelectedAccounts,
   criteria: SelectionCriteria,
+  events: SelectionEvents,
 ): AsyncGenerator<RecordingPage> {
-  const query = twilioListQuery(criteria);
-  for (const accountSid of accounts) {
-    let next: string | null = api.url(`${API_VERSION_PATH}/Accounts/${accountSid}/Recordings.json`, query);
-    while (next) {
-      const page: ListEnvelope = await api.getJson<ListEnvelope>(next);
-      yield { accountSid, recordings: page.recordings.map(recordingFromApi) };
-      next = page.next_page_uri;
-    }
-  }
+  const { 'DateCreated<': before, 'DateCreated>': from, ...query } = twilioListQuery(criteria);
+  const windowFilters: Record<string, string> = {};
+  if (before !== undefined) windowFilters['DateCreated<'] = before;
+  if (from !== undefined) windowFilters['DateCreated>'] = from;
+  let maxPagesHeld = PAGES_HELD_PER_REQUEST * api.limiter.max;
+  // A small --limit needs few pages: fetching far ahead would only be thrown away.
+  if (criteria.limit !== undefined) maxPagesHeld = Math.min(maxPagesHeld, Math.ceil(criteria.limit / PAGE_SIZE) + 1);
+  return scanShards(api, accounts.sids, {
+    query,
+    window: { fromMs: criteria.createdFrom?.getTime(), beforeMs: criteria.createdBefore?.getTime() },
+    windowFilters,
+    maxPagesHeld,
+    shardTargetRecords: SHARD_TARGET_RECORDS,
+    accountCreated: accountCreation(api, accounts.created),
+    onPageScanned: events.onPageScanned,
+  });
 }
 
+/**
+ * Looks up each --sid, several at once under the limiter, and hands them on in the order given.
+ * A sid is looked for in each account in turn, so it is found where a walk would find it first.
+ */
 async function* fetchBySid(
   api: TwilioApi,
   accounts: string[],
@@ -105,17 +159,32 @@ async function* fetchBySid(
   events: SelectionEvents,
 ): AsyncGenerator<RecordingPage> {
   const includeDeleted = criteria.statuses?.includes('deleted') ? 'true' : undefined;
-  for (const sid of criteria.sids ?? []) {
-    let found = false;
+  const lookUp = async (sid: string): Promise<RecordingPage | undefined> => {
     for (const accountSid of accounts) {
       const recording = await fetchRecording(api, accountSid, sid, includeDeleted);
-      if (recording) {
-        found = true;
-        yield { accountSid, recordings: [recording] };
-        break;
-      }
+      if (recording) return { accountSid, recordings: [recording] };
     }
-    if (!found) events.onSidNotFound?.(sid);
+    return undefined;
+  };
+  const sids = criteria.sids ?? [];
+  const ahead = PAGES_HELD_PER_REQUEST * api.limiter.max;
+  const pending: Array<Promise<RecordingPage | undefined>> = [];
+  let started = 0;
+  try {
+    for (let i = 0; i < sids.length; i += 1) {
+      while (started < sids.length && started < i + ahead) {
+        const lookup = lookUp(sids[started]!);
+        // Settled here too, so that a lookup failing while an earlier one is awaited is not left unhandled.
+        lookup.catch(() => undefined);
+        pending.push(lookup);
+        started += 1;
+      }
+      const page = await pending.shift()!;
+      if (page) yield page;
+      else events.onSidNotFound?.(sids[i]!);
+    }
+  } finally {
+    pending.length = 0;
   }
 }
 

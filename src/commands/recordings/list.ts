@@ -1,8 +1,16 @@
 import { Flags } from '@oclif/core';
 import { baseCommands } from '@twilio/cli-core';
-import { type CommandFlags, limitFlags, selectionFlags, selectionInputFrom } from '../../cli/flags';
+import {
+  type CommandFlags,
+  concurrencyFlag,
+  concurrencyFrom,
+  limitFlags,
+  selectionFlags,
+  selectionInputFrom,
+} from '../../cli/flags';
 import { RecordingsCommand } from '../../cli/recordings-command';
 import { SelectionTally, selectionSummaryLines } from '../../output/selection-summary';
+import { createScanProgress } from '../../progress/scan-progress';
 import { selectRecordingPages } from '../../selection/select-recordings';
 
 const { TwilioClientCommand } = baseCommands;
@@ -22,6 +30,7 @@ export default class RecordingsList extends RecordingsCommand {
     ...RecordingsCommand.flags,
     ...selectionFlags,
     ...limitFlags('list at most this many recordings', 50),
+    ...concurrencyFlag,
     ...TwilioClientCommand.noHeader,
     properties: Flags.string({
       description: 'the recording properties to show as columns',
@@ -37,8 +46,14 @@ export default class RecordingsList extends RecordingsCommand {
     const records = this.recordOutput(this.flags.properties);
     const tally = new SelectionTally();
     const onSidNotFound = (sid: string) => this.logger.warn(`Recording ${sid} was not found.`);
+    const progress = createScanProgress({ silent: this.flags.silent });
+    const events = { onSidNotFound, onPageScanned: (count: number) => progress.pageScanned(count) };
     try {
-      for await (const page of selectRecordingPages(this.recordingsApi(), criteria, { onSidNotFound })) {
+      for await (const page of selectRecordingPages(
+        this.recordingsApi(concurrencyFrom(this.flags)),
+        criteria,
+        events,
+      )) {
         records.write(page.recordings);
         tally.addPage(page);
         await records.drained();
@@ -46,6 +61,8 @@ export default class RecordingsList extends RecordingsCommand {
     } catch (error) {
       records.end(false);
       throw error;
+    } finally {
+      progress.stop();
     }
     records.end();
     for (const line of selectionSummaryLines(tally, criteria)) this.logger.info(line);
