@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { baseCommands, services } from '@twilio/cli-core';
 import { ExitStatus, RecordingsError } from '../errors';
 import { flagErrorLine } from './flag-errors';
+import type { PassphrasePrompt } from './key-passphrase';
 import { DEFAULT_CONCURRENCY } from './flags';
 import { JsonArrayWriter } from '../output/json-array-writer';
 import { printable, printableRecord } from '../output/printable';
@@ -121,6 +122,18 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
         if (complete && written === 0) this.logger.info('No results');
       },
       drained: () => drained(),
+    };
+  }
+
+  /** Asks on the terminal (stderr) for a private key's passphrase, without echoing it. */
+  protected passphrasePrompt(): PassphrasePrompt {
+    return {
+      interactive: Boolean(process.stdin.isTTY),
+      ask: async (message) => {
+        const prompt = this.inquirer.createPromptModule({ output: process.stderr });
+        const answer = await prompt([{ type: 'password', name: 'passphrase', message, mask: '*' }]);
+        return String(answer.passphrase);
+      },
     };
   }
 
