@@ -170,6 +170,22 @@ export const decryptionFlags = {
   }),
 };
 
+/** `recordings:decrypt`'s own names for the same flags: there, keys are all it takes. */
+export const keyFlags = {
+  key: Flags.string({
+    description:
+      'the RSA private key (PEM: PKCS#8 or PKCS#1) to decrypt with; repeatable; CR…=FILE ties a key to its public key SID',
+    helpValue: 'FILE',
+    multiple: true,
+    required: true,
+  }),
+  'key-passphrase-env': Flags.string({
+    description:
+      'the environment variable holding the passphrase of an encrypted --key; without it, a terminal prompt asks',
+    helpValue: 'NAME',
+  }),
+};
+
 /** `--expect-key CR…`: the public key recordings should be encrypted with. */
 export const expectKeyFlag = {
   'expect-key': Flags.string({
@@ -183,6 +199,8 @@ export interface DecryptionInput {
   keys: PrivateKeySource[];
   /** The environment variable named by --decrypt-key-passphrase-env. */
   passphraseEnv?: string;
+  /** The flag that names it, for messages; default decrypt-key-passphrase-env. */
+  passphraseEnvFlag?: string;
 }
 
 /** Reads --decrypt-key (repeatable) and --decrypt-key-passphrase-env; undefined when no key is given. */

@@ -15,18 +15,22 @@ export interface PassphrasePrompt {
  * --decrypt-key-passphrase-env, else a prompt on a terminal; never the command line.
  */
 export function passphraseSource(input: DecryptionInput, prompt: PassphrasePrompt): PassphraseSource {
+  const envFlag = input.passphraseEnvFlag ?? 'decrypt-key-passphrase-env';
   const env = prompt.env ?? process.env;
   return async (path) => {
     if (input.passphraseEnv !== undefined) {
       const value = env[input.passphraseEnv];
       if (value === undefined) {
         throw new BadInputError(
-          `The environment variable ${input.passphraseEnv} named by --decrypt-key-passphrase-env is not set: set it to the passphrase of ${path}.`,
+          `The environment variable ${input.passphraseEnv} named by --${envFlag} is not set: set it to the passphrase of ${path}.`,
         );
       }
       return value;
     }
-    return prompt.interactive ? prompt.ask(`Passphrase of ${path}:`) : undefined;
+    if (prompt.interactive) return prompt.ask(`Passphrase of ${path}:`);
+    throw new BadInputError(
+      `The private key ${path} is encrypted: run on a terminal to be asked its passphrase, or name an environment variable holding it with --${envFlag}.`,
+    );
   };
 }
 

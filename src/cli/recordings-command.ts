@@ -16,7 +16,7 @@ import { RetriesExhaustedError, RetryPolicy } from '../twilio/retry-policy';
 import { stopOnSignals, type Interruption } from '../tasks/interruption';
 import { TwilioApi, apiBaseUrl } from '../twilio/twilio-api';
 
-const { TwilioClientCommand } = baseCommands;
+const { BaseCommand, TwilioClientCommand } = baseCommands;
 const { TwilioCliError } = services.error;
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -47,12 +47,20 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
   /** JSON arrays opened on stdout, closed by `catch` if a command fails without closing its own. */
   private readonly jsonOutputs: JsonArrayWriter[] = [];
 
+  /** False for commands that work on local files only: they need no profile or credentials. */
+  protected readonly needsTwilio: boolean = true;
+
   /** The clock selection flags such as --older-than are measured against. */
   protected now(): Date {
     return new Date();
   }
 
   override async run(): Promise<void> {
+    if (!this.needsTwilio) {
+      // The host CLI's flags, logger and output, without the profile TwilioClientCommand insists on.
+      await BaseCommand.prototype.run.call(this);
+      return;
+    }
     try {
       await super.run();
     } catch (error) {

@@ -87,7 +87,7 @@ export class KeyRing {
     const given =
       this.keys.length === 1 ? 'the private key given does' : `none of the ${this.keys.length} private keys given does`;
     throw new WrongKeyError(
-      `${given} not open its content key: it was encrypted for public key ${encryption.keySid}; give that key's private key with --decrypt-key`,
+      `${given} not open its content key: it was encrypted for public key ${encryption.keySid}; give the private key of that public key`,
     );
   }
 }
@@ -116,9 +116,7 @@ async function loadPrivateKey(
     pem = await fs.readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new BadInputError(
-      `Cannot read the private key ${path} (${code}): give the path of a PEM file to --decrypt-key.`,
-    );
+    throw new BadInputError(`Cannot read the private key ${path} (${code}): check the path of the PEM file.`);
   }
   if (!pem.includes('PRIVATE KEY-----')) {
     throw new BadInputError(
@@ -130,7 +128,7 @@ async function loadPrivateKey(
     secret = await passphrase(path);
     if (secret === undefined) {
       throw new BadInputError(
-        `The private key ${path} is encrypted: run on a terminal to be asked its passphrase, or name an environment variable holding it with --decrypt-key-passphrase-env.`,
+        `The private key ${path} is encrypted: run on a terminal to be asked its passphrase, or give it in an environment variable.`,
       );
     }
   }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedMedia, servedMedia } from '../../sandbox';
@@ -197,7 +197,6 @@ describe('twilio recordings:download of encrypted recordings', function () {
   ];
   for (const [what, args, env, message] of refusals) {
     it(`refuses ${what} with exit 2 in one line, before fetching anything`, async () => {
-      const { writeFileSync } = await import('node:fs');
       writeFileSync(join(scratch, 'public.pem'), key.publicPem);
       writeFileSync(
         join(scratch, 'corrupt.pem'),
@@ -226,5 +225,75 @@ describe('twilio recordings:download of encrypted recordings', function () {
     }
     expect(run.stderr).to.include('Skipped 2 encrypted recordings: Twilio serves them as WAV only (16109)');
     expect(world.sandbox.counters.requests.media).to.equal(0);
+  });
+
+  describe('saved as served, then twilio recordings:decrypt', () => {
+    const decrypt = (args: string[]) => world.run(['recordings:decrypt', ...args]);
+    const wavFiles = (root: string) => filesUnder(root).filter((file) => file.endsWith('.wav'));
+
+    async function savedEncrypted(sids: string[]): Promise<string> {
+      const root = folder('as-served');
+      const run = await download(['--output-dir', root, ...only(sids)]);
+      expect(run.status, run.stderr).to.equal(0);
+      return root;
+    }
+
+    it('saves encrypted media exactly as served under ….wav.enc, with its details in the manifest', async () => {
+      const root = await savedEncrypted(spec.slice(0, 2));
+      expect(wavFiles(root)).to.deep.equal([]);
+      for (const line of manifestLines(root)) {
+        const recording = world.sandbox.store.getRecording(line.sid)!;
+        expect(line.path).to.match(/\.wav\.enc$/);
+        expect(sha256Of(join(root, line.path))).to.equal(sha256(servedMedia(recording)));
+        expect(line.encryption).to.deep.include({ keySid, decrypted: false, details: recording.encryptionDetails });
+      }
+    });
+
+    it('decrypts the folder without credentials into WAV files identical to the plaintext, and a re-run changes nothing', async () => {
+      const sids = [...tutorial.slice(0, 2), ...spec.slice(0, 2)];
+      const root = await savedEncrypted(sids);
+      const first = await decrypt(['--key', key.privatePath, root]);
+      expect(first.status, first.stderr).to.equal(0);
+      expect(first.stderr).to.include('Decrypted 4 recordings');
+      const wavs = wavFiles(root);
+      expect(wavs).to.have.length(4);
+      for (const file of wavs) {
+        const sid = /(RE[0-9a-f]{32})\.wav$/.exec(file)![1]!;
+        expect(sha256Of(join(root, file))).to.equal(plaintextSha(sid));
+        expect(existsSync(join(root, `${file}.enc`)), 'the encrypted file is kept').to.equal(true);
+      }
+      const before = readFileSync(join(root, 'manifest.jsonl'), 'utf8');
+      const again = await decrypt(['--key', key.privatePath, root, '-o', 'json']);
+      expect(again.status, again.stderr).to.equal(0);
+      expect((JSON.parse(again.stdout) as JsonResult[]).map((r) => r.outcome)).to.deep.equal(
+        Array(4).fill('already-decrypted'),
+      );
+      expect(readFileSync(join(root, 'manifest.jsonl'), 'utf8')).to.equal(before);
+    });
+
+    it('refuses a file with one byte flipped and a file cut short of its tag, decrypts the rest, and exits 1', async () => {
+      const root = await savedEncrypted(tutorial.slice(0, 3));
+      const [flipped, cut] = manifestLines(root);
+      const flippedPath = join(root, flipped!.path);
+      const bytes = readFileSync(flippedPath);
+      bytes[bytes.length >> 1]! ^= 0x01;
+      writeFileSync(flippedPath, bytes);
+      truncateSync(join(root, cut!.path), cut!.bytes - 16);
+      const run = await decrypt(['--key', key.privatePath, root]);
+      expect(run.status).to.equal(1);
+      expect(run.stderr).to.match(new RegExp(`Failed ${flipped!.sid}: cannot decrypt: its GCM tag does not match`));
+      expect(run.stderr).to.match(new RegExp(`Failed ${cut!.sid}: cannot decrypt: its GCM tag does not match`));
+      expect(run.stderr).to.include('Decrypted 1 recordings');
+      expect(wavFiles(root)).to.have.length(1);
+      expect(filesUnder(root).some((file) => file.includes('.partial'))).to.equal(false);
+    });
+
+    it('reports a wrong key per recording, naming the public key it needs', async () => {
+      const root = await savedEncrypted(spec.slice(0, 1));
+      const run = await decrypt(['--key', other.privatePath, root]);
+      expect(run.status, run.stderr).to.equal(1);
+      expect(run.stderr).to.include(`it was encrypted for public key ${keySid}`);
+      expect(wavFiles(root)).to.deep.equal([]);
+    });
   });
 });

@@ -138,7 +138,7 @@ describe('KeyRing', function () {
           keys.privateKey.export({ type: 'pkcs1', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'x' }),
         ),
       noPassphrase,
-      /is encrypted: .*--decrypt-key-passphrase-env/,
+      /is encrypted: run on a terminal .* or give it in an environment variable/,
     ],
     [
       'a wrong passphrase',
