@@ -1,7 +1,7 @@
 import { plural } from '../output/plural';
 import { printable } from '../output/printable';
 import { formatBytes } from '../progress/progress-reporter';
-import { encryptionKeySid, type Recording } from '../recordings/recording';
+import { encryptedWithOtherKey, encryptionKeySid, type Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
@@ -247,11 +247,14 @@ export interface KeyMismatches {
 }
 
 /** Counts `recording` when it is encrypted with another key than `expected` (Twilio's 16107 fallback). */
-export function noteKeyMismatch(mismatches: KeyMismatches, recording: Recording, expected: string): void {
+export function noteKeyMismatch(
+  mismatches: KeyMismatches,
+  recording: Pick<Recording, 'sid' | 'encryption'>,
+  expected: string,
+): void {
   mismatches.expected = expected;
-  if (!recording.encryption) return;
+  if (!encryptedWithOtherKey(recording, expected)) return;
   const keySid = encryptionKeySid(recording);
-  if (keySid === expected) return;
   mismatches.count += 1;
   if (mismatches.first.length < FAILURES_KEPT) mismatches.first.push({ sid: recording.sid, keySid });
 }

@@ -29,6 +29,24 @@ export type MediaTreatment =
 export const ENCRYPTED_MP3_REASON =
   'encrypted: Twilio serves encrypted recordings as WAV only (error 16109); use --format wav';
 
+const UNVERIFIABLE_REASON =
+  'encrypted, and without --decrypt-key its copy cannot be verified: kept (give --decrypt-key, or --accept-unverified-encrypted)';
+
+/**
+ * Why an archive-then-delete must keep an encrypted recording, or undefined when it may go: its
+ * copy must be verified, which takes a key, and Twilio serves it as WAV only.
+ */
+export function encryptedKeepReason(
+  recording: Pick<Recording, 'encryption'>,
+  format: MediaFormat,
+  hasKeys: boolean,
+  acceptUnverified: boolean,
+): string | undefined {
+  if (!recording.encryption) return undefined;
+  if (format === 'mp3') return ENCRYPTED_MP3_REASON;
+  return hasKeys || acceptUnverified ? undefined : UNVERIFIABLE_REASON;
+}
+
 /**
  * Decides, before anything is fetched, how a recording's media is saved: decrypted with the key
  * ring when there is one (a key that does not fit, or unreadable details, fail the recording
@@ -46,12 +64,7 @@ export function mediaTreatment(
   if (format === 'mp3') throw new MediaSaveError(recording.sid, ENCRYPTED_MP3_REASON);
   const keySid = encryption.readable ? encryption.keySid : null;
   if (!keys) {
-    if (refuseUnverified) {
-      throw new MediaSaveError(
-        recording.sid,
-        'encrypted, and without --decrypt-key its copy cannot be verified: kept (give --decrypt-key, or --accept-unverified-encrypted)',
-      );
-    }
+    if (refuseUnverified) throw new MediaSaveError(recording.sid, UNVERIFIABLE_REASON);
     return { kind: 'as-served', keySid, details: encryption.raw };
   }
   if (!encryption.readable) throw new MediaSaveError(recording.sid, encryption.reason);

@@ -92,7 +92,20 @@ function encryptionOf(details: unknown): { encryption?: RecordingEncryption } {
   return encryption ? { encryption } : {};
 }
 
+/** A recording as list and purge print it: its encryption shown as the key SID it names, not as bytes. */
+export type RecordingRow = Omit<Recording, 'encryption'> & { encrypted: boolean; keySid: string | null };
+
+export function recordingRow(recording: Recording): RecordingRow {
+  const { encryption, ...rest } = recording;
+  return { ...rest, encrypted: encryption !== undefined, keySid: encryptionKeySid(recording) };
+}
+
+/** Whether a recording is encrypted with another public key than `keySid` (or with details that cannot be read). */
+export function encryptedWithOtherKey(recording: Pick<Recording, 'encryption'>, keySid: string): boolean {
+  return recording.encryption !== undefined && encryptionKeySid(recording) !== keySid;
+}
+
 /** The Public Key SID an encrypted recording names, null when it is not encrypted or its details are unreadable. */
-export function encryptionKeySid(recording: Recording): string | null {
+export function encryptionKeySid(recording: Pick<Recording, 'encryption'>): string | null {
   return recording.encryption?.readable ? recording.encryption.keySid : null;
 }

@@ -1,9 +1,17 @@
 import { Flags } from '@oclif/core';
 import { baseCommands } from '@twilio/cli-core';
-import { type CommandFlags, limitFlags, selectionFlags, selectionInputFrom } from '../../cli/flags';
+import {
+  type CommandFlags,
+  expectedKeyFrom,
+  expectKeyFlag,
+  limitFlags,
+  selectionFlags,
+  selectionInputFrom,
+} from '../../cli/flags';
 import { RecordingsCommand } from '../../cli/recordings-command';
 import { SelectionTally, selectionSummaryLines } from '../../output/selection-summary';
 import { selectRecordingPages } from '../../selection/select-recordings';
+import { encryptedWithOtherKey, recordingRow } from '../../recordings/recording';
 
 const { TwilioClientCommand } = baseCommands;
 
@@ -23,6 +31,11 @@ export default class RecordingsList extends RecordingsCommand {
     ...selectionFlags,
     ...limitFlags('list at most this many recordings', 50),
     ...TwilioClientCommand.noHeader,
+    'expect-key': {
+      ...expectKeyFlag['expect-key'],
+      description:
+        'only recordings encrypted with another public key than this one (CR…): Twilio falls back to another key when the configured one is invalid (error 16107)',
+    },
     properties: Flags.string({
       description: 'the recording properties to show as columns',
       default: 'sid, callSid, dateCreated, duration, status, channels, source',
@@ -34,12 +47,16 @@ export default class RecordingsList extends RecordingsCommand {
   override async run(): Promise<void> {
     await super.run();
     const criteria = this.selectionCriteria(selectionInputFrom(this.flags));
+    const expectKey = expectedKeyFrom(this.flags);
     const records = this.recordOutput(this.flags.properties);
     const tally = new SelectionTally();
     const onSidNotFound = (sid: string) => this.logger.warn(`Recording ${sid} was not found.`);
     try {
-      for await (const page of selectRecordingPages(this.recordingsApi(), criteria, { onSidNotFound })) {
-        records.write(page.recordings);
+      for await (const selected of selectRecordingPages(this.recordingsApi(), criteria, { onSidNotFound })) {
+        const page = expectKey
+          ? { ...selected, recordings: selected.recordings.filter((r) => encryptedWithOtherKey(r, expectKey)) }
+          : selected;
+        records.write(page.recordings.map(recordingRow));
         tally.addPage(page);
         await records.drained();
       }
