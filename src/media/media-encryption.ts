@@ -29,7 +29,8 @@ export type MediaTreatment =
 export const ENCRYPTED_MP3_REASON =
   'encrypted: Twilio serves encrypted recordings as WAV only (error 16109); use --format wav';
 
-const UNVERIFIABLE_REASON =
+/** Why a purge keeps an encrypted recording it could only archive unverified. */
+export const UNVERIFIABLE_REASON =
   'encrypted, and without --decrypt-key its copy cannot be verified: kept (give --decrypt-key, or --accept-unverified-encrypted)';
 
 /**
@@ -50,21 +51,21 @@ export function encryptedKeepReason(
 /**
  * Decides, before anything is fetched, how a recording's media is saved: decrypted with the key
  * ring when there is one (a key that does not fit, or unreadable details, fail the recording
- * here), otherwise as served, unless `refuseUnverified` says a copy that cannot be verified is no
- * copy (a purge's archive).
+ * here), otherwise as served, unless `refuseUnverified` gives the reason a copy that cannot be
+ * verified is no copy (before a deletion).
  */
 export function mediaTreatment(
   recording: Recording,
   format: MediaFormat,
   keys: KeyRing | undefined,
-  refuseUnverified: boolean,
+  refuseUnverified: string | undefined,
 ): MediaTreatment {
   const encryption = recording.encryption;
   if (!encryption) return { kind: 'plain' };
   if (format === 'mp3') throw new MediaSaveError(recording.sid, ENCRYPTED_MP3_REASON);
   const keySid = encryption.readable ? encryption.keySid : null;
   if (!keys) {
-    if (refuseUnverified) throw new MediaSaveError(recording.sid, UNVERIFIABLE_REASON);
+    if (refuseUnverified !== undefined) throw new MediaSaveError(recording.sid, refuseUnverified);
     return { kind: 'as-served', keySid, details: encryption.raw };
   }
   if (!encryption.readable) throw new MediaSaveError(recording.sid, encryption.reason);

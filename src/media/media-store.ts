@@ -56,8 +56,8 @@ export interface MediaStoreOptions {
   readOnly?: boolean;
   /** Private keys that decrypt encrypted recordings; without them such media is saved as served, under `….enc`. */
   keys?: KeyRing;
-  /** Refuse to save encrypted media that cannot be decrypted and verified (a purge's archive). */
-  refuseUnverifiedEncrypted?: boolean;
+  /** Refuse, with this reason, to save encrypted media that cannot be decrypted and verified (before a deletion). */
+  refuseUnverifiedEncrypted?: string;
 }
 
 /**
@@ -78,7 +78,7 @@ export class MediaStore {
   private readonly temp: TempFiles;
   private readonly saving = new Map<string, Promise<SavedMedia>>();
   private readonly keys: KeyRing | undefined;
-  private readonly refuseUnverifiedEncrypted: boolean;
+  private readonly refuseUnverifiedEncrypted: string | undefined;
   private index: ManifestIndex | undefined;
   private manifest: JsonLinesFile | undefined;
 
@@ -94,7 +94,7 @@ export class MediaStore {
     this.now = options.now ?? (() => new Date());
     this.recheck = options.recheck ?? 'sha256';
     this.keys = options.keys;
-    this.refuseUnverifiedEncrypted = options.refuseUnverifiedEncrypted ?? false;
+    this.refuseUnverifiedEncrypted = options.refuseUnverifiedEncrypted;
   }
 
   /**
@@ -122,7 +122,7 @@ export class MediaStore {
   plannedPath(recording: Recording): string {
     const path = this.layout.render(recording, this.format);
     // Ciphertext never stands under a name that says it is audio.
-    const asServed = recording.encryption && !this.keys && !this.refuseUnverifiedEncrypted;
+    const asServed = recording.encryption && !this.keys && this.refuseUnverifiedEncrypted === undefined;
     return asServed ? `${path}${ENCRYPTED_SUFFIX}` : path;
   }
 

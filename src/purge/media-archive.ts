@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { KeyRing } from '../encryption/key-ring';
 import type { Layout, MediaFormat } from '../media/layout';
+import { UNVERIFIABLE_REASON } from '../media/media-encryption';
 import { MANIFEST_FILE, MediaStore } from '../media/media-store';
 import type { TwilioApi } from '../twilio/twilio-api';
 import type { PurgeArchive } from './purge';
@@ -29,7 +30,7 @@ export function mediaStoreArchive(options: MediaArchiveOptions): PurgeArchive {
     async open() {
       const store = await MediaStore.open({
         ...options,
-        refuseUnverifiedEncrypted: !options.acceptUnverifiedEncrypted,
+        refuseUnverifiedEncrypted: options.acceptUnverifiedEncrypted ? undefined : UNVERIFIABLE_REASON,
       });
       return {
         save: (recording, onBytes) => store.save(recording, onBytes),
