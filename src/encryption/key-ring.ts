@@ -1,4 +1,4 @@
-import { constants, createPrivateKey, privateDecrypt, type KeyObject } from 'node:crypto';
+import { createPrivateKey, webcrypto, type KeyObject } from 'node:crypto';
 import { promises as fsPromises } from 'node:fs';
 import { BadInputError } from '../errors';
 import type { RecordingEncryption } from './encryption-details';
@@ -17,6 +17,8 @@ export interface LoadedKey {
   path: string;
   keySid?: string;
   key: KeyObject;
+  /** The same key for Web Crypto, whose RSA work runs off the main thread; imported on first use. */
+  webKey?: Promise<webcrypto.CryptoKey>;
 }
 
 /** A recording's content key, unwrapped, and the key file that opened it. */
@@ -73,12 +75,15 @@ export class KeyRing {
     return new KeyRing(keys);
   }
 
-  /** Unwraps a recording's content key with RSAES-OAEP, SHA-256 and MGF1-SHA-256. */
-  unwrap(encryption: Extract<RecordingEncryption, { readable: true }>): ContentKey {
+  /**
+   * Unwraps a recording's content key with RSAES-OAEP, SHA-256 and MGF1-SHA-256. The RSA work runs
+   * in Node's thread pool: thousands of recordings would otherwise hold the event loop for seconds.
+   */
+  async unwrap(encryption: Extract<RecordingEncryption, { readable: true }>): Promise<ContentKey> {
     const named = this.bySid.get(encryption.keySid);
     const order = named ? [named, ...this.keys.filter((key) => key !== named)] : this.keys;
     for (const candidate of order) {
-      const contentKey = unwrapWith(candidate.key, encryption.wrappedKey);
+      const contentKey = await unwrapOffThread(candidate, encryption.wrappedKey);
       if (contentKey) {
         if (!candidate.keySid) this.bySid.set(encryption.keySid, candidate);
         return { contentKey, keyPath: candidate.path };
@@ -92,13 +97,21 @@ export class KeyRing {
   }
 }
 
-/** The content key, or undefined when this private key did not wrap it (or it is not a 256-bit key). */
-export function unwrapWith(key: KeyObject, wrappedKey: Buffer): Buffer | undefined {
+/**
+ * The content key, or undefined when this private key did not wrap it (or it is not a 256-bit key).
+ * Web Crypto's RSA-OAEP uses the OAEP hash, SHA-256, for MGF1 too, and runs in the thread pool.
+ */
+async function unwrapOffThread(candidate: LoadedKey, wrappedKey: Buffer): Promise<Buffer | undefined> {
+  candidate.webKey ??= webcrypto.subtle.importKey(
+    'pkcs8',
+    candidate.key.export({ type: 'pkcs8', format: 'der' }),
+    { name: 'RSA-OAEP', hash: 'SHA-256' },
+    false,
+    ['decrypt'],
+  );
   try {
-    // oaepHash sets the OAEP digest, and OpenSSL uses the same digest for MGF1: SHA-256 for both.
-    const contentKey = privateDecrypt(
-      { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-      wrappedKey,
+    const contentKey = Buffer.from(
+      await webcrypto.subtle.decrypt({ name: 'RSA-OAEP' }, await candidate.webKey, wrappedKey),
     );
     return contentKey.length === CONTENT_KEY_BYTES ? contentKey : undefined;
   } catch {

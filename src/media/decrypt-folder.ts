@@ -163,7 +163,7 @@ async function decryptFile(
   const encryption = parseEncryptionDetails(entry.encryption.details);
   if (!encryption) throw new Error('the manifest has no encryption details for it');
   if (!encryption.readable) throw new Error(encryption.reason);
-  const { contentKey } = keys.unwrap(encryption);
+  const { contentKey } = await keys.unwrap(encryption);
   const finalPath = folder.absolutePathOf(path);
   const source = await fs
     .open(folder.absolutePathOf(entry.path), constants.O_RDONLY | constants.O_NOFOLLOW)

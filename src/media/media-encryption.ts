@@ -54,12 +54,12 @@ export function encryptedKeepReason(
  * here), otherwise as served, unless `refuseUnverified` gives the reason a copy that cannot be
  * verified is no copy (before a deletion).
  */
-export function mediaTreatment(
+export async function mediaTreatment(
   recording: Recording,
   format: MediaFormat,
   keys: KeyRing | undefined,
   refuseUnverified: string | undefined,
-): MediaTreatment {
+): Promise<MediaTreatment> {
   const encryption = recording.encryption;
   if (!encryption) return { kind: 'plain' };
   if (format === 'mp3') throw new MediaSaveError(recording.sid, ENCRYPTED_MP3_REASON);
@@ -70,7 +70,7 @@ export function mediaTreatment(
   }
   if (!encryption.readable) throw new MediaSaveError(recording.sid, encryption.reason);
   try {
-    const { contentKey } = keys.unwrap(encryption);
+    const { contentKey } = await keys.unwrap(encryption);
     return { kind: 'decrypt', contentKey, iv: encryption.iv, keySid: encryption.keySid, details: encryption.raw };
   } catch (error) {
     if (error instanceof WrongKeyError) throw new MediaSaveError(recording.sid, error.message);

@@ -184,7 +184,7 @@ export class MediaStore {
     const path = this.plannedPath(recording);
     const absolutePath = this.folder.absolutePathOf(path);
     try {
-      const treatment = mediaTreatment(recording, this.format, this.keys, this.refuseUnverifiedEncrypted);
+      const treatment = await mediaTreatment(recording, this.format, this.keys, this.refuseUnverifiedEncrypted);
       await this.folder.ensureFolder(dirname(absolutePath));
       const received = await this.api.retryPolicy.run(
         () => this.receive(recording, absolutePath, treatment, onBytes),

@@ -11,6 +11,15 @@ import { KEY_SID, rsaKeyPair, vector, wrapKey, type KeyPair } from './encryption
 
 const noPassphrase = async () => undefined;
 
+async function rejects(promise: Promise<unknown>, message: RegExp): Promise<void> {
+  const error = await promise.then(
+    () => expect.fail('resolved'),
+    (caught: Error) => caught,
+  );
+  expect(error).to.be.instanceOf(WrongKeyError);
+  expect(error.message).to.match(message);
+}
+
 function readable(details: unknown) {
   const parsed = parseEncryptionDetails(details);
   if (!parsed?.readable) throw new Error('unreadable details');
@@ -39,14 +48,14 @@ describe('KeyRing', function () {
   it('unwraps a content key wrapped with RSAES-OAEP, SHA-256 and MGF1-SHA-256, from a PKCS#8 PEM', async () => {
     const ring = await KeyRing.load([{ path: pem('k8.pem', pkcs8(keys)) }], noPassphrase);
     const v = vector(keys);
-    expect(ring.unwrap(readable(v.details)).contentKey).to.deep.equal(v.contentKey);
+    expect((await ring.unwrap(readable(v.details))).contentKey).to.deep.equal(v.contentKey);
   });
 
   it('reads a PKCS#1 PEM', async () => {
     const path = pem('k1.pem', keys.privateKey.export({ type: 'pkcs1', format: 'pem' }));
     const ring = await KeyRing.load([{ path }], noPassphrase);
     const v = vector(keys);
-    expect(ring.unwrap(readable(v.details)).contentKey).to.deep.equal(v.contentKey);
+    expect((await ring.unwrap(readable(v.details))).contentKey).to.deep.equal(v.contentKey);
   });
 
   it('agrees with another implementation that sets OAEP and MGF1 to SHA-256 explicitly', async () => {
@@ -62,7 +71,7 @@ describe('KeyRing', function () {
       encrypted_cek: forge.util.encode64(wrapped),
       iv: randomBytes(12).toString('base64'),
     };
-    expect(ring.unwrap(readable(details)).contentKey).to.deep.equal(contentKey);
+    expect((await ring.unwrap(readable(details))).contentKey).to.deep.equal(contentKey);
   });
 
   it('refuses OAEP with SHA-256 but MGF1-SHA-1', async () => {
@@ -77,14 +86,14 @@ describe('KeyRing', function () {
       encrypted_cek: forge.util.encode64(wrapped),
       iv: randomBytes(12).toString('base64'),
     };
-    expect(() => ring.unwrap(readable(details))).to.throw(WrongKeyError);
+    await rejects(ring.unwrap(readable(details)), /content key/);
   });
 
   it('refuses OAEP with SHA-1', async () => {
     const ring = await KeyRing.load([{ path: pem('k8.pem', pkcs8(keys)) }], noPassphrase);
     const v = vector(keys);
     const details = { ...v.details, encrypted_cek: wrapKey(keys.publicKey, v.contentKey, 'sha1').toString('base64') };
-    expect(() => ring.unwrap(readable(details))).to.throw(WrongKeyError);
+    await rejects(ring.unwrap(readable(details)), /content key/);
   });
 
   it('finds the right key among several by trying, and names the public key when none fits', async () => {
@@ -93,12 +102,12 @@ describe('KeyRing', function () {
       noPassphrase,
     );
     const v = vector(keys);
-    expect(ring.unwrap(readable(v.details))).to.deep.include({
+    expect(await ring.unwrap(readable(v.details))).to.deep.include({
       contentKey: v.contentKey,
       keyPath: join(folder, 'k8.pem'),
     });
     const stranger = vector(rsaKeyPair(), undefined, 'CR' + '2'.repeat(32));
-    expect(() => ring.unwrap(readable(stranger.details))).to.throw(WrongKeyError, /CR2{32}/);
+    await rejects(ring.unwrap(readable(stranger.details)), /CR2{32}/);
   });
 
   it('reads CR…=FILE as a key tied to its Public Key SID', () => {
@@ -113,7 +122,7 @@ describe('KeyRing', function () {
     );
     const ring = await KeyRing.load([{ path }], async () => 'open sesame');
     const v = vector(keys);
-    expect(ring.unwrap(readable(v.details)).contentKey).to.deep.equal(v.contentKey);
+    expect((await ring.unwrap(readable(v.details))).contentKey).to.deep.equal(v.contentKey);
   });
 
   const refusals: Array<[string, () => string, () => Promise<string | undefined>, RegExp]> = [
