@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { callbackBenchmarks } from './callbacks';
 import { downloadBenchmarks } from './download';
-import { encryptionBenchmarks } from './encryption';
+import { decryptionBenchmarks, encryptionBenchmarks } from './encryption';
 import { listMemoryBenchmarks } from './list-memory';
 import { purgeBenchmarks } from './purge';
 import { markdownTable, type BenchRow } from './measure';
@@ -19,11 +19,14 @@ const SUITES: Suite[] = [
   ['encryption', encryptionBenchmarks],
 ];
 
+/** Parts of a suite that can be run alone; `npm run bench` without names runs only the suites above. */
+const PARTS: Suite[] = [['decryption', decryptionBenchmarks]];
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const rows: BenchRow[] = [];
-  for (const [name, run] of SUITES) {
-    if (only.length > 0 && !only.includes(name)) continue;
+  for (const [name, run] of [...SUITES, ...PARTS]) {
+    if (only.length > 0 ? !only.includes(name) : PARTS.some(([part]) => part === name)) continue;
     process.stderr.write(`running ${name}…\n`);
     rows.push(...(await run()));
   }

@@ -156,7 +156,10 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
     }
     if (summary.dryRun) {
       const present = await store.presentCopy(recording);
-      if (present) return finish({ ...base, bytes: present.bytes, sha256: present.sha256, outcome: 'already-present' });
+      if (present) {
+        const { path: presentPath, bytes, sha256 } = present;
+        return finish({ ...base, path: presentPath, bytes, sha256, outcome: 'already-present' });
+      }
       return finish({
         ...base,
         bytes: estimatedMediaBytes(recording, store.format),
@@ -166,7 +169,7 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
     }
     try {
       const saved = await store.save(recording, events.onBytes);
-      finish({ ...base, bytes: saved.bytes, sha256: saved.sha256, outcome: saved.outcome });
+      finish({ ...base, path: saved.path, bytes: saved.bytes, sha256: saved.sha256, outcome: saved.outcome });
     } catch (error) {
       const reason = saveFailureReason(error);
       if (error instanceof DiskFullError) summary.stoppedBecause ??= reason;

@@ -128,9 +128,12 @@ export class MediaStore {
 
   /** The saved copy of `recording` when the manifest lists it at its planned path and the file agrees. */
   async presentCopy(recording: Recording): Promise<SavedMedia | undefined> {
-    const path = this.plannedPath(recording);
+    const planned = this.plannedPath(recording);
     const known = this.index?.get(recording.sid);
-    if (!known || known.path !== path) return undefined;
+    // Saved as served and decrypted since (recordings:decrypt): the verified plaintext is the copy.
+    const decrypted = planned.endsWith(ENCRYPTED_SUFFIX) && known?.path === planned.slice(0, -ENCRYPTED_SUFFIX.length);
+    if (!known || (known.path !== planned && !decrypted)) return undefined;
+    const path = known.path;
     const absolutePath = this.folder.absolutePathOf(path);
     if (!(await this.fileMatches(absolutePath, known))) return undefined;
     const { bytes, sha256 } = known;

@@ -269,6 +269,12 @@ describe('twilio recordings:download of encrypted recordings', function () {
         Array(4).fill('already-decrypted'),
       );
       expect(readFileSync(join(root, 'manifest.jsonl'), 'utf8')).to.equal(before);
+
+      world.sandbox.resetCounters();
+      const redownload = await download(['--output-dir', root, ...only(sids)]);
+      expect(redownload.status, redownload.stderr).to.equal(0);
+      expect(redownload.stderr).to.include('4 already present');
+      expect(world.sandbox.counters.requests.media).to.equal(0);
     });
 
     it('refuses a file with one byte flipped and a file cut short of its tag, decrypts the rest, and exits 1', async () => {

@@ -76,6 +76,14 @@ describe('sandbox: Voice Recording Encryption', function () {
     expect(answer.json().code).to.equal(16109);
   });
 
+  it('leaves a recording whose encryption failed without media, with error 16104', async () => {
+    const sid = sandbox.store.recordings(sandbox.account.sid)[0]!.sid;
+    sandbox.failEncryption(sid);
+    const json = (await direct(sandbox, mediaPath(sid, '.json'), { auth: auth() })).json();
+    expect(json).to.include({ status: 'absent', error_code: 16104 });
+    expect((await direct(sandbox, mediaPath(sid, '.wav'), { auth: auth() })).status).to.equal(404);
+  });
+
   it('falls back to the most recently added valid key when the configured one is invalid (16107)', () => {
     const configured = sandbox.registerPublicKey(publicPem);
     const fallback = sandbox.registerPublicKey(publicPem);
