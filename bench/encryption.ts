@@ -256,6 +256,11 @@ export async function encryptionBenchmarks(): Promise<BenchRow[]> {
   return [...(await downloadOverhead()), ...(await decryptionBenchmarks())];
 }
 
+/** The download row alone (`npm run bench -- decrypting-download`). */
+export function decryptingDownloadBenchmarks(): Promise<BenchRow[]> {
+  return downloadOverhead();
+}
+
 /** The recordings:decrypt rows alone (`npm run bench -- decryption`). */
 export function decryptionBenchmarks(): Promise<BenchRow[]> {
   return decryptFolder();

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { callbackBenchmarks } from './callbacks';
 import { downloadBenchmarks } from './download';
-import { decryptionBenchmarks, encryptionBenchmarks } from './encryption';
+import { decryptingDownloadBenchmarks, decryptionBenchmarks, encryptionBenchmarks } from './encryption';
 import { listMemoryBenchmarks } from './list-memory';
 import { purgeBenchmarks } from './purge';
 import { markdownTable, type BenchRow } from './measure';
@@ -20,7 +20,10 @@ const SUITES: Suite[] = [
 ];
 
 /** Parts of a suite that can be run alone; `npm run bench` without names runs only the suites above. */
-const PARTS: Suite[] = [['decryption', decryptionBenchmarks]];
+const PARTS: Suite[] = [
+  ['decrypting-download', decryptingDownloadBenchmarks],
+  ['decryption', decryptionBenchmarks],
+];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
