@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callbackBenchmarks } from './callbacks';
 import { downloadBenchmarks } from './download';
+import { decryptingDownloadBenchmarks, decryptionBenchmarks, encryptionBenchmarks } from './encryption';
 import { listMemoryBenchmarks } from './list-memory';
 import { purgeBenchmarks } from './purge';
 import { scanBenchmarks } from './scan';
@@ -20,13 +21,20 @@ const SUITES: Suite[] = [
   ['callbacks', callbackBenchmarks],
   ['object-store', objectStoreBenchmarks],
   ['scan', scanBenchmarks],
+  ['encryption', encryptionBenchmarks],
+];
+
+/** Parts of a suite that can be run alone; `npm run bench` without names runs only the suites above. */
+const PARTS: Suite[] = [
+  ['decrypting-download', decryptingDownloadBenchmarks],
+  ['decryption', decryptionBenchmarks],
 ];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const rows: BenchRow[] = [];
-  for (const [name, run] of SUITES) {
-    if (only.length > 0 && !only.includes(name)) continue;
+  for (const [name, run] of [...SUITES, ...PARTS]) {
+    if (only.length > 0 ? !only.includes(name) : PARTS.some(([part]) => part === name)) continue;
     process.stderr.write(`running ${name}…\n`);
     rows.push(...(await run()));
   }

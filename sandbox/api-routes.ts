@@ -337,6 +337,10 @@ async function serveMedia(
   const format: MediaFormat = ext === 'mp3' ? 'mp3' : 'wav';
   const recording = findRecording(state, ac as string, re as string, false);
   if (!recording || recording.status !== 'completed') return sendNotFound(ctx.res, ctx.path);
+  // UNVERIFIED: the HTTP status of error 16109; Twilio serves encrypted recordings as WAV only.
+  if (recording.encryption && format === 'mp3') {
+    return sendBadRequest(ctx.res, 16109, 'Encrypted recordings can be fetched as WAV only, not as mp3');
+  }
   const knobs = state.knobs();
   if (knobs.redirectMedia) {
     const origin = ctx.transport === 'direct' ? `${state.directOrigin()}/__cdn` : `https://${state.cdnHost}`;

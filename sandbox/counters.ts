@@ -1,4 +1,4 @@
-export type RouteKind = 'list' | 'fetch' | 'media' | 'delete' | 'accounts' | 'keys' | 'cdn' | 'other';
+export type RouteKind = 'list' | 'fetch' | 'media' | 'delete' | 'accounts' | 'keys' | 'public-keys' | 'cdn' | 'other';
 
 /** What the sandbox saw; a plain object that tests read directly. */
 export interface Counters {
@@ -26,7 +26,18 @@ export interface Counters {
 
 export function createCounters(): Counters {
   return {
-    requests: { total: 0, list: 0, fetch: 0, media: 0, delete: 0, accounts: 0, keys: 0, cdn: 0, other: 0 },
+    requests: {
+      total: 0,
+      list: 0,
+      fetch: 0,
+      media: 0,
+      delete: 0,
+      accounts: 0,
+      keys: 0,
+      'public-keys': 0,
+      cdn: 0,
+      other: 0,
+    },
     transports: { direct: 0, tunnel: 0, absolute: 0 },
     mediaBytes: 0,
     responses: {},

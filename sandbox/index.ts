@@ -7,13 +7,22 @@ import { CertificateAuthority } from './ca';
 import { CdnSigner } from './cdn-signer';
 import { createCounters, resetCounters, type Counters } from './counters';
 import { GeneratedRecordings, type GeneratedAccountsOptions } from './generated-recordings';
+import { EncryptionRegistry, type EncryptOptions } from './encryption';
 import { DEFAULT_KNOBS, type Knobs } from './knobs';
 import { RecordingStore } from './recording-store';
 import type { SandboxState } from './request-context';
 import { RecordingSeeder, type SeedOptions } from './seed';
 import { SandboxServer } from './server';
 
-export { expectedMedia, mediaByteLength, type ExpectedMedia, type MediaFormat, type MediaSource } from './media';
+export {
+  expectedMedia,
+  mediaByteLength,
+  servedMedia,
+  type ExpectedMedia,
+  type MediaFormat,
+  type MediaSource,
+} from './media';
+export type { DetailsNaming, EncryptOptions } from './encryption';
 export type { Counters } from './counters';
 export type { Knobs, PageCost } from './knobs';
 export { PAGE_COST_MODEL } from './knobs';
@@ -60,6 +69,18 @@ export interface Sandbox {
   resetCounters(): void;
   /** A suspended account answers 403 (error 20005) and a closed one 404, to its own credentials too. */
   setAccountStatus(sid: string, status: 'active' | 'suspended' | 'closed'): void;
+  /** Registers an RSA public key (PEM) as a Public Key credential, as `POST accounts.twilio.com/v1/Credentials/PublicKeys` does; returns its CR… sid. */
+  registerPublicKey(pem: string, options?: { accountSid?: string; friendlyName?: string }): string;
+  /**
+   * Switches Voice Recording Encryption on for an account's completed recordings (or `options.sids`):
+   * each gets its own content key, wrapped with the configured key, or with the most recently added
+   * valid key when that one is invalid (Twilio's 16107 fallback). Returns the sid of the key used.
+   */
+  encryptRecordings(accountSid: string, options?: EncryptOptions): string;
+  /** Marks a public key invalid, so that recordings encrypted afterwards fall back to another key. */
+  invalidatePublicKey(sid: string): void;
+  /** A recording whose encryption failed: no media, error 16104 (its status is UNVERIFIED: absent here). */
+  failEncryption(sid: string): void;
   cdnHost: string;
   close(): Promise<void>;
 }
@@ -108,12 +129,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const counters = createCounters();
   const cdnHost = (options.cdnHost ?? 'media.twiliocdn.test').toLowerCase();
   let port = 0;
+  const encryption = new EncryptionRegistry(accounts, seed);
   const state: SandboxState = {
     accounts,
     store,
     counters,
     cdnSigner: new CdnSigner(),
     cdnHost,
+    encryption,
     knobs: () => knobs,
     directOrigin: () => `http://127.0.0.1:${port}`,
   };
@@ -151,6 +174,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     counters,
     resetCounters: () => resetCounters(counters),
     setAccountStatus: (sid, status) => accounts.setStatus(sid, status),
+    registerPublicKey: (pem, keyOptions = {}) =>
+      encryption.register(
+        keyOptions.accountSid ?? accounts.parent.sid,
+        pem,
+        keyOptions.friendlyName ?? null,
+        Date.now(),
+      ).sid,
+    encryptRecordings: (accountSid, encryptOptions) =>
+      encryption.encrypt(store.recordings(accountSid), accountSid, encryptOptions).sid,
+    invalidatePublicKey: (sid) => encryption.invalidate(sid),
+    failEncryption(sid) {
+      const recording = store.getRecording(sid);
+      if (!recording) throw new Error(`no recording ${sid}`);
+      recording.status = 'absent';
+      recording.errorCode = 16104;
+      recording.price = null;
+    },
     cdnHost,
     async close() {
       await server.close();

@@ -59,6 +59,8 @@ export interface Knobs {
   holdAfterRequests: number | null;
   /** Answer 400 to `Page` > 0 without `PageToken`, as Twilio has been reported to do on some lists. */
   requirePageToken: boolean;
+  /** Spoils the media of encrypted recordings: one byte flipped, or the GCM tag left off (lengths stay consistent). */
+  tamperEncryptedMedia: 'flip-byte' | 'drop-tag' | null;
 }
 
 export const DEFAULT_KNOBS: Knobs = {
@@ -76,4 +78,5 @@ export const DEFAULT_KNOBS: Knobs = {
   faultSeed: 1,
   holdAfterRequests: null,
   requirePageToken: false,
+  tamperEncryptedMedia: null,
 };

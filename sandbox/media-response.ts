@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 
 import { bump, type Counters } from './counters';
-import { CONTENT_TYPES, mediaByteLength, mediaChunks, type MediaFormat, type MediaSource } from './media';
+import { CONTENT_TYPES, servedByteLength, servedChunks, type MediaFormat, type MediaSource } from './media';
 import type { Knobs } from './knobs';
 
 function waitForDrain(res: ServerResponse): Promise<void> {
@@ -28,7 +28,7 @@ export async function streamMedia(
   knobs: Knobs,
   counters: Counters,
 ): Promise<void> {
-  const total = mediaByteLength(source, format);
+  const total = servedByteLength(source, format, knobs.tamperEncryptedMedia);
   const chunked = truncateAt !== null && knobs.truncateStyle !== 'content-length';
   const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format] };
   if (!chunked) headers['Content-Length'] = String(total);
@@ -36,7 +36,7 @@ export async function streamMedia(
 
   const limit = truncateAt === null ? total : Math.min(total - 1, Math.max(1, Math.floor(total * truncateAt)));
   let sent = 0;
-  for (const chunk of mediaChunks(source, format)) {
+  for (const chunk of servedChunks(source, format, knobs.tamperEncryptedMedia)) {
     if (res.destroyed) return;
     const piece = sent + chunk.length > limit ? chunk.subarray(0, limit - sent) : chunk;
     sent += piece.length;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 
+import { encryptedChunks, type MediaCipher, type MediaTampering } from './encryption';
 import { hashString } from './prng';
 
 export type MediaFormat = 'wav' | 'mp3';
@@ -9,6 +10,8 @@ export interface MediaSource {
   sid: string;
   durationSeconds: number;
   channels: 1 | 2;
+  /** Set when Voice Recording Encryption is on: the media is served encrypted (WAV only). */
+  encryption?: MediaCipher;
 }
 
 export const WAV_SAMPLE_RATE = 8000;
@@ -135,6 +138,29 @@ function* mp3Chunks(source: MediaSource): Generator<Buffer> {
 /** The media of a recording as a sequence of chunks (about 64 KB each), generated on demand. */
 export function mediaChunks(source: MediaSource, format: MediaFormat): Generator<Buffer> {
   return format === 'wav' ? wavChunks(source) : mp3Chunks(source);
+}
+
+/** The GCM tag that ends encrypted media. */
+const GCM_TAG_BYTES = 16;
+
+/** The bytes served for a recording's media: the plain media, or for an encrypted recording its ciphertext and tag. */
+export function servedChunks(
+  source: MediaSource,
+  format: MediaFormat,
+  tampering: MediaTampering = null,
+): Iterable<Buffer> {
+  const plain = mediaChunks(source, format);
+  return source.encryption ? encryptedChunks(plain, source.encryption, tampering) : plain;
+}
+
+export function servedByteLength(source: MediaSource, format: MediaFormat, tampering: MediaTampering = null): number {
+  const plain = mediaByteLength(source, format);
+  return source.encryption && tampering !== 'drop-tag' ? plain + GCM_TAG_BYTES : plain;
+}
+
+/** The exact bytes served for an encrypted recording (its ciphertext and tag), for tests to compare against. */
+export function servedMedia(source: MediaSource): Buffer {
+  return Buffer.concat([...servedChunks(source, 'wav')]);
 }
 
 export interface ExpectedMedia {

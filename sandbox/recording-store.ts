@@ -1,3 +1,5 @@
+import type { MediaCipher } from './encryption';
+
 export const RECORDING_STATUSES = [
   'in-progress',
   'paused',
@@ -40,6 +42,8 @@ export interface Recording {
   priceUnit: string;
   track: 'inbound' | 'outbound' | 'both';
   encryptionDetails: Record<string, string> | null;
+  /** The content key and IV of an encrypted recording's media (never sent). */
+  encryption?: MediaCipher;
 }
 
 /** A position in listing order: the sort key of one recording. */

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccountRegistry } from './accounts';
 import type { CdnSigner } from './cdn-signer';
 import type { Counters } from './counters';
+import type { EncryptionRegistry } from './encryption';
 import type { FaultDecision } from './faults';
 import type { Knobs } from './knobs';
 import type { RecordingStore } from './recording-store';
@@ -18,6 +19,7 @@ export interface SandboxState {
   counters: Counters;
   cdnSigner: CdnSigner;
   cdnHost: string;
+  encryption: EncryptionRegistry;
   knobs(): Knobs;
   /** http://127.0.0.1:PORT */
   directOrigin(): string;

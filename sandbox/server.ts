@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 
+import { ACCOUNTS_HOST, handleAccountsRequest } from './accounts-routes';
 import { handleApiRequest, matchApiRoute } from './api-routes';
 import type { CertificateAuthority } from './ca';
 import { handleCdnRequest } from './cdn-routes';
@@ -104,8 +105,9 @@ export class SandboxServer {
     for (const release of held) release();
   }
 
-  private hostKind(host: string): 'api' | 'cdn' | 'unknown' {
+  private hostKind(host: string): 'api' | 'accounts' | 'cdn' | 'unknown' {
     if (host === this.state.cdnHost) return 'cdn';
+    if (host === ACCOUNTS_HOST) return 'accounts';
     return isApiHost(host) ? 'api' : 'unknown';
   }
 
@@ -164,7 +166,8 @@ export class SandboxServer {
     const method = (req.method ?? 'GET').toUpperCase();
     const hostKind = this.hostKind(target.host);
     const apiMatch = hostKind === 'api' ? matchApiRoute(method, target.path) : undefined;
-    const kind: RouteKind = hostKind === 'cdn' ? 'cdn' : (apiMatch?.kind ?? 'other');
+    const kind: RouteKind =
+      hostKind === 'cdn' ? 'cdn' : hostKind === 'accounts' ? 'public-keys' : (apiMatch?.kind ?? 'other');
 
     counters.requests.total++;
     counters.requests[kind]++;
@@ -233,6 +236,7 @@ export class SandboxServer {
       fault,
     };
     if (hostKind === 'cdn') await handleCdnRequest(ctx, this.state);
+    else if (hostKind === 'accounts') await handleAccountsRequest(ctx, this.state);
     else if (apiMatch) await handleApiRequest(ctx, this.state, apiMatch);
   }
 }

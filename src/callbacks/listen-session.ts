@@ -1,5 +1,6 @@
 import { BadInputError } from '../errors';
 import type { MediaFormat } from '../media/layout';
+import type { KeyRing } from '../encryption/key-ring';
 import { MediaStore } from '../media/media-store';
 import { plural } from '../output/plural';
 import { printable } from '../output/printable';
@@ -41,7 +42,8 @@ export interface ListenOptions {
   authToken?: AuthToken;
   verify: boolean;
   forwardTo?: string;
-  download?: { dir: string; format: MediaFormat; layout: string };
+  /** `keys` decrypt encrypted recordings on arrival; without them such media is saved as served (never deleted). */
+  download?: { dir: string; format: MediaFormat; layout: string; keys?: KeyRing };
   /** Deletes each downloaded recording from Twilio once its file is verified; needs `download`. */
   deleteAfterDownload: boolean;
   logFile?: string;
@@ -107,7 +109,18 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   tunnel.prepare?.();
   await CallbackServer.checkAddress(options.host, options.port);
   const download = options.download
-    ? { root: options.download.dir, format: options.download.format, layout: options.download.layout, api: deps.api }
+    ? {
+        root: options.download.dir,
+        format: options.download.format,
+        layout: options.download.layout,
+        api: deps.api,
+        keys: options.download.keys,
+        // A copy that cannot be verified is no reason to delete.
+        refuseUnverifiedEncrypted:
+          options.deleteAfterDownload && !options.download.keys
+            ? 'encrypted, and without --decrypt-key its copy cannot be verified: kept on Twilio (give --decrypt-key, or leave out --delete-after-download to save it as served)'
+            : undefined,
+      }
     : undefined;
   // Every path is checked before any file is created, so that a refused folder leaves no empty log behind.
   if (download) await MediaStore.check(download);

@@ -1,4 +1,5 @@
 import { Flags, type Interfaces } from '@oclif/core';
+import { privateKeySource, type PrivateKeySource } from '../encryption/key-ring';
 import { BadInputError } from '../errors';
 import { DEFAULT_LAYOUT, LAYOUT_FIELDS, MEDIA_FORMATS, type MediaFormat } from '../media/layout';
 import { RECORDING_STATUSES } from '../recordings/recording';
@@ -149,6 +150,82 @@ export function pathFrom<F extends object>(flags: F, flag: keyof F & string, exa
   const value = flags[flag] as string | undefined;
   if (value !== undefined && value.trim() === '') {
     throw new BadInputError(`--${flag} is empty: give a path, e.g. --${flag} ${example}.`);
+  }
+  return value;
+}
+
+/** Private keys for Voice Recording Encryption: shared by download, purge's archive, listen and decrypt. */
+export const decryptionFlags = {
+  'decrypt-key': Flags.string({
+    description:
+      'decrypt encrypted recordings with this RSA private key (PEM: PKCS#8 or PKCS#1), verifying each one; repeatable; CR…=FILE ties a key to its public key SID',
+    helpValue: 'FILE',
+    multiple: true,
+  }),
+  'decrypt-key-passphrase-env': Flags.string({
+    description:
+      'the environment variable holding the passphrase of an encrypted --decrypt-key; without it, a terminal prompt asks',
+    helpValue: 'NAME',
+    dependsOn: ['decrypt-key'],
+  }),
+};
+
+/** `recordings:decrypt`'s own names for the same flags: there, keys are all it takes. */
+export const keyFlags = {
+  key: Flags.string({
+    description:
+      'the RSA private key (PEM: PKCS#8 or PKCS#1) to decrypt with; repeatable; CR…=FILE ties a key to its public key SID',
+    helpValue: 'FILE',
+    multiple: true,
+    required: true,
+  }),
+  'key-passphrase-env': Flags.string({
+    description:
+      'the environment variable holding the passphrase of an encrypted --key; without it, a terminal prompt asks',
+    helpValue: 'NAME',
+  }),
+};
+
+/** `--expect-key CR…`: the public key recordings should be encrypted with. */
+export const expectKeyFlag = {
+  'expect-key': Flags.string({
+    description:
+      'report recordings encrypted with any other public key than this one (Twilio falls back to another key when the configured one is invalid, error 16107)',
+    helpValue: 'CR…',
+  }),
+};
+
+export interface DecryptionInput {
+  keys: PrivateKeySource[];
+  /** The environment variable named by --decrypt-key-passphrase-env. */
+  passphraseEnv?: string;
+  /** The flag that names it, for messages; default decrypt-key-passphrase-env. */
+  passphraseEnvFlag?: string;
+}
+
+/** Reads --decrypt-key (repeatable) and --decrypt-key-passphrase-env; undefined when no key is given. */
+export function decryptionInputFrom(flags: {
+  'decrypt-key'?: string[];
+  'decrypt-key-passphrase-env'?: string;
+}): DecryptionInput | undefined {
+  const values = flags['decrypt-key'] ?? [];
+  if (values.length === 0) return undefined;
+  for (const value of values) {
+    if (value.trim() === '')
+      throw new BadInputError('--decrypt-key is empty: give a PEM file, e.g. --decrypt-key private.pem.');
+  }
+  return { keys: values.map(privateKeySource), passphraseEnv: flags['decrypt-key-passphrase-env'] };
+}
+
+const PUBLIC_KEY_SID = /^CR[0-9a-fA-F]{32}$/;
+
+/** Reads --expect-key, which must be a Public Key SID. */
+export function expectedKeyFrom(flags: { 'expect-key'?: string }): string | undefined {
+  const value = flags['expect-key'];
+  if (value !== undefined && !PUBLIC_KEY_SID.test(value)) {
+    throw new BadInputError(
+      `Invalid --expect-key: expected a Public Key SID (CR followed by 32 hexadecimal digits), as "twilio api:accounts:v1:credentials:public-keys:list" shows.`,
+    );
   }
   return value;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { baseCommands, services } from '@twilio/cli-core';
 import { ExitStatus, RecordingsError } from '../errors';
 import { flagErrorLine } from './flag-errors';
+import type { PassphrasePrompt } from './key-passphrase';
 import { DEFAULT_CONCURRENCY } from './flags';
 import { JsonArrayWriter } from '../output/json-array-writer';
 import { printable, printableRecord } from '../output/printable';
@@ -15,7 +16,7 @@ import { RetriesExhaustedError, RetryPolicy } from '../twilio/retry-policy';
 import { stopOnSignals, type Interruption } from '../tasks/interruption';
 import { TwilioApi, apiBaseUrl } from '../twilio/twilio-api';
 
-const { TwilioClientCommand } = baseCommands;
+const { BaseCommand, TwilioClientCommand } = baseCommands;
 const { TwilioCliError } = services.error;
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -46,12 +47,20 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
   /** JSON arrays opened on stdout, closed by `catch` if a command fails without closing its own. */
   private readonly jsonOutputs: JsonArrayWriter[] = [];
 
+  /** False for commands that work on local files only: they need no profile or credentials. */
+  protected readonly needsTwilio: boolean = true;
+
   /** The clock selection flags such as --older-than are measured against. */
   protected now(): Date {
     return new Date();
   }
 
   override async run(): Promise<void> {
+    if (!this.needsTwilio) {
+      // The host CLI's flags, logger and output, without the profile TwilioClientCommand insists on.
+      await BaseCommand.prototype.run.call(this);
+      return;
+    }
     try {
       await super.run();
     } catch (error) {
@@ -121,6 +130,18 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
         if (complete && written === 0) this.logger.info('No results');
       },
       drained: () => drained(),
+    };
+  }
+
+  /** Asks on the terminal (stderr) for a private key's passphrase, without echoing it. */
+  protected passphrasePrompt(): PassphrasePrompt {
+    return {
+      interactive: Boolean(process.stdin.isTTY),
+      ask: async (message) => {
+        const prompt = this.inquirer.createPromptModule({ output: process.stderr });
+        const answer = await prompt([{ type: 'password', name: 'passphrase', message, mask: '*' }]);
+        return String(answer.passphrase);
+      },
     };
   }
 

@@ -1,13 +1,14 @@
 import { plural } from '../output/plural';
 import { printable } from '../output/printable';
 import { formatBytes } from '../progress/progress-reporter';
-import type { Recording } from '../recordings/recording';
+import { encryptedWithOtherKey, encryptionKeySid, type Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { Layout, type MediaFormat } from './layout';
 import { DiskFullError, saveFailureReason } from './media-errors';
+import { ENCRYPTED_MP3_REASON } from './media-encryption';
 import type { MediaStore } from './media-store';
 import { ResultBatch } from '../output/result-batch';
 
@@ -23,6 +24,8 @@ export interface DownloadResult {
   outcome: 'downloaded' | 'already-present' | 'failed' | 'skipped' | 'would-download';
   /** Why a recording failed or was skipped. */
   reason?: string;
+  /** For an encrypted recording: the Public Key SID its details name (null when they are unreadable). */
+  keySid?: string | null;
 }
 
 export interface DownloadEvents {
@@ -50,6 +53,8 @@ export interface DownloadOptions {
   clock?: () => number;
   /** When aborted (Ctrl-C), no new download starts; those under way finish. */
   stop?: AbortSignal;
+  /** `--expect-key`: recordings encrypted with any other public key are reported. */
+  expectKey?: string;
 }
 
 export interface DownloadSummary {
@@ -58,11 +63,15 @@ export interface DownloadSummary {
   downloaded: number;
   alreadyPresent: number;
   skipped: number;
+  /** Of the skipped: encrypted recordings asked for as mp3. */
+  skippedEncrypted: number;
   failed: number;
   /** Bytes of the files downloaded by this run (or, in a dry run, the estimate of what would be). */
   bytes: number;
   /** The first failures, for the summary; every failure is also in the results. */
   failures: Array<{ sid: string; reason: string }>;
+  /** With --expect-key: how many were encrypted with another key, and the first of them. */
+  otherKeys: KeyMismatches;
   /** Why the run stopped early (a full disk), if it did. */
   stoppedBecause?: string;
   /** Set when a stop request ended the run before the selection did. */
@@ -101,9 +110,11 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
     downloaded: 0,
     alreadyPresent: 0,
     skipped: 0,
+    skippedEncrypted: 0,
     failed: 0,
     bytes: 0,
     failures: [],
+    otherKeys: { count: 0, first: [] },
     interrupted: false,
     elapsedMs: 0,
   };
@@ -117,6 +128,7 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
       summary.alreadyPresent += 1;
     } else if (result.outcome === 'skipped') {
       summary.skipped += 1;
+      if (result.reason === ENCRYPTED_MP3_REASON) summary.skippedEncrypted += 1;
     } else {
       summary.failed += 1;
       if (summary.failures.length < FAILURES_KEPT)
@@ -128,14 +140,26 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
 
   const handle = async (recording: Recording): Promise<void> => {
     const path = store.plannedPath(recording);
-    const base = { sid: recording.sid, accountSid: recording.accountSid, path };
+    const base = {
+      sid: recording.sid,
+      accountSid: recording.accountSid,
+      path,
+      ...(recording.encryption ? { keySid: encryptionKeySid(recording) } : {}),
+    };
+    if (options.expectKey) noteKeyMismatch(summary.otherKeys, recording, options.expectKey);
     if (recording.status !== 'completed') {
       const reason = `status is ${recording.status}: Twilio has media only for completed recordings`;
       return finish({ ...base, bytes: 0, sha256: null, outcome: 'skipped', reason });
     }
+    if (recording.encryption && store.format === 'mp3') {
+      return finish({ ...base, bytes: 0, sha256: null, outcome: 'skipped', reason: ENCRYPTED_MP3_REASON });
+    }
     if (summary.dryRun) {
       const present = await store.presentCopy(recording);
-      if (present) return finish({ ...base, bytes: present.bytes, sha256: present.sha256, outcome: 'already-present' });
+      if (present) {
+        const { path: presentPath, bytes, sha256 } = present;
+        return finish({ ...base, path: presentPath, bytes, sha256, outcome: 'already-present' });
+      }
       return finish({
         ...base,
         bytes: estimatedMediaBytes(recording, store.format),
@@ -145,7 +169,7 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
     }
     try {
       const saved = await store.save(recording, events.onBytes);
-      finish({ ...base, bytes: saved.bytes, sha256: saved.sha256, outcome: saved.outcome });
+      finish({ ...base, path: saved.path, bytes: saved.bytes, sha256: saved.sha256, outcome: saved.outcome });
     } catch (error) {
       const reason = saveFailureReason(error);
       if (error instanceof DiskFullError) summary.stoppedBecause ??= reason;
@@ -194,7 +218,14 @@ export function downloadSummaryLines(summary: DownloadSummary, root: string): st
         `${summary.alreadyPresent.toLocaleString('en-US')} already present; ${summary.failed.toLocaleString('en-US')} failed.`,
     );
   }
-  if (summary.skipped > 0) lines.push(`Skipped ${plural(summary.skipped, 'recording')} without media (not completed).`);
+  const withoutMedia = summary.skipped - summary.skippedEncrypted;
+  if (withoutMedia > 0) lines.push(`Skipped ${plural(withoutMedia, 'recording')} without media (not completed).`);
+  if (summary.skippedEncrypted > 0) {
+    lines.push(
+      `Skipped ${plural(summary.skippedEncrypted, 'encrypted recording')}: Twilio serves them as WAV only (16109); run again with --format wav.`,
+    );
+  }
+  lines.push(...keyMismatchLines(summary.otherKeys));
   for (const failure of summary.failures) lines.push(`Failed ${failure.sid}: ${printable(failure.reason)}`);
   if (summary.failed > summary.failures.length) {
     lines.push(
@@ -207,6 +238,42 @@ export function downloadSummaryLines(summary: DownloadSummary, root: string): st
     );
   if (summary.interrupted) {
     lines.push('Stopped on request: no new download was started; those under way finished and are in the manifest.');
+  }
+  return lines;
+}
+
+/** Recordings encrypted with another public key than the expected one: how many, and the first few. */
+export interface KeyMismatches {
+  count: number;
+  first: Array<{ sid: string; keySid: string | null }>;
+  expected?: string;
+}
+
+/** Counts `recording` when it is encrypted with another key than `expected` (Twilio's 16107 fallback). */
+export function noteKeyMismatch(
+  mismatches: KeyMismatches,
+  recording: Pick<Recording, 'sid' | 'encryption'>,
+  expected: string,
+): void {
+  mismatches.expected = expected;
+  if (!encryptedWithOtherKey(recording, expected)) return;
+  const keySid = encryptionKeySid(recording);
+  mismatches.count += 1;
+  if (mismatches.first.length < FAILURES_KEPT) mismatches.first.push({ sid: recording.sid, keySid });
+}
+
+/** The report of --expect-key, for a summary. */
+export function keyMismatchLines(mismatches: KeyMismatches): string[] {
+  if (mismatches.count === 0) return [];
+  const lines = [
+    `${plural(mismatches.count, 'recording')} encrypted with another public key than ${mismatches.expected} ` +
+      `(Twilio uses the most recently added valid key when the configured one is invalid, error 16107):`,
+  ];
+  for (const { sid, keySid } of mismatches.first) {
+    lines.push(`  ${sid}: ${keySid ?? 'encryption details unreadable'}`);
+  }
+  if (mismatches.count > mismatches.first.length) {
+    lines.push(`  … and ${(mismatches.count - mismatches.first.length).toLocaleString('en-US')} more.`);
   }
   return lines;
 }

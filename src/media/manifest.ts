@@ -3,6 +3,7 @@ import type { Recording } from '../recordings/recording';
 import { readJsonLines } from './json-lines-file';
 import type { MediaFormat } from './layout';
 import type { MediaFileSystem } from './media-file-system';
+import type { ManifestEncryption } from './media-encryption';
 
 export const MANIFEST_FILE = 'manifest.jsonl';
 
@@ -25,6 +26,8 @@ export interface ManifestEntry {
   bytes: number;
   sha256: string;
   downloadedAt: string;
+  /** For an encrypted recording: its key, its ciphertext's size and hash, and whether the file is decrypted. */
+  encryption?: ManifestEncryption;
 }
 
 /** A file the manifest says is complete. */
@@ -40,6 +43,7 @@ export function manifestEntry(
   format: MediaFormat,
   file: KnownFile,
   downloadedAt: Date,
+  encryption?: ManifestEncryption,
 ): ManifestEntry {
   return {
     event: 'downloaded',
@@ -57,6 +61,7 @@ export function manifestEntry(
     bytes: file.bytes,
     sha256: file.sha256,
     downloadedAt: downloadedAt.toISOString(),
+    ...(encryption ? { encryption } : {}),
   };
 }
 

@@ -1,6 +1,9 @@
 import { promises as fsPromises } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import type { Transform } from 'node:stream';
+import { GcmDecipherStream, TagMismatchError } from '../encryption/gcm-decipher';
+import type { KeyRing } from '../encryption/key-ring';
 import { CredentialsError, TwilioApiError } from '../errors';
 import type { Recording } from '../recordings/recording';
 import { RetriesExhaustedError, RetryableError } from '../twilio/retry-policy';
@@ -9,8 +12,10 @@ import { sha256OfFile } from './file-hash';
 import { JsonLinesFile } from './json-lines-file';
 import { Layout, type MediaFormat } from './layout';
 import { manifestEntry, ManifestIndex, MANIFEST_FILE, type KnownFile } from './manifest';
+import { HashingCounter } from './hashing-counter';
 import { checkMediaAnswer } from './media-answer';
 import { MediaInspector } from './media-check';
+import { ENCRYPTED_SUFFIX, mediaTreatment, type ManifestEncryption, type MediaTreatment } from './media-encryption';
 import { DiskFullError, isDiskFull, MediaSaveError } from './media-errors';
 import type { MediaFileSystem } from './media-file-system';
 import { MediaFolder } from './media-folder';
@@ -49,6 +54,10 @@ export interface MediaStoreOptions {
   recheck?: 'sha256' | 'size';
   /** Inspect only (for a dry run): nothing is created, cleaned or written, and `save` is refused. */
   readOnly?: boolean;
+  /** Private keys that decrypt encrypted recordings; without them such media is saved as served, under `….enc`. */
+  keys?: KeyRing;
+  /** Refuse, with this reason, to save encrypted media that cannot be decrypted and verified (before a deletion). */
+  refuseUnverifiedEncrypted?: string;
 }
 
 /**
@@ -68,6 +77,8 @@ export class MediaStore {
   private readonly folder: MediaFolder;
   private readonly temp: TempFiles;
   private readonly saving = new Map<string, Promise<SavedMedia>>();
+  private readonly keys: KeyRing | undefined;
+  private readonly refuseUnverifiedEncrypted: string | undefined;
   private index: ManifestIndex | undefined;
   private manifest: JsonLinesFile | undefined;
 
@@ -82,6 +93,8 @@ export class MediaStore {
     this.api = options.api;
     this.now = options.now ?? (() => new Date());
     this.recheck = options.recheck ?? 'sha256';
+    this.keys = options.keys;
+    this.refuseUnverifiedEncrypted = options.refuseUnverifiedEncrypted;
   }
 
   /**
@@ -107,14 +120,20 @@ export class MediaStore {
 
   /** Where `recording` is (or would be) saved, relative to the folder, with forward slashes. */
   plannedPath(recording: Recording): string {
-    return this.layout.render(recording, this.format);
+    const path = this.layout.render(recording, this.format);
+    // Ciphertext never stands under a name that says it is audio.
+    const asServed = recording.encryption && !this.keys && this.refuseUnverifiedEncrypted === undefined;
+    return asServed ? `${path}${ENCRYPTED_SUFFIX}` : path;
   }
 
   /** The saved copy of `recording` when the manifest lists it at its planned path and the file agrees. */
   async presentCopy(recording: Recording): Promise<SavedMedia | undefined> {
-    const path = this.plannedPath(recording);
+    const planned = this.plannedPath(recording);
     const known = this.index?.get(recording.sid);
-    if (!known || known.path !== path) return undefined;
+    // Saved as served and decrypted since (recordings:decrypt): the verified plaintext is the copy.
+    const decrypted = planned.endsWith(ENCRYPTED_SUFFIX) && known?.path === planned.slice(0, -ENCRYPTED_SUFFIX.length);
+    if (!known || (known.path !== planned && !decrypted)) return undefined;
+    const path = known.path;
     const absolutePath = this.folder.absolutePathOf(path);
     if (!(await this.fileMatches(absolutePath, known))) return undefined;
     const { bytes, sha256 } = known;
@@ -168,14 +187,15 @@ export class MediaStore {
     const path = this.plannedPath(recording);
     const absolutePath = this.folder.absolutePathOf(path);
     try {
+      const treatment = await mediaTreatment(recording, this.format, this.keys, this.refuseUnverifiedEncrypted);
       await this.folder.ensureFolder(dirname(absolutePath));
       const received = await this.api.retryPolicy.run(
-        () => this.receive(recording, absolutePath, onBytes),
+        () => this.receive(recording, absolutePath, treatment, onBytes),
         this.api.limiter,
         `download of ${recording.sid}`,
       );
       const file = { path, ...(await this.commit(received, absolutePath)) };
-      await this.manifest!.append(manifestEntry(recording, this.format, file, this.now()));
+      await this.manifest!.append(manifestEntry(recording, this.format, file, this.now(), received.encryption));
       this.index!.add(recording.sid, file);
       return {
         sid: recording.sid,
@@ -198,6 +218,7 @@ export class MediaStore {
   private async receive(
     recording: Recording,
     absolutePath: string,
+    treatment: MediaTreatment,
     onBytes?: (bytes: number) => void,
   ): Promise<ReceivedFile> {
     const mediaPath = `${recordingPath(recording.accountSid, recording.sid)}.${this.format}`;
@@ -207,20 +228,58 @@ export class MediaStore {
     const tempPath = this.temp.pathFor(absolutePath);
     const spool = new SpooledFile(() => this.temp.create(tempPath), SPOOL_MEMORY_BYTES);
     try {
-      const inspector = new MediaInspector(this.format, onBytes);
+      // fetch -> [as served: hash] -> [decrypt, tag checked at the end] -> check and hash -> temporary file
+      const served =
+        treatment.kind === 'plain'
+          ? undefined
+          : new HashingCounter(treatment.kind === 'as-served' ? onBytes : undefined);
+      const inspector = treatment.kind === 'as-served' ? undefined : new MediaInspector(this.format, onBytes);
+      const stages: Transform[] = [
+        ...(served ? [served] : []),
+        ...(treatment.kind === 'decrypt' ? [new GcmDecipherStream(treatment.contentKey, treatment.iv)] : []),
+        ...(inspector ? [inspector] : []),
+      ];
+      const arrived = () => (served ?? inspector)!.bytes;
+      const announced = response.headers['content-length'];
       try {
-        await pipeline(response.body, inspector, spool);
+        await pipeline([response.body, ...stages, spool]);
       } catch (error) {
         if (error instanceof LocalWriteError) throw error.cause;
-        throw new RetryableError(`the connection broke after ${inspector.bytes} bytes (${(error as Error).message})`);
+        if (error instanceof TagMismatchError && (announced === undefined || Number(announced) === arrived())) {
+          throw new MediaSaveError(recording.sid, `cannot decrypt: ${error.message}; nothing was saved`);
+        }
+        throw new RetryableError(`the connection broke after ${arrived()} bytes (${(error as Error).message})`);
       }
-      const announced = response.headers['content-length'];
-      if (announced !== undefined && Number(announced) !== inspector.bytes) {
-        throw new RetryableError(`Twilio announced ${announced} bytes but ${inspector.bytes} arrived`);
+      if (announced !== undefined && Number(announced) !== arrived()) {
+        throw new RetryableError(`Twilio announced ${announced} bytes but ${arrived()} arrived`);
       }
-      const problem = inspector.problem();
-      if (problem) throw new RetryableError(problem);
-      return { tempPath, spool, bytes: inspector.bytes, sha256: inspector.sha256() };
+      const problem = inspector
+        ? inspector.problem()
+        : served!.bytes < 16
+          ? 'too short to be encrypted media'
+          : undefined;
+      if (problem) {
+        if (treatment.kind === 'decrypt') throw new MediaSaveError(recording.sid, `decrypted, but ${problem}`);
+        throw new RetryableError(problem);
+      }
+      const encryption: ManifestEncryption | undefined =
+        treatment.kind === 'plain'
+          ? undefined
+          : {
+              keySid: treatment.keySid,
+              decrypted: treatment.kind === 'decrypt',
+              ciphertextBytes: served!.bytes,
+              ciphertextSha256: served!.sha256(),
+              details: treatment.details,
+            };
+      const file = inspector ?? served!;
+      return {
+        tempPath,
+        spool,
+        bytes: file.bytes,
+        sha256: file === inspector ? inspector.sha256() : encryption!.ciphertextSha256,
+        encryption,
+      };
     } catch (error) {
       await this.discard(tempPath, spool);
       throw error;
@@ -280,4 +339,5 @@ interface ReceivedFile {
   spool: SpooledFile;
   bytes: number;
   sha256: string;
+  encryption?: ManifestEncryption;
 }

@@ -1,5 +1,7 @@
 import { join, resolve } from 'node:path';
+import type { KeyRing } from '../encryption/key-ring';
 import type { Layout, MediaFormat } from '../media/layout';
+import { UNVERIFIABLE_REASON } from '../media/media-encryption';
 import { MANIFEST_FILE, MediaStore } from '../media/media-store';
 import type { TwilioApi } from '../twilio/twilio-api';
 import type { PurgeArchive } from './purge';
@@ -10,6 +12,10 @@ export interface MediaArchiveOptions {
   format: MediaFormat;
   layout: Layout;
   api: TwilioApi;
+  /** Decrypt encrypted recordings, so that their copies are verified before they are deleted. */
+  keys?: KeyRing;
+  /** Archive encrypted recordings as served, unverified, when there is no key. */
+  acceptUnverifiedEncrypted?: boolean;
 }
 
 /**
@@ -22,7 +28,10 @@ export function mediaStoreArchive(options: MediaArchiveOptions): PurgeArchive {
     check: () => MediaStore.check(options),
     deletionLogPath: join(resolve(options.root), MANIFEST_FILE),
     async open() {
-      const store = await MediaStore.open(options);
+      const store = await MediaStore.open({
+        ...options,
+        refuseUnverifiedEncrypted: options.acceptUnverifiedEncrypted ? undefined : UNVERIFIABLE_REASON,
+      });
       return {
         save: (recording, onBytes) => store.save(recording, onBytes),
         deletionLog: { path: store.manifestPath, append: (entry) => store.appendToManifest(entry) },

@@ -6,7 +6,7 @@ import { selectRecordingPages } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
 import { RequestNotSentError, type TwilioApi } from '../twilio/twilio-api';
 import { DeletionLogError, UnrecordedDeletionError, type DeletionJournal } from './deletion-log';
-import { isDeletable } from './purge-plan';
+import { isDeletable, type KeepReason } from './purge-plan';
 import { PurgeTally, type PurgeResult } from './purge-report';
 
 /** A verified copy of a recording's media, complete and flushed to disk. */
@@ -28,6 +28,8 @@ export interface PurgeExecution {
   stop?: AbortSignal;
   /** When given, a recording is deleted only after its archive copy resolved. */
   archive?: ArchiveRecording;
+  /** Completed recordings that must be kept all the same, with the reason (the plan's). */
+  keepReason?: KeepReason;
   /** Recordings being archived or deleted at once; the API's limiter bounds the requests themselves. */
   maxPending: number;
   /** Filled in as results come, so a caller can still summarise a purge that stopped. */
@@ -97,6 +99,11 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
       for (const recording of page.recordings) {
         if (!isDeletable(recording)) {
           report(resultFor(recording, 'skipped'), recording);
+          continue;
+        }
+        const keptBecause = execution.keepReason?.(recording);
+        if (keptBecause !== undefined) {
+          report({ ...resultFor(recording, 'kept'), error: keptBecause }, recording);
           continue;
         }
         await window.waitForRoom();

@@ -1,5 +1,7 @@
 import { BadInputError } from '../errors';
 import { plural } from '../output/plural';
+import { keyMismatchLines, noteKeyMismatch, type KeyMismatches } from '../media/download-recordings';
+import { printable } from '../output/printable';
 import type { Recording } from '../recordings/recording';
 import { selectionWindowLines, stoppedAtLimitLines } from '../output/selection-summary';
 import { StorageTally, describeMonthlyCost } from '../recordings/storage-cost';
@@ -35,20 +37,34 @@ export class StatusCounts extends Map<string, number> {
   }
 }
 
+/** Why a completed recording must be kept all the same (an encrypted one whose copy cannot be verified), if it must. */
+export type KeepReason = (recording: Pick<Recording, 'encryption'>) => string | undefined;
+
+/** What a plan needs to know of a recording. */
+export type PlannedRecording = Pick<Recording, 'status' | 'duration' | 'dateCreated'> &
+  Partial<Pick<Recording, 'sid' | 'encryption'>>;
+
 /** What a purge would do in one account: completed recordings to delete, others skipped by status. */
 export class AccountPurgePlan {
   readonly toDelete = new StorageTally();
   readonly skippedByStatus = new StatusCounts();
+  /** Completed recordings kept, by reason. */
+  readonly keptByReason = new StatusCounts();
 
   constructor(readonly accountSid: string) {}
 
-  add(recording: Pick<Recording, 'status' | 'duration' | 'dateCreated'>): void {
-    if (isDeletable(recording)) this.toDelete.add(recording);
-    else this.skippedByStatus.add(recording.status);
+  add(recording: Pick<Recording, 'status' | 'duration' | 'dateCreated'>, keptBecause?: string): void {
+    if (!isDeletable(recording)) this.skippedByStatus.add(recording.status);
+    else if (keptBecause !== undefined) this.keptByReason.add(keptBecause);
+    else this.toDelete.add(recording);
   }
 
   get skipped(): number {
     return this.skippedByStatus.total;
+  }
+
+  get kept(): number {
+    return this.keptByReason.total;
   }
 }
 
@@ -62,16 +78,26 @@ export class PurgePlan {
   readonly total = new AccountPurgePlan('all');
   /** The --limit that stopped the selection while more completed recordings matched. */
   stoppedAtLimit: number | undefined;
+  /** With --expect-key: recordings encrypted with another key. */
+  readonly otherKeys: KeyMismatches = { count: 0, first: [] };
 
-  add(accountSid: string, recording: Pick<Recording, 'status' | 'duration' | 'dateCreated'>): void {
+  constructor(
+    private readonly keepReason?: KeepReason,
+    private readonly expectKey?: string,
+  ) {}
+
+  add(accountSid: string, recording: PlannedRecording): void {
     let account = this.accounts.get(accountSid);
     if (!account) this.accounts.set(accountSid, (account = new AccountPurgePlan(accountSid)));
-    account.add(recording);
-    this.total.add(recording);
+    const keptBecause = isDeletable(recording) ? this.keepReason?.(recording) : undefined;
+    account.add(recording, keptBecause);
+    this.total.add(recording, keptBecause);
+    if (this.expectKey && recording.sid)
+      noteKeyMismatch(this.otherKeys, { ...recording, sid: recording.sid }, this.expectKey);
   }
 
   get selected(): number {
-    return this.total.toDelete.count + this.total.skipped;
+    return this.total.toDelete.count + this.total.skipped + this.total.kept;
   }
 }
 
@@ -81,8 +107,9 @@ export async function buildPurgePlan(
   onPage?: (page: RecordingPage) => void,
   /** Awaited after each page, so that whoever reads the pages sets the pace. */
   paced: () => Promise<void> = () => Promise.resolve(),
+  keep: { keepReason?: KeepReason; expectKey?: string } = {},
 ): Promise<PurgePlan> {
-  const plan = new PurgePlan();
+  const plan = new PurgePlan(keep.keepReason, keep.expectKey);
   for await (const page of pages) {
     for (const recording of page.recordings) plan.add(page.accountSid, recording);
     if (page.stoppedAtLimit !== undefined) plan.stoppedAtLimit = page.stoppedAtLimit;
@@ -129,6 +156,10 @@ export function purgePlanLines(plan: PurgePlan, criteria?: SelectionCriteria): s
         '(in progress and processing ones are still being made; absent and failed ones have no media).',
     );
   }
+  for (const [reason, count] of plan.total.keptByReason) {
+    lines.push(`Keep ${plural(count, 'completed recording')}: ${printable(reason)}.`);
+  }
+  lines.push(...keyMismatchLines(plan.otherKeys));
   lines.push(
     ...stoppedAtLimitLines(
       plan.stoppedAtLimit,

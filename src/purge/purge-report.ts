@@ -4,7 +4,7 @@ import { plural } from '../output/plural';
 import { printable } from '../output/printable';
 import { StatusCounts, describeStatusCounts } from './purge-plan';
 
-export type PurgeOutcome = 'deleted' | 'already-deleted' | 'skipped' | 'failed';
+export type PurgeOutcome = 'deleted' | 'already-deleted' | 'skipped' | 'kept' | 'failed';
 
 /** What happened to one recording: the `-o json` record of a purge. */
 export interface PurgeResult {
@@ -25,6 +25,8 @@ export class AccountPurgeTally {
   readonly deleted = new StorageTally();
   alreadyDeleted = 0;
   readonly skippedByStatus = new StatusCounts();
+  /** Completed recordings kept on purpose (an encrypted one whose copy cannot be verified), by reason. */
+  readonly keptByReason = new StatusCounts();
   /** Recordings whose deletion failed (archive failures included). */
   failed = 0;
   /** Recordings left in place because their archive copy failed. */
@@ -36,6 +38,7 @@ export class AccountPurgeTally {
     if (result.outcome === 'deleted') this.deleted.add(recording);
     else if (result.outcome === 'already-deleted') this.alreadyDeleted += 1;
     else if (result.outcome === 'skipped') this.skippedByStatus.add(result.status);
+    else if (result.outcome === 'kept') this.keptByReason.add(result.error ?? '');
     else {
       this.failed += 1;
       if (archiveFailed) this.archiveFailed += 1;
@@ -72,6 +75,7 @@ function describeAccountTally(tally: AccountPurgeTally): string {
   const parts = [`deleted ${plural(tally.deleted.count, 'recording')} (${plural(tally.deleted.minutes, 'minute')})`];
   if (tally.alreadyDeleted > 0) parts.push(`${tally.alreadyDeleted.toLocaleString('en-US')} already deleted`);
   if (tally.skipped > 0) parts.push(`kept ${describeStatusCounts(tally.skippedByStatus)}`);
+  if (tally.keptByReason.total > 0) parts.push(`kept ${tally.keptByReason.total.toLocaleString('en-US')} encrypted`);
   if (tally.failed > 0) parts.push(`${tally.failed.toLocaleString('en-US')} failed`);
   return parts.join(', ');
 }
@@ -85,6 +89,9 @@ export function purgeSummaryLines(tally: PurgeTally, deletionLogPath: string | u
       lines.push(`  ${account.accountSid}: ${describeAccountTally(account)}`);
   }
   lines.push(`Purge: ${describeAccountTally(total)}.`);
+  for (const [reason, count] of total.keptByReason) {
+    lines.push(`Kept ${plural(count, 'completed recording')}: ${printable(reason)}.`);
+  }
   if (total.archiveFailed > 0) {
     lines.push(
       `${plural(total.archiveFailed, 'recording')} not deleted because the archive copy failed; ` +

@@ -11,7 +11,8 @@ import { confirmPurge } from './confirmation';
 import { DeletionJournal, DeletionLog, type DeletionRecorder } from './deletion-log';
 import { reconcileDeletions, reconciliationLine } from './reconciliation';
 import { executePurge, type ArchiveRecording } from './purge-executor';
-import { buildPurgePlan, purgePlanLines, requirePurgeBound, type PurgePlan } from './purge-plan';
+import { buildPurgePlan, purgePlanLines, requirePurgeBound, type KeepReason, type PurgePlan } from './purge-plan';
+import { recordingRow } from '../recordings/recording';
 import { PurgeTally, purgeSummaryLines, type PurgeResult } from './purge-report';
 
 /** An archive opened for a purge: saves each recording, and records each deletion next to the copies. */
@@ -42,6 +43,10 @@ export interface PurgeOptions {
   concurrency: number;
   /** Archive-then-delete; without it, deletions are recorded in `deletionLogPath`. */
   archive?: PurgeArchive;
+  /** Completed recordings to keep all the same, with the reason (encrypted ones the archive cannot verify). */
+  keepReason?: KeepReason;
+  /** `--expect-key`: the plan reports recordings encrypted with any other public key. */
+  expectKey?: string;
   deletionLogPath: string;
   /** Other logs of earlier purges whose unanswered intents are settled first (the default log's earlier days). */
   earlierDeletionLogs?: string[];
@@ -162,9 +167,10 @@ async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
       pages,
       (page) => {
         for (let i = 0; i < page.recordings.length; i += 1) progress.itemDone();
-        if (options.dryRun) options.selectionOutput.write(page.recordings);
+        if (options.dryRun) options.selectionOutput.write(page.recordings.map(recordingRow));
       },
       () => options.selectionOutput.drained(),
+      { keepReason: options.keepReason, expectKey: options.expectKey },
     );
     if (options.dryRun) options.selectionOutput.end();
     return plan;
@@ -197,6 +203,7 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
       journal,
       stop: options.stop,
       archive: destination.save,
+      keepReason: options.keepReason,
       onArchiveBytes: (bytes) => progress.addBytes(bytes),
       // Twice the requests in flight: the next recordings' intents reach the disk while DELETEs are answered.
       maxPending: options.concurrency * 2,

@@ -1,3 +1,5 @@
+import { parseEncryptionDetails, type RecordingEncryption } from '../encryption/encryption-details';
+
 /** Recording statuses as the Recordings API reports them. */
 export const RECORDING_STATUSES = [
   'in-progress',
@@ -30,6 +32,8 @@ export interface Recording {
   errorCode: number | null;
   uri: string;
   mediaUrl: string | null;
+  /** Set when Voice Recording Encryption encrypted the media: how, or why the details cannot be read. */
+  encryption?: RecordingEncryption;
 }
 
 /** The JSON shape of a recording in API 2010-04-01 (snake_case, RFC 2822 dates, duration as a string). */
@@ -50,6 +54,7 @@ export interface ApiRecording {
   error_code: number | null;
   uri: string;
   media_url: string | null;
+  encryption_details?: unknown;
 }
 
 function parseDate(value: string | null): Date | null {
@@ -78,5 +83,29 @@ export function recordingFromApi(json: ApiRecording): Recording {
     errorCode: json.error_code,
     uri: json.uri,
     mediaUrl: json.media_url,
+    ...encryptionOf(json.encryption_details),
   };
+}
+
+function encryptionOf(details: unknown): { encryption?: RecordingEncryption } {
+  const encryption = parseEncryptionDetails(details);
+  return encryption ? { encryption } : {};
+}
+
+/** A recording as list and purge print it: its encryption shown as the key SID it names, not as bytes. */
+export type RecordingRow = Omit<Recording, 'encryption'> & { encrypted: boolean; keySid: string | null };
+
+export function recordingRow(recording: Recording): RecordingRow {
+  const { encryption, ...rest } = recording;
+  return { ...rest, encrypted: encryption !== undefined, keySid: encryptionKeySid(recording) };
+}
+
+/** Whether a recording is encrypted with another public key than `keySid` (or with details that cannot be read). */
+export function encryptedWithOtherKey(recording: Pick<Recording, 'encryption'>, keySid: string): boolean {
+  return recording.encryption !== undefined && encryptionKeySid(recording) !== keySid;
+}
+
+/** The Public Key SID an encrypted recording names, null when it is not encrypted or its details are unreadable. */
+export function encryptionKeySid(recording: Pick<Recording, 'encryption'>): string | null {
+  return recording.encryption?.readable ? recording.encryption.keySid : null;
 }

@@ -1,5 +1,10 @@
 import { BadInputError } from '../errors';
-import { RECORDING_STATUSES, type Recording, type RecordingStatus } from '../recordings/recording';
+import {
+  encryptedWithOtherKey,
+  RECORDING_STATUSES,
+  type Recording,
+  type RecordingStatus,
+} from '../recordings/recording';
 import { instantBefore, parseDuration, parseInstant, utcDay } from '../time/durations';
 import { requireSid } from '../twilio/sids';
 
@@ -36,6 +41,8 @@ export interface SelectionCriteria {
   includeSubaccounts: boolean;
   limit?: number;
   limitCounts: LimitCounts;
+  /** Only recordings encrypted with another public key than this one (CR…), or with unreadable details. */
+  encryptedOtherThan?: string;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -111,6 +118,7 @@ export function matchesCriteria(recording: Recording, criteria: SelectionCriteri
   if (criteria.conferenceSid && recording.conferenceSid !== criteria.conferenceSid) return false;
   if (criteria.sids && !criteria.sids.includes(recording.sid)) return false;
   if (criteria.statuses && !criteria.statuses.includes(recording.status as RecordingStatus)) return false;
+  if (criteria.encryptedOtherThan && !encryptedWithOtherKey(recording, criteria.encryptedOtherThan)) return false;
   return true;
 }
 

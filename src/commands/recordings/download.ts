@@ -3,6 +3,10 @@ import {
   type CommandFlags,
   concurrencyFlag,
   concurrencyFrom,
+  decryptionFlags,
+  decryptionInputFrom,
+  expectedKeyFrom,
+  expectKeyFlag,
   limitFlags,
   mediaFlags,
   mediaFormatFrom,
@@ -10,6 +14,7 @@ import {
   selectionFlags,
   selectionInputFrom,
 } from '../../cli/flags';
+import { keyRingFrom } from '../../cli/key-passphrase';
 import { RecordingsCommand } from '../../cli/recordings-command';
 import { CancelledError, OperationFailedError } from '../../errors';
 import { plural } from '../../output/plural';
@@ -27,6 +32,7 @@ export default class RecordingsDownload extends RecordingsCommand {
     '$ twilio recordings:download --after 2026-01-01 --format mp3 --layout "{year}/{month}/{callSid}/{sid}.{ext}"',
     '$ twilio recordings:download --subaccounts --status completed --concurrency 10 -o json',
     '$ twilio recordings:download --older-than 90d --dry-run',
+    '$ twilio recordings:download --newer-than 7d --decrypt-key private.pem --expect-key CRxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
   ];
 
   static override flags = {
@@ -35,6 +41,8 @@ export default class RecordingsDownload extends RecordingsCommand {
     ...limitFlags('download at most this many recordings'),
     ...mediaFlags,
     ...concurrencyFlag,
+    ...decryptionFlags,
+    ...expectKeyFlag,
     'output-dir': Flags.string({
       description: 'the folder to save into; created when missing (its parent must exist)',
       helpValue: 'DIR',
@@ -59,8 +67,11 @@ export default class RecordingsDownload extends RecordingsCommand {
     const format = mediaFormatFrom(this.flags);
     const layout = downloadLayout(this.flags.layout, criteria.includeSubaccounts);
     const dryRun: boolean = this.flags['dry-run'];
+    const expectKey = expectedKeyFrom(this.flags);
+    const keys = await keyRingFrom(decryptionInputFrom(this.flags), this.passphrasePrompt());
     const api = this.recordingsApi(concurrencyFrom(this.flags));
     const store = await MediaStore.open({
+      keys,
       root,
       format,
       layout,
@@ -77,6 +88,7 @@ export default class RecordingsDownload extends RecordingsCommand {
       criteria,
       store,
       dryRun,
+      expectKey,
       stop: interruption.signal,
       events: {
         onResults: (results) => records.write(results),

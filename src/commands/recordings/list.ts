@@ -4,6 +4,8 @@ import {
   type CommandFlags,
   concurrencyFlag,
   concurrencyFrom,
+  expectedKeyFrom,
+  expectKeyFlag,
   limitFlags,
   selectionFlags,
   selectionInputFrom,
@@ -12,6 +14,7 @@ import { RecordingsCommand } from '../../cli/recordings-command';
 import { SelectionTally, selectionSummaryLines } from '../../output/selection-summary';
 import { createScanProgress } from '../../progress/scan-progress';
 import { selectRecordingPages } from '../../selection/select-recordings';
+import { recordingRow } from '../../recordings/recording';
 
 const { TwilioClientCommand } = baseCommands;
 
@@ -32,6 +35,11 @@ export default class RecordingsList extends RecordingsCommand {
     ...limitFlags('list at most this many recordings', 50),
     ...concurrencyFlag,
     ...TwilioClientCommand.noHeader,
+    'expect-key': {
+      ...expectKeyFlag['expect-key'],
+      description:
+        'only recordings encrypted with another public key than this one (CR…): Twilio falls back to another key when the configured one is invalid (error 16107)',
+    },
     properties: Flags.string({
       description: 'the recording properties to show as columns',
       default: 'sid, callSid, dateCreated, duration, status, channels, source',
@@ -42,7 +50,10 @@ export default class RecordingsList extends RecordingsCommand {
 
   override async run(): Promise<void> {
     await super.run();
-    const criteria = this.selectionCriteria(selectionInputFrom(this.flags));
+    const criteria = {
+      ...this.selectionCriteria(selectionInputFrom(this.flags)),
+      encryptedOtherThan: expectedKeyFrom(this.flags),
+    };
     const records = this.recordOutput(this.flags.properties);
     const tally = new SelectionTally();
     const onSidNotFound = (sid: string) => this.logger.warn(`Recording ${sid} was not found.`);
@@ -54,7 +65,7 @@ export default class RecordingsList extends RecordingsCommand {
         criteria,
         events,
       )) {
-        records.write(page.recordings);
+        records.write(page.recordings.map(recordingRow));
         tally.addPage(page);
         await records.drained();
       }

@@ -4,6 +4,10 @@ import {
   type CommandFlags,
   concurrencyFlag,
   concurrencyFrom,
+  decryptionFlags,
+  decryptionInputFrom,
+  expectedKeyFrom,
+  expectKeyFlag,
   limitFlags,
   mediaFlags,
   mediaFormatFrom,
@@ -11,7 +15,10 @@ import {
   selectionFlags,
   purgeSelectionInputFrom,
 } from '../../cli/flags';
+import { keyRingFrom } from '../../cli/key-passphrase';
 import { RecordingsCommand } from '../../cli/recordings-command';
+import { BadInputError } from '../../errors';
+import { encryptedKeepReason } from '../../media/media-encryption';
 import { downloadLayout } from '../../media/download-recordings';
 import { createProgressReporter } from '../../progress/progress-reporter';
 import { defaultDeletionLogPath, defaultDeletionLogs } from '../../purge/deletion-log';
@@ -43,6 +50,7 @@ export default class RecordingsPurge extends RecordingsCommand {
     '$ twilio recordings:purge --before 2026-01-01 --subaccounts --force --log purge.jsonl',
     '$ twilio recordings:purge --older-than 1y --archive-dir ./archive --format mp3 --layout "{year}/{month}/{sid}.{ext}"',
     '$ twilio recordings:purge --call-sid CAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --force -o json',
+    '$ twilio recordings:purge --older-than 90d --archive-dir ./archive --decrypt-key private.pem --expect-key CRxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
   ];
 
   static override flags = {
@@ -61,6 +69,14 @@ export default class RecordingsPurge extends RecordingsCommand {
       helpValue: 'DIR',
     }),
     ...mediaFlags,
+    ...decryptionFlags,
+    'accept-unverified-encrypted': Flags.boolean({
+      description:
+        'with --archive-dir and no --decrypt-key, archive encrypted recordings as served (….wav.enc) and delete them, although their copies cannot be verified',
+      // No default: oclif would take a default as given and ask for --archive-dir.
+      dependsOn: ['archive-dir'],
+    }),
+    ...expectKeyFlag,
     log: Flags.string({
       description:
         'append each deletion to this JSON-lines file (default: a dated file in the plugin data folder; with --archive-dir, its manifest)',
@@ -78,13 +94,23 @@ export default class RecordingsPurge extends RecordingsCommand {
     const criteria = this.selectionCriteria(purgeSelectionInputFrom(this.flags));
     requirePurgeBound(criteria);
     const concurrency = concurrencyFrom(this.flags);
+    const expectKey = expectedKeyFrom(this.flags);
+    const decryption = decryptionInputFrom(this.flags);
+    if (decryption && !archiveDir) {
+      throw new BadInputError('--decrypt-key needs --archive-dir: a purge decrypts only the copies it archives.');
+    }
+    const keys = await keyRingFrom(decryption, this.passphrasePrompt());
+    const format = mediaFormatFrom(this.flags);
+    const acceptUnverified = this.flags['accept-unverified-encrypted'] ?? false;
     const api = this.recordingsApi(concurrency);
     const archive = archiveDir
       ? mediaStoreArchive({
           root: archiveDir,
-          format: mediaFormatFrom(this.flags),
+          format,
           layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts),
           api,
+          keys,
+          acceptUnverifiedEncrypted: acceptUnverified,
         })
       : undefined;
     const json = this.flags['cli-output-format'] === 'json';
@@ -93,6 +119,10 @@ export default class RecordingsPurge extends RecordingsCommand {
       api,
       criteria,
       archive,
+      keepReason: archive
+        ? (recording) => encryptedKeepReason(recording, format, keys !== undefined, acceptUnverified)
+        : undefined,
+      expectKey,
       dryRun: this.flags['dry-run'],
       force: this.flags.force,
       interactive: Boolean(process.stdin.isTTY),

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { parseRecordingStatusCallback } from '../../../src/callbacks/callback-event';
 import { callbackParams, planCallbacks, replayCallbacks, type CallbackRecording } from '../../../src/callbacks/sender';
 import { parseHandlerUrl } from '../../../src/callbacks/webhook-request';
+import { parseEncryptionDetails } from '../../../src/encryption/encryption-details';
 import { BadInputError } from '../../../src/errors';
 
 const AC = 'AC' + '1'.repeat(32);
@@ -51,6 +52,19 @@ describe('planCallbacks', () => {
     expect(new Set(params.map((p) => p.RecordingSid)).size).to.equal(3);
     expect(new Set(params.map((p) => p.CallSid)).size).to.equal(1);
     expect(callbacks.every((c) => c.method === 'GET')).to.equal(true);
+  });
+
+  it('with encrypted, sends EncryptionDetails as a JSON string in the completed callback only', () => {
+    const callbacks = planCallbacks({ event: 'all', method: 'POST', accountSid: AC, now: NOW, encrypted: true });
+    const params = callbacks.map((c) => paramsOf(c.params));
+    expect(params.map((p) => 'EncryptionDetails' in p)).to.deep.equal([false, true, false, false]);
+    const details = parseEncryptionDetails(params[1]!.EncryptionDetails);
+    expect(details).to.include({ readable: true });
+    if (!details?.readable) throw new Error('unreadable');
+    expect(details.keySid).to.match(/^CR[0-9a-f]{32}$/);
+    expect(details.iv).to.have.length(12);
+    expect(details.wrappedKey).to.have.length(256);
+    expect(params[3]!.ErrorCode).to.equal('16104');
   });
 
   it('describes a real recording with its own metadata', () => {

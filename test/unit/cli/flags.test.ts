@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import { Parser, type Interfaces } from '@oclif/core';
-import { concurrencyFrom, mediaFormatFrom, purgeSelectionInputFrom, selectionInputFrom } from '../../../src/cli/flags';
+import {
+  concurrencyFrom,
+  decryptionInputFrom,
+  expectedKeyFrom,
+  mediaFormatFrom,
+  purgeSelectionInputFrom,
+  selectionInputFrom,
+} from '../../../src/cli/flags';
+import { BadInputError } from '../../../src/errors';
 import type { SelectionInput } from '../../../src/selection/criteria';
 import RecordingsDownload from '../../../src/commands/recordings/download';
 import RecordingsList from '../../../src/commands/recordings/list';
@@ -94,4 +102,38 @@ describe('flags to options', () => {
       expect(String(error)).to.match(message);
     });
   }
+});
+
+describe('decryption flags to options', () => {
+  const SID = 'CR' + 'a'.repeat(32);
+
+  it('reads repeated --decrypt-key, a CR…=FILE among them, and the passphrase variable', async () => {
+    const flags = await flagsOf(RecordingsDownload, [
+      '--decrypt-key',
+      'a.pem',
+      '--decrypt-key',
+      `${SID}=b.pem`,
+      '--decrypt-key-passphrase-env',
+      'PASS',
+    ]);
+    expect(decryptionInputFrom(flags)).to.deep.equal({
+      keys: [{ path: 'a.pem' }, { keySid: SID, path: 'b.pem' }],
+      passphraseEnv: 'PASS',
+    });
+  });
+
+  it('has no decryption without --decrypt-key', async () => {
+    expect(decryptionInputFrom(await flagsOf(RecordingsDownload, []))).to.equal(undefined);
+  });
+
+  it('refuses an empty --decrypt-key', async () => {
+    const flags = await flagsOf(RecordingsDownload, ['--decrypt-key', ' ']);
+    expect(() => decryptionInputFrom(flags)).to.throw(BadInputError, /--decrypt-key is empty/);
+  });
+
+  it('takes --expect-key only as a Public Key SID', async () => {
+    expect(expectedKeyFrom(await flagsOf(RecordingsPurge, ['--expect-key', SID]))).to.equal(SID);
+    const bad = await flagsOf(RecordingsList, ['--expect-key', 'SK' + 'a'.repeat(32)]);
+    expect(() => expectedKeyFrom(bad)).to.throw(BadInputError, /Invalid --expect-key/);
+  });
 });

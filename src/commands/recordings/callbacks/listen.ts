@@ -1,5 +1,14 @@
 import { Flags } from '@oclif/core';
-import { type CommandFlags, mediaFlags, mediaFormatFrom, pathFrom } from '../../../cli/flags';
+import {
+  type CommandFlags,
+  decryptionFlags,
+  decryptionInputFrom,
+  mediaFlags,
+  mediaFormatFrom,
+  pathFrom,
+} from '../../../cli/flags';
+import { keyRingFrom } from '../../../cli/key-passphrase';
+import { BadInputError } from '../../../errors';
 import { DEFAULT_LAYOUT, LAYOUT_FIELDS } from '../../../media/layout';
 import { RecordingsCommand } from '../../../cli/recordings-command';
 import { ExitStatus } from '../../../errors';
@@ -15,6 +24,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     '$ twilio recordings:callbacks:listen --public-url https://hooks.example.com --forward-to http://localhost:8080/recording-status',
     '$ twilio recordings:callbacks:listen --tunnel ngrok --download-dir ./recordings --delete-after-download',
     '$ twilio recordings:callbacks:listen --port 0 --log callbacks.jsonl -o json',
+    '$ twilio recordings:callbacks:listen --tunnel ngrok --download-dir ./recordings --decrypt-key private.pem',
   ];
 
   static override flags = {
@@ -63,6 +73,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       // No default: oclif would take a default false as given and ask for --download-dir every time.
       dependsOn: ['download-dir'],
     }),
+    ...decryptionFlags,
     format: mediaFlags.format,
     // Callbacks of subaccounts go to the same folder: listen has no --subaccounts to put {accountSid}/ in front.
     layout: Flags.string({
@@ -84,6 +95,11 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     const format = flags['cli-output-format'];
     const downloadDir = pathFrom(flags, 'download-dir', './recordings');
     const logFile = pathFrom(flags, 'log', 'callbacks.jsonl');
+    const decryption = decryptionInputFrom(flags);
+    if (decryption && !downloadDir) {
+      throw new BadInputError('--decrypt-key decrypts what listen downloads: add --download-dir DIR.');
+    }
+    const keys = await keyRingFrom(decryption, this.passphrasePrompt());
     const options: ListenOptions = {
       host: flags.host,
       port: flags.port,
@@ -98,7 +114,9 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       }),
       verify: flags.verify,
       forwardTo: flags['forward-to'],
-      download: downloadDir ? { dir: downloadDir, format: mediaFormatFrom(flags), layout: flags.layout } : undefined,
+      download: downloadDir
+        ? { dir: downloadDir, format: mediaFormatFrom(flags), layout: flags.layout, keys }
+        : undefined,
       deleteAfterDownload: flags['delete-after-download'],
       logFile,
       output: flags.silent || format === 'none' ? 'none' : format === 'json' ? 'json' : 'text',

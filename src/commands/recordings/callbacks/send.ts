@@ -50,6 +50,11 @@ export default class RecordingsCallbacksSend extends RecordingsCommand {
       helpValue: 'FILE',
       exclusive: ['event', 'recording-sid', 'param'],
     }),
+    encrypted: Flags.boolean({
+      description:
+        'describe a recording encrypted with Voice Recording Encryption: completed callbacks carry EncryptionDetails (a JSON string), as Twilio sends them',
+      exclusive: ['replay'],
+    }),
     'include-unverified': Flags.boolean({
       description:
         'with --replay, also resend, signed, the requests "listen --no-verify" took without checking their signature',
@@ -84,6 +89,7 @@ export default class RecordingsCallbacksSend extends RecordingsCommand {
         params: this.flags.param ?? [],
         replayFile: this.flags.replay,
         includeUnverified: this.flags['include-unverified'] ?? false,
+        encrypted: this.flags.encrypted ?? false,
         authToken: token.token,
       },
       { api: this.recordingsApi(), client, warn: (message) => this.logger.warn(message) },
