@@ -6,7 +6,8 @@ import { selectRecordingPages } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
 import { RequestNotSentError, type TwilioApi } from '../twilio/twilio-api';
 import { DeletionLogError, UnrecordedDeletionError, type DeletionJournal } from './deletion-log';
-import { isDeletable } from './purge-plan';
+import { selectionDecider, type RetentionDecider, type RetentionDecision } from '../retention/retention-decision';
+import { describeHold } from '../retention/holds';
 import { PurgeTally, type PurgeResult } from './purge-report';
 
 /** A verified copy of a recording's media, complete and flushed to disk. */
@@ -28,6 +29,10 @@ export interface PurgeExecution {
   stop?: AbortSignal;
   /** When given, a recording is deleted only after its archive copy resolved. */
   archive?: ArchiveRecording;
+  /** Which recordings go (default: the completed ones no hold keeps), asked again for each as it streams. */
+  decide?: RetentionDecider;
+  /** The archive of a policy rule's `archive:` folder. */
+  ruleArchive?(folder: string): ArchiveRecording;
   /** Recordings being archived or deleted at once; the API's limiter bounds the requests themselves. */
   maxPending: number;
   /** Filled in as results come, so a caller can still summarise a purge that stopped. */
@@ -51,16 +56,25 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
   const tally = execution.tally ?? new PurgeTally();
   const stopped = () => execution.stop?.aborted === true || tally.logFailure !== undefined;
 
-  const report = (result: PurgeResult, recording: Recording, archiveFailed = false): void => {
-    tally.add(result, recording, archiveFailed);
-    execution.onResult?.(result);
-  };
+  const decide = execution.decide ?? selectionDecider();
 
-  const purgeOne = async (recording: Recording): Promise<void> => {
-    const result = resultFor(recording, 'failed');
-    if (execution.archive) {
+  const reportWith =
+    (decision: RetentionDecision) =>
+    (result: PurgeResult, recording: Recording, archiveFailed = false): void => {
+      tally.add(result, recording, archiveFailed, decision);
+      execution.onResult?.(result);
+    };
+
+  const purgeOne = async (recording: Recording, decision: RetentionDecision): Promise<void> => {
+    const result = resultFor(recording, 'failed', decision);
+    const report = reportWith(decision);
+    const archive =
+      decision.action === 'delete' && decision.archive !== undefined
+        ? execution.ruleArchive?.(decision.archive)
+        : execution.archive;
+    if (archive) {
       try {
-        result.archivedPath = (await execution.archive(recording, execution.onArchiveBytes)).path;
+        result.archivedPath = (await archive(recording, execution.onArchiveBytes)).path;
       } catch (error) {
         const reason = saveFailureReason(error);
         report({ ...result, error: `archive failed, not deleted: ${reason}` }, recording, true);
@@ -95,13 +109,14 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
       onSidNotFound: execution.onSidNotFound,
     })) {
       for (const recording of page.recordings) {
-        if (!isDeletable(recording)) {
-          report(resultFor(recording, 'skipped'), recording);
+        const decision = decide(recording);
+        if (decision.action === 'keep') {
+          reportWith(decision)(resultFor(recording, 'skipped', decision), recording);
           continue;
         }
         await window.waitForRoom();
         if (window.failed || stopped()) break selection;
-        await window.add(() => purgeOne(recording));
+        await window.add(() => purgeOne(recording, decision));
       }
       execution.onPage?.();
       if (stopped()) break;
@@ -116,8 +131,8 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
   return tally;
 }
 
-function resultFor(recording: Recording, outcome: PurgeResult['outcome']): PurgeResult {
-  return {
+function resultFor(recording: Recording, outcome: PurgeResult['outcome'], decision: RetentionDecision): PurgeResult {
+  const result: PurgeResult = {
     sid: recording.sid,
     accountSid: recording.accountSid,
     status: recording.status,
@@ -125,4 +140,9 @@ function resultFor(recording: Recording, outcome: PurgeResult['outcome']): Purge
     archivedPath: null,
     error: null,
   };
+  // Only a policy's purge names rules, and only a hold's keeps name a reason: other results keep their shape.
+  if (decision.rule !== undefined) result.rule = decision.rule;
+  if (decision.action === 'keep' && decision.reason !== 'not-completed') result.keptBecause = decision.reason;
+  if (decision.action === 'keep' && decision.hold) result.heldBy = describeHold(decision.hold);
+  return result;
 }

@@ -1,8 +1,11 @@
 import { BadInputError } from '../errors';
 import { plural } from '../output/plural';
 import type { Recording } from '../recordings/recording';
+import { describeHold } from '../retention/holds';
+import { selectionDecider, type KeepReason, type RetentionDecider, type RetentionDecision } from '../retention/retention-decision';
+import { printable } from '../output/printable';
 import { selectionWindowLines, stoppedAtLimitLines } from '../output/selection-summary';
-import { StorageTally, describeMonthlyCost } from '../recordings/storage-cost';
+import { StorageTally, describeMonthlyCost, formatUsd, marginalMonthlyCost } from '../recordings/storage-cost';
 import type { SelectionCriteria } from '../selection/criteria';
 import type { RecordingPage } from '../selection/select-recordings';
 
@@ -35,20 +38,30 @@ export class StatusCounts extends Map<string, number> {
   }
 }
 
-/** What a purge would do in one account: completed recordings to delete, others skipped by status. */
+/** Held recordings named in a plan; beyond this many they are only counted. */
+const LISTED_HOLDS = 20;
+
+/** What a purge would do in one account: completed recordings to delete, others kept by status or reason. */
 export class AccountPurgePlan {
   readonly toDelete = new StorageTally();
   readonly skippedByStatus = new StatusCounts();
+  /** Kept for another reason than their status: held, too young, or their rule keeps them. */
+  readonly kept = new StatusCounts();
 
   constructor(readonly accountSid: string) {}
 
-  add(recording: Pick<Recording, 'status' | 'duration' | 'dateCreated'>): void {
-    if (isDeletable(recording)) this.toDelete.add(recording);
-    else this.skippedByStatus.add(recording.status);
+  add(recording: Pick<Recording, 'status' | 'duration' | 'dateCreated'>, decision: RetentionDecision): void {
+    if (decision.action === 'delete') this.toDelete.add(recording);
+    else if (decision.reason === 'not-completed') this.skippedByStatus.add(recording.status);
+    else this.kept.add(decision.reason);
   }
 
   get skipped(): number {
     return this.skippedByStatus.total;
+  }
+
+  keptFor(reason: KeepReason): number {
+    return reason === 'not-completed' ? this.skipped : (this.kept.get(reason) ?? 0);
   }
 }
 
@@ -60,19 +73,43 @@ export class AccountPurgePlan {
 export class PurgePlan {
   readonly accounts = new Map<string, AccountPurgePlan>();
   readonly total = new AccountPurgePlan('all');
+  /** With a policy: per rule, in the order first seen, per account. */
+  readonly rules = new Map<string, Map<string, AccountPurgePlan>>();
+  /** The first held recordings, with the hold's reason. */
+  readonly held: string[] = [];
   /** The --limit that stopped the selection while more completed recordings matched. */
   stoppedAtLimit: number | undefined;
 
-  add(accountSid: string, recording: Pick<Recording, 'status' | 'duration' | 'dateCreated'>): void {
-    let account = this.accounts.get(accountSid);
-    if (!account) this.accounts.set(accountSid, (account = new AccountPurgePlan(accountSid)));
-    account.add(recording);
-    this.total.add(recording);
+  add(
+    accountSid: string,
+    recording: Pick<Recording, 'sid' | 'status' | 'duration' | 'dateCreated'>,
+    decision: RetentionDecision = selectionDecisionOf(recording),
+  ): void {
+    accountIn(this.accounts, accountSid).add(recording, decision);
+    this.total.add(recording, decision);
+    if (decision.rule !== undefined) {
+      let rule = this.rules.get(decision.rule);
+      if (!rule) this.rules.set(decision.rule, (rule = new Map()));
+      accountIn(rule, accountSid).add(recording, decision);
+    }
+    if (decision.action === 'keep' && decision.hold && this.held.length < LISTED_HOLDS) {
+      this.held.push(`${recording.sid} (${describeHold(decision.hold)})`);
+    }
   }
 
   get selected(): number {
-    return this.total.toDelete.count + this.total.skipped;
+    return this.total.toDelete.count + this.total.skipped + this.total.kept.total;
   }
+}
+
+function accountIn(accounts: Map<string, AccountPurgePlan>, accountSid: string): AccountPurgePlan {
+  let account = accounts.get(accountSid);
+  if (!account) accounts.set(accountSid, (account = new AccountPurgePlan(accountSid)));
+  return account;
+}
+
+function selectionDecisionOf(recording: Pick<Recording, 'status'>): RetentionDecision {
+  return isDeletable(recording) ? { action: 'delete' } : { action: 'keep', reason: 'not-completed' };
 }
 
 /** Tallies a selection streamed page by page into a plan; `onPage` sees each page on the way (e.g. for output). */
@@ -81,10 +118,11 @@ export async function buildPurgePlan(
   onPage?: (page: RecordingPage) => void,
   /** Awaited after each page, so that whoever reads the pages sets the pace. */
   paced: () => Promise<void> = () => Promise.resolve(),
+  decide: RetentionDecider = selectionDecider(),
 ): Promise<PurgePlan> {
   const plan = new PurgePlan();
   for await (const page of pages) {
-    for (const recording of page.recordings) plan.add(page.accountSid, recording);
+    for (const recording of page.recordings) plan.add(page.accountSid, recording, decide(recording));
     if (page.stoppedAtLimit !== undefined) plan.stoppedAtLimit = page.stoppedAtLimit;
     onPage?.(page);
     await paced();
@@ -112,12 +150,13 @@ function describeDeletion(toDelete: StorageTally): string {
  * The plan as lines for stderr: the total, the exact window, per account when there are
  * several, the skipped, whether --limit cut it short, and the saving.
  */
-export function purgePlanLines(plan: PurgePlan, criteria?: SelectionCriteria): string[] {
-  const window = criteria ? selectionWindowLines(criteria) : [];
+export function purgePlanLines(plan: PurgePlan, criteria?: SelectionCriteria, rules?: readonly PlanRule[]): string[] {
+  const window = criteria && !rules ? selectionWindowLines(criteria) : [];
   if (plan.selected === 0) return [...window, 'No recording matches the selection: nothing to delete.'];
   const { toDelete } = plan.total;
   const lines = [`Purge plan: delete ${describeDeletion(toDelete)}.`, ...window];
-  if (plan.accounts.size > 1) {
+  if (rules) lines.push(...rulePlanLines(plan, rules));
+  else if (plan.accounts.size > 1) {
     for (const account of plan.accounts.values()) {
       const skipped = account.skipped > 0 ? `; keep ${describeStatusCounts(account.skippedByStatus)}` : '';
       lines.push(`  ${account.accountSid}: delete ${describeDeletion(account.toDelete)}${skipped}`);
@@ -129,6 +168,7 @@ export function purgePlanLines(plan: PurgePlan, criteria?: SelectionCriteria): s
         '(in progress and processing ones are still being made; absent and failed ones have no media).',
     );
   }
+  lines.push(...heldLines(plan));
   lines.push(
     ...stoppedAtLimitLines(
       plan.stoppedAtLimit,
@@ -138,4 +178,57 @@ export function purgePlanLines(plan: PurgePlan, criteria?: SelectionCriteria): s
   );
   if (toDelete.count > 0) lines.push(`Deleting them saves ${describeMonthlyCost(toDelete.minutes)}.`);
   return lines;
+}
+
+/** A policy's rule as the plan shows it: its keep, the instant before which its recordings go, its archive. */
+export interface PlanRule {
+  name: string;
+  keep: string;
+  /** Undefined when the rule keeps forever. */
+  cutoff?: Date;
+  archive?: string;
+}
+
+const KEPT_WORDS: Readonly<Record<string, string>> = {
+  held: 'held',
+  'too-young': 'too young',
+  'rule-keeps': 'rule says keep',
+};
+
+function describeKept(account: AccountPurgePlan): string {
+  const parts = [...account.kept.entries()].map(([reason, count]) => `${count.toLocaleString('en-US')} ${KEPT_WORDS[reason]}`);
+  if (account.skipped > 0) parts.push(`${account.skipped.toLocaleString('en-US')} not completed`);
+  return parts.length > 0 ? `; keep ${parts.join(', ')}` : '';
+}
+
+/** Per rule, in the policy's order, and per account: what goes, what it saves, and what stays and why. */
+function rulePlanLines(plan: PurgePlan, rules: readonly PlanRule[]): string[] {
+  const lines: string[] = [];
+  for (const rule of rules) {
+    const when = rule.cutoff ? `delete completed recordings created before ${rule.cutoff.toISOString()}` : 'keep forever';
+    const archive = rule.archive ? `, archived first to ${printable(rule.archive)}` : '';
+    lines.push(`  rule ${printable(rule.name)} (keep ${rule.keep}: ${when}${archive}):`);
+    const accounts = plan.rules.get(rule.name);
+    if (!accounts) {
+      lines.push('    no recording matches');
+      continue;
+    }
+    for (const account of accounts.values()) {
+      const { toDelete } = account;
+      const saving =
+        toDelete.count > 0 ? `, saves at most ${formatUsd(marginalMonthlyCost(toDelete.minutes))} a month` : '';
+      lines.push(
+        `    ${account.accountSid}: delete ${plural(toDelete.count, 'recording')}, ${plural(toDelete.minutes, 'minute')}${saving}${describeKept(account)}`,
+      );
+    }
+  }
+  return lines;
+}
+
+/** Held recordings: how many, and the first ones with the hold's reason. */
+function heldLines(plan: PurgePlan): string[] {
+  const held = plan.total.kept.get('held') ?? 0;
+  if (held === 0) return [];
+  const more = held > plan.held.length ? `, and ${(held - plan.held.length).toLocaleString('en-US')} more` : '';
+  return [`Keep ${plural(held, 'held recording')}: ${plan.held.join('; ')}${more}.`];
 }

@@ -11,7 +11,8 @@ import { confirmPurge } from './confirmation';
 import { DeletionJournal, DeletionLog, type DeletionRecorder } from './deletion-log';
 import { reconcileDeletions, reconciliationLine } from './reconciliation';
 import { executePurge, type ArchiveRecording } from './purge-executor';
-import { buildPurgePlan, purgePlanLines, requirePurgeBound, type PurgePlan } from './purge-plan';
+import { buildPurgePlan, purgePlanLines, requirePurgeBound, type PlanRule, type PurgePlan } from './purge-plan';
+import type { RetentionDecider } from '../retention/retention-decision';
 import { PurgeTally, purgeSummaryLines, type PurgeResult } from './purge-report';
 
 /** An archive opened for a purge: saves each recording, and records each deletion next to the copies. */
@@ -42,6 +43,12 @@ export interface PurgeOptions {
   concurrency: number;
   /** Archive-then-delete; without it, deletions are recorded in `deletionLogPath`. */
   archive?: PurgeArchive;
+  /** Which selected recordings go: by default the completed ones no hold keeps. */
+  decide?: RetentionDecider;
+  /** A policy's rules, for the plan; with them, the rules bound the purge instead of the selection flags. */
+  planRules?: PlanRule[];
+  /** The archives of a policy's `archive:` folders, by folder; deletions are still recorded in `deletionLogPath`. */
+  ruleArchives?: Map<string, PurgeArchive>;
   deletionLogPath: string;
   /** Other logs of earlier purges whose unanswered intents are settled first (the default log's earlier days). */
   earlierDeletionLogs?: string[];
@@ -70,12 +77,13 @@ export interface PurgeReport {
  * and OperationFailedError when any recording failed or the log stopped taking lines.
  */
 export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
-  requirePurgeBound(options.criteria);
+  if (!options.planRules) requirePurgeBound(options.criteria);
   if (options.archive) await options.archive.check();
   else await DeletionLog.check(options.deletionLogPath);
+  for (const archive of options.ruleArchives?.values() ?? []) await archive.check();
   if (!options.dryRun) await reconcileEarlierRuns(options);
   const plan = await planPurge(options);
-  for (const line of purgePlanLines(plan, options.criteria)) options.info(line);
+  for (const line of purgePlanLines(plan, options.criteria, options.planRules)) options.info(line);
   if (options.dryRun) {
     options.info('Dry run: nothing was deleted.');
     return { plan };
@@ -165,6 +173,7 @@ async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
         if (options.dryRun) options.selectionOutput.write(page.recordings);
       },
       () => options.selectionOutput.drained(),
+      options.decide,
     );
     if (options.dryRun) options.selectionOutput.end();
     return plan;
@@ -197,6 +206,8 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
       journal,
       stop: options.stop,
       archive: destination.save,
+      decide: options.decide,
+      ruleArchive: destination.ruleArchive,
       onArchiveBytes: (bytes) => progress.addBytes(bytes),
       // Twice the requests in flight: the next recordings' intents reach the disk while DELETEs are answered.
       maxPending: options.concurrency * 2,
@@ -225,6 +236,8 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
 /** Where deletions are recorded, and with an archive, where each recording is saved first. */
 interface PurgeDestination {
   save?: ArchiveRecording;
+  /** A policy rule's archive, by folder. */
+  ruleArchive?(folder: string): ArchiveRecording;
   deletionLog: DeletionRecorder;
   close(): Promise<void>;
 }
@@ -232,8 +245,31 @@ interface PurgeDestination {
 /** The archive when there is one (it records deletions in its manifest), otherwise a deletion log of its own. */
 async function openDestination(options: PurgeOptions): Promise<PurgeDestination> {
   if (options.archive) return options.archive.open();
-  const log = await DeletionLog.open(options.deletionLogPath);
-  return { deletionLog: log, close: () => log.close() };
+  const sessions = new Map<string, PurgeArchiveSession>();
+  const closeAll = async () => {
+    for (const session of sessions.values()) await session.close();
+  };
+  try {
+    for (const [folder, archive] of options.ruleArchives ?? []) sessions.set(folder, await archive.open());
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  let log: DeletionLog;
+  try {
+    log = await DeletionLog.open(options.deletionLogPath);
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  return {
+    deletionLog: log,
+    ruleArchive: (folder) => sessions.get(folder)!.save,
+    close: async () => {
+      await closeAll();
+      await log.close();
+    },
+  };
 }
 
 /** Recordings can change between the plan and the deletions; say so when the numbers differ. */

@@ -1,7 +1,9 @@
 import { Flags } from '@oclif/core';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
+  SELECTION_FLAG_NAMES,
   type CommandFlags,
+  holdsFlag,
   concurrencyFlag,
   concurrencyFrom,
   limitFlags,
@@ -15,7 +17,9 @@ import { RecordingsCommand } from '../../cli/recordings-command';
 import { downloadLayout } from '../../media/download-recordings';
 import { createProgressReporter } from '../../progress/progress-reporter';
 import { defaultDeletionLogPath, defaultDeletionLogs } from '../../purge/deletion-log';
+import { holdsLocation } from '../../holds/holds-file';
 import { mediaStoreArchive } from '../../purge/media-archive';
+import { planRetention, readRetentionInput } from '../../purge/retention-run';
 import { requirePurgeBound } from '../../purge/purge-plan';
 import { runPurge } from '../../purge/purge';
 import { DISCARD_RECORDS, type RecordOutput } from '../../output/record-output';
@@ -43,6 +47,7 @@ export default class RecordingsPurge extends RecordingsCommand {
     '$ twilio recordings:purge --before 2026-01-01 --subaccounts --force --log purge.jsonl',
     '$ twilio recordings:purge --older-than 1y --archive-dir ./archive --format mp3 --layout "{year}/{month}/{sid}.{ext}"',
     '$ twilio recordings:purge --call-sid CAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --force -o json',
+    '$ twilio recordings:purge --policy retention.yml --dry-run',
   ];
 
   static override flags = {
@@ -50,6 +55,13 @@ export default class RecordingsPurge extends RecordingsCommand {
     ...selectionFlags,
     ...limitFlags('delete at most this many recordings; those kept because they are not completed do not count'),
     ...concurrencyFlag,
+    policy: Flags.string({
+      description:
+        'apply this retention policy (YAML or JSON; see the README) instead of the selection flags: its rules decide what goes',
+      helpValue: 'FILE',
+      exclusive: [...SELECTION_FLAG_NAMES, 'archive-dir'],
+    }),
+    ...holdsFlag,
     force: Flags.boolean({ char: 'f', description: 'delete without asking for confirmation', default: false }),
     'dry-run': Flags.boolean({
       description: 'show the plan (and, with -o json, the selected recordings); delete nothing',
@@ -75,24 +87,36 @@ export default class RecordingsPurge extends RecordingsCommand {
     await super.run();
     const archiveDir = pathFrom(this.flags, 'archive-dir', './archive');
     const log = pathFrom(this.flags, 'log', 'purge.jsonl');
-    const criteria = this.selectionCriteria(purgeSelectionInputFrom(this.flags));
-    requirePurgeBound(criteria);
+    const policyPath = pathFrom(this.flags, 'policy', 'retention.yml');
+    const holds = holdsLocation(pathFrom(this.flags, 'holds', 'holds.json'), process.env, this.pluginDataDir);
+    const selection = this.selectionCriteria(purgeSelectionInputFrom(this.flags));
+    if (policyPath === undefined) requirePurgeBound(selection);
+    const retentionInput = await readRetentionInput(policyPath, holds);
     const concurrency = concurrencyFrom(this.flags);
     const api = this.recordingsApi(concurrency);
-    const archive = archiveDir
-      ? mediaStoreArchive({
-          root: archiveDir,
-          format: mediaFormatFrom(this.flags),
-          layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts),
-          api,
-        })
-      : undefined;
+    const retention = await planRetention(api, retentionInput, this.now());
+    const criteria = retention.criteria ?? selection;
+    const archiveIn = (root: string) =>
+      mediaStoreArchive({
+        root,
+        format: mediaFormatFrom(this.flags),
+        layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts),
+        api,
+      });
+    // A rule's archive folder is relative to its policy file, wherever cron runs it from.
+    const ruleArchives = new Map(
+      retention.archiveFolders.map((folder) => [folder, archiveIn(resolve(dirname(policyPath!), folder))]),
+    );
+    const archive = archiveDir ? archiveIn(archiveDir) : undefined;
     const json = this.flags['cli-output-format'] === 'json';
     const interruption = this.stopOnSignals();
     await runPurge({
       api,
       criteria,
       archive,
+      decide: retention.decide,
+      planRules: retention.planRules,
+      ruleArchives,
       dryRun: this.flags['dry-run'],
       force: this.flags.force,
       interactive: Boolean(process.stdin.isTTY),
