@@ -59,7 +59,9 @@ export class AccountPurgeTally {
       this.failed += 1;
       // Reasons are counted by kind, a bounded number of them, whatever a run's size.
       const reason = result.error ?? 'unknown';
-      this.failureReasons.add(this.failureReasons.has(reason) || this.failureReasons.size < LISTED_FAILURES ? reason : 'other');
+      this.failureReasons.add(
+        this.failureReasons.has(reason) || this.failureReasons.size < LISTED_FAILURES ? reason : 'other',
+      );
       if (archiveFailed) this.archiveFailed += 1;
     }
   }
@@ -116,7 +118,8 @@ function describeAccountTally(tally: AccountPurgeTally): string {
   const parts = [`deleted ${plural(tally.deleted.count, 'recording')} (${plural(tally.deleted.minutes, 'minute')})`];
   if (tally.alreadyDeleted > 0) parts.push(`${tally.alreadyDeleted.toLocaleString('en-US')} already deleted`);
   if (tally.skipped > 0) parts.push(`kept ${describeStatusCounts(tally.skippedByStatus)}`);
-  for (const [reason, count] of tally.kept) parts.push(`${count.toLocaleString('en-US')} ${KEPT_WORDS[reason] ?? reason}`);
+  for (const [reason, count] of tally.kept)
+    parts.push(`${count.toLocaleString('en-US')} ${KEPT_WORDS[reason] ?? reason}`);
   if (tally.failed > 0) parts.push(`${tally.failed.toLocaleString('en-US')} failed`);
   return parts.join(', ');
 }

@@ -65,16 +65,36 @@ describe('retention policy', () => {
   });
 
   const bad: Array<[string, string, RegExp]> = [
-    ['a syntax error', 'rules:\n  - name: x\n   keep: 1d\n', /^retention\.yml:3:1: Sequence item without - indicator; fix the syntax \(YAML or JSON\)\.$/],
-    ['an unknown top-level key', 'rule:\n  - name: default\n    keep: 1d\n', /^retention\.yml:1:1: unknown key "rule": use /],
+    [
+      'a syntax error',
+      'rules:\n  - name: x\n   keep: 1d\n',
+      /^retention\.yml:3:1: Sequence item without - indicator; fix the syntax \(YAML or JSON\)\.$/,
+    ],
+    [
+      'an unknown top-level key',
+      'rule:\n  - name: default\n    keep: 1d\n',
+      /^retention\.yml:1:1: unknown key "rule": use /,
+    ],
     [
       'an unknown key in a match',
       GOOD.replace('account: Compliance team', 'acount: Compliance team'),
       /^retention\.yml:7:7: unknown key "acount": use account, subaccounts, source/,
     ],
-    ['a duration without a unit', GOOD.replace('keep: 90d', 'keep: 90'), /^retention\.yml:16:11: rules\[2\]\.keep must be a number with a unit \(s, m, h, d, w, mo or y\), for example 90d, or forever\./],
-    ['months written M', GOOD.replace('keep: 7d', 'keep: 6M'), /^retention\.yml:13:11: Invalid keep "6M": units are case-sensitive/],
-    ['a bad minimum age', GOOD.replace('minimumAge: 2d', 'minimumAge: two days'), /^retention\.yml:2:13: Invalid minimumAge/],
+    [
+      'a duration without a unit',
+      GOOD.replace('keep: 90d', 'keep: 90'),
+      /^retention\.yml:16:11: rules\[2\]\.keep must be a number with a unit \(s, m, h, d, w, mo or y\), for example 90d, or forever\./,
+    ],
+    [
+      'months written M',
+      GOOD.replace('keep: 7d', 'keep: 6M'),
+      /^retention\.yml:13:11: Invalid keep "6M": units are case-sensitive/,
+    ],
+    [
+      'a bad minimum age',
+      GOOD.replace('minimumAge: 2d', 'minimumAge: two days'),
+      /^retention\.yml:2:13: Invalid minimumAge/,
+    ],
     ['no default rule', GOOD.replace('name: default', 'name: rest'), /^retention\.yml:4:1: no rule is named "default"/],
     [
       'a default rule before others',
@@ -86,7 +106,11 @@ describe('retention policy', () => {
       'rules:\n  - name: default\n    match: {kind: call}\n    keep: 1d\n',
       /^retention\.yml:3:5: the default rule matches every recording/,
     ],
-    ['an unknown source', GOOD.replace('kind: call', 'source: Phone'), /^retention\.yml:12:15: rules\[1\]\.match\.source must be one of "DialVerb"/],
+    [
+      'an unknown source',
+      GOOD.replace('kind: call', 'source: Phone'),
+      /^retention\.yml:12:15: rules\[1\]\.match\.source must be one of "DialVerb"/,
+    ],
     [
       'both account and subaccounts',
       GOOD.replace('account: Compliance team', 'account: Compliance team\n      subaccounts: true'),
@@ -103,7 +127,11 @@ describe('retention policy', () => {
       /^retention\.yml:9:11: a second rule is named "compliance"/,
     ],
     ['a rule without keep', 'rules:\n  - name: default\n', /^retention\.yml:2:5: rules\[0\] is missing "keep"/],
-    ['a hold naming no recording', 'holds:\n  - reason: case\n    until: 2027-01-01\nrules: [{name: default, keep: 1d}]\n', /^retention\.yml:2:5: .*no target/],
+    [
+      'a hold naming no recording',
+      'holds:\n  - reason: case\n    until: 2027-01-01\nrules: [{name: default, keep: 1d}]\n',
+      /^retention\.yml:2:5: .*no target/,
+    ],
   ];
   for (const [what, text, message] of bad) {
     it(`refuses ${what} in one line with its line and column`, () => {
