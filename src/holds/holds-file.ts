@@ -3,7 +3,8 @@ import { constants, promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BadInputError, messageOf } from '../errors';
 import { printable } from '../output/printable';
-import { serializeHolds, type Hold } from '../retention/holds';
+import { HoldSet, describeHold, serializeHolds, type Hold } from '../retention/holds';
+import type { Recording } from '../recordings/recording';
 
 /** The environment variable naming a team's shared holds file. */
 export const HOLDS_ENV = 'TWILIO_RECORDINGS_HOLDS';
@@ -45,7 +46,9 @@ export async function readRegularFile(path: string, mustExist?: string): Promise
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && mustExist === undefined) return undefined;
     if (code === 'ENOENT') {
-      throw new BadInputError(`The ${mustExist} ${printable(path)} does not exist: check the path, or create it first.`);
+      throw new BadInputError(
+        `The ${mustExist} ${printable(path)} does not exist: check the path, or create it first.`,
+      );
     }
     if (code === 'ELOOP') {
       throw new BadInputError(`${printable(path)} is a symbolic link: name the file itself.`);
@@ -99,4 +102,18 @@ export async function writeHoldsFile(path: string, holds: readonly Hold[]): Prom
   const directory = await fs.open(folder, constants.O_RDONLY).catch(() => undefined);
   await directory?.sync().catch(() => undefined);
   await directory?.close();
+}
+
+/**
+ * Reads the holds file again for every question, so that a long-running command (a listener)
+ * honours a hold added while it runs: the hold that keeps `recording` now, described, or undefined.
+ */
+export function holdCheck(
+  location: HoldsLocation,
+  clock: () => Date = () => new Date(),
+): (recording: Pick<Recording, 'sid' | 'callSid' | 'conferenceSid'>) => Promise<string | undefined> {
+  return async (recording) => {
+    const hold = new HoldSet(await readHoldsFile(location), clock()).heldBy(recording);
+    return hold ? describeHold(hold) : undefined;
+  };
 }

@@ -16,4 +16,3 @@ export function parseHolds(text: string, file: string): Hold[] {
     }
   });
 }
-

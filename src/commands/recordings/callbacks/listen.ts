@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { type CommandFlags, mediaFlags, mediaFormatFrom, pathFrom } from '../../../cli/flags';
+import { type CommandFlags, holdsFlag, mediaFlags, mediaFormatFrom, pathFrom } from '../../../cli/flags';
+import { holdsLocation } from '../../../holds/holds-file';
 import { DEFAULT_LAYOUT, LAYOUT_FIELDS } from '../../../media/layout';
 import { RecordingsCommand } from '../../../cli/recordings-command';
 import { ExitStatus } from '../../../errors';
@@ -63,6 +64,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       // No default: oclif would take a default false as given and ask for --download-dir every time.
       dependsOn: ['download-dir'],
     }),
+    ...holdsFlag,
     format: mediaFlags.format,
     // Callbacks of subaccounts go to the same folder: listen has no --subaccounts to put {accountSid}/ in front.
     layout: Flags.string({
@@ -100,6 +102,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       forwardTo: flags['forward-to'],
       download: downloadDir ? { dir: downloadDir, format: mediaFormatFrom(flags), layout: flags.layout } : undefined,
       deleteAfterDownload: flags['delete-after-download'],
+      holds: holdsLocation(pathFrom(flags, 'holds', 'holds.json'), process.env, this.pluginDataDir),
       logFile,
       output: flags.silent || format === 'none' ? 'none' : format === 'json' ? 'json' : 'text',
     };
