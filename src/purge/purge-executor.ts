@@ -2,7 +2,7 @@ import { CredentialsError, messageOf } from '../errors';
 import { DiskFullError, saveFailureReason, stoppedByFullDisk } from '../media/media-errors';
 import type { Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
-import { selectRecordingPages } from '../selection/select-recordings';
+import { selectRecordingPages, type RecordingPage } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
 import { RequestNotSentError, type TwilioApi } from '../twilio/twilio-api';
 import { DeletionLogError, UnrecordedDeletionError, type DeletionJournal } from './deletion-log';
@@ -40,6 +40,8 @@ export interface PurgeExecution {
   onResult?(result: PurgeResult): void;
   /** Media bytes archived, as they arrive. */
   onArchiveBytes?(bytes: number): void;
+  /** The recordings to go through, in place of the criteria's selection (a reviewed plan's). */
+  pages?: AsyncIterable<RecordingPage>;
   /** Called after each page of the selection has been handed out. */
   onPage?(): void;
   onSidNotFound?(sid: string): void;
@@ -105,9 +107,8 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
 
   const window = new TaskWindow(maxPending);
   try {
-    selection: for await (const page of selectRecordingPages(api, criteria, {
-      onSidNotFound: execution.onSidNotFound,
-    })) {
+    const pages = execution.pages ?? selectRecordingPages(api, criteria, { onSidNotFound: execution.onSidNotFound });
+    selection: for await (const page of pages) {
       for (const recording of page.recordings) {
         const decision = decide(recording);
         if (decision.action === 'keep') {

@@ -2,7 +2,12 @@ import { BadInputError } from '../errors';
 import { plural } from '../output/plural';
 import type { Recording } from '../recordings/recording';
 import { describeHold } from '../retention/holds';
-import { selectionDecider, type KeepReason, type RetentionDecider, type RetentionDecision } from '../retention/retention-decision';
+import {
+  selectionDecider,
+  type KeepReason,
+  type RetentionDecider,
+  type RetentionDecision,
+} from '../retention/retention-decision';
 import { printable } from '../output/printable';
 import { selectionWindowLines, stoppedAtLimitLines } from '../output/selection-summary';
 import { StorageTally, describeMonthlyCost, formatUsd, marginalMonthlyCost } from '../recordings/storage-cost';
@@ -82,7 +87,7 @@ export class PurgePlan {
 
   add(
     accountSid: string,
-    recording: Pick<Recording, 'sid' | 'status' | 'duration' | 'dateCreated'>,
+    recording: Pick<Recording, 'status' | 'duration' | 'dateCreated'> & { sid?: string },
     decision: RetentionDecision = selectionDecisionOf(recording),
   ): void {
     accountIn(this.accounts, accountSid).add(recording, decision);
@@ -93,7 +98,10 @@ export class PurgePlan {
       accountIn(rule, accountSid).add(recording, decision);
     }
     if (decision.action === 'keep' && decision.hold && this.held.length < LISTED_HOLDS) {
-      this.held.push(`${recording.sid} (${describeHold(decision.hold)})`);
+      const hold = describeHold(decision.hold);
+      this.held.push(
+        recording.sid === undefined || hold.startsWith(recording.sid) ? hold : `${recording.sid} (${hold})`,
+      );
     }
   }
 
@@ -196,7 +204,9 @@ const KEPT_WORDS: Readonly<Record<string, string>> = {
 };
 
 function describeKept(account: AccountPurgePlan): string {
-  const parts = [...account.kept.entries()].map(([reason, count]) => `${count.toLocaleString('en-US')} ${KEPT_WORDS[reason]}`);
+  const parts = [...account.kept.entries()].map(
+    ([reason, count]) => `${count.toLocaleString('en-US')} ${KEPT_WORDS[reason]}`,
+  );
   if (account.skipped > 0) parts.push(`${account.skipped.toLocaleString('en-US')} not completed`);
   return parts.length > 0 ? `; keep ${parts.join(', ')}` : '';
 }
@@ -205,7 +215,9 @@ function describeKept(account: AccountPurgePlan): string {
 function rulePlanLines(plan: PurgePlan, rules: readonly PlanRule[]): string[] {
   const lines: string[] = [];
   for (const rule of rules) {
-    const when = rule.cutoff ? `delete completed recordings created before ${rule.cutoff.toISOString()}` : 'keep forever';
+    const when = rule.cutoff
+      ? `delete completed recordings created before ${rule.cutoff.toISOString()}`
+      : 'keep forever';
     const archive = rule.archive ? `, archived first to ${printable(rule.archive)}` : '';
     lines.push(`  rule ${printable(rule.name)} (keep ${rule.keep}: ${when}${archive}):`);
     const accounts = plan.rules.get(rule.name);

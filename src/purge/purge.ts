@@ -2,7 +2,8 @@ import { BadInputError, CancelledError, OperationFailedError, RecordingsError, m
 import type { RecordOutput } from '../output/record-output';
 import type { ProgressReporter } from '../progress/progress-reporter';
 import type { SelectionCriteria } from '../selection/criteria';
-import { selectRecordingPages } from '../selection/select-recordings';
+import { selectRecordingPages, type RecordingPage } from '../selection/select-recordings';
+import type { Recording } from '../recordings/recording';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { plural } from '../output/plural';
 import { ResultBatch } from '../output/result-batch';
@@ -12,7 +13,7 @@ import { DeletionJournal, DeletionLog, type DeletionRecorder } from './deletion-
 import { reconcileDeletions, reconciliationLine } from './reconciliation';
 import { executePurge, type ArchiveRecording } from './purge-executor';
 import { buildPurgePlan, purgePlanLines, requirePurgeBound, type PlanRule, type PurgePlan } from './purge-plan';
-import type { RetentionDecider } from '../retention/retention-decision';
+import { selectionDecider, type RetentionDecider } from '../retention/retention-decision';
 import { PurgeTally, purgeSummaryLines, type PurgeResult } from './purge-report';
 
 /** An archive opened for a purge: saves each recording, and records each deletion next to the copies. */
@@ -20,6 +21,14 @@ export interface PurgeArchiveSession {
   save: ArchiveRecording;
   deletionLog: DeletionRecorder;
   close(): Promise<void>;
+}
+
+/** Takes the recordings a plan deletes (a plan file): committed once the plan is complete, abandoned otherwise. */
+export interface PlanRecorder {
+  add(recording: Recording, rule: string | undefined): Promise<void>;
+  commit(): Promise<void>;
+  abandon(): Promise<void>;
+  readonly description: string;
 }
 
 /** Where a purge archives to: checked before anything else happens, opened once the purge is confirmed. */
@@ -49,6 +58,12 @@ export interface PurgeOptions {
   planRules?: PlanRule[];
   /** The archives of a policy's `archive:` folders, by folder; deletions are still recorded in `deletionLogPath`. */
   ruleArchives?: Map<string, PurgeArchive>;
+  /** The recordings to go through in place of the criteria's selection, streamed anew for the plan and the deletions. */
+  pages?: () => AsyncIterable<RecordingPage>;
+  /** Receives each recording the plan deletes, then the purge stops as a dry run does: `--plan-out`. */
+  planOut?: PlanRecorder;
+  /** Lines said after the plan, e.g. what drifted since a reviewed plan was made. */
+  planNotes?(plan: PurgePlan): string[];
   deletionLogPath: string;
   /** Other logs of earlier purges whose unanswered intents are settled first (the default log's earlier days). */
   earlierDeletionLogs?: string[];
@@ -77,13 +92,20 @@ export interface PurgeReport {
  * and OperationFailedError when any recording failed or the log stopped taking lines.
  */
 export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
-  if (!options.planRules) requirePurgeBound(options.criteria);
+  // A policy's rules, or a reviewed plan's list, bound the purge in place of the selection flags.
+  if (!options.planRules && !options.pages) requirePurgeBound(options.criteria);
   if (options.archive) await options.archive.check();
   else await DeletionLog.check(options.deletionLogPath);
   for (const archive of options.ruleArchives?.values() ?? []) await archive.check();
-  if (!options.dryRun) await reconcileEarlierRuns(options);
+  const planOnly = options.dryRun || options.planOut !== undefined;
+  if (!planOnly) await reconcileEarlierRuns(options);
   const plan = await planPurge(options);
   for (const line of purgePlanLines(plan, options.criteria, options.planRules)) options.info(line);
+  for (const line of options.planNotes?.(plan) ?? []) options.info(line);
+  if (options.planOut) {
+    options.info(`Plan written to ${options.planOut.description}: nothing was deleted. Run it with --plan.`);
+    return { plan };
+  }
   if (options.dryRun) {
     options.info('Dry run: nothing was deleted.');
     return { plan };
@@ -160,9 +182,20 @@ async function reconcileEarlierRuns(options: PurgeOptions): Promise<void> {
 async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
   const progress = options.progress('examined');
   const onSidNotFound = (sid: string) => options.warn(`Recording ${sid} was not found.`);
+  const { planOut } = options;
+  const decide = options.decide ?? selectionDecider();
+  // The plan file takes each recording the plan deletes, in the order decided.
+  let pending: Array<[Recording, string | undefined]> = [];
+  const recordDecisions: RetentionDecider | undefined = planOut
+    ? (recording) => {
+        const decision = decide(recording);
+        if (decision.action === 'delete') pending.push([recording, decision.rule]);
+        return decision;
+      }
+    : undefined;
   try {
     const pages = untilAborted(
-      selectRecordingPages(options.api, options.criteria, { onSidNotFound }),
+      options.pages?.() ?? selectRecordingPages(options.api, options.criteria, { onSidNotFound }),
       options.stop,
       () => new CancelledError('Stopped while planning: nothing was deleted.'),
     );
@@ -172,13 +205,19 @@ async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
         for (let i = 0; i < page.recordings.length; i += 1) progress.itemDone();
         if (options.dryRun) options.selectionOutput.write(page.recordings);
       },
-      () => options.selectionOutput.drained(),
-      options.decide,
+      async () => {
+        for (const [recording, rule] of pending) await planOut!.add(recording, rule);
+        pending = [];
+        await options.selectionOutput.drained();
+      },
+      recordDecisions ?? decide,
     );
     if (options.dryRun) options.selectionOutput.end();
+    await planOut?.commit();
     return plan;
   } catch (error) {
     if (options.dryRun) options.selectionOutput.end(false);
+    await planOut?.abandon();
     throw error;
   } finally {
     progress.stop();
@@ -208,6 +247,7 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
       archive: destination.save,
       decide: options.decide,
       ruleArchive: destination.ruleArchive,
+      pages: options.pages?.(),
       onArchiveBytes: (bytes) => progress.addBytes(bytes),
       // Twice the requests in flight: the next recordings' intents reach the disk while DELETEs are answered.
       maxPending: options.concurrency * 2,

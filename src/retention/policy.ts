@@ -132,12 +132,10 @@ function parseRule(map: SourceMap, raw: RawPolicy['rules'][number], index: numbe
     match.channels = rawMatch.channels;
     match.kind = rawMatch.kind;
     if (rawMatch.minDuration !== undefined) {
-      match.minDurationSeconds =
-        duration(map, [...where, 'minDuration'], rawMatch.minDuration, 'minDuration') / 1000;
+      match.minDurationSeconds = duration(map, [...where, 'minDuration'], rawMatch.minDuration, 'minDuration') / 1000;
     }
     if (rawMatch.maxDuration !== undefined) {
-      match.maxDurationSeconds =
-        duration(map, [...where, 'maxDuration'], rawMatch.maxDuration, 'maxDuration') / 1000;
+      match.maxDurationSeconds = duration(map, [...where, 'maxDuration'], rawMatch.maxDuration, 'maxDuration') / 1000;
     }
     if (
       match.minDurationSeconds !== undefined &&
@@ -149,7 +147,10 @@ function parseRule(map: SourceMap, raw: RawPolicy['rules'][number], index: numbe
         `minDuration ${rawMatch.minDuration} is longer than maxDuration ${rawMatch.maxDuration}, so no recording can match: swap or widen them.`,
       );
     }
-    if (match.kind === 'call' && match.sources?.some((source) => source.startsWith('StartConference') || source === 'Conference')) {
+    if (
+      match.kind === 'call' &&
+      match.sources?.some((source) => source.startsWith('StartConference') || source === 'Conference')
+    ) {
       throw map.errorAt(
         [...where, 'kind'],
         `kind call overlaps source ${match.sources.join(', ')}, a conference's: keep one of them.`,

@@ -31,7 +31,11 @@ export function selectionDecider(holds: HoldSet = HoldSet.none): RetentionDecide
 }
 
 /** The instant before which a rule's recordings go: its keep, but never less than the minimum age. */
-export function ruleCutoff(rule: RetentionRule, policy: Pick<ResolvedPolicy, 'minimumAgeMs'>, now: Date): Date | undefined {
+export function ruleCutoff(
+  rule: RetentionRule,
+  policy: Pick<ResolvedPolicy, 'minimumAgeMs'>,
+  now: Date,
+): Date | undefined {
   if (rule.keepMs === undefined) return undefined;
   return new Date(now.getTime() - Math.max(rule.keepMs, policy.minimumAgeMs));
 }
@@ -41,7 +45,8 @@ export function ruleMatches(policy: ResolvedPolicy, index: number, recording: Re
   const { match } = policy.rules[index];
   const accounts = policy.ruleAccounts[index];
   if (accounts && !accounts.has(recording.accountSid)) return false;
-  if (match.subaccounts !== undefined && (recording.accountSid !== policy.parentSid) !== match.subaccounts) return false;
+  if (match.subaccounts !== undefined && (recording.accountSid !== policy.parentSid) !== match.subaccounts)
+    return false;
   if (match.sources && !match.sources.includes(recording.source ?? '')) return false;
   if (match.statuses && !match.statuses.includes(recording.status)) return false;
   if (match.channels !== undefined && recording.channels !== match.channels) return false;

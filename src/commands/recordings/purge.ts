@@ -17,9 +17,12 @@ import { RecordingsCommand } from '../../cli/recordings-command';
 import { downloadLayout } from '../../media/download-recordings';
 import { createProgressReporter } from '../../progress/progress-reporter';
 import { defaultDeletionLogPath, defaultDeletionLogs } from '../../purge/deletion-log';
-import { holdsLocation } from '../../holds/holds-file';
+import { holdsLocation, type HoldsLocation } from '../../holds/holds-file';
 import { mediaStoreArchive } from '../../purge/media-archive';
-import { planRetention, readRetentionInput } from '../../purge/retention-run';
+import { planFileRecorder } from '../../purge/plan-io';
+import { planRetention, readRetentionInput, reviewedPlan, type PurgeSource } from '../../purge/retention-run';
+import { parseDuration } from '../../time/durations';
+import type { TwilioApi } from '../../twilio/twilio-api';
 import { requirePurgeBound } from '../../purge/purge-plan';
 import { runPurge } from '../../purge/purge';
 import { DISCARD_RECORDS, type RecordOutput } from '../../output/record-output';
@@ -48,6 +51,8 @@ export default class RecordingsPurge extends RecordingsCommand {
     '$ twilio recordings:purge --older-than 1y --archive-dir ./archive --format mp3 --layout "{year}/{month}/{sid}.{ext}"',
     '$ twilio recordings:purge --call-sid CAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --force -o json',
     '$ twilio recordings:purge --policy retention.yml --dry-run',
+    '$ twilio recordings:purge --policy retention.yml --plan-out plan.json',
+    '$ twilio recordings:purge --plan plan.json --force --report report.md',
   ];
 
   static override flags = {
@@ -62,7 +67,29 @@ export default class RecordingsPurge extends RecordingsCommand {
       exclusive: [...SELECTION_FLAG_NAMES, 'archive-dir'],
     }),
     ...holdsFlag,
-    force: Flags.boolean({ char: 'f', description: 'delete without asking for confirmation', default: false }),
+    'plan-out': Flags.string({
+      description:
+        'write the exact plan (each recording, its account and rule, and digests of the policy and holds) to this JSON file for review, and delete nothing',
+      helpValue: 'FILE',
+      exclusive: ['plan', 'archive-dir'],
+    }),
+    plan: Flags.string({
+      description:
+        'delete the recordings of a plan written by --plan-out and no others, each checked again first: still completed, not held now',
+      helpValue: 'FILE',
+      exclusive: [...SELECTION_FLAG_NAMES, 'policy', 'plan-out'],
+    }),
+    'max-plan-age': Flags.string({
+      description: 'refuse a --plan made longer ago than this',
+      helpValue: 'DURATION',
+      default: '7d',
+    }),
+    force: Flags.boolean({
+      char: 'f',
+      description:
+        'delete without asking for confirmation (needed without a terminal); with --plan, also run a plan whose policy or holds changed',
+      default: false,
+    }),
     'dry-run': Flags.boolean({
       description: 'show the plan (and, with -o json, the selected recordings); delete nothing',
       default: false,
@@ -88,24 +115,29 @@ export default class RecordingsPurge extends RecordingsCommand {
     const archiveDir = pathFrom(this.flags, 'archive-dir', './archive');
     const log = pathFrom(this.flags, 'log', 'purge.jsonl');
     const policyPath = pathFrom(this.flags, 'policy', 'retention.yml');
+    const planPath = pathFrom(this.flags, 'plan', 'plan.json');
+    const planOutPath = pathFrom(this.flags, 'plan-out', 'plan.json');
     const holds = holdsLocation(pathFrom(this.flags, 'holds', 'holds.json'), process.env, this.pluginDataDir);
     const selection = this.selectionCriteria(purgeSelectionInputFrom(this.flags));
-    if (policyPath === undefined) requirePurgeBound(selection);
-    const retentionInput = await readRetentionInput(policyPath, holds);
+    if (policyPath === undefined && planPath === undefined) requirePurgeBound(selection);
+    const maxPlanAgeMs = parseDuration(this.flags['max-plan-age'], '--max-plan-age');
     const concurrency = concurrencyFrom(this.flags);
     const api = this.recordingsApi(concurrency);
-    const retention = await planRetention(api, retentionInput, this.now());
-    const criteria = retention.criteria ?? selection;
+    const now = this.now();
+    const source = planPath
+      ? await this.reviewedPlanSource(api, planPath, holds, now, maxPlanAgeMs)
+      : await this.retentionSource(api, policyPath, holds, now, planOutPath);
+    const criteria = source.criteria ?? selection;
     const archiveIn = (root: string) =>
       mediaStoreArchive({
         root,
         format: mediaFormatFrom(this.flags),
-        layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts),
+        layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts || planPath !== undefined),
         api,
       });
     // A rule's archive folder is relative to its policy file, wherever cron runs it from.
     const ruleArchives = new Map(
-      retention.archiveFolders.map((folder) => [folder, archiveIn(resolve(dirname(policyPath!), folder))]),
+      source.archiveFolders.map((folder) => [folder, archiveIn(resolve(dirname(source.policyPath!), folder))]),
     );
     const archive = archiveDir ? archiveIn(archiveDir) : undefined;
     const json = this.flags['cli-output-format'] === 'json';
@@ -114,15 +146,19 @@ export default class RecordingsPurge extends RecordingsCommand {
       api,
       criteria,
       archive,
-      decide: retention.decide,
-      planRules: retention.planRules,
+      decide: source.decide,
+      planRules: source.planRules,
       ruleArchives,
-      dryRun: this.flags['dry-run'],
+      pages: source.pages,
+      planNotes: source.planNotes,
+      planOut: source.planOut,
+      // A plan written for review shows what a dry run shows, and deletes nothing.
+      dryRun: this.flags['dry-run'] || planOutPath !== undefined,
       force: this.flags.force,
       interactive: Boolean(process.stdin.isTTY),
       ask: (message) => this.confirm(message),
       concurrency,
-      deletionLogPath: log ? resolve(log) : defaultDeletionLogPath(this.pluginDataDir, this.now()),
+      deletionLogPath: log ? resolve(log) : defaultDeletionLogPath(this.pluginDataDir, now),
       earlierDeletionLogs: log || archive ? [] : await defaultDeletionLogs(this.pluginDataDir),
       stop: interruption.signal,
       selectionOutput: json ? this.recordOutput(RECORDING_PROPERTIES) : DISCARD_RECORDS,
@@ -131,6 +167,44 @@ export default class RecordingsPurge extends RecordingsCommand {
       warn: (line) => this.logger.warn(line),
       progress: (verb) => createProgressReporter({ verb, silent: this.flags.silent }),
     }).finally(() => interruption.dispose());
+  }
+
+  /** A policy's rules or the selection flags, with the holds; with --plan-out, the file the plan goes to. */
+  private async retentionSource(
+    api: TwilioApi,
+    policyPath: string | undefined,
+    holds: HoldsLocation,
+    now: Date,
+    planOutPath: string | undefined,
+  ): Promise<PurgeSource> {
+    const input = await readRetentionInput(policyPath, holds);
+    const retention = await planRetention(api, input, now);
+    const planOut = planOutPath
+      ? planFileRecorder(planOutPath, {
+          accountSid: api.accountSid,
+          createdAt: now.toISOString(),
+          policy: input.policy ? { file: resolve(policyPath!), digest: input.policy.digest } : null,
+          holds: { file: holds.path, digest: input.holdsFileDigest },
+        })
+      : undefined;
+    return { ...retention, policyPath, planOut };
+  }
+
+  /** The recordings of a reviewed plan, refused when it no longer applies. */
+  private async reviewedPlanSource(
+    api: TwilioApi,
+    planPath: string,
+    holds: HoldsLocation,
+    now: Date,
+    maxAgeMs: number,
+  ): Promise<PurgeSource> {
+    const run = await reviewedPlan(api, planPath, holds, {
+      now,
+      maxAgeMs,
+      maxAgeText: this.flags['max-plan-age'],
+      force: this.flags.force,
+    });
+    return { ...run, criteria: { includeSubaccounts: true, limitCounts: 'completed' } };
   }
 
   /** A yes/no question, default no, asked on stderr so that stdout stays the results. */
