@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BadInputError, messageOf } from '../errors';
+import { replaceFile } from '../output/atomic-file';
 import { printable } from '../output/printable';
 import { HoldSet, describeHold, serializeHolds, type Hold } from '../retention/holds';
 import type { Recording } from '../recordings/recording';
@@ -64,44 +64,9 @@ export async function readRegularFile(path: string, mustExist?: string): Promise
   }
 }
 
-/**
- * Replaces the holds file with `holds` atomically: a new file beside it, flushed, then renamed
- * over it, so that a reader sees the old holds or the new ones, never half of them. A link in
- * its place is refused, as everywhere else.
- */
+/** Replaces the holds file with `holds` atomically (see replaceFile); a link in its place is refused. */
 export async function writeHoldsFile(path: string, holds: readonly Hold[]): Promise<void> {
-  const folder = dirname(path);
-  await fs.mkdir(folder, { recursive: true, mode: 0o700 });
-  const existing = await fs.lstat(path).catch(() => undefined);
-  if (existing && !existing.isFile()) {
-    throw new BadInputError(
-      `${printable(path)} is ${existing.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}: name a regular file for the holds.`,
-    );
-  }
-  const temporary = join(folder, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(
-    temporary,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
-  try {
-    await handle.writeFile(serializeHolds(holds), 'utf8');
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await fs.unlink(temporary).catch(() => undefined);
-    throw error;
-  }
-  await handle.close();
-  try {
-    await fs.rename(temporary, path);
-  } catch (error) {
-    await fs.unlink(temporary).catch(() => undefined);
-    throw error;
-  }
-  const directory = await fs.open(folder, constants.O_RDONLY).catch(() => undefined);
-  await directory?.sync().catch(() => undefined);
-  await directory?.close();
+  await replaceFile(path, serializeHolds(holds), 'holds');
 }
 
 /**

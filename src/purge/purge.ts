@@ -64,6 +64,10 @@ export interface PurgeOptions {
   planOut?: PlanRecorder;
   /** Lines said after the plan, e.g. what drifted since a reviewed plan was made. */
   planNotes?(plan: PurgePlan): string[];
+  /** Sees the plan once it is made (for a report). */
+  onPlan?(plan: PurgePlan): void;
+  /** Filled in as the purge goes, so that a caller can report on a purge that failed or stopped. */
+  tally?: PurgeTally;
   deletionLogPath: string;
   /** Other logs of earlier purges whose unanswered intents are settled first (the default log's earlier days). */
   earlierDeletionLogs?: string[];
@@ -102,6 +106,7 @@ export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
   const plan = await planPurge(options);
   for (const line of purgePlanLines(plan, options.criteria, options.planRules)) options.info(line);
   for (const line of options.planNotes?.(plan) ?? []) options.info(line);
+  options.onPlan?.(plan);
   if (options.planOut) {
     options.info(`Plan written to ${options.planOut.description}: nothing was deleted. Run it with --plan.`);
     return { plan };
@@ -233,7 +238,7 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
     await destination.close();
     throw error;
   }
-  const tally = new PurgeTally();
+  const tally = options.tally ?? new PurgeTally();
   const progress = options.progress('deleted');
   progress.setTotal(plan.total.toDelete.count);
   const batch = new ResultBatch<PurgeResult>((results) => options.resultOutput.write(results));

@@ -24,7 +24,7 @@ import { planRetention, readRetentionInput, reviewedPlan, type PurgeSource } fro
 import { parseDuration } from '../../time/durations';
 import type { TwilioApi } from '../../twilio/twilio-api';
 import { requirePurgeBound } from '../../purge/purge-plan';
-import { runPurge } from '../../purge/purge';
+import { runUnattended } from '../../purge/unattended-run';
 import { DISCARD_RECORDS, type RecordOutput } from '../../output/record-output';
 
 const RECORDING_PROPERTIES = 'sid, callSid, dateCreated, duration, status';
@@ -78,6 +78,11 @@ export default class RecordingsPurge extends RecordingsCommand {
         'delete the recordings of a plan written by --plan-out and no others, each checked again first: still completed, not held now',
       helpValue: 'FILE',
       exclusive: [...SELECTION_FLAG_NAMES, 'policy', 'plan-out'],
+    }),
+    report: Flags.string({
+      description:
+        'write what the run did to this file at its end, whatever the outcome: Markdown for a .md name, JSON otherwise',
+      helpValue: 'FILE',
     }),
     'max-plan-age': Flags.string({
       description: 'refuse a --plan made longer ago than this',
@@ -142,31 +147,40 @@ export default class RecordingsPurge extends RecordingsCommand {
     const archive = archiveDir ? archiveIn(archiveDir) : undefined;
     const json = this.flags['cli-output-format'] === 'json';
     const interruption = this.stopOnSignals();
-    await runPurge({
-      api,
-      criteria,
-      archive,
-      decide: source.decide,
-      planRules: source.planRules,
-      ruleArchives,
-      pages: source.pages,
-      planNotes: source.planNotes,
-      planOut: source.planOut,
-      // A plan written for review shows what a dry run shows, and deletes nothing.
-      dryRun: this.flags['dry-run'] || planOutPath !== undefined,
-      force: this.flags.force,
-      interactive: Boolean(process.stdin.isTTY),
-      ask: (message) => this.confirm(message),
-      concurrency,
-      deletionLogPath: log ? resolve(log) : defaultDeletionLogPath(this.pluginDataDir, now),
-      earlierDeletionLogs: log || archive ? [] : await defaultDeletionLogs(this.pluginDataDir),
-      stop: interruption.signal,
-      selectionOutput: json ? this.recordOutput(RECORDING_PROPERTIES) : DISCARD_RECORDS,
-      resultOutput: json ? this.recordOutput(RESULT_PROPERTIES) : blankNulls(this.recordOutput(RESULT_PROPERTIES)),
-      info: (line) => this.logger.info(line),
-      warn: (line) => this.logger.warn(line),
-      progress: (verb) => createProgressReporter({ verb, silent: this.flags.silent }),
-    }).finally(() => interruption.dispose());
+    const report = pathFrom(this.flags, 'report', 'report.md');
+    await runUnattended(
+      {
+        api,
+        criteria,
+        archive,
+        decide: source.decide,
+        planRules: source.planRules,
+        ruleArchives,
+        pages: source.pages,
+        planNotes: source.planNotes,
+        planOut: source.planOut,
+        // A plan written for review shows what a dry run shows, and deletes nothing.
+        dryRun: this.flags['dry-run'] || planOutPath !== undefined,
+        force: this.flags.force,
+        interactive: Boolean(process.stdin.isTTY),
+        ask: (message) => this.confirm(message),
+        concurrency,
+        deletionLogPath: log ? resolve(log) : defaultDeletionLogPath(this.pluginDataDir, now),
+        earlierDeletionLogs: log || archive ? [] : await defaultDeletionLogs(this.pluginDataDir),
+        stop: interruption.signal,
+        selectionOutput: json ? this.recordOutput(RECORDING_PROPERTIES) : DISCARD_RECORDS,
+        resultOutput: json ? this.recordOutput(RESULT_PROPERTIES) : blankNulls(this.recordOutput(RESULT_PROPERTIES)),
+        info: (line) => this.logger.info(line),
+        warn: (line) => this.logger.warn(line),
+        progress: (verb) => createProgressReporter({ verb, silent: this.flags.silent }),
+      },
+      {
+        reportPath: report ? resolve(report) : undefined,
+        lockFolder: this.pluginDataDir,
+        policy: policyPath,
+        plan: planPath,
+      },
+    ).finally(() => interruption.dispose());
   }
 
   /** A policy's rules or the selection flags, with the holds; with --plan-out, the file the plan goes to. */
