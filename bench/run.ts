@@ -4,6 +4,7 @@ import { callbackBenchmarks } from './callbacks';
 import { downloadBenchmarks } from './download';
 import { listMemoryBenchmarks } from './list-memory';
 import { purgeBenchmarks } from './purge';
+import { retentionBenchmarks } from './retention';
 import { markdownTable, type BenchRow } from './measure';
 import { REPO_ROOT, startupBenchmarks } from './startup';
 
@@ -15,6 +16,7 @@ const SUITES: Suite[] = [
   ['download', downloadBenchmarks],
   ['purge', purgeBenchmarks],
   ['callbacks', callbackBenchmarks],
+  ['retention', retentionBenchmarks],
 ];
 
 async function main(): Promise<void> {
