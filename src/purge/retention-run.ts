@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { readHoldsFile, readRegularFile, type HoldsLocation } from '../holds/holds-file';
 import { HoldSet, digestOfHolds, type Hold } from '../retention/holds';
 import { resolvePolicyAccounts, type KnownAccount, type RetentionPolicy } from '../retention/policy';
@@ -7,7 +7,7 @@ import { plural } from '../output/plural';
 import { checkPlanStillApplies } from '../retention/plan-file';
 import type { SelectionCriteria } from '../selection/criteria';
 import type { RecordingPage } from '../selection/select-recordings';
-import { planPages, readPlanFile } from './plan-io';
+import { planFileRecorder, planPages, readPlanFile } from './plan-io';
 import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
 import type { PlanRule, PurgePlan } from './purge-plan';
 import type { PlanRecorder } from './purge';
@@ -183,12 +183,64 @@ function driftLines(planned: number, createdAt: string, plan: PurgePlan): string
 
 /** Everything a purge takes from a policy, the holds or a reviewed plan, besides its flags. */
 export interface PurgeSource {
+  /** In place of the selection flags' (a policy's scope, a plan's accounts). */
   criteria?: SelectionCriteria;
   decide: RetentionDecider;
   planRules?: PlanRule[];
-  archiveFolders: string[];
-  policyPath?: string;
+  /** Each rule's `archive:` folder as written, with the folder it names relative to its policy file. */
+  archiveRoots: Map<string, string>;
   pages?: () => AsyncIterable<RecordingPage>;
   planNotes?(plan: PurgePlan): string[];
   planOut?: PlanRecorder;
+}
+
+export interface PurgeSourceOptions {
+  policyPath?: string;
+  /** A reviewed plan to run (`--plan`). */
+  planPath?: string;
+  /** Where to write the plan for review (`--plan-out`). */
+  planOutPath?: string;
+  holds: HoldsLocation;
+  now: Date;
+  maxPlanAge: { ms: number; text: string };
+  force: boolean;
+}
+
+/**
+ * What a purge goes through and how it decides: a reviewed plan's recordings, or a policy's
+ * rules, or the selection flags, with the holds in every case. Files are read and checked
+ * before any request; the only request is Accounts.json when a policy names accounts.
+ */
+export async function purgeSource(api: TwilioApi, options: PurgeSourceOptions): Promise<PurgeSource> {
+  const { policyPath, planPath, planOutPath, holds, now } = options;
+  if (planPath !== undefined) {
+    const run = await reviewedPlan(api, planPath, holds, {
+      now,
+      maxAgeMs: options.maxPlanAge.ms,
+      maxAgeText: options.maxPlanAge.text,
+      force: options.force,
+    });
+    return {
+      ...run,
+      criteria: { includeSubaccounts: true, limitCounts: 'completed' },
+      archiveRoots: archiveRoots(run.policyPath, run.archiveFolders),
+    };
+  }
+  const input = await readRetentionInput(policyPath, holds);
+  const retention = await planRetention(api, input, now);
+  const planOut = planOutPath
+    ? planFileRecorder(planOutPath, {
+        accountSid: api.accountSid,
+        createdAt: now.toISOString(),
+        policy: input.policy ? { file: resolve(policyPath!), digest: input.policy.digest } : null,
+        holds: { file: holds.path, digest: input.holdsFileDigest },
+      })
+    : undefined;
+  return { ...retention, archiveRoots: archiveRoots(policyPath, retention.archiveFolders), planOut };
+}
+
+/** A rule's archive folder is relative to its policy file, wherever cron runs the purge from. */
+function archiveRoots(policyPath: string | undefined, folders: string[]): Map<string, string> {
+  if (policyPath === undefined) return new Map();
+  return new Map(folders.map((folder) => [folder, resolve(dirname(resolve(policyPath)), folder)]));
 }

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   SELECTION_FLAG_NAMES,
   type CommandFlags,
@@ -17,12 +17,10 @@ import { RecordingsCommand } from '../../cli/recordings-command';
 import { downloadLayout } from '../../media/download-recordings';
 import { createProgressReporter } from '../../progress/progress-reporter';
 import { defaultDeletionLogPath, defaultDeletionLogs } from '../../purge/deletion-log';
-import { holdsLocation, type HoldsLocation } from '../../holds/holds-file';
+import { holdsLocation } from '../../holds/holds-file';
 import { mediaStoreArchive } from '../../purge/media-archive';
-import { planFileRecorder } from '../../purge/plan-io';
-import { planRetention, readRetentionInput, reviewedPlan, type PurgeSource } from '../../purge/retention-run';
+import { purgeSource } from '../../purge/retention-run';
 import { parseDuration } from '../../time/durations';
-import type { TwilioApi } from '../../twilio/twilio-api';
 import { requirePurgeBound } from '../../purge/purge-plan';
 import { runUnattended } from '../../purge/unattended-run';
 import { DISCARD_RECORDS, type RecordOutput } from '../../output/record-output';
@@ -125,13 +123,22 @@ export default class RecordingsPurge extends RecordingsCommand {
     const holds = holdsLocation(pathFrom(this.flags, 'holds', 'holds.json'), process.env, this.pluginDataDir);
     const selection = this.selectionCriteria(purgeSelectionInputFrom(this.flags));
     if (policyPath === undefined && planPath === undefined) requirePurgeBound(selection);
-    const maxPlanAgeMs = parseDuration(this.flags['max-plan-age'], '--max-plan-age');
+    const maxPlanAge = {
+      ms: parseDuration(this.flags['max-plan-age'], '--max-plan-age'),
+      text: this.flags['max-plan-age'],
+    };
     const concurrency = concurrencyFrom(this.flags);
     const api = this.recordingsApi(concurrency);
     const now = this.now();
-    const source = planPath
-      ? await this.reviewedPlanSource(api, planPath, holds, now, maxPlanAgeMs)
-      : await this.retentionSource(api, policyPath, holds, now, planOutPath);
+    const source = await purgeSource(api, {
+      policyPath,
+      planPath,
+      planOutPath,
+      holds,
+      now,
+      maxPlanAge,
+      force: this.flags.force,
+    });
     const criteria = source.criteria ?? selection;
     const archiveIn = (root: string) =>
       mediaStoreArchive({
@@ -140,10 +147,7 @@ export default class RecordingsPurge extends RecordingsCommand {
         layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts || planPath !== undefined),
         api,
       });
-    // A rule's archive folder is relative to its policy file, wherever cron runs it from.
-    const ruleArchives = new Map(
-      source.archiveFolders.map((folder) => [folder, archiveIn(resolve(dirname(source.policyPath!), folder))]),
-    );
+    const ruleArchives = new Map([...source.archiveRoots].map(([folder, root]) => [folder, archiveIn(root)]));
     const archive = archiveDir ? archiveIn(archiveDir) : undefined;
     const json = this.flags['cli-output-format'] === 'json';
     const interruption = this.stopOnSignals();
@@ -181,44 +185,6 @@ export default class RecordingsPurge extends RecordingsCommand {
         plan: planPath,
       },
     ).finally(() => interruption.dispose());
-  }
-
-  /** A policy's rules or the selection flags, with the holds; with --plan-out, the file the plan goes to. */
-  private async retentionSource(
-    api: TwilioApi,
-    policyPath: string | undefined,
-    holds: HoldsLocation,
-    now: Date,
-    planOutPath: string | undefined,
-  ): Promise<PurgeSource> {
-    const input = await readRetentionInput(policyPath, holds);
-    const retention = await planRetention(api, input, now);
-    const planOut = planOutPath
-      ? planFileRecorder(planOutPath, {
-          accountSid: api.accountSid,
-          createdAt: now.toISOString(),
-          policy: input.policy ? { file: resolve(policyPath!), digest: input.policy.digest } : null,
-          holds: { file: holds.path, digest: input.holdsFileDigest },
-        })
-      : undefined;
-    return { ...retention, policyPath, planOut };
-  }
-
-  /** The recordings of a reviewed plan, refused when it no longer applies. */
-  private async reviewedPlanSource(
-    api: TwilioApi,
-    planPath: string,
-    holds: HoldsLocation,
-    now: Date,
-    maxAgeMs: number,
-  ): Promise<PurgeSource> {
-    const run = await reviewedPlan(api, planPath, holds, {
-      now,
-      maxAgeMs,
-      maxAgeText: this.flags['max-plan-age'],
-      force: this.flags.force,
-    });
-    return { ...run, criteria: { includeSubaccounts: true, limitCounts: 'completed' } };
   }
 
   /** A yes/no question, default no, asked on stderr so that stdout stays the results. */
