@@ -31,8 +31,8 @@ export interface PurgeExecution {
   archive?: ArchiveRecording;
   /** Which recordings go (default: the completed ones no hold keeps), asked again for each as it streams. */
   decide?: RetentionDecider;
-  /** The archive of a policy rule's `archive:` folder. */
-  ruleArchive?(folder: string): ArchiveRecording;
+  /** The archive of a policy rule's `archive:` folder; undefined when it is not open. */
+  ruleArchive?(folder: string): ArchiveRecording | undefined;
   /** Recordings being archived or deleted at once; the API's limiter bounds the requests themselves. */
   maxPending: number;
   /** Filled in as results come, so a caller can still summarise a purge that stopped. */
@@ -70,10 +70,15 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
   const purgeOne = async (recording: Recording, decision: RetentionDecision): Promise<void> => {
     const result = resultFor(recording, 'failed', decision);
     const report = reportWith(decision);
-    const archive =
-      decision.action === 'delete' && decision.archive !== undefined
-        ? execution.ruleArchive?.(decision.archive)
-        : execution.archive;
+    let archive = execution.archive;
+    if (decision.action === 'delete' && decision.archive !== undefined) {
+      archive = execution.ruleArchive?.(decision.archive);
+      // A rule that archives never deletes without its copy, even if its archive could not be opened.
+      if (!archive) {
+        report({ ...result, error: `archive ${decision.archive} is not open, not deleted` }, recording, true);
+        return;
+      }
+    }
     if (archive) {
       try {
         result.archivedPath = (await archive(recording, execution.onArchiveBytes)).path;

@@ -281,8 +281,8 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
 /** Where deletions are recorded, and with an archive, where each recording is saved first. */
 interface PurgeDestination {
   save?: ArchiveRecording;
-  /** A policy rule's archive, by folder. */
-  ruleArchive?(folder: string): ArchiveRecording;
+  /** A policy rule's archive, by folder; undefined when it is not open. */
+  ruleArchive?(folder: string): ArchiveRecording | undefined;
   deletionLog: DeletionRecorder;
   close(): Promise<void>;
 }
@@ -309,7 +309,7 @@ async function openDestination(options: PurgeOptions): Promise<PurgeDestination>
   }
   return {
     deletionLog: log,
-    ruleArchive: (folder) => sessions.get(folder)!.save,
+    ruleArchive: (folder) => sessions.get(folder)?.save,
     close: async () => {
       await closeAll();
       await log.close();
