@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { type CommandFlags, holdsFlag, pathFrom } from '../../../cli/flags';
+import { type CommandFlags, pathFrom } from '../../../cli/flags';
 import { holdTargetFlags, holdTargetFrom } from '../../../cli/hold-flags';
 import { RecordingsCommand } from '../../../cli/recordings-command';
 import { BadInputError } from '../../../errors';
@@ -29,7 +29,11 @@ export default class RecordingsHoldsAdd extends RecordingsCommand {
         'the hold ends at this ISO 8601 date or date-time (a bare date is 00:00 UTC); default: until removed',
       helpValue: 'DATE',
     }),
-    ...holdsFlag,
+    holds: Flags.string({
+      description:
+        'the legal holds file to add to, created if it does not exist yet (default: $TWILIO_RECORDINGS_HOLDS, else holds.json in the plugin data folder)',
+      helpValue: 'FILE',
+    }),
   };
 
   declare flags: CommandFlags<typeof RecordingsHoldsAdd.flags>;
