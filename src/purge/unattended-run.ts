@@ -10,6 +10,8 @@ import { PurgeTally } from './purge-report';
 import { buildRunReport, runReportMarkdown, type RunReport, type RunReportInput } from './run-report';
 
 export interface UnattendedOptions {
+  /** The profile's account: the lock's, and the report's. */
+  accountSid: string;
   /** Where the run's report goes: Markdown for `.md`, JSON otherwise. */
   reportPath?: string;
   /** The folder of the per-account lock files. */
@@ -17,27 +19,35 @@ export interface UnattendedOptions {
   policy?: string;
   plan?: string;
   clock?: () => Date;
+  info(line: string): void;
+  warn(line: string): void;
 }
 
 /**
  * A purge as cron or CI runs it: one at a time per account (a purge that deletes takes the
  * account's lock; a dry run or a plan for review does not), and, when asked, a report of what
- * it did written at the end whatever the outcome, in JSON or Markdown.
+ * it did written at the end whatever the outcome, in JSON or Markdown; `prepare` (reading a
+ * policy, holds or plan file) is part of the run, so that a refused file is reported too.
  */
-export async function runUnattended(options: PurgeOptions, unattended: UnattendedOptions): Promise<PurgeReport> {
+export async function runUnattended(
+  prepare: () => Promise<PurgeOptions>,
+  unattended: UnattendedOptions,
+): Promise<PurgeReport> {
   const clock = unattended.clock ?? (() => new Date());
   const startedAt = clock();
   const tally = new PurgeTally();
   let plan: PurgePlan | undefined;
-  let outcome: RunReport['outcome'] = options.dryRun ? 'dry-run' : 'completed';
+  let outcome: RunReport['outcome'] = 'completed';
   let exitStatus: number = ExitStatus.Success;
   let error: string | undefined;
-  const deletes = !options.dryRun && options.planOut === undefined;
   if (unattended.reportPath) await checkReportPath(unattended.reportPath);
   let result: PurgeReport | undefined;
   let failure: unknown;
   try {
-    const lock = deletes ? await lockAccount(unattended.lockFolder, options.api.accountSid, startedAt) : undefined;
+    const options = await prepare();
+    if (options.dryRun) outcome = 'dry-run';
+    const deletes = !options.dryRun && options.planOut === undefined;
+    const lock = deletes ? await lockAccount(unattended.lockFolder, unattended.accountSid, startedAt) : undefined;
     try {
       result = await runPurge({ ...options, tally, onPlan: (made) => (plan = made) });
     } finally {
@@ -59,7 +69,7 @@ export async function runUnattended(options: PurgeOptions, unattended: Unattende
       await writeReport(unattended.reportPath, {
         startedAt,
         endedAt: clock(),
-        accountSid: options.api.accountSid,
+        accountSid: unattended.accountSid,
         outcome,
         exitStatus,
         error,
@@ -68,11 +78,11 @@ export async function runUnattended(options: PurgeOptions, unattended: Unattende
         tally,
         purgePlan: plan,
       });
-      options.info(`Report written to ${printable(unattended.reportPath)}`);
+      unattended.info(`Report written to ${printable(unattended.reportPath)}`);
     } catch (writeError) {
       const line = `The report could not be written to ${printable(unattended.reportPath)}: ${messageOf(writeError)}.`;
       // A failed run keeps its own error; a run that went well fails here, so that cron notices.
-      if (failure !== undefined) options.warn(line);
+      if (failure !== undefined) unattended.warn(line);
       else failure = new OperationFailedError(`${line} The purge itself finished.`);
     }
   }

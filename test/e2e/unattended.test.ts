@@ -133,4 +133,19 @@ describe('unattended purges: --force without a terminal, --report, one run per a
     expect(status(sid)).to.equal('deleted');
     expect(existsSync(lockPath())).to.equal(false);
   });
+
+  it('reports a refused policy too: outcome refused, exit 2, with the line that says why', async () => {
+    const bad = join(dir, 'bad.yml');
+    writeFileSync(bad, POLICY.replace('keep: 60d', 'keep: 60 days'));
+    const report = join(dir, 'refused.json');
+    const run = await world.run(
+      ['recordings:purge', '--policy', bad, '--holds', join(dir, 'holds.json'), '--force', '--report', report],
+      { env: world.authTokenEnv },
+    );
+    expect(run.status, run.stderr).to.equal(2);
+    const written = JSON.parse(readFileSync(report, 'utf8')) as Report & { error: string };
+    expect(written).to.include({ outcome: 'refused', exitStatus: 2 });
+    expect(written.error).to.match(/bad\.yml:8:11: Invalid keep "60 days"/);
+    expect(written.total.examined).to.equal(0);
+  });
 });

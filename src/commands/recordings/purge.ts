@@ -23,6 +23,7 @@ import { purgeSource } from '../../purge/retention-run';
 import { parseDuration } from '../../time/durations';
 import { requirePurgeBound } from '../../purge/purge-plan';
 import { runUnattended } from '../../purge/unattended-run';
+import type { PurgeOptions } from '../../purge/purge';
 import { DISCARD_RECORDS, type RecordOutput } from '../../output/record-output';
 
 const RECORDING_PROPERTIES = 'sid, callSid, dateCreated, duration, status';
@@ -127,39 +128,39 @@ export default class RecordingsPurge extends RecordingsCommand {
       ms: parseDuration(this.flags['max-plan-age'], '--max-plan-age'),
       text: this.flags['max-plan-age'],
     };
+    const report = pathFrom(this.flags, 'report', 'report.md');
     const concurrency = concurrencyFrom(this.flags);
     const api = this.recordingsApi(concurrency);
     const now = this.now();
-    const source = await purgeSource(api, {
-      policyPath,
-      planPath,
-      planOutPath,
-      holds,
-      now,
-      maxPlanAge,
-      force: this.flags.force,
-    });
-    const criteria = source.criteria ?? selection;
-    const archiveIn = (root: string) =>
-      mediaStoreArchive({
-        root,
-        format: mediaFormatFrom(this.flags),
-        layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts || planPath !== undefined),
-        api,
-      });
-    const ruleArchives = new Map([...source.archiveRoots].map(([folder, root]) => [folder, archiveIn(root)]));
-    const archive = archiveDir ? archiveIn(archiveDir) : undefined;
     const json = this.flags['cli-output-format'] === 'json';
     const interruption = this.stopOnSignals();
-    const report = pathFrom(this.flags, 'report', 'report.md');
-    await runUnattended(
-      {
+    // Reading the policy, holds or plan is part of the run, so that the report says when one is refused.
+    const prepare = async (): Promise<PurgeOptions> => {
+      const source = await purgeSource(api, {
+        policyPath,
+        planPath,
+        planOutPath,
+        holds,
+        now,
+        maxPlanAge,
+        force: this.flags.force,
+      });
+      const criteria = source.criteria ?? selection;
+      const archiveIn = (root: string) =>
+        mediaStoreArchive({
+          root,
+          format: mediaFormatFrom(this.flags),
+          layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts || planPath !== undefined),
+          api,
+        });
+      const archive = archiveDir ? archiveIn(archiveDir) : undefined;
+      return {
         api,
         criteria,
         archive,
         decide: source.decide,
         planRules: source.planRules,
-        ruleArchives,
+        ruleArchives: new Map([...source.archiveRoots].map(([folder, root]) => [folder, archiveIn(root)])),
         pages: source.pages,
         planNotes: source.planNotes,
         planOut: source.planOut,
@@ -177,14 +178,17 @@ export default class RecordingsPurge extends RecordingsCommand {
         info: (line) => this.logger.info(line),
         warn: (line) => this.logger.warn(line),
         progress: (verb) => createProgressReporter({ verb, silent: this.flags.silent }),
-      },
-      {
-        reportPath: report ? resolve(report) : undefined,
-        lockFolder: this.pluginDataDir,
-        policy: policyPath,
-        plan: planPath,
-      },
-    ).finally(() => interruption.dispose());
+      };
+    };
+    await runUnattended(prepare, {
+      accountSid: api.accountSid,
+      reportPath: report ? resolve(report) : undefined,
+      lockFolder: this.pluginDataDir,
+      policy: policyPath,
+      plan: planPath,
+      info: (line) => this.logger.info(line),
+      warn: (line) => this.logger.warn(line),
+    }).finally(() => interruption.dispose());
   }
 
   /** A yes/no question, default no, asked on stderr so that stdout stays the results. */
