@@ -1,7 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { readHoldsFile, readRegularFile, type HoldsLocation } from '../holds/holds-file';
 import { HoldSet, digestOfHolds, type Hold } from '../retention/holds';
-import { resolvePolicyAccounts, type KnownAccount, type RetentionPolicy } from '../retention/policy';
+import type { RetentionPolicy } from '../retention/policy';
+import { resolvePolicyAccounts, type KnownAccount } from '../retention/policy-accounts';
 import { policyDecider, ruleCutoff, selectionDecider, type RetentionDecider } from '../retention/retention-decision';
 import { plural } from '../output/plural';
 import { checkPlanStillApplies } from '../retention/plan-file';

@@ -1,6 +1,7 @@
 import type { Recording } from '../recordings/recording';
 import { HoldSet, type Hold } from './holds';
-import type { ResolvedPolicy, RetentionRule } from './policy';
+import type { RetentionRule } from './policy';
+import type { ResolvedPolicy } from './policy-accounts';
 
 /** Why a recording a purge looked at stays on Twilio. */
 export type KeepReason = 'held' | 'not-completed' | 'too-young' | 'rule-keeps';

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { BadInputError } from '../../../src/errors';
-import { parsePolicy, resolvePolicyAccounts } from '../../../src/retention/policy';
+import { parsePolicy } from '../../../src/retention/policy';
+import { resolvePolicyAccounts } from '../../../src/retention/policy-accounts';
 
 const PARENT = 'AC' + '1'.repeat(32);
 const SUPPORT = 'AC' + '2'.repeat(32);

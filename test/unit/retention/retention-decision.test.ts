@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { HoldSet } from '../../../src/retention/holds';
-import { parsePolicy, resolvePolicyAccounts } from '../../../src/retention/policy';
+import { parsePolicy } from '../../../src/retention/policy';
+import { resolvePolicyAccounts } from '../../../src/retention/policy-accounts';
 import { policyDecider, ruleCutoff, selectionDecider } from '../../../src/retention/retention-decision';
 import { aRecording } from '../recording-fixture';
 
