@@ -7,6 +7,7 @@ import { decryptingDownloadBenchmarks, decryptionBenchmarks, encryptionBenchmark
 import { listMemoryBenchmarks } from './list-memory';
 import { purgeBenchmarks } from './purge';
 import { scanBenchmarks } from './scan';
+import { retentionBenchmarks } from './retention';
 import { markdownTable, type BenchRow } from './measure';
 import { objectStoreBenchmarks } from './object-store';
 import { REPO_ROOT, startupBenchmarks } from './startup';
@@ -22,6 +23,7 @@ const SUITES: Suite[] = [
   ['object-store', objectStoreBenchmarks],
   ['scan', scanBenchmarks],
   ['encryption', encryptionBenchmarks],
+  ['retention', retentionBenchmarks],
 ];
 
 /** Parts of a suite that can be run alone; `npm run bench` without names runs only the suites above. */

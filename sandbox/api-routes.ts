@@ -17,6 +17,7 @@ import {
   twilioError,
 } from './representations';
 import type { RequestContext, SandboxState } from './request-context';
+import { recordingSidOfTranscription, transcriptionJson, transcriptionOf } from './transcriptions';
 
 type Handler = (
   ctx: RequestContext,
@@ -69,6 +70,14 @@ const ROUTES: RouteDefinition[] = [
   {
     pattern: new RegExp(`${PREFIX}/${AC}/Recordings/(RE[0-9a-fA-F]{32})\\.json$`),
     methods: { GET: { kind: 'fetch', handle: fetchRecording }, DELETE: { kind: 'delete', handle: deleteRecording } },
+  },
+  {
+    pattern: new RegExp(`${PREFIX}/${AC}/Recordings/(RE[0-9a-fA-F]{32})/Transcriptions\\.json$`),
+    methods: { GET: { kind: 'fetch', handle: listTranscriptions } },
+  },
+  {
+    pattern: new RegExp(`${PREFIX}/${AC}/Transcriptions/(TR[0-9a-fA-F]{32})\\.json$`),
+    methods: { GET: { kind: 'fetch', handle: fetchTranscription } },
   },
   {
     pattern: new RegExp(`${PREFIX}/${AC}/Recordings/(RE[0-9a-fA-F]{32})(?:\\.(wav|mp3))?$`),
@@ -357,4 +366,41 @@ function readBody(ctx: RequestContext): Promise<string> {
     ctx.req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     ctx.req.on('error', reject);
   });
+}
+
+/** A recording's legacy transcriptions: none, or one (see transcriptionOf); the recording must exist. */
+function listTranscriptions(
+  ctx: RequestContext,
+  state: SandboxState,
+  _p: Principal | undefined,
+  [ac, re]: string[],
+): void {
+  const recording = findRecording(state, ac as string, re as string, true);
+  if (!recording) return sendNotFound(ctx.res, ctx.path);
+  const status = transcriptionOf(recording);
+  sendJson(
+    ctx.res,
+    200,
+    pageEnvelope({
+      key: 'transcriptions',
+      items: status ? [transcriptionJson(recording, status)] : [],
+      path: ctx.path,
+      filters: [],
+      page: 0,
+      pageSize: DEFAULT_PAGE_SIZE,
+      hasPrevious: false,
+    }),
+  );
+}
+
+function fetchTranscription(
+  ctx: RequestContext,
+  state: SandboxState,
+  _p: Principal | undefined,
+  [ac, tr]: string[],
+): void {
+  const recording = findRecording(state, ac as string, recordingSidOfTranscription(tr as string), true);
+  const status = recording && transcriptionOf(recording);
+  if (!recording || !status) return sendNotFound(ctx.res, ctx.path);
+  sendJson(ctx.res, 200, transcriptionJson(recording, status));
 }

@@ -38,6 +38,8 @@ export class CallbackArchiver {
     private readonly saver: RecordingSaver,
     private readonly deleteAfterDownload: boolean,
     private readonly clock: () => Date = () => new Date(),
+    /** The legal hold that keeps a recording now, if any: a held recording is downloaded, never deleted. */
+    private readonly holdOf?: (recording: Recording) => Promise<string | undefined>,
   ) {
     const manifest = { path: saver.manifestPath, append: (line: object) => saver.appendToManifest(line) };
     this.journal = new DeletionJournal(manifest, clock);
@@ -112,6 +114,13 @@ export class CallbackArchiver {
       storeOutcome: saved.outcome,
     };
     if (!this.deleteAfterDownload) return result;
+    let hold: string | undefined;
+    try {
+      hold = await this.holdOf?.(recording);
+    } catch (error) {
+      return { ...result, error: `not deleted: the holds could not be read: ${messageOf(error)}` };
+    }
+    if (hold !== undefined) return { ...result, error: `not deleted: held (${hold})` };
     // Both outcomes mean a file checked against its hash: just written, or present and hashed again.
     try {
       const outcome = await this.journal.deleteRecording(this.api, recording, saved.path);

@@ -1,4 +1,5 @@
 import { BadInputError } from '../errors';
+import { holdCheck, readHoldsFile, type HoldsLocation } from '../holds/holds-file';
 import type { MediaFormat } from '../media/layout';
 import type { KeyRing } from '../encryption/key-ring';
 import { MediaStore } from '../media/media-store';
@@ -46,6 +47,8 @@ export interface ListenOptions {
   download?: { dir: string; format: MediaFormat; layout: string; keys?: KeyRing };
   /** Deletes each downloaded recording from Twilio once its file is verified; needs `download`. */
   deleteAfterDownload: boolean;
+  /** The legal holds file: a held recording is downloaded but never deleted. */
+  holds?: HoldsLocation;
   logFile?: string;
   output: 'text' | 'json' | 'none';
 }
@@ -124,6 +127,9 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
     : undefined;
   // Every path is checked before any file is created, so that a refused folder leaves no empty log behind.
   if (download) await MediaStore.check(download);
+  // A holds file that is named but missing or invalid stops the listener before it deletes anything.
+  if (options.deleteAfterDownload && options.holds) await readHoldsFile(options.holds);
+  const holdOf = options.deleteAfterDownload && options.holds ? holdCheck(options.holds) : undefined;
   const token = options.authToken?.token;
   const log = options.logFile ? await RequestLog.open(options.logFile, token ? [token] : []) : undefined;
   let store: MediaStore | undefined;
@@ -131,7 +137,9 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   let archiver: CallbackArchiver | undefined;
   try {
     store = download ? await MediaStore.open(download) : undefined;
-    archiver = store ? new CallbackArchiver(deps.api, store, options.deleteAfterDownload) : undefined;
+    archiver = store
+      ? new CallbackArchiver(deps.api, store, options.deleteAfterDownload, undefined, holdOf)
+      : undefined;
     const settled = await archiver?.prepare(deps.api.limiter.max);
     if (settled) deps.info(reconciliationLine(settled));
     listener = await CallbackListener.start({

@@ -46,6 +46,18 @@ export const selectionFlags = {
   subaccounts: Flags.boolean({ description: 'the account and all its subaccounts', default: false }),
 };
 
+/** The flags a policy takes the place of: `--policy` cannot go with any of them. */
+export const SELECTION_FLAG_NAMES = [...Object.keys(selectionFlags), 'limit', 'no-limit'];
+
+/** Where legal holds are read from (and written to, by the holds commands). */
+export const holdsFlag = {
+  holds: Flags.string({
+    description:
+      'the legal holds file (default: $TWILIO_RECORDINGS_HOLDS, else holds.json in the plugin data folder); a file named here or there must exist',
+    helpValue: 'FILE',
+  }),
+};
+
 /** The largest --limit: far above any account's recordings, and small enough to stay an exact integer. */
 const MAX_LIMIT = 1_000_000_000;
 

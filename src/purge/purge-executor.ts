@@ -2,11 +2,12 @@ import { CredentialsError, messageOf } from '../errors';
 import { DiskFullError, saveFailureReason, stoppedByFullDisk } from '../media/media-errors';
 import type { Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
-import { selectRecordingPages } from '../selection/select-recordings';
+import { selectRecordingPages, type RecordingPage } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
 import { RequestNotSentError, type TwilioApi } from '../twilio/twilio-api';
 import { DeletionLogError, UnrecordedDeletionError, type DeletionJournal } from './deletion-log';
-import { isDeletable, type KeepReason } from './purge-plan';
+import { selectionDecider, type RetentionDecider, type RetentionDecision } from '../retention/retention-decision';
+import { describeHold } from '../retention/holds';
 import { PurgeTally, type PurgeResult } from './purge-report';
 
 /** A verified copy of a recording's media, complete and flushed to disk. */
@@ -28,8 +29,10 @@ export interface PurgeExecution {
   stop?: AbortSignal;
   /** When given, a recording is deleted only after its archive copy resolved. */
   archive?: ArchiveRecording;
-  /** Completed recordings that must be kept all the same, with the reason (the plan's). */
-  keepReason?: KeepReason;
+  /** Which recordings go (default: the completed ones no hold keeps), asked again for each as it streams. */
+  decide?: RetentionDecider;
+  /** The archive of a policy rule's `archive:` folder; undefined when it is not open. */
+  ruleArchive?(folder: string): ArchiveRecording | undefined;
   /** Recordings being archived or deleted at once; the API's limiter bounds the requests themselves. */
   maxPending: number;
   /** Filled in as results come, so a caller can still summarise a purge that stopped. */
@@ -37,6 +40,8 @@ export interface PurgeExecution {
   onResult?(result: PurgeResult): void;
   /** Media bytes archived, as they arrive. */
   onArchiveBytes?(bytes: number): void;
+  /** The recordings to go through, in place of the criteria's selection (a reviewed plan's). */
+  pages?: AsyncIterable<RecordingPage>;
   /** Called after each page of the selection has been handed out. */
   onPage?(): void;
   onSidNotFound?(sid: string): void;
@@ -53,16 +58,30 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
   const tally = execution.tally ?? new PurgeTally();
   const stopped = () => execution.stop?.aborted === true || tally.logFailure !== undefined;
 
-  const report = (result: PurgeResult, recording: Recording, archiveFailed = false): void => {
-    tally.add(result, recording, archiveFailed);
-    execution.onResult?.(result);
-  };
+  const decide = execution.decide ?? selectionDecider();
 
-  const purgeOne = async (recording: Recording): Promise<void> => {
-    const result = resultFor(recording, 'failed');
-    if (execution.archive) {
+  const reportWith =
+    (decision: RetentionDecision) =>
+    (result: PurgeResult, recording: Recording, archiveFailed = false): void => {
+      tally.add(result, recording, archiveFailed, decision);
+      execution.onResult?.(result);
+    };
+
+  const purgeOne = async (recording: Recording, decision: RetentionDecision): Promise<void> => {
+    const result = resultFor(recording, 'failed', decision);
+    const report = reportWith(decision);
+    let archive = execution.archive;
+    if (decision.action === 'delete' && decision.archive !== undefined) {
+      archive = execution.ruleArchive?.(decision.archive);
+      // A rule that archives never deletes without its copy, even if its archive could not be opened.
+      if (!archive) {
+        report({ ...result, error: `archive ${decision.archive} is not open, not deleted` }, recording, true);
+        return;
+      }
+    }
+    if (archive) {
       try {
-        result.archivedPath = (await execution.archive(recording, execution.onArchiveBytes)).path;
+        result.archivedPath = (await archive(recording, execution.onArchiveBytes)).path;
       } catch (error) {
         const reason = saveFailureReason(error);
         report({ ...result, error: `archive failed, not deleted: ${reason}` }, recording, true);
@@ -93,22 +112,17 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
 
   const window = new TaskWindow(maxPending);
   try {
-    selection: for await (const page of selectRecordingPages(api, criteria, {
-      onSidNotFound: execution.onSidNotFound,
-    })) {
+    const pages = execution.pages ?? selectRecordingPages(api, criteria, { onSidNotFound: execution.onSidNotFound });
+    selection: for await (const page of pages) {
       for (const recording of page.recordings) {
-        if (!isDeletable(recording)) {
-          report(resultFor(recording, 'skipped'), recording);
-          continue;
-        }
-        const keptBecause = execution.keepReason?.(recording);
-        if (keptBecause !== undefined) {
-          report({ ...resultFor(recording, 'kept'), error: keptBecause }, recording);
+        const decision = decide(recording);
+        if (decision.action === 'keep') {
+          reportWith(decision)(resultFor(recording, 'skipped', decision), recording);
           continue;
         }
         await window.waitForRoom();
         if (window.failed || stopped()) break selection;
-        await window.add(() => purgeOne(recording));
+        await window.add(() => purgeOne(recording, decision));
       }
       execution.onPage?.();
       if (stopped()) break;
@@ -123,8 +137,8 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
   return tally;
 }
 
-function resultFor(recording: Recording, outcome: PurgeResult['outcome']): PurgeResult {
-  return {
+function resultFor(recording: Recording, outcome: PurgeResult['outcome'], decision: RetentionDecision): PurgeResult {
+  const result: PurgeResult = {
     sid: recording.sid,
     accountSid: recording.accountSid,
     status: recording.status,
@@ -132,4 +146,10 @@ function resultFor(recording: Recording, outcome: PurgeResult['outcome']): Purge
     archivedPath: null,
     error: null,
   };
+  // Only a policy's purge names rules, and only keeps other than by status name a reason: other results keep their shape.
+  if (decision.rule !== undefined) result.rule = decision.rule;
+  if (decision.action === 'keep' && decision.reason !== 'not-completed') result.keptBecause = decision.reason;
+  if (decision.action === 'keep' && decision.hold) result.heldBy = describeHold(decision.hold);
+  if (decision.action === 'keep' && decision.detail !== undefined) result.error = decision.detail;
+  return result;
 }

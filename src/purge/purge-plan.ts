@@ -1,10 +1,17 @@
 import { BadInputError } from '../errors';
 import { plural } from '../output/plural';
 import { keyMismatchLines, noteKeyMismatch, type KeyMismatches } from '../media/download-recordings';
-import { printable } from '../output/printable';
 import type { Recording } from '../recordings/recording';
+import { describeHold } from '../retention/holds';
+import {
+  selectionDecider,
+  type KeepReason,
+  type RetentionDecider,
+  type RetentionDecision,
+} from '../retention/retention-decision';
+import { printable } from '../output/printable';
 import { selectionWindowLines, stoppedAtLimitLines } from '../output/selection-summary';
-import { StorageTally, describeMonthlyCost } from '../recordings/storage-cost';
+import { StorageTally, describeMonthlyCost, formatUsd, marginalMonthlyCost } from '../recordings/storage-cost';
 import type { SelectionCriteria } from '../selection/criteria';
 import type { RecordingPage } from '../selection/select-recordings';
 
@@ -37,34 +44,35 @@ export class StatusCounts extends Map<string, number> {
   }
 }
 
-/** Why a completed recording must be kept all the same (an encrypted one whose copy cannot be verified), if it must. */
-export type KeepReason = (recording: Pick<Recording, 'encryption'>) => string | undefined;
+/** Held recordings named in a plan; beyond this many they are only counted. */
+const LISTED_HOLDS = 20;
 
-/** What a plan needs to know of a recording. */
-export type PlannedRecording = Pick<Recording, 'status' | 'duration' | 'dateCreated'> &
-  Partial<Pick<Recording, 'sid' | 'encryption'>>;
-
-/** What a purge would do in one account: completed recordings to delete, others skipped by status. */
+/** What a purge would do in one account: completed recordings to delete, others kept by status or reason. */
 export class AccountPurgePlan {
   readonly toDelete = new StorageTally();
   readonly skippedByStatus = new StatusCounts();
-  /** Completed recordings kept, by reason. */
-  readonly keptByReason = new StatusCounts();
+  /** Kept for another reason than their status: held, too young, their rule keeps them, or unverifiable. */
+  readonly kept = new StatusCounts();
+  /** Those kept as unverifiable, by the words that say why. */
+  readonly unverifiable = new StatusCounts();
 
   constructor(readonly accountSid: string) {}
 
-  add(recording: Pick<Recording, 'status' | 'duration' | 'dateCreated'>, keptBecause?: string): void {
-    if (!isDeletable(recording)) this.skippedByStatus.add(recording.status);
-    else if (keptBecause !== undefined) this.keptByReason.add(keptBecause);
-    else this.toDelete.add(recording);
+  add(recording: Pick<Recording, 'status' | 'duration' | 'dateCreated'>, decision: RetentionDecision): void {
+    if (decision.action === 'delete') this.toDelete.add(recording);
+    else if (decision.reason === 'not-completed') this.skippedByStatus.add(recording.status);
+    else {
+      this.kept.add(decision.reason);
+      if (decision.reason === 'unverifiable') this.unverifiable.add(decision.detail ?? '');
+    }
   }
 
   get skipped(): number {
     return this.skippedByStatus.total;
   }
 
-  get kept(): number {
-    return this.keptByReason.total;
+  keptFor(reason: KeepReason): number {
+    return reason === 'not-completed' ? this.skipped : (this.kept.get(reason) ?? 0);
   }
 }
 
@@ -76,29 +84,53 @@ export class AccountPurgePlan {
 export class PurgePlan {
   readonly accounts = new Map<string, AccountPurgePlan>();
   readonly total = new AccountPurgePlan('all');
+  /** With a policy: per rule, in the order first seen, per account. */
+  readonly rules = new Map<string, Map<string, AccountPurgePlan>>();
+  /** The first held recordings, with the hold's reason. */
+  readonly held: string[] = [];
   /** The --limit that stopped the selection while more completed recordings matched. */
   stoppedAtLimit: number | undefined;
   /** With --expect-key: recordings encrypted with another key. */
   readonly otherKeys: KeyMismatches = { count: 0, first: [] };
 
-  constructor(
-    private readonly keepReason?: KeepReason,
-    private readonly expectKey?: string,
-  ) {}
+  constructor(private readonly expectKey?: string) {}
 
-  add(accountSid: string, recording: PlannedRecording): void {
-    let account = this.accounts.get(accountSid);
-    if (!account) this.accounts.set(accountSid, (account = new AccountPurgePlan(accountSid)));
-    const keptBecause = isDeletable(recording) ? this.keepReason?.(recording) : undefined;
-    account.add(recording, keptBecause);
-    this.total.add(recording, keptBecause);
-    if (this.expectKey && recording.sid)
+  add(
+    accountSid: string,
+    recording: Pick<Recording, 'status' | 'duration' | 'dateCreated'> & Partial<Pick<Recording, 'sid' | 'encryption'>>,
+    decision: RetentionDecision = selectionDecisionOf(recording),
+  ): void {
+    accountIn(this.accounts, accountSid).add(recording, decision);
+    if (this.expectKey && recording.sid) {
       noteKeyMismatch(this.otherKeys, { ...recording, sid: recording.sid }, this.expectKey);
+    }
+    this.total.add(recording, decision);
+    if (decision.rule !== undefined) {
+      let rule = this.rules.get(decision.rule);
+      if (!rule) this.rules.set(decision.rule, (rule = new Map()));
+      accountIn(rule, accountSid).add(recording, decision);
+    }
+    if (decision.action === 'keep' && decision.hold && this.held.length < LISTED_HOLDS) {
+      const hold = describeHold(decision.hold);
+      this.held.push(
+        recording.sid === undefined || hold.startsWith(recording.sid) ? hold : `${recording.sid} (${hold})`,
+      );
+    }
   }
 
   get selected(): number {
-    return this.total.toDelete.count + this.total.skipped + this.total.kept;
+    return this.total.toDelete.count + this.total.skipped + this.total.kept.total;
   }
+}
+
+function accountIn(accounts: Map<string, AccountPurgePlan>, accountSid: string): AccountPurgePlan {
+  let account = accounts.get(accountSid);
+  if (!account) accounts.set(accountSid, (account = new AccountPurgePlan(accountSid)));
+  return account;
+}
+
+function selectionDecisionOf(recording: Pick<Recording, 'status'>): RetentionDecision {
+  return isDeletable(recording) ? { action: 'delete' } : { action: 'keep', reason: 'not-completed' };
 }
 
 /** Tallies a selection streamed page by page into a plan; `onPage` sees each page on the way (e.g. for output). */
@@ -107,11 +139,13 @@ export async function buildPurgePlan(
   onPage?: (page: RecordingPage) => void,
   /** Awaited after each page, so that whoever reads the pages sets the pace. */
   paced: () => Promise<void> = () => Promise.resolve(),
-  keep: { keepReason?: KeepReason; expectKey?: string } = {},
+  decide: RetentionDecider = selectionDecider(),
+  /** `--expect-key`: the plan reports recordings encrypted with any other public key. */
+  expectKey?: string,
 ): Promise<PurgePlan> {
-  const plan = new PurgePlan(keep.keepReason, keep.expectKey);
+  const plan = new PurgePlan(expectKey);
   for await (const page of pages) {
-    for (const recording of page.recordings) plan.add(page.accountSid, recording);
+    for (const recording of page.recordings) plan.add(page.accountSid, recording, decide(recording));
     if (page.stoppedAtLimit !== undefined) plan.stoppedAtLimit = page.stoppedAtLimit;
     onPage?.(page);
     await paced();
@@ -139,12 +173,13 @@ function describeDeletion(toDelete: StorageTally): string {
  * The plan as lines for stderr: the total, the exact window, per account when there are
  * several, the skipped, whether --limit cut it short, and the saving.
  */
-export function purgePlanLines(plan: PurgePlan, criteria?: SelectionCriteria): string[] {
-  const window = criteria ? selectionWindowLines(criteria) : [];
+export function purgePlanLines(plan: PurgePlan, criteria?: SelectionCriteria, rules?: readonly PlanRule[]): string[] {
+  const window = criteria && !rules ? selectionWindowLines(criteria) : [];
   if (plan.selected === 0) return [...window, 'No recording matches the selection: nothing to delete.'];
   const { toDelete } = plan.total;
   const lines = [`Purge plan: delete ${describeDeletion(toDelete)}.`, ...window];
-  if (plan.accounts.size > 1) {
+  if (rules) lines.push(...rulePlanLines(plan, rules));
+  else if (plan.accounts.size > 1) {
     for (const account of plan.accounts.values()) {
       const skipped = account.skipped > 0 ? `; keep ${describeStatusCounts(account.skippedByStatus)}` : '';
       lines.push(`  ${account.accountSid}: delete ${describeDeletion(account.toDelete)}${skipped}`);
@@ -156,7 +191,8 @@ export function purgePlanLines(plan: PurgePlan, criteria?: SelectionCriteria): s
         '(in progress and processing ones are still being made; absent and failed ones have no media).',
     );
   }
-  for (const [reason, count] of plan.total.keptByReason) {
+  lines.push(...heldLines(plan));
+  for (const [reason, count] of plan.total.unverifiable) {
     lines.push(`Keep ${plural(count, 'completed recording')}: ${printable(reason)}.`);
   }
   lines.push(...keyMismatchLines(plan.otherKeys));
@@ -169,4 +205,62 @@ export function purgePlanLines(plan: PurgePlan, criteria?: SelectionCriteria): s
   );
   if (toDelete.count > 0) lines.push(`Deleting them saves ${describeMonthlyCost(toDelete.minutes)}.`);
   return lines;
+}
+
+/** A policy's rule as the plan shows it: its keep, the instant before which its recordings go, its archive. */
+export interface PlanRule {
+  name: string;
+  keep: string;
+  /** Undefined when the rule keeps forever. */
+  cutoff?: Date;
+  archive?: string;
+}
+
+const KEPT_WORDS: Readonly<Record<string, string>> = {
+  held: 'held',
+  'too-young': 'too young',
+  'rule-keeps': 'rule says keep',
+  unverifiable: 'encrypted, unverifiable',
+};
+
+function describeKept(account: AccountPurgePlan): string {
+  const parts = [...account.kept.entries()].map(
+    ([reason, count]) => `${count.toLocaleString('en-US')} ${KEPT_WORDS[reason]}`,
+  );
+  if (account.skipped > 0) parts.push(`${account.skipped.toLocaleString('en-US')} not completed`);
+  return parts.length > 0 ? `; keep ${parts.join(', ')}` : '';
+}
+
+/** Per rule, in the policy's order, and per account: what goes, what it saves, and what stays and why. */
+function rulePlanLines(plan: PurgePlan, rules: readonly PlanRule[]): string[] {
+  const lines: string[] = [];
+  for (const rule of rules) {
+    const when = rule.cutoff
+      ? `delete completed recordings created before ${rule.cutoff.toISOString()}`
+      : 'keep forever';
+    const archive = rule.archive ? `, archived first to ${printable(rule.archive)}` : '';
+    lines.push(`  rule ${printable(rule.name)} (keep ${rule.keep}: ${when}${archive}):`);
+    const accounts = plan.rules.get(rule.name);
+    if (!accounts) {
+      lines.push('    no recording matches');
+      continue;
+    }
+    for (const account of accounts.values()) {
+      const { toDelete } = account;
+      const saving =
+        toDelete.count > 0 ? `, saves at most ${formatUsd(marginalMonthlyCost(toDelete.minutes))} a month` : '';
+      lines.push(
+        `    ${account.accountSid}: delete ${plural(toDelete.count, 'recording')}, ${plural(toDelete.minutes, 'minute')}${saving}${describeKept(account)}`,
+      );
+    }
+  }
+  return lines;
+}
+
+/** Held recordings: how many, and the first ones with the hold's reason. */
+function heldLines(plan: PurgePlan): string[] {
+  const held = plan.total.kept.get('held') ?? 0;
+  if (held === 0) return [];
+  const more = held > plan.held.length ? `, and ${(held - plan.held.length).toLocaleString('en-US')} more` : '';
+  return [`Keep ${plural(held, 'held recording')}: ${plan.held.join('; ')}${more}.`];
 }

@@ -1,10 +1,11 @@
 import type { Recording } from '../recordings/recording';
+import type { KeepReason, RetentionDecision } from '../retention/retention-decision';
 import { StorageTally, describeMonthlyCost } from '../recordings/storage-cost';
 import { plural } from '../output/plural';
 import { printable } from '../output/printable';
 import { StatusCounts, describeStatusCounts } from './purge-plan';
 
-export type PurgeOutcome = 'deleted' | 'already-deleted' | 'skipped' | 'kept' | 'failed';
+export type PurgeOutcome = 'deleted' | 'already-deleted' | 'skipped' | 'failed';
 
 /** What happened to one recording: the `-o json` record of a purge. */
 export interface PurgeResult {
@@ -15,6 +16,12 @@ export interface PurgeResult {
   /** The archived copy, relative to the archive folder; null without an archive or when it failed. */
   archivedPath: string | null;
   error: string | null;
+  /** With a policy: the rule that decided. */
+  rule?: string;
+  /** Kept for another reason than its status: held, too-young, rule-keeps. */
+  keptBecause?: KeepReason;
+  /** The hold that kept it. */
+  heldBy?: string;
 }
 
 /** Failures listed in the summary by name; beyond this many they are only counted. */
@@ -25,22 +32,40 @@ export class AccountPurgeTally {
   readonly deleted = new StorageTally();
   alreadyDeleted = 0;
   readonly skippedByStatus = new StatusCounts();
-  /** Completed recordings kept on purpose (an encrypted one whose copy cannot be verified), by reason. */
-  readonly keptByReason = new StatusCounts();
+  /** Kept for another reason than their status: held, too young, their rule keeps them, unverifiable. */
+  readonly kept = new StatusCounts();
+  /** Those kept as unverifiable, by the words that say why. */
+  readonly unverifiable = new StatusCounts();
+  /** Recordings archived (and then deleted, or not). */
+  archived = 0;
   /** Recordings whose deletion failed (archive failures included). */
   failed = 0;
   /** Recordings left in place because their archive copy failed. */
   archiveFailed = 0;
+  /** Why recordings failed, counted by reason. */
+  readonly failureReasons = new StatusCounts();
 
   constructor(readonly accountSid: string) {}
 
+  get examined(): number {
+    return this.deleted.count + this.alreadyDeleted + this.skipped + this.kept.total + this.failed;
+  }
+
   add(result: PurgeResult, recording: Pick<Recording, 'duration' | 'dateCreated'>, archiveFailed: boolean): void {
+    if (result.archivedPath !== null) this.archived += 1;
     if (result.outcome === 'deleted') this.deleted.add(recording);
     else if (result.outcome === 'already-deleted') this.alreadyDeleted += 1;
-    else if (result.outcome === 'skipped') this.skippedByStatus.add(result.status);
-    else if (result.outcome === 'kept') this.keptByReason.add(result.error ?? '');
+    else if (result.outcome === 'skipped' && result.keptBecause) {
+      this.kept.add(result.keptBecause);
+      if (result.keptBecause === 'unverifiable') this.unverifiable.add(result.error ?? '');
+    } else if (result.outcome === 'skipped') this.skippedByStatus.add(result.status);
     else {
       this.failed += 1;
+      // Reasons are counted by kind, a bounded number of them, whatever a run's size.
+      const reason = result.error ?? 'unknown';
+      this.failureReasons.add(
+        this.failureReasons.has(reason) || this.failureReasons.size < LISTED_FAILURES ? reason : 'other',
+      );
       if (archiveFailed) this.archiveFailed += 1;
     }
   }
@@ -59,23 +84,47 @@ export class PurgeTally {
   readonly unrecorded: string[] = [];
   /** Why the log stopped taking lines, once it did. */
   logFailure: string | undefined;
+  /** With a policy: per rule, then per account. */
+  readonly rules = new Map<string, Map<string, AccountPurgeTally>>();
   /** Set when a stop request (Ctrl-C, SIGTERM) ended the purge before the selection did. */
   interrupted = false;
 
-  add(result: PurgeResult, recording: Pick<Recording, 'duration' | 'dateCreated'>, archiveFailed = false): void {
-    let account = this.accounts.get(result.accountSid);
-    if (!account) this.accounts.set(result.accountSid, (account = new AccountPurgeTally(result.accountSid)));
-    account.add(result, recording, archiveFailed);
+  add(
+    result: PurgeResult,
+    recording: Pick<Recording, 'duration' | 'dateCreated'>,
+    archiveFailed = false,
+    decision?: RetentionDecision,
+  ): void {
+    accountIn(this.accounts, result.accountSid).add(result, recording, archiveFailed);
     this.total.add(result, recording, archiveFailed);
+    if (decision?.rule !== undefined) {
+      let rule = this.rules.get(decision.rule);
+      if (!rule) this.rules.set(decision.rule, (rule = new Map()));
+      accountIn(rule, result.accountSid).add(result, recording, archiveFailed);
+    }
     if (result.outcome === 'failed' && this.failures.length < LISTED_FAILURES) this.failures.push(result);
   }
 }
+
+function accountIn(accounts: Map<string, AccountPurgeTally>, accountSid: string): AccountPurgeTally {
+  let account = accounts.get(accountSid);
+  if (!account) accounts.set(accountSid, (account = new AccountPurgeTally(accountSid)));
+  return account;
+}
+
+const KEPT_WORDS: Readonly<Record<string, string>> = {
+  held: 'held',
+  'too-young': 'too young',
+  'rule-keeps': 'kept by their rule',
+  unverifiable: 'kept encrypted',
+};
 
 function describeAccountTally(tally: AccountPurgeTally): string {
   const parts = [`deleted ${plural(tally.deleted.count, 'recording')} (${plural(tally.deleted.minutes, 'minute')})`];
   if (tally.alreadyDeleted > 0) parts.push(`${tally.alreadyDeleted.toLocaleString('en-US')} already deleted`);
   if (tally.skipped > 0) parts.push(`kept ${describeStatusCounts(tally.skippedByStatus)}`);
-  if (tally.keptByReason.total > 0) parts.push(`kept ${tally.keptByReason.total.toLocaleString('en-US')} encrypted`);
+  for (const [reason, count] of tally.kept)
+    parts.push(`${count.toLocaleString('en-US')} ${KEPT_WORDS[reason] ?? reason}`);
   if (tally.failed > 0) parts.push(`${tally.failed.toLocaleString('en-US')} failed`);
   return parts.join(', ');
 }
@@ -89,7 +138,7 @@ export function purgeSummaryLines(tally: PurgeTally, deletionLogPath: string | u
       lines.push(`  ${account.accountSid}: ${describeAccountTally(account)}`);
   }
   lines.push(`Purge: ${describeAccountTally(total)}.`);
-  for (const [reason, count] of total.keptByReason) {
+  for (const [reason, count] of total.unverifiable) {
     lines.push(`Kept ${plural(count, 'completed recording')}: ${printable(reason)}.`);
   }
   if (total.archiveFailed > 0) {

@@ -2,7 +2,8 @@ import { BadInputError, CancelledError, OperationFailedError, RecordingsError, m
 import type { RecordOutput } from '../output/record-output';
 import type { ProgressReporter } from '../progress/progress-reporter';
 import type { SelectionCriteria } from '../selection/criteria';
-import { selectRecordingPages } from '../selection/select-recordings';
+import { selectRecordingPages, type RecordingPage } from '../selection/select-recordings';
+import type { Recording } from '../recordings/recording';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { plural } from '../output/plural';
 import { ResultBatch } from '../output/result-batch';
@@ -11,7 +12,8 @@ import { confirmPurge } from './confirmation';
 import { DeletionJournal, DeletionLog, type DeletionRecorder } from './deletion-log';
 import { reconcileDeletions, reconciliationLine } from './reconciliation';
 import { executePurge, type ArchiveRecording } from './purge-executor';
-import { buildPurgePlan, purgePlanLines, requirePurgeBound, type KeepReason, type PurgePlan } from './purge-plan';
+import { buildPurgePlan, purgePlanLines, requirePurgeBound, type PlanRule, type PurgePlan } from './purge-plan';
+import { selectionDecider, type RetentionDecider } from '../retention/retention-decision';
 import { recordingRow } from '../recordings/recording';
 import { PurgeTally, purgeSummaryLines, type PurgeResult } from './purge-report';
 
@@ -20,6 +22,14 @@ export interface PurgeArchiveSession {
   save: ArchiveRecording;
   deletionLog: DeletionRecorder;
   close(): Promise<void>;
+}
+
+/** Takes the recordings a plan deletes (a plan file): committed once the plan is complete, abandoned otherwise. */
+export interface PlanRecorder {
+  add(recording: Recording, rule: string | undefined): Promise<void>;
+  commit(): Promise<void>;
+  abandon(): Promise<void>;
+  readonly description: string;
 }
 
 /** Where a purge archives to: checked before anything else happens, opened once the purge is confirmed. */
@@ -43,10 +53,24 @@ export interface PurgeOptions {
   concurrency: number;
   /** Archive-then-delete; without it, deletions are recorded in `deletionLogPath`. */
   archive?: PurgeArchive;
-  /** Completed recordings to keep all the same, with the reason (encrypted ones the archive cannot verify). */
-  keepReason?: KeepReason;
+  /** Which selected recordings go: by default the completed ones no hold keeps. */
+  decide?: RetentionDecider;
   /** `--expect-key`: the plan reports recordings encrypted with any other public key. */
   expectKey?: string;
+  /** A policy's rules, for the plan; with them, the rules bound the purge instead of the selection flags. */
+  planRules?: PlanRule[];
+  /** The archives of a policy's `archive:` folders, by folder; deletions are still recorded in `deletionLogPath`. */
+  ruleArchives?: Map<string, PurgeArchive>;
+  /** The recordings to go through in place of the criteria's selection, streamed anew for the plan and the deletions. */
+  pages?: () => AsyncIterable<RecordingPage>;
+  /** Receives each recording the plan deletes, then the purge stops as a dry run does: `--plan-out`. */
+  planOut?: PlanRecorder;
+  /** Lines said after the plan, e.g. what drifted since a reviewed plan was made. */
+  planNotes?(plan: PurgePlan): string[];
+  /** Sees the plan once it is made (for a report). */
+  onPlan?(plan: PurgePlan): void;
+  /** Filled in as the purge goes, so that a caller can report on a purge that failed or stopped. */
+  tally?: PurgeTally;
   deletionLogPath: string;
   /** Other logs of earlier purges whose unanswered intents are settled first (the default log's earlier days). */
   earlierDeletionLogs?: string[];
@@ -75,12 +99,21 @@ export interface PurgeReport {
  * and OperationFailedError when any recording failed or the log stopped taking lines.
  */
 export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
-  requirePurgeBound(options.criteria);
+  // A policy's rules, or a reviewed plan's list, bound the purge in place of the selection flags.
+  if (!options.planRules && !options.pages) requirePurgeBound(options.criteria);
   if (options.archive) await options.archive.check();
   else await DeletionLog.check(options.deletionLogPath);
-  if (!options.dryRun) await reconcileEarlierRuns(options);
+  for (const archive of options.ruleArchives?.values() ?? []) await archive.check();
+  const planOnly = options.dryRun || options.planOut !== undefined;
+  if (!planOnly) await reconcileEarlierRuns(options);
   const plan = await planPurge(options);
-  for (const line of purgePlanLines(plan, options.criteria)) options.info(line);
+  for (const line of purgePlanLines(plan, options.criteria, options.planRules)) options.info(line);
+  for (const line of options.planNotes?.(plan) ?? []) options.info(line);
+  options.onPlan?.(plan);
+  if (options.planOut) {
+    options.info(`Plan written to ${options.planOut.description}: nothing was deleted. Run it with --plan.`);
+    return { plan };
+  }
   if (options.dryRun) {
     options.info('Dry run: nothing was deleted.');
     return { plan };
@@ -157,9 +190,20 @@ async function reconcileEarlierRuns(options: PurgeOptions): Promise<void> {
 async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
   const progress = options.progress('examined');
   const onSidNotFound = (sid: string) => options.warn(`Recording ${sid} was not found.`);
+  const { planOut } = options;
+  const decide = options.decide ?? selectionDecider();
+  // The plan file takes each recording the plan deletes, in the order decided.
+  let pending: Array<[Recording, string | undefined]> = [];
+  const recordDecisions: RetentionDecider | undefined = planOut
+    ? (recording) => {
+        const decision = decide(recording);
+        if (decision.action === 'delete') pending.push([recording, decision.rule]);
+        return decision;
+      }
+    : undefined;
   try {
     const pages = untilAborted(
-      selectRecordingPages(options.api, options.criteria, { onSidNotFound }),
+      options.pages?.() ?? selectRecordingPages(options.api, options.criteria, { onSidNotFound }),
       options.stop,
       () => new CancelledError('Stopped while planning: nothing was deleted.'),
     );
@@ -169,13 +213,20 @@ async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
         for (let i = 0; i < page.recordings.length; i += 1) progress.itemDone();
         if (options.dryRun) options.selectionOutput.write(page.recordings.map(recordingRow));
       },
-      () => options.selectionOutput.drained(),
-      { keepReason: options.keepReason, expectKey: options.expectKey },
+      async () => {
+        for (const [recording, rule] of pending) await planOut!.add(recording, rule);
+        pending = [];
+        await options.selectionOutput.drained();
+      },
+      recordDecisions ?? decide,
+      options.expectKey,
     );
     if (options.dryRun) options.selectionOutput.end();
+    await planOut?.commit();
     return plan;
   } catch (error) {
     if (options.dryRun) options.selectionOutput.end(false);
+    await planOut?.abandon();
     throw error;
   } finally {
     progress.stop();
@@ -191,7 +242,7 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
     await destination.close();
     throw error;
   }
-  const tally = new PurgeTally();
+  const tally = options.tally ?? new PurgeTally();
   const progress = options.progress('deleted');
   progress.setTotal(plan.total.toDelete.count);
   const batch = new ResultBatch<PurgeResult>((results) => options.resultOutput.write(results));
@@ -203,7 +254,9 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
       journal,
       stop: options.stop,
       archive: destination.save,
-      keepReason: options.keepReason,
+      decide: options.decide,
+      ruleArchive: destination.ruleArchive,
+      pages: options.pages?.(),
       onArchiveBytes: (bytes) => progress.addBytes(bytes),
       // Twice the requests in flight: the next recordings' intents reach the disk while DELETEs are answered.
       maxPending: options.concurrency * 2,
@@ -232,6 +285,8 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
 /** Where deletions are recorded, and with an archive, where each recording is saved first. */
 interface PurgeDestination {
   save?: ArchiveRecording;
+  /** A policy rule's archive, by folder; undefined when it is not open. */
+  ruleArchive?(folder: string): ArchiveRecording | undefined;
   deletionLog: DeletionRecorder;
   close(): Promise<void>;
 }
@@ -239,8 +294,31 @@ interface PurgeDestination {
 /** The archive when there is one (it records deletions in its manifest), otherwise a deletion log of its own. */
 async function openDestination(options: PurgeOptions): Promise<PurgeDestination> {
   if (options.archive) return options.archive.open();
-  const log = await DeletionLog.open(options.deletionLogPath);
-  return { deletionLog: log, close: () => log.close() };
+  const sessions = new Map<string, PurgeArchiveSession>();
+  const closeAll = async () => {
+    for (const session of sessions.values()) await session.close();
+  };
+  try {
+    for (const [folder, archive] of options.ruleArchives ?? []) sessions.set(folder, await archive.open());
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  let log: DeletionLog;
+  try {
+    log = await DeletionLog.open(options.deletionLogPath);
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  return {
+    deletionLog: log,
+    ruleArchive: (folder) => sessions.get(folder)?.save,
+    close: async () => {
+      await closeAll();
+      await log.close();
+    },
+  };
 }
 
 /** Recordings can change between the plan and the deletions; say so when the numbers differ. */

@@ -1,7 +1,9 @@
 import { Flags } from '@oclif/core';
 import { resolve } from 'node:path';
 import {
+  SELECTION_FLAG_NAMES,
   type CommandFlags,
+  holdsFlag,
   concurrencyFlag,
   concurrencyFrom,
   decryptionFlags,
@@ -19,12 +21,17 @@ import { keyRingFrom } from '../../cli/key-passphrase';
 import { RecordingsCommand } from '../../cli/recordings-command';
 import { BadInputError } from '../../errors';
 import { encryptedKeepReason } from '../../media/media-encryption';
+import { keepingUnverifiable } from '../../retention/retention-decision';
 import { downloadLayout } from '../../media/download-recordings';
 import { createProgressReporter } from '../../progress/progress-reporter';
 import { defaultDeletionLogPath, defaultDeletionLogs } from '../../purge/deletion-log';
+import { holdsLocation } from '../../holds/holds-file';
 import { mediaStoreArchive } from '../../purge/media-archive';
+import { purgeSource } from '../../purge/retention-run';
+import { parseDuration } from '../../time/durations';
 import { requirePurgeBound } from '../../purge/purge-plan';
-import { runPurge } from '../../purge/purge';
+import { runUnattended } from '../../purge/unattended-run';
+import type { PurgeOptions } from '../../purge/purge';
 import { DISCARD_RECORDS, type RecordOutput } from '../../output/record-output';
 
 const RECORDING_PROPERTIES = 'sid, callSid, dateCreated, duration, status';
@@ -51,6 +58,9 @@ export default class RecordingsPurge extends RecordingsCommand {
     '$ twilio recordings:purge --older-than 1y --archive-dir ./archive --format mp3 --layout "{year}/{month}/{sid}.{ext}"',
     '$ twilio recordings:purge --call-sid CAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --force -o json',
     '$ twilio recordings:purge --older-than 90d --archive-dir ./archive --decrypt-key private.pem --expect-key CRxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+    '$ twilio recordings:purge --policy retention.yml --dry-run',
+    '$ twilio recordings:purge --policy retention.yml --plan-out plan.json',
+    '$ twilio recordings:purge --plan plan.json --force --report report.md',
   ];
 
   static override flags = {
@@ -58,7 +68,41 @@ export default class RecordingsPurge extends RecordingsCommand {
     ...selectionFlags,
     ...limitFlags('delete at most this many recordings; those kept because they are not completed do not count'),
     ...concurrencyFlag,
-    force: Flags.boolean({ char: 'f', description: 'delete without asking for confirmation', default: false }),
+    policy: Flags.string({
+      description:
+        'apply this retention policy (YAML or JSON; see the README) instead of the selection flags: its rules decide what goes',
+      helpValue: 'FILE',
+      exclusive: [...SELECTION_FLAG_NAMES, 'archive-dir'],
+    }),
+    ...holdsFlag,
+    'plan-out': Flags.string({
+      description:
+        'write the exact plan (each recording, its account and rule, and digests of the policy and holds) to this JSON file for review, and delete nothing',
+      helpValue: 'FILE',
+      exclusive: ['plan', 'archive-dir'],
+    }),
+    plan: Flags.string({
+      description:
+        'delete the recordings of a plan written by --plan-out and no others, each checked again first: still completed, not held now',
+      helpValue: 'FILE',
+      exclusive: [...SELECTION_FLAG_NAMES, 'policy', 'plan-out'],
+    }),
+    report: Flags.string({
+      description:
+        'write what the run did to this file at its end, whatever the outcome: Markdown for a .md name, JSON otherwise',
+      helpValue: 'FILE',
+    }),
+    'max-plan-age': Flags.string({
+      description: 'refuse a --plan made longer ago than this',
+      helpValue: 'DURATION',
+      default: '7d',
+    }),
+    force: Flags.boolean({
+      char: 'f',
+      description:
+        'delete without asking for confirmation (needed without a terminal); with --plan, also run a plan whose policy or holds changed',
+      default: false,
+    }),
     'dry-run': Flags.boolean({
       description: 'show the plan (and, with -o json, the selected recordings); delete nothing',
       default: false,
@@ -91,51 +135,90 @@ export default class RecordingsPurge extends RecordingsCommand {
     await super.run();
     const archiveDir = pathFrom(this.flags, 'archive-dir', './archive');
     const log = pathFrom(this.flags, 'log', 'purge.jsonl');
-    const criteria = this.selectionCriteria(purgeSelectionInputFrom(this.flags));
-    requirePurgeBound(criteria);
+    const policyPath = pathFrom(this.flags, 'policy', 'retention.yml');
+    const planPath = pathFrom(this.flags, 'plan', 'plan.json');
+    const planOutPath = pathFrom(this.flags, 'plan-out', 'plan.json');
+    const holds = holdsLocation(pathFrom(this.flags, 'holds', 'holds.json'), process.env, this.pluginDataDir);
+    const selection = this.selectionCriteria(purgeSelectionInputFrom(this.flags));
+    if (policyPath === undefined && planPath === undefined) requirePurgeBound(selection);
+    const maxPlanAge = {
+      ms: parseDuration(this.flags['max-plan-age'], '--max-plan-age'),
+      text: this.flags['max-plan-age'],
+    };
+    const report = pathFrom(this.flags, 'report', 'report.md');
     const concurrency = concurrencyFrom(this.flags);
     const expectKey = expectedKeyFrom(this.flags);
     const decryption = decryptionInputFrom(this.flags);
-    if (decryption && !archiveDir) {
+    if (decryption && !archiveDir && !policyPath && !planPath) {
       throw new BadInputError('--decrypt-key needs --archive-dir: a purge decrypts only the copies it archives.');
     }
     const keys = await keyRingFrom(decryption, this.passphrasePrompt());
     const format = mediaFormatFrom(this.flags);
     const acceptUnverified = this.flags['accept-unverified-encrypted'] ?? false;
     const api = this.recordingsApi(concurrency);
-    const archive = archiveDir
-      ? mediaStoreArchive({
-          root: archiveDir,
+    const now = this.now();
+    const json = this.flags['cli-output-format'] === 'json';
+    const interruption = this.stopOnSignals();
+    // Reading the policy, holds or plan is part of the run, so that the report says when one is refused.
+    const prepare = async (): Promise<PurgeOptions> => {
+      const source = await purgeSource(api, {
+        policyPath,
+        planPath,
+        planOutPath,
+        holds,
+        now,
+        maxPlanAge,
+        force: this.flags.force,
+      });
+      const criteria = source.criteria ?? selection;
+      const archiveIn = (root: string) =>
+        mediaStoreArchive({
+          root,
           format,
-          layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts),
+          layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts || planPath !== undefined),
           api,
           keys,
           acceptUnverifiedEncrypted: acceptUnverified,
-        })
-      : undefined;
-    const json = this.flags['cli-output-format'] === 'json';
-    const interruption = this.stopOnSignals();
-    await runPurge({
-      api,
-      criteria,
-      archive,
-      keepReason: archive
-        ? (recording) => encryptedKeepReason(recording, format, keys !== undefined, acceptUnverified)
-        : undefined,
-      expectKey,
-      dryRun: this.flags['dry-run'],
-      force: this.flags.force,
-      interactive: Boolean(process.stdin.isTTY),
-      ask: (message) => this.confirm(message),
-      concurrency,
-      deletionLogPath: log ? resolve(log) : defaultDeletionLogPath(this.pluginDataDir, this.now()),
-      earlierDeletionLogs: log || archive ? [] : await defaultDeletionLogs(this.pluginDataDir),
-      stop: interruption.signal,
-      selectionOutput: json ? this.recordOutput(RECORDING_PROPERTIES) : DISCARD_RECORDS,
-      resultOutput: json ? this.recordOutput(RESULT_PROPERTIES) : blankNulls(this.recordOutput(RESULT_PROPERTIES)),
+        });
+      const archive = archiveDir ? archiveIn(archiveDir) : undefined;
+      // An encrypted recording whose archived copy cannot be verified stays on Twilio.
+      const unverifiable = (recording: Parameters<typeof encryptedKeepReason>[0]) =>
+        encryptedKeepReason(recording, format, keys !== undefined, acceptUnverified);
+      return {
+        api,
+        criteria,
+        archive,
+        decide: keepingUnverifiable(source.decide, unverifiable, archive !== undefined),
+        expectKey,
+        planRules: source.planRules,
+        ruleArchives: new Map([...source.archiveRoots].map(([folder, root]) => [folder, archiveIn(root)])),
+        pages: source.pages,
+        planNotes: source.planNotes,
+        planOut: source.planOut,
+        // A plan written for review shows what a dry run shows, and deletes nothing.
+        dryRun: this.flags['dry-run'] || planOutPath !== undefined,
+        force: this.flags.force,
+        interactive: Boolean(process.stdin.isTTY),
+        ask: (message) => this.confirm(message),
+        concurrency,
+        deletionLogPath: log ? resolve(log) : defaultDeletionLogPath(this.pluginDataDir, now),
+        earlierDeletionLogs: log || archive ? [] : await defaultDeletionLogs(this.pluginDataDir),
+        stop: interruption.signal,
+        selectionOutput: json ? this.recordOutput(RECORDING_PROPERTIES) : DISCARD_RECORDS,
+        resultOutput: json ? this.recordOutput(RESULT_PROPERTIES) : blankNulls(this.recordOutput(RESULT_PROPERTIES)),
+        info: (line) => this.logger.info(line),
+        warn: (line) => this.logger.warn(line),
+        progress: (verb) => createProgressReporter({ verb, silent: this.flags.silent }),
+      };
+    };
+    await runUnattended(prepare, {
+      accountSid: api.accountSid,
+      reportPath: report ? resolve(report) : undefined,
+      lockFolder: this.pluginDataDir,
+      policy: policyPath,
+      plan: planPath,
       info: (line) => this.logger.info(line),
       warn: (line) => this.logger.warn(line),
-      progress: (verb) => createProgressReporter({ verb, silent: this.flags.silent }),
     }).finally(() => interruption.dispose());
   }
 

@@ -7,6 +7,7 @@ import { DeletionJournal, DeletionLog, type DeletionLogLine } from '../../../src
 import { executePurge, type ArchiveRecording } from '../../../src/purge/purge-executor';
 import type { PurgeResult } from '../../../src/purge/purge-report';
 import type { Recording } from '../../../src/recordings/recording';
+import type { RetentionDecider } from '../../../src/retention/retention-decision';
 import { buildCriteria } from '../../../src/selection/criteria';
 import { sandboxApi } from '../sandbox-api';
 
@@ -58,7 +59,12 @@ describe('executePurge', () => {
   }
 
   /** Purges the old recordings into `log`, collecting every result. */
-  async function purge(options: { maxPending: number; archive?: ArchiveRecording }) {
+  async function purge(options: {
+    maxPending: number;
+    archive?: ArchiveRecording;
+    decide?: RetentionDecider;
+    ruleArchive?: (folder: string) => ArchiveRecording | undefined;
+  }) {
     const results: PurgeResult[] = [];
     const tally = await executePurge({
       api: sandboxApi(sandbox),
@@ -311,5 +317,35 @@ describe('executePurge', () => {
     expect(
       recorder.lines.filter((line) => line.event === 'delete-intent').map((line) => (line as { sid: string }).sid),
     ).to.have.members(deleted);
+  });
+
+  it('never deletes a recording whose rule archives when that archive is not open', async () => {
+    const [sid] = addOld(1);
+    const { results } = await purge({
+      maxPending: 2,
+      decide: () => ({ action: 'delete', rule: 'support', archive: './archive' }),
+      ruleArchive: () => undefined,
+    });
+    expect(statusOf(sid)).to.equal('completed');
+    expect(results.find((result) => result.sid === sid)).to.include({
+      outcome: 'failed',
+      rule: 'support',
+      error: 'archive ./archive is not open, not deleted',
+    });
+  });
+
+  it('keeps what the decider keeps, with the reason in the result', async () => {
+    const [sid] = addOld(1);
+    const hold = { target: { sid }, reason: 'case 9' };
+    const { results } = await purge({
+      maxPending: 2,
+      decide: () => ({ action: 'keep', reason: 'held', hold }),
+    });
+    expect(statusOf(sid)).to.equal('completed');
+    expect(results.find((result) => result.sid === sid)).to.include({
+      outcome: 'skipped',
+      keptBecause: 'held',
+      heldBy: `${sid}: case 9`,
+    });
   });
 });

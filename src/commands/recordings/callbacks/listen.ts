@@ -3,12 +3,14 @@ import {
   type CommandFlags,
   decryptionFlags,
   decryptionInputFrom,
+  holdsFlag,
   mediaFlags,
   mediaFormatFrom,
   pathFrom,
 } from '../../../cli/flags';
 import { keyRingFrom } from '../../../cli/key-passphrase';
 import { BadInputError } from '../../../errors';
+import { holdsLocation } from '../../../holds/holds-file';
 import { DEFAULT_LAYOUT, LAYOUT_FIELDS } from '../../../media/layout';
 import { RecordingsCommand } from '../../../cli/recordings-command';
 import { ExitStatus } from '../../../errors';
@@ -74,6 +76,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       dependsOn: ['download-dir'],
     }),
     ...decryptionFlags,
+    ...holdsFlag,
     format: mediaFlags.format,
     // Callbacks of subaccounts go to the same folder: listen has no --subaccounts to put {accountSid}/ in front.
     layout: Flags.string({
@@ -118,6 +121,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
         ? { dir: downloadDir, format: mediaFormatFrom(flags), layout: flags.layout, keys }
         : undefined,
       deleteAfterDownload: flags['delete-after-download'],
+      holds: holdsLocation(pathFrom(flags, 'holds', 'holds.json'), process.env, this.pluginDataDir),
       logFile,
       output: flags.silent || format === 'none' ? 'none' : format === 'json' ? 'json' : 'text',
     };

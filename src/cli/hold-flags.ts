@@ -1,0 +1,23 @@
+import { Flags } from '@oclif/core';
+import type { HoldTarget } from '../retention/holds';
+import { requireSid } from '../twilio/sids';
+
+const TARGETS = ['sid', 'call-sid', 'conference-sid'];
+
+/** What a hold covers: exactly one of a recording, a call's recordings or a conference's. */
+export const holdTargetFlags = {
+  sid: Flags.string({ description: 'the recording', helpValue: 'RE…', exactlyOne: TARGETS }),
+  'call-sid': Flags.string({ description: 'every recording of this call', helpValue: 'CA…', exactlyOne: TARGETS }),
+  'conference-sid': Flags.string({
+    description: 'every recording of this conference',
+    helpValue: 'CF…',
+    exactlyOne: TARGETS,
+  }),
+};
+
+/** The hold's target from the flags, its SID checked; oclif has made sure exactly one is given. */
+export function holdTargetFrom(flags: { sid?: string; 'call-sid'?: string; 'conference-sid'?: string }): HoldTarget {
+  if (flags.sid !== undefined) return { sid: requireSid('recording', flags.sid, '--sid') };
+  if (flags['call-sid'] !== undefined) return { callSid: requireSid('call', flags['call-sid'], '--call-sid') };
+  return { conferenceSid: requireSid('conference', flags['conference-sid'] ?? '', '--conference-sid') };
+}

@@ -1,0 +1,31 @@
+import { type CommandFlags, holdsFlag, pathFrom } from '../../../cli/flags';
+import { holdTargetFlags, holdTargetFrom } from '../../../cli/hold-flags';
+import { RecordingsCommand } from '../../../cli/recordings-command';
+import { holdRows, removeHold } from '../../../holds/hold-book';
+import { holdsLocation } from '../../../holds/holds-file';
+import { describeTarget } from '../../../retention/holds';
+import { HOLD_PROPERTIES } from './add';
+
+export default class RecordingsHoldsRemove extends RecordingsCommand {
+  static override description = 'lift the legal hold on a recording, call or conference';
+
+  static override examples = [
+    '$ twilio recordings:holds:remove --sid RExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+    '$ twilio recordings:holds:remove --call-sid CAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --holds /shared/holds.json',
+  ];
+
+  static override flags = { ...RecordingsCommand.flags, ...holdTargetFlags, ...holdsFlag };
+
+  declare flags: CommandFlags<typeof RecordingsHoldsRemove.flags>;
+
+  override async run(): Promise<void> {
+    await super.run();
+    const target = holdTargetFrom(this.flags);
+    const location = holdsLocation(pathFrom(this.flags, 'holds', 'holds.json'), process.env, this.pluginDataDir);
+    const removed = await removeHold(location, target);
+    this.logger.info(`Lifted the hold on ${describeTarget(target)} in ${location.path}`);
+    const output = this.recordOutput(HOLD_PROPERTIES);
+    output.write(holdRows([removed], this.now(), this.flags['cli-output-format'] === 'json'));
+    output.end();
+  }
+}

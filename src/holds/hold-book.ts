@@ -1,0 +1,78 @@
+import { BadInputError } from '../errors';
+import { printable } from '../output/printable';
+import { describeTarget, isActive, sameTarget, type Hold, type HoldTarget } from '../retention/holds';
+import { readHoldsFile, writeHoldsFile, type HoldsLocation } from './holds-file';
+
+/** A hold as `holds:list` and `holds:add` print it. */
+export interface HoldRow {
+  sid: string;
+  covers: 'recording' | 'call' | 'conference';
+  reason: string;
+  until: string | null;
+  createdAt: string | null;
+  active: boolean;
+}
+
+export function holdRow(hold: Hold, now: Date): HoldRow {
+  const { target } = hold;
+  const [covers, sid]: [HoldRow['covers'], string] =
+    'sid' in target
+      ? ['recording', target.sid]
+      : 'callSid' in target
+        ? ['call', target.callSid]
+        : ['conference', target.conferenceSid];
+  return {
+    sid,
+    covers,
+    reason: hold.reason,
+    until: hold.until?.toISOString() ?? null,
+    createdAt: hold.createdAt?.toISOString() ?? null,
+    active: isActive(hold, now),
+  };
+}
+
+/** Rows for output: with nulls for JSON, with empty cells for columns and TSV. */
+export function holdRows(holds: readonly Hold[], now: Date, json: boolean): Array<HoldRow | Record<string, unknown>> {
+  return holds.map((hold) => {
+    const row = holdRow(hold, now);
+    return json ? row : { ...row, until: row.until ?? '', createdAt: row.createdAt ?? '' };
+  });
+}
+
+/**
+ * Adds a hold to the holds file, creating the file when it does not exist yet (this is how a team's
+ * shared file begins); a hold on the same recording, call or conference is replaced, so that its
+ * reason or end can be changed. An end already past is refused: it would hold nothing.
+ */
+export async function addHold(location: HoldsLocation, hold: Hold, now: Date): Promise<{ replaced: boolean }> {
+  if (hold.until && hold.until <= now) {
+    throw new BadInputError(
+      `--until ${hold.until.toISOString()} is already past: the hold would keep nothing; give a later date, or none.`,
+    );
+  }
+  const holds = await readHoldsFile({ ...location, named: false });
+  const kept = holds.filter((existing) => !sameTarget(existing.target, hold.target));
+  await writeHoldsFile(location.path, [...kept, hold]);
+  return { replaced: kept.length < holds.length };
+}
+
+/** Removes the hold on a recording, call or conference; there must be one. */
+export async function removeHold(location: HoldsLocation, target: HoldTarget): Promise<Hold> {
+  const holds = await readHoldsFile(location);
+  const removed = holds.find((hold) => sameTarget(hold.target, target));
+  if (!removed) {
+    throw new BadInputError(
+      `No hold in ${printable(location.path)} covers ${describeTarget(target)}: nothing removed; recordings:holds:list shows the holds.`,
+    );
+  }
+  await writeHoldsFile(
+    location.path,
+    holds.filter((hold) => hold !== removed),
+  );
+  return removed;
+}
+
+/** Every hold of the file, in force or expired. */
+export async function listHolds(location: HoldsLocation): Promise<Hold[]> {
+  return readHoldsFile(location);
+}

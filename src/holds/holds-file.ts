@@ -1,0 +1,84 @@
+import { constants, promises as fs } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BadInputError, messageOf } from '../errors';
+import { replaceFile } from '../output/atomic-file';
+import { printable } from '../output/printable';
+import { HoldSet, describeHold, serializeHolds, type Hold } from '../retention/holds';
+import type { Recording } from '../recordings/recording';
+
+/** The environment variable naming a team's shared holds file. */
+export const HOLDS_ENV = 'TWILIO_RECORDINGS_HOLDS';
+export const HOLDS_FILE_NAME = 'holds.json';
+
+/** Which holds file a command uses, and whether someone named it (then it must exist). */
+export interface HoldsLocation {
+  path: string;
+  named: boolean;
+}
+
+/** `--holds FILE`, else TWILIO_RECORDINGS_HOLDS, else holds.json in the plugin's data folder. */
+export function holdsLocation(flag: string | undefined, env: NodeJS.ProcessEnv, dataDir: string): HoldsLocation {
+  if (flag !== undefined) return { path: resolve(flag), named: true };
+  const fromEnv = env[HOLDS_ENV];
+  if (fromEnv !== undefined && fromEnv.trim() !== '') return { path: resolve(fromEnv), named: true };
+  return { path: join(dataDir, HOLDS_FILE_NAME), named: false };
+}
+
+/**
+ * The holds of a holds file. A file someone named that is missing is a bad-input error, never
+ * "no holds"; so is any file that is not a regular file or does not parse. The default file may
+ * not exist yet: then there are no holds.
+ */
+export async function readHoldsFile(location: HoldsLocation): Promise<Hold[]> {
+  const text = await readRegularFile(location.path, location.named ? 'holds file' : undefined);
+  if (text === undefined) return [];
+  // Loaded only when there is a file: YAML and the schema validator cost other runs nothing.
+  const { parseHolds } = await import('../retention/holds-document');
+  return parseHolds(text, location.path);
+}
+
+/** The text of a regular file, undefined when it does not exist and `mustExist` is not given. */
+export async function readRegularFile(path: string, mustExist?: string): Promise<string | undefined> {
+  let handle;
+  try {
+    handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && mustExist === undefined) return undefined;
+    if (code === 'ENOENT') {
+      throw new BadInputError(
+        `The ${mustExist} ${printable(path)} does not exist: check the path, or create it first.`,
+      );
+    }
+    if (code === 'ELOOP') {
+      throw new BadInputError(`${printable(path)} is a symbolic link: name the file itself.`);
+    }
+    throw new BadInputError(`Cannot read ${printable(path)}: ${messageOf(error)}.`);
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new BadInputError(`${printable(path)} is not a regular file: name a file.`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Replaces the holds file with `holds` atomically (see replaceFile); a link in its place is refused. */
+export async function writeHoldsFile(path: string, holds: readonly Hold[]): Promise<void> {
+  await replaceFile(path, serializeHolds(holds), 'holds');
+}
+
+/**
+ * Reads the holds file again for every question, so that a long-running command (a listener)
+ * honours a hold added while it runs: the hold that keeps `recording` now, described, or undefined.
+ */
+export function holdCheck(
+  location: HoldsLocation,
+  clock: () => Date = () => new Date(),
+): (recording: Pick<Recording, 'sid' | 'callSid' | 'conferenceSid'>) => Promise<string | undefined> {
+  return async (recording) => {
+    const hold = new HoldSet(await readHoldsFile(location), clock()).heldBy(recording);
+    return hold ? describeHold(hold) : undefined;
+  };
+}

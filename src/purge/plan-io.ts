@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { BadInputError, TwilioApiError, messageOf } from '../errors';
+import { readRegularFile } from '../holds/holds-file';
+import { printable } from '../output/printable';
+import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
+import type { PlanRecorder } from './purge';
+import {
+  PLAN_KIND,
+  checkPlanDocument,
+  plannedRecording,
+  type PlanDocument,
+  type PlanHeader,
+  type PlannedRecording,
+} from '../retention/plan-file';
+import type { RecordingPage } from '../selection/select-recordings';
+import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
+
+/**
+ * Writes a plan file as the plan is made, one recording a line, in constant memory: into a
+ * temporary file beside it, flushed and renamed into place only once complete, so that a plan
+ * that stopped half-way never stands under the name someone will review.
+ */
+export class PlanFileWriter {
+  private count = 0;
+
+  private constructor(
+    private readonly path: string,
+    private readonly temporary: string,
+    private readonly handle: fs.FileHandle,
+  ) {}
+
+  static async create(path: string, header: PlanHeader): Promise<PlanFileWriter> {
+    const absolute = resolve(path);
+    const existing = await fs.lstat(absolute).catch(() => undefined);
+    if (existing && !existing.isFile()) {
+      throw new BadInputError(`--plan-out ${printable(path)} is not a regular file: name a file to write the plan to.`);
+    }
+    const temporary = join(dirname(absolute), `.${basename(absolute)}.${randomBytes(6).toString('hex')}.tmp`);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(
+        temporary,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
+    } catch (error) {
+      throw new BadInputError(`Cannot write the plan ${printable(path)}: ${messageOf(error)}.`);
+    }
+    const writer = new PlanFileWriter(absolute, temporary, handle);
+    const head = JSON.stringify(header, null, 2);
+    await handle.write(`${head.slice(0, -2)},\n  "recordings": [`);
+    return writer;
+  }
+
+  async add(recording: Recording, rule: string | undefined): Promise<void> {
+    const line = JSON.stringify(plannedRecording(recording, rule));
+    await this.handle.write(`${this.count === 0 ? '\n' : ',\n'}    ${line}`);
+    this.count += 1;
+  }
+
+  /** Completes the file and gives it its name. */
+  async commit(): Promise<void> {
+    await this.handle.write(`${this.count === 0 ? '' : '\n  '}]\n}\n`);
+    await this.handle.sync();
+    await this.handle.close();
+    await fs.rename(this.temporary, this.path);
+  }
+
+  /** Leaves nothing behind. */
+  async abandon(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+    await fs.unlink(this.temporary).catch(() => undefined);
+  }
+}
+
+/** Reads and checks a plan file; a missing, linked or malformed one is a bad-input error. */
+export async function readPlanFile(path: string): Promise<PlanDocument> {
+  const text = (await readRegularFile(resolve(path), 'plan'))!;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new BadInputError(`${printable(path)} is not JSON (${messageOf(error)}): make a plan with --plan-out.`);
+  }
+  return checkPlanDocument(data, path);
+}
+
+/** Recordings fetched at once while a plan is re-checked; the API's limiter bounds the requests. */
+const FETCH_BATCH = 50;
+
+/**
+ * The recordings of a plan as they are now, page by page, each fetched from its own account
+ * (soft-deleted ones included). One Twilio no longer knows at all was deleted meanwhile: it is
+ * yielded with the status `deleted`, so that it counts as done and is never deleted again.
+ */
+export async function* planPages(api: TwilioApi, entries: readonly PlannedRecording[]): AsyncGenerator<RecordingPage> {
+  for (let start = 0; start < entries.length; start += FETCH_BATCH) {
+    const batch = entries.slice(start, start + FETCH_BATCH);
+    const recordings = await Promise.all(batch.map((entry) => currentRecording(api, entry)));
+    // Pages are per account, as the selection's are.
+    let page: RecordingPage | undefined;
+    for (const recording of recordings) {
+      if (page && page.accountSid !== recording.accountSid) {
+        yield page;
+        page = undefined;
+      }
+      page ??= { accountSid: recording.accountSid, recordings: [] };
+      page.recordings.push(recording);
+    }
+    if (page) yield page;
+  }
+}
+
+async function currentRecording(api: TwilioApi, entry: PlannedRecording): Promise<Recording> {
+  try {
+    const json = await api.getJson<ApiRecording>(`${recordingPath(entry.accountSid, entry.sid)}.json`, {
+      IncludeSoftDeleted: 'true',
+    });
+    const recording = recordingFromApi(json);
+    // Only what the plan names: an answer about another recording or account is not acted on.
+    if (recording.sid === entry.sid && recording.accountSid === entry.accountSid) return recording;
+    return goneRecording(entry, 'unknown');
+  } catch (error) {
+    if (error instanceof TwilioApiError && error.httpStatus === 404) return goneRecording(entry, 'deleted');
+    throw error;
+  }
+}
+
+function goneRecording(entry: PlannedRecording, status: string): Recording {
+  return {
+    sid: entry.sid,
+    accountSid: entry.accountSid,
+    callSid: null,
+    conferenceSid: null,
+    dateCreated: new Date(entry.dateCreated),
+    dateUpdated: null,
+    startTime: null,
+    duration: entry.duration,
+    status,
+    channels: null,
+    source: null,
+    price: null,
+    priceUnit: null,
+    errorCode: null,
+    uri: `${recordingPath(entry.accountSid, entry.sid)}.json`,
+    mediaUrl: null,
+  };
+}
+
+/** A plan file as the purge's plan recorder: created now, named once the plan is complete. */
+export function planFileRecorder(path: string, header: Omit<PlanHeader, 'kind' | 'version'>): PlanRecorder {
+  // Created with the first line: a run refused before planning leaves no file behind.
+  let writer: Promise<PlanFileWriter> | undefined;
+  const open = () => (writer ??= PlanFileWriter.create(path, { kind: PLAN_KIND, version: 1, ...header }));
+  return {
+    add: async (recording, rule) => (await open()).add(recording, rule),
+    commit: async () => (await open()).commit(),
+    abandon: async () => {
+      if (writer) await (await writer).abandon();
+    },
+    description: resolve(path),
+  };
+}

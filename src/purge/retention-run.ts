@@ -1,0 +1,247 @@
+import { dirname, resolve } from 'node:path';
+import { readHoldsFile, readRegularFile, type HoldsLocation } from '../holds/holds-file';
+import { HoldSet, digestOfHolds, type Hold } from '../retention/holds';
+import type { RetentionPolicy } from '../retention/policy';
+import { resolvePolicyAccounts, type KnownAccount } from '../retention/policy-accounts';
+import { policyDecider, ruleCutoff, selectionDecider, type RetentionDecider } from '../retention/retention-decision';
+import { plural } from '../output/plural';
+import { checkPlanStillApplies } from '../retention/plan-file';
+import type { SelectionCriteria } from '../selection/criteria';
+import type { RecordingPage } from '../selection/select-recordings';
+import { planFileRecorder, planPages, readPlanFile } from './plan-io';
+import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
+import type { PlanRule, PurgePlan } from './purge-plan';
+import type { PlanRecorder } from './purge';
+
+/** What a purge needs of a policy and the holds, read and checked before anything is asked of Twilio. */
+export interface RetentionInput {
+  policy?: RetentionPolicy;
+  /** The holds file's and the policy's. */
+  holds: Hold[];
+  /** The digest of the holds file's holds, which a reviewed plan compares (the policy's are in its own digest). */
+  holdsFileDigest: string;
+  holdsPath: string;
+}
+
+/**
+ * Reads the holds file and, when given, the policy file: both checked in full (schema, durations,
+ * rules) before any request, so that a bad file is exit 2 with its line and column and nothing else.
+ */
+export async function readRetentionInput(
+  policyPath: string | undefined,
+  holds: HoldsLocation,
+): Promise<RetentionInput> {
+  let policy: RetentionPolicy | undefined;
+  if (policyPath !== undefined) {
+    const text = (await readRegularFile(resolve(policyPath), 'policy file'))!;
+    // Loaded here only: YAML and the schema validator cost every other command nothing.
+    const { parsePolicy } = await import('../retention/policy');
+    policy = parsePolicy(text, policyPath);
+  }
+  const fileHolds = await readHoldsFile(holds);
+  return {
+    policy,
+    holds: [...fileHolds, ...(policy?.holds ?? [])],
+    holdsFileDigest: digestOfHolds(fileHolds),
+    holdsPath: holds.path,
+  };
+}
+
+/** How a purge decides, once the policy's account names are known to be the account's. */
+export interface RetentionPlan {
+  criteria?: SelectionCriteria;
+  decide: RetentionDecider;
+  planRules?: PlanRule[];
+  /** The distinct `archive:` folders of the rules. */
+  archiveFolders: string[];
+  holdsDigest: string;
+  policyDigest?: string;
+}
+
+/** The decisions of a purge at `now`: the policy's rules (accounts resolved through Accounts.json) and the holds. */
+export async function planRetention(api: TwilioApi, input: RetentionInput, now: Date): Promise<RetentionPlan> {
+  const holds = new HoldSet(input.holds, now);
+  const holdsDigest = input.holdsFileDigest;
+  const { policy } = input;
+  if (!policy) return { decide: selectionDecider(holds), archiveFolders: [], holdsDigest };
+  const namesAccounts = policy.rules.some((rule) => rule.match.accounts !== undefined);
+  const accounts = namesAccounts
+    ? await knownAccounts(api, policy.subaccounts)
+    : [{ sid: api.accountSid, friendlyName: '' }];
+  const resolved = resolvePolicyAccounts(policy, accounts);
+  return {
+    criteria: { includeSubaccounts: policy.subaccounts, limitCounts: 'completed' },
+    decide: policyDecider(resolved, holds, now),
+    planRules: policy.rules.map((rule) => ({
+      name: rule.name,
+      keep: rule.keep,
+      cutoff: ruleCutoff(rule, policy, now),
+      archive: rule.archive,
+    })),
+    archiveFolders: [...new Set(policy.rules.flatMap((rule) => (rule.archive ? [rule.archive] : [])))],
+    holdsDigest,
+    policyDigest: policy.digest,
+  };
+}
+
+interface AccountsEnvelope {
+  accounts: Array<{ sid: string; friendly_name: string; status: string }>;
+  next_page_uri: string | null;
+}
+
+/** The account, then (when the policy scans them) its subaccounts that are not closed, with friendly names. */
+async function knownAccounts(api: TwilioApi, includeSubaccounts: boolean): Promise<KnownAccount[]> {
+  const parent: KnownAccount = { sid: api.accountSid, friendlyName: '' };
+  const subaccounts: KnownAccount[] = [];
+  let next: string | null = `${API_VERSION_PATH}/Accounts.json?PageSize=1000`;
+  while (next) {
+    const page: AccountsEnvelope = await api.getJson<AccountsEnvelope>(next);
+    for (const account of page.accounts) {
+      if (account.sid === api.accountSid) parent.friendlyName = account.friendly_name;
+      else if (includeSubaccounts && account.status !== 'closed') {
+        subaccounts.push({ sid: account.sid, friendlyName: account.friendly_name });
+      }
+    }
+    next = page.next_page_uri;
+  }
+  return [parent, ...subaccounts];
+}
+
+/** How a reviewed plan is carried out: its recordings, re-checked, and what drifted since. */
+export interface ReviewedPlanRun {
+  pages: () => AsyncIterable<RecordingPage>;
+  decide: RetentionDecider;
+  /** The `archive:` folders of the plan's policy, relative to it; the policy's path. */
+  archiveFolders: string[];
+  policyPath?: string;
+  planNotes(plan: PurgePlan): string[];
+}
+
+export interface ReviewedPlanOptions {
+  now: Date;
+  maxAgeMs: number;
+  maxAgeText: string;
+  force: boolean;
+}
+
+/**
+ * Reads a plan made with --plan-out and checks it still applies (see checkPlanStillApplies)
+ * before any request. Its recordings are then fetched one by one and deleted only if still
+ * completed and not held now; one deleted meanwhile counts as done.
+ */
+export async function reviewedPlan(
+  api: TwilioApi,
+  planPath: string,
+  holdsAt: HoldsLocation,
+  options: ReviewedPlanOptions,
+): Promise<ReviewedPlanRun> {
+  const plan = await readPlanFile(planPath);
+  const fileHolds = await readHoldsFile(holdsAt);
+  // The plan's policy must still parse: its own holds apply, whatever --force says.
+  const policy = plan.policy
+    ? (await readRetentionInput(plan.policy.file, { ...holdsAt, named: false })).policy
+    : undefined;
+  checkPlanStillApplies(plan, planPath, {
+    accountSid: api.accountSid,
+    now: options.now,
+    maxAgeMs: options.maxAgeMs,
+    maxAgeText: options.maxAgeText,
+    policyDigestNow: policy?.digest,
+    holdsDigestNow: digestOfHolds(fileHolds),
+    force: options.force,
+  });
+  const holds = new HoldSet([...fileHolds, ...(policy?.holds ?? [])], options.now);
+  const rules = new Map(plan.recordings.map((entry) => [entry.sid, entry.rule ?? undefined]));
+  const archives = new Map(policy?.rules.map((rule) => [rule.name, rule.archive]) ?? []);
+  const held = selectionDecider(holds);
+  const decide: RetentionDecider = (recording) => {
+    const rule = rules.get(recording.sid);
+    const decision = held(recording);
+    if (decision.action === 'keep') return { ...decision, rule };
+    return { action: 'delete', rule, archive: rule === undefined ? undefined : archives.get(rule) };
+  };
+  return {
+    pages: () => planPages(api, plan.recordings),
+    decide,
+    archiveFolders: [...new Set([...archives.values()].filter((folder): folder is string => folder !== undefined))],
+    policyPath: plan.policy?.file,
+    planNotes: (current) => driftLines(plan.recordings.length, plan.createdAt, current),
+  };
+}
+
+/** What changed since the plan was made: deleted by someone else (done), held now, no longer completed. */
+function driftLines(planned: number, createdAt: string, plan: PurgePlan): string[] {
+  const gone = plan.total.skippedByStatus.get('deleted') ?? 0;
+  const held = plan.total.kept.get('held') ?? 0;
+  const other = plan.total.skipped - gone;
+  const parts: string[] = [];
+  if (gone > 0) parts.push(`${plural(gone, 'recording')} deleted meanwhile (counted as done)`);
+  if (held > 0) parts.push(`${plural(held, 'recording')} held now (kept)`);
+  if (other > 0) parts.push(`${plural(other, 'recording')} no longer completed (kept)`);
+  const head = `Reviewed plan of ${createdAt}: ${plural(planned, 'recording')} planned`;
+  return [parts.length > 0 ? `${head}; since then ${parts.join(', ')}.` : `${head}; nothing drifted since.`];
+}
+
+/** Everything a purge takes from a policy, the holds or a reviewed plan, besides its flags. */
+export interface PurgeSource {
+  /** In place of the selection flags' (a policy's scope, a plan's accounts). */
+  criteria?: SelectionCriteria;
+  decide: RetentionDecider;
+  planRules?: PlanRule[];
+  /** Each rule's `archive:` folder as written, with the folder it names relative to its policy file. */
+  archiveRoots: Map<string, string>;
+  pages?: () => AsyncIterable<RecordingPage>;
+  planNotes?(plan: PurgePlan): string[];
+  planOut?: PlanRecorder;
+}
+
+export interface PurgeSourceOptions {
+  policyPath?: string;
+  /** A reviewed plan to run (`--plan`). */
+  planPath?: string;
+  /** Where to write the plan for review (`--plan-out`). */
+  planOutPath?: string;
+  holds: HoldsLocation;
+  now: Date;
+  maxPlanAge: { ms: number; text: string };
+  force: boolean;
+}
+
+/**
+ * What a purge goes through and how it decides: a reviewed plan's recordings, or a policy's
+ * rules, or the selection flags, with the holds in every case. Files are read and checked
+ * before any request; the only request is Accounts.json when a policy names accounts.
+ */
+export async function purgeSource(api: TwilioApi, options: PurgeSourceOptions): Promise<PurgeSource> {
+  const { policyPath, planPath, planOutPath, holds, now } = options;
+  if (planPath !== undefined) {
+    const run = await reviewedPlan(api, planPath, holds, {
+      now,
+      maxAgeMs: options.maxPlanAge.ms,
+      maxAgeText: options.maxPlanAge.text,
+      force: options.force,
+    });
+    return {
+      ...run,
+      criteria: { includeSubaccounts: true, limitCounts: 'completed' },
+      archiveRoots: archiveRoots(run.policyPath, run.archiveFolders),
+    };
+  }
+  const input = await readRetentionInput(policyPath, holds);
+  const retention = await planRetention(api, input, now);
+  const planOut = planOutPath
+    ? planFileRecorder(planOutPath, {
+        accountSid: api.accountSid,
+        createdAt: now.toISOString(),
+        policy: input.policy ? { file: resolve(policyPath!), digest: input.policy.digest } : null,
+        holds: { file: holds.path, digest: input.holdsFileDigest },
+      })
+    : undefined;
+  return { ...retention, archiveRoots: archiveRoots(policyPath, retention.archiveFolders), planOut };
+}
+
+/** A rule's archive folder is relative to its policy file, wherever cron runs the purge from. */
+function archiveRoots(policyPath: string | undefined, folders: string[]): Map<string, string> {
+  if (policyPath === undefined) return new Map();
+  return new Map(folders.map((folder) => [folder, resolve(dirname(resolve(policyPath)), folder)]));
+}

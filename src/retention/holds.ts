@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { BadInputError } from '../errors';
+import { printable } from '../output/printable';
+import type { Recording } from '../recordings/recording';
+import { parseInstant } from '../time/durations';
+
+/** What a hold covers: one recording, or every recording of a call or of a conference. */
+export type HoldTarget = { sid: string } | { callSid: string } | { conferenceSid: string };
+
+/** A legal hold: the recordings it covers are never deleted while it holds. */
+export interface Hold {
+  target: HoldTarget;
+  reason: string;
+  /** After this instant the hold no longer holds; undefined: until removed. */
+  until?: Date;
+  createdAt?: Date;
+}
+
+/** The holds file as written: `{"version": 1, "holds": [...]}`. */
+export interface HoldsDocument {
+  version: 1;
+  holds: HoldRecord[];
+}
+
+export interface HoldRecord {
+  sid?: string;
+  callSid?: string;
+  conferenceSid?: string;
+  reason: string;
+  until?: string;
+  createdAt?: string;
+}
+
+const TARGET_KEYS = ['sid', 'callSid', 'conferenceSid'] as const;
+
+/** A hold from its record in a holds file or a policy's `holds:`; throws when it names no or several targets. */
+export function holdFromDocument(record: Record<string, string>): Hold {
+  const targets = TARGET_KEYS.filter((key) => record[key] !== undefined);
+  if (targets.length !== 1) {
+    throw new BadInputError(
+      `a hold names ${targets.length === 0 ? 'no' : 'more than one'} target: give exactly one of sid, callSid or conferenceSid.`,
+    );
+  }
+  const key = targets[0];
+  const target = { [key]: record[key] } as HoldTarget;
+  const hold: Hold = { target, reason: record.reason };
+  if (record.until !== undefined) hold.until = parseInstant(record.until, 'until');
+  if (record.createdAt !== undefined) hold.createdAt = parseInstant(record.createdAt, 'createdAt');
+  return hold;
+}
+
+export function holdRecord(hold: Hold): HoldRecord {
+  return {
+    ...hold.target,
+    reason: hold.reason,
+    ...(hold.until ? { until: hold.until.toISOString() } : {}),
+    ...(hold.createdAt ? { createdAt: hold.createdAt.toISOString() } : {}),
+  };
+}
+
+/** The text of a holds file holding `holds`. */
+export function serializeHolds(holds: readonly Hold[]): string {
+  const document: HoldsDocument = { version: 1, holds: holds.map(holdRecord) };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+/** `RE…`, `call CA…` or `conference CF…`. */
+export function describeTarget(target: HoldTarget): string {
+  if ('sid' in target) return target.sid;
+  if ('callSid' in target) return `call ${target.callSid}`;
+  return `conference ${target.conferenceSid}`;
+}
+
+export function sameTarget(a: HoldTarget, b: HoldTarget): boolean {
+  return describeTarget(a) === describeTarget(b);
+}
+
+/** Whether a hold still holds at `now`. */
+export function isActive(hold: Hold, now: Date): boolean {
+  return hold.until === undefined || now < hold.until;
+}
+
+/**
+ * The holds in force, looked up by recording, call and conference: `heldBy` answers in constant
+ * time for each recording of a scan. Expired holds are left out.
+ */
+export class HoldSet {
+  private readonly bySid = new Map<string, Hold>();
+  private readonly byCall = new Map<string, Hold>();
+  private readonly byConference = new Map<string, Hold>();
+  readonly size: number;
+
+  constructor(
+    holds: readonly Hold[],
+    now: Date,
+    /** SHA-256 over the holds that were read, so that a plan can tell whether they changed. */
+    readonly digest = digestOfHolds(holds),
+  ) {
+    const active = holds.filter((hold) => isActive(hold, now));
+    for (const hold of active) {
+      const { target } = hold;
+      if ('sid' in target) this.bySid.set(target.sid, hold);
+      else if ('callSid' in target) this.byCall.set(target.callSid, hold);
+      else this.byConference.set(target.conferenceSid, hold);
+    }
+    this.size = active.length;
+  }
+
+  static readonly none = new HoldSet([], new Date(0));
+
+  heldBy(recording: Pick<Recording, 'sid' | 'callSid' | 'conferenceSid'>): Hold | undefined {
+    return (
+      this.bySid.get(recording.sid) ??
+      (recording.callSid ? this.byCall.get(recording.callSid) : undefined) ??
+      (recording.conferenceSid ? this.byConference.get(recording.conferenceSid) : undefined)
+    );
+  }
+}
+
+/** One digest for a list of holds, whatever their order. */
+export function digestOfHolds(holds: readonly Hold[]): string {
+  const lines = holds.map((hold) => JSON.stringify(holdRecord({ ...hold, createdAt: undefined }))).sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
+}
+
+/** `held: legal case 42` for summaries, made printable. */
+export function describeHold(hold: Hold): string {
+  return `${describeTarget(hold.target)}: ${printable(hold.reason)}${hold.until ? ` (until ${hold.until.toISOString()})` : ''}`;
+}

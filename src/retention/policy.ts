@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import { messageOf } from '../errors';
+import { printable } from '../output/printable';
+import { parseDuration } from '../time/durations';
+import { holdFromDocument, type Hold } from './holds';
+import { checkPolicySchema } from './schema-check';
+import { SourceMap, type SourcePosition } from './source-map';
+
+/** The rule every policy ends with, matching whatever no other rule did. */
+export const DEFAULT_RULE = 'default';
+/** A policy never deletes a recording younger than this unless it says otherwise: it may still be transcribing. */
+export const DEFAULT_MINIMUM_AGE = '1d';
+
+/** An account as a rule names it, with where, so that an unknown name can be shown in place. */
+export interface AccountReference {
+  text: string;
+  position: SourcePosition;
+}
+
+/** What a rule's `match` asks of a recording; every given condition must hold. */
+export interface RuleMatch {
+  accounts?: AccountReference[];
+  subaccounts?: boolean;
+  sources?: string[];
+  statuses?: string[];
+  channels?: number;
+  minDurationSeconds?: number;
+  maxDurationSeconds?: number;
+  kind?: 'call' | 'conference';
+}
+
+export interface RetentionRule {
+  name: string;
+  match: RuleMatch;
+  /** Milliseconds after its creation a recording is kept; undefined for `forever`. */
+  keepMs: number | undefined;
+  /** As written: `90d` or `forever`. */
+  keep: string;
+  /** A folder each recording is saved to, verified, before it is deleted. */
+  archive?: string;
+}
+
+/** A validated policy, its account names not yet checked against the account (see resolvePolicyAccounts). */
+export interface RetentionPolicy {
+  file: string;
+  minimumAgeMs: number;
+  minimumAge: string;
+  subaccounts: boolean;
+  rules: RetentionRule[];
+  holds: Hold[];
+  /** SHA-256 of the file's bytes, so that a plan can tell whether its policy changed. */
+  digest: string;
+}
+
+interface RawMatch {
+  account?: string | string[];
+  subaccounts?: boolean;
+  source?: string | string[];
+  status?: string | string[];
+  channels?: number;
+  minDuration?: string;
+  maxDuration?: string;
+  kind?: 'call' | 'conference';
+}
+
+interface RawPolicy {
+  version?: 1;
+  minimumAge?: string;
+  subaccounts?: boolean;
+  holds?: Record<string, string>[];
+  rules: Array<{ name: string; match?: RawMatch; keep: string; archive?: string }>;
+}
+
+/**
+ * Reads a policy from its text: YAML or JSON, checked against the shipped JSON Schema, then
+ * its durations, names and rules. Throws a bad-input error that names the file, line and
+ * column; nothing here asks Twilio anything.
+ */
+export function parsePolicy(text: string, file: string): RetentionPolicy {
+  const map = SourceMap.parse(text, file);
+  const data = map.toJSON();
+  checkPolicySchema(map, data);
+  const raw = data as RawPolicy;
+  const minimumAge = raw.minimumAge ?? DEFAULT_MINIMUM_AGE;
+  const minimumAgeMs = duration(map, ['minimumAge'], minimumAge, 'minimumAge');
+  const rules = raw.rules.map((rule, index) => parseRule(map, rule, index));
+  checkRuleOrder(map, rules, raw);
+  const holds = (raw.holds ?? []).map((hold, index) => {
+    try {
+      return holdFromDocument(hold);
+    } catch (error) {
+      throw map.errorAt(['holds', index], messageOf(error));
+    }
+  });
+  return {
+    file,
+    minimumAge,
+    minimumAgeMs,
+    subaccounts: raw.subaccounts ?? false,
+    rules,
+    holds,
+    digest: createHash('sha256').update(text).digest('hex'),
+  };
+}
+
+function parseRule(map: SourceMap, raw: RawPolicy['rules'][number], index: number): RetentionRule {
+  const at = ['rules', index];
+  const keepMs = raw.keep === 'forever' ? undefined : duration(map, [...at, 'keep'], raw.keep, 'keep', true);
+  const match: RuleMatch = {};
+  const rawMatch = raw.match;
+  if (rawMatch) {
+    const where = [...at, 'match'];
+    if (rawMatch.account !== undefined && rawMatch.subaccounts !== undefined) {
+      throw map.errorAt(
+        where,
+        `rule "${printable(raw.name)}" gives both account and subaccounts, which overlap: keep one of them.`,
+        'subaccounts',
+      );
+    }
+    if (rawMatch.account !== undefined) {
+      const texts = Array.isArray(rawMatch.account) ? rawMatch.account : [rawMatch.account];
+      const listed = Array.isArray(rawMatch.account);
+      match.accounts = texts.map((text, i) => ({
+        text,
+        position: map.positionOf(listed ? [...where, 'account', i] : [...where, 'account']),
+      }));
+    }
+    match.subaccounts = rawMatch.subaccounts;
+    match.sources = listOf(rawMatch.source);
+    match.statuses = listOf(rawMatch.status);
+    match.channels = rawMatch.channels;
+    match.kind = rawMatch.kind;
+    if (rawMatch.minDuration !== undefined) {
+      match.minDurationSeconds = duration(map, [...where, 'minDuration'], rawMatch.minDuration, 'minDuration') / 1000;
+    }
+    if (rawMatch.maxDuration !== undefined) {
+      match.maxDurationSeconds = duration(map, [...where, 'maxDuration'], rawMatch.maxDuration, 'maxDuration') / 1000;
+    }
+    if (
+      match.minDurationSeconds !== undefined &&
+      match.maxDurationSeconds !== undefined &&
+      match.minDurationSeconds > match.maxDurationSeconds
+    ) {
+      throw map.errorAt(
+        [...where, 'minDuration'],
+        `minDuration ${rawMatch.minDuration} is longer than maxDuration ${rawMatch.maxDuration}, so no recording can match: swap or widen them.`,
+      );
+    }
+    if (
+      match.kind === 'call' &&
+      match.sources?.some((source) => source.startsWith('StartConference') || source === 'Conference')
+    ) {
+      throw map.errorAt(
+        [...where, 'kind'],
+        `kind call overlaps source ${match.sources.join(', ')}, a conference's: keep one of them.`,
+      );
+    }
+  }
+  return { name: raw.name, match, keepMs, keep: raw.keep, archive: raw.archive };
+}
+
+/** Rule names are unique, and the one named default comes last and matches everything. */
+function checkRuleOrder(map: SourceMap, rules: RetentionRule[], raw: RawPolicy): void {
+  const seen = new Set<string>();
+  rules.forEach((rule, index) => {
+    if (seen.has(rule.name)) {
+      throw map.errorAt(
+        ['rules', index, 'name'],
+        `a second rule is named "${printable(rule.name)}": give each rule its own name.`,
+      );
+    }
+    seen.add(rule.name);
+    if (rule.name === DEFAULT_RULE && index !== rules.length - 1) {
+      throw map.errorAt(
+        ['rules', index, 'name'],
+        `the default rule must be the last one: the rules after it could never match.`,
+      );
+    }
+    if (rule.name === DEFAULT_RULE && raw.rules[index].match !== undefined) {
+      throw map.errorAt(
+        ['rules', index],
+        'the default rule matches every recording no other rule did: remove its match.',
+        'match',
+      );
+    }
+  });
+  if (!seen.has(DEFAULT_RULE)) {
+    throw map.errorAt(
+      [],
+      `no rule is named "${DEFAULT_RULE}": end the rules with one (name: ${DEFAULT_RULE}, keep: DURATION or forever), so that no recording is left unaccounted for.`,
+      'rules',
+    );
+  }
+}
+
+function listOf(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value : [value];
+}
+
+/** A duration in the grammar of --older-than, or a bad-input error at its place in the file. */
+function duration(
+  map: SourceMap,
+  path: (string | number)[],
+  text: string,
+  name: string,
+  foreverAllowed = false,
+): number {
+  try {
+    return parseDuration(text, name);
+  } catch (error) {
+    const hint = foreverAllowed ? ' (or forever)' : '';
+    throw map.errorAt(path, `${messageOf(error).replace(/\.$/, '')}${hint}.`);
+  }
+}

@@ -1,0 +1,109 @@
+import type { Recording } from '../recordings/recording';
+import { HoldSet, type Hold } from './holds';
+import type { RetentionRule } from './policy';
+import type { ResolvedPolicy } from './policy-accounts';
+
+/**
+ * Why a recording a purge looked at stays on Twilio; `unverifiable` is an encrypted one whose
+ * archived copy could not be verified (the decision's `detail` says why).
+ */
+export type KeepReason = 'held' | 'not-completed' | 'too-young' | 'rule-keeps' | 'unverifiable';
+
+export const KEEP_REASONS: readonly KeepReason[] = ['held', 'not-completed', 'too-young', 'rule-keeps', 'unverifiable'];
+
+/** What a purge does with one recording, and which rule (with a policy) said so. */
+export type RetentionDecision =
+  | { action: 'delete'; rule?: string; archive?: string }
+  | { action: 'keep'; reason: KeepReason; rule?: string; hold?: Hold; detail?: string };
+
+/** Decides for one recording; the same recording and clock always give the same answer. */
+export type RetentionDecider = (recording: Recording) => RetentionDecision;
+
+/** The one status Twilio can delete. */
+export function hasMedia(recording: Pick<Recording, 'status'>): boolean {
+  return recording.status === 'completed';
+}
+
+/** Without a policy: every completed recording the selection holds goes, unless a hold keeps it. */
+export function selectionDecider(holds: HoldSet = HoldSet.none): RetentionDecider {
+  return (recording) => {
+    const hold = holds.heldBy(recording);
+    if (hold) return { action: 'keep', reason: 'held', hold };
+    if (!hasMedia(recording)) return { action: 'keep', reason: 'not-completed' };
+    return { action: 'delete' };
+  };
+}
+
+/**
+ * Keeps, all the same, a recording `decide` would delete and archive when `unverifiable` gives
+ * a reason its copy could not be verified (an encrypted one without a key to decrypt it).
+ * `archivesAll` says every deletion is archived first, not only those of a rule with `archive:`.
+ */
+export function keepingUnverifiable(
+  decide: RetentionDecider,
+  unverifiable: (recording: Recording) => string | undefined,
+  archivesAll: boolean,
+): RetentionDecider {
+  return (recording) => {
+    const decision = decide(recording);
+    if (decision.action !== 'delete' || (!archivesAll && decision.archive === undefined)) return decision;
+    const detail = unverifiable(recording);
+    return detail === undefined ? decision : { action: 'keep', reason: 'unverifiable', rule: decision.rule, detail };
+  };
+}
+
+/** The instant before which a rule's recordings go: its keep, but never less than the minimum age. */
+export function ruleCutoff(
+  rule: RetentionRule,
+  policy: Pick<ResolvedPolicy, 'minimumAgeMs'>,
+  now: Date,
+): Date | undefined {
+  if (rule.keepMs === undefined) return undefined;
+  return new Date(now.getTime() - Math.max(rule.keepMs, policy.minimumAgeMs));
+}
+
+/** Whether every condition of the rule's match holds for the recording. */
+export function ruleMatches(policy: ResolvedPolicy, index: number, recording: Recording): boolean {
+  const { match } = policy.rules[index];
+  const accounts = policy.ruleAccounts[index];
+  if (accounts && !accounts.has(recording.accountSid)) return false;
+  if (match.subaccounts !== undefined && (recording.accountSid !== policy.parentSid) !== match.subaccounts)
+    return false;
+  if (match.sources && !match.sources.includes(recording.source ?? '')) return false;
+  if (match.statuses && !match.statuses.includes(recording.status)) return false;
+  if (match.channels !== undefined && recording.channels !== match.channels) return false;
+  if (match.minDurationSeconds !== undefined && recording.duration < match.minDurationSeconds) return false;
+  if (match.maxDurationSeconds !== undefined && recording.duration > match.maxDurationSeconds) return false;
+  if (match.kind !== undefined && (recording.conferenceSid ? 'conference' : 'call') !== match.kind) return false;
+  return true;
+}
+
+/**
+ * A policy's decisions at one instant: holds first (nothing overrides them), then the first
+ * matching rule; only a completed recording past both its rule's keep and the minimum age goes.
+ */
+export function policyDecider(policy: ResolvedPolicy, holds: HoldSet, now: Date): RetentionDecider {
+  const cutoffs = policy.rules.map((rule) => ruleCutoff(rule, policy, now));
+  const youngFrom = new Date(now.getTime() - policy.minimumAgeMs);
+  return (recording) => {
+    const index = firstMatch(policy, recording);
+    const rule = policy.rules[index];
+    const hold = holds.heldBy(recording);
+    if (hold) return { action: 'keep', reason: 'held', rule: rule.name, hold };
+    if (!hasMedia(recording)) return { action: 'keep', reason: 'not-completed', rule: rule.name };
+    if (recording.dateCreated >= youngFrom) return { action: 'keep', reason: 'too-young', rule: rule.name };
+    const cutoff = cutoffs[index];
+    if (cutoff === undefined || recording.dateCreated >= cutoff) {
+      return { action: 'keep', reason: 'rule-keeps', rule: rule.name };
+    }
+    return { action: 'delete', rule: rule.name, archive: rule.archive };
+  };
+}
+
+/** The index of the first rule that matches; the default rule, last, matches everything. */
+export function firstMatch(policy: ResolvedPolicy, recording: Recording): number {
+  for (let index = 0; index < policy.rules.length - 1; index += 1) {
+    if (ruleMatches(policy, index, recording)) return index;
+  }
+  return policy.rules.length - 1;
+}

@@ -1,0 +1,65 @@
+import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document, type Node } from 'yaml';
+import { BadInputError } from '../errors';
+import { printable } from '../output/printable';
+
+/** A place in a policy or holds file, 1-based, for error messages. */
+export interface SourcePosition {
+  line: number;
+  col: number;
+}
+
+/**
+ * A YAML (or JSON) document with the positions of its nodes, so that every error about it can say
+ * `file:line:col` and what is wrong, whether it comes from the parser, the schema or the rules.
+ */
+export class SourceMap {
+  private constructor(
+    readonly file: string,
+    private readonly document: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  /** Parses `text`; a syntax error is a bad-input error at its line and column. */
+  static parse(text: string, file: string): SourceMap {
+    const lines = new LineCounter();
+    const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const [error] = document.errors;
+    if (error) {
+      const position = lines.linePos(error.pos[0]);
+      const what = error.message.split('\n')[0];
+      throw new BadInputError(
+        `${printable(file)}:${position.line}:${position.col}: ${printable(what)}; fix the syntax (YAML or JSON).`,
+      );
+    }
+    return new SourceMap(file, document, lines);
+  }
+
+  /** The document as plain data. */
+  toJSON(): unknown {
+    return this.document.toJS({ maxAliasCount: 100 });
+  }
+
+  /** The position of the value at `path` (or of the key `key` inside it), the closest existing parent otherwise. */
+  positionOf(path: readonly (string | number)[], key?: string): SourcePosition {
+    for (let depth = path.length; depth >= 0; depth -= 1) {
+      const node = this.document.getIn(path.slice(0, depth), true);
+      if (!isNode(node)) continue;
+      if (key !== undefined && depth === path.length && isMap(node)) {
+        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
+        if (pair && isNode(pair.key)) return this.at(pair.key);
+      }
+      return this.at(node);
+    }
+    return { line: 1, col: 1 };
+  }
+
+  /** `file:line:col: message` for the value at `path` (or its key `key`), as a bad-input error. */
+  errorAt(path: readonly (string | number)[], message: string, key?: string): BadInputError {
+    const { line, col } = this.positionOf(path, key);
+    return new BadInputError(`${printable(this.file)}:${line}:${col}: ${message}`);
+  }
+
+  private at(node: Node): SourcePosition {
+    return this.lines.linePos(node.range?.[0] ?? 0);
+  }
+}

@@ -1,0 +1,139 @@
+import { expect } from 'chai';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { killRunningListeners, RunningListener } from './running-listener';
+import { TwilioWorld } from './twilio-world';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+describe('twilio recordings:holds', function () {
+  this.timeout(180_000);
+  let world: TwilioWorld;
+
+  before(async () => {
+    world = await TwilioWorld.start({ subaccounts: 0 });
+  });
+  after(() => world.close());
+  afterEach(killRunningListeners);
+
+  const status = (sid: string) => world.sandbox.store.getRecording(sid)?.status;
+  const add = (daysAgo: number, init: { callSid?: string } = {}) =>
+    world.sandbox.store.addRecording({ dateCreated: Date.now() - daysAgo * DAY, durationSeconds: 30, ...init }).sid;
+  const twilio = (args: string[], env: Record<string, string | undefined> = {}) =>
+    world.run(args, { env: { ...world.authTokenEnv, ...env } });
+  const defaultHolds = () => join(world.home, '.twilio-cli', 'recordings', 'holds.json');
+  const scratch = (name: string) => {
+    const dir = join(world.home, 'scratch');
+    mkdirSync(dir, { recursive: true });
+    return join(dir, name);
+  };
+
+  it('adds a hold to the default holds file and lists it', async () => {
+    const sid = add(40);
+    const added = await twilio(['recordings:holds:add', '--sid', sid, '--reason', 'case 42', '-o', 'json']);
+    expect(added.status, added.stderr).to.equal(0);
+    const [row] = JSON.parse(added.stdout) as Array<Record<string, unknown>>;
+    expect(row).to.include({ sid, covers: 'recording', reason: 'case 42', until: null, active: true });
+    expect(existsSync(defaultHolds())).to.equal(true);
+    const listed = await twilio(['recordings:holds:list', '-o', 'json']);
+    expect(listed.status, listed.stderr).to.equal(0);
+    expect((JSON.parse(listed.stdout) as Array<{ sid: string }>).map((row) => row.sid)).to.include(sid);
+  });
+
+  it('keeps a held recording through purge --sid --force, and says why', async () => {
+    const sid = add(40);
+    expect((await twilio(['recordings:holds:add', '--sid', sid, '--reason', 'legal review'])).status).to.equal(0);
+    const run = await twilio(['recordings:purge', '--sid', sid, '--force']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(status(sid)).to.equal('completed');
+    expect(world.sandbox.counters.deletesPerSid[sid]).to.equal(undefined);
+    expect(run.stderr).to.include(`Keep 1 held recording: ${sid}: legal review.`);
+  });
+
+  it('keeps every recording of a held call through purge --older-than --force', async () => {
+    const callSid = 'CA' + '7'.repeat(32);
+    const held = [add(50, { callSid }), add(50, { callSid })];
+    const other = add(50);
+    expect((await twilio(['recordings:holds:add', '--call-sid', callSid, '--reason', 'complaint'])).status).to.equal(0);
+    const run = await twilio(['recordings:purge', '--older-than', '45d', '--force']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(held.map(status)).to.deep.equal(['completed', 'completed']);
+    expect(status(other)).to.equal('deleted');
+  });
+
+  it('no longer protects a recording once its hold has expired', async () => {
+    const sid = add(40);
+    const holds = scratch('expired.json');
+    writeFileSync(
+      holds,
+      JSON.stringify({
+        version: 1,
+        holds: [{ sid, reason: 'closed case', until: new Date(Date.now() - DAY).toISOString() }],
+      }),
+    );
+    const run = await twilio(['recordings:purge', '--sid', sid, '--force', '--holds', holds]);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(status(sid)).to.equal('deleted');
+  });
+
+  it('refuses a named holds file that does not exist (exit 2), by flag or by environment, before calling Twilio', async () => {
+    const sid = add(40);
+    world.sandbox.resetCounters();
+    const missing = scratch('no-such-holds.json');
+    for (const [args, env] of [
+      [['--holds', missing], {}],
+      [[], { TWILIO_RECORDINGS_HOLDS: missing }],
+    ] as Array<[string[], Record<string, string>]>) {
+      const run = await twilio(['recordings:purge', '--sid', sid, '--force', ...args], env);
+      expect(run.status, run.stderr).to.equal(2);
+      expect(run.stderr.trim().split('\n')).to.have.length(1);
+      expect(run.stderr).to.include('does not exist');
+    }
+    expect(world.sandbox.counters.requests.total).to.equal(0);
+    expect(status(sid)).to.equal('completed');
+  });
+
+  it('refuses an invalid holds file (exit 2) at its line and column, never reading it as no holds', async () => {
+    const sid = add(40);
+    const holds = scratch('invalid.json');
+    writeFileSync(holds, '{"version": 1,\n "holds": [{"sid": "RE123", "reason": "x"}]}\n');
+    const run = await twilio(['recordings:purge', '--sid', sid, '--force', '--holds', holds]);
+    expect(run.status, run.stderr).to.equal(2);
+    expect(run.stderr).to.match(/invalid\.json:2:20: holds\[0\]\.sid is not well formed/);
+    expect(status(sid)).to.equal('completed');
+  });
+
+  it('removes a hold, after which the recording can be purged', async () => {
+    const sid = add(40);
+    expect((await twilio(['recordings:holds:add', '--sid', sid, '--reason', 'temporary'])).status).to.equal(0);
+    const removed = await twilio(['recordings:holds:remove', '--sid', sid]);
+    expect(removed.status, removed.stderr).to.equal(0);
+    const again = await twilio(['recordings:holds:remove', '--sid', sid]);
+    expect(again.status).to.equal(2);
+    expect(again.stderr).to.match(/No hold in .* covers RE/);
+    const run = await twilio(['recordings:purge', '--sid', sid, '--force']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(status(sid)).to.equal('deleted');
+    const file = JSON.parse(readFileSync(defaultHolds(), 'utf8')) as { holds: Array<{ sid?: string }> };
+    expect(file.holds.map((hold) => hold.sid)).not.to.include(sid);
+  });
+
+  it('keeps a held recording through listen --delete-after-download, which still downloads it', async () => {
+    const recording = world.sandbox.store.addRecording({ status: 'completed', durationSeconds: 4 });
+    expect((await twilio(['recordings:holds:add', '--sid', recording.sid, '--reason', 'subpoena'])).status).to.equal(0);
+    const dir = scratch('downloads');
+    const listener = await RunningListener.start(
+      world,
+      ['--download-dir', dir, '--layout', '{sid}.{ext}', '--delete-after-download'],
+      world.authTokenEnv,
+    );
+    const sent = await twilio(['recordings:callbacks:send', listener.localUrl, '--recording-sid', recording.sid]);
+    expect(sent.status, sent.stderr).to.equal(0);
+    await listener.waitForStdout(/saved to/);
+    const stopped = await listener.stop();
+    expect(stopped.status, stopped.stderr).to.equal(0);
+    expect(existsSync(join(dir, `${recording.sid}.wav`))).to.equal(true);
+    expect(status(recording.sid)).to.equal('completed');
+    expect(stopped.stdout).to.include('not deleted: held');
+  });
+});

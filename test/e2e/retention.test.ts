@@ -1,0 +1,196 @@
+import { expect } from 'chai';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TwilioWorld } from './twilio-world';
+
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+
+const POLICY = `version: 1
+minimumAge: 1d
+subaccounts: true
+rules:
+  - name: compliance
+    match:
+      account: Sandbox subaccount 1
+    keep: forever
+  - name: short calls
+    match:
+      maxDuration: 30s
+    keep: 1h
+  - name: default
+    keep: 30d
+`;
+
+describe('twilio recordings:purge --policy', function () {
+  this.timeout(180_000);
+  let world: TwilioWorld;
+
+  before(async () => {
+    world = await TwilioWorld.start({ subaccounts: 2 });
+  });
+  after(() => world.close());
+
+  const store = () => world.sandbox.store;
+  const status = (sid: string) => store().getRecording(sid)?.status;
+  const parent = () => world.sandbox.account.sid;
+  const sub = (i: number) => world.sandbox.subaccounts[i].sid;
+  const add = (
+    ageMs: number,
+    init: { accountSid?: string; durationSeconds?: number; status?: 'completed' | 'absent' | 'processing' } = {},
+  ) => store().addRecording({ dateCreated: Date.now() - ageMs, durationSeconds: 120, ...init }).sid;
+
+  const file = (name: string, text: string) => {
+    const dir = join(world.home, 'policies');
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const purge = (args: string[]) => world.run(['recordings:purge', ...args], { env: world.authTokenEnv });
+
+  it('deletes exactly what the rules imply, over the account and two subaccounts', async () => {
+    const compliance = add(100 * DAY, { accountSid: sub(0) });
+    const shortOld = add(10 * DAY, { durationSeconds: 20 });
+    const shortYoung = add(12 * HOUR, { durationSeconds: 20 });
+    const keptByDefault = add(10 * DAY);
+    const oldParent = add(40 * DAY);
+    const oldSub = add(40 * DAY, { accountSid: sub(1) });
+    const absent = add(40 * DAY, { accountSid: sub(1), status: 'absent' });
+    const held = add(40 * DAY);
+    const holds = file('holds.json', JSON.stringify({ version: 1, holds: [{ sid: held, reason: 'case 42' }] }));
+    const policy = file('retention.yml', POLICY);
+
+    const run = await purge(['--policy', policy, '--holds', holds, '--force']);
+    expect(run.status, run.stderr).to.equal(0);
+
+    for (const sid of [shortOld, oldParent, oldSub]) expect(status(sid), sid).to.equal('deleted');
+    for (const sid of [compliance, shortYoung, keptByDefault, held]) expect(status(sid), sid).to.equal('completed');
+    expect(status(absent)).to.equal('absent');
+    expect(Object.keys(world.sandbox.counters.deletesPerSid)).to.have.members([shortOld, oldParent, oldSub]);
+  });
+
+  it('shows each rule with its cut-off, per account, and the held recordings with their reasons', async () => {
+    const held = add(40 * DAY);
+    const holds = file(
+      'holds-plan.json',
+      JSON.stringify({ version: 1, holds: [{ sid: held, reason: 'litigation hold' }] }),
+    );
+    const policy = file('plan.yml', POLICY);
+    const before = Date.now();
+    const run = await purge(['--policy', policy, '--holds', holds, '--dry-run']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stderr).to.match(/rule compliance \(keep forever: keep forever\):/);
+    const cutoff = /rule default \(keep 30d: delete completed recordings created before (\S+)\):/.exec(run.stderr)?.[1];
+    expect(Date.parse(cutoff!)).to.be.closeTo(before - 30 * DAY, 60_000);
+    // The short-calls rule keeps 1h, but nothing younger than the minimum age of 1d goes.
+    const shortCutoff = /rule short calls \(keep 1h: delete completed recordings created before (\S+)\):/.exec(
+      run.stderr,
+    )?.[1];
+    expect(Date.parse(shortCutoff!)).to.be.closeTo(before - DAY, 60_000);
+    expect(run.stderr).to.include(`Keep 1 held recording: ${held}: litigation hold.`);
+    expect(run.stderr).to.match(
+      new RegExp(`${parent()}: delete 1 recording, 2 minutes, saves at most \\$0\\.0010 a month; keep .*1 held`),
+    );
+    expect(status(held)).to.equal('completed');
+  });
+
+  it('refuses --policy with selection flags (exit 2) before calling Twilio', async () => {
+    world.sandbox.resetCounters();
+    const policy = file('flags.yml', POLICY);
+    for (const flag of [['--older-than', '30d'], ['--sid', 'RE' + '0'.repeat(32)], ['--subaccounts']]) {
+      const run = await purge(['--policy', policy, ...flag, '--dry-run']);
+      expect(run.status, run.stderr).to.equal(2);
+      expect(run.stderr.trim().split('\n')).to.have.length(1);
+      expect(run.stderr).to.match(/--(policy and --\S+|\S+ and --policy) cannot be used together/);
+    }
+    expect(world.sandbox.counters.requests.total).to.equal(0);
+  });
+
+  const badPolicies: Array<[string, string, RegExp]> = [
+    ['an unknown key', POLICY.replace('maxDuration', 'maxDurration'), /:11:7: unknown key "maxDurration"/],
+    ['an unknown top-level key', `retain: 1d\n${POLICY}`, /:1:1: unknown key "retain"/],
+    [
+      'a duration without its unit',
+      POLICY.replace('keep: 30d', 'keep: 30'),
+      /:14:11: rules\[2\]\.keep must be a number with a unit/,
+    ],
+    ['a duration in words', POLICY.replace('keep: 30d', 'keep: 30 days'), /:14:11: Invalid keep "30 days"/],
+    ['months as M', POLICY.replace('keep: 30d', 'keep: 6M'), /:14:11: Invalid keep "6M": units are case-sensitive/],
+    ['a bad minimum age', POLICY.replace('minimumAge: 1d', 'minimumAge: -1d'), /:2:13: Invalid minimumAge "-1d"/],
+    ['no default rule', POLICY.replace('name: default', 'name: everything else'), /:4:1: no rule is named "default"/],
+    [
+      'an unknown status',
+      POLICY.replace('maxDuration: 30s', 'status: done'),
+      /:11:15: rules\[1\]\.match\.status must be one of/,
+    ],
+    [
+      'overlapping account and subaccounts',
+      POLICY.replace('account: Sandbox subaccount 1', 'account: Sandbox subaccount 1\n      subaccounts: true'),
+      /:8:7: rule "compliance" gives both account and subaccounts, which overlap/,
+    ],
+    [
+      'a minimum duration above the maximum',
+      POLICY.replace('maxDuration: 30s', 'maxDuration: 30s\n      minDuration: 2m'),
+      /:12:20: minDuration 2m is longer than maxDuration 30s/,
+    ],
+    [
+      'a YAML syntax error',
+      POLICY.replace('  - name: default', '  - name: default\n   keep: 1d'),
+      /:14:1: .*; fix the syntax/,
+    ],
+  ];
+  for (const [what, text, message] of badPolicies) {
+    it(`refuses a policy with ${what}: one line with its line and column, exit 2, no API call`, async () => {
+      world.sandbox.resetCounters();
+      const policy = file('bad.yml', text);
+      const run = await purge(['--policy', policy, '--force']);
+      expect(run.status, run.stderr).to.equal(2);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines, run.stderr).to.have.length(1);
+      expect(lines[0]).to.include(`${policy}:`);
+      expect(lines[0]).to.match(message);
+      expect(run.stdout).to.equal('');
+      expect(world.sandbox.counters.requests.total).to.equal(0);
+    });
+  }
+
+  it('refuses a policy naming an account it does not have, at its line, with no recording listed or deleted', async () => {
+    world.sandbox.resetCounters();
+    const policy = file('unknown-account.yml', POLICY.replace('Sandbox subaccount 1', 'Legal department'));
+    const run = await purge(['--policy', policy, '--force']);
+    expect(run.status, run.stderr).to.equal(2);
+    expect(run.stderr.trim().split('\n')).to.have.length(1);
+    expect(run.stderr).to.include(`${policy}:7:16: rule "compliance" names account "Legal department"`);
+    const { requests } = world.sandbox.counters;
+    expect([requests.list, requests.fetch, requests.delete, requests.media]).to.deep.equal([0, 0, 0, 0]);
+  });
+
+  it('refuses a missing policy file (exit 2) before calling Twilio', async () => {
+    world.sandbox.resetCounters();
+    const run = await purge(['--policy', join(world.home, 'nowhere.yml'), '--force']);
+    expect(run.status, run.stderr).to.equal(2);
+    expect(run.stderr).to.match(/policy file .*nowhere\.yml does not exist/);
+    expect(world.sandbox.counters.requests.total).to.equal(0);
+  });
+
+  it('archives a rule’s recordings into its folder, relative to the policy, before deleting them', async () => {
+    const old = add(50 * DAY, { accountSid: sub(1) });
+    const policy = file(
+      'archive.yml',
+      `subaccounts: true\nrules:\n  - name: archived\n    match: {account: ${sub(1)}}\n    keep: 45d\n    archive: ./archive\n  - name: default\n    keep: forever\n`,
+    );
+    const run = await purge(['--policy', policy, '--force', '-o', 'json']);
+    expect(run.status, run.stderr).to.equal(0);
+    const results = JSON.parse(run.stdout) as Array<{
+      sid: string;
+      outcome: string;
+      archivedPath: string;
+      rule: string;
+    }>;
+    const result = results.find((r) => r.sid === old)!;
+    expect(result).to.include({ outcome: 'deleted', rule: 'archived' });
+    expect(existsSync(join(world.home, 'policies', 'archive', result.archivedPath))).to.equal(true);
+    expect(status(old)).to.equal('deleted');
+  });
+});

@@ -1,0 +1,175 @@
+import { expect } from 'chai';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TwilioWorld } from './twilio-world';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+const POLICY = `subaccounts: true
+rules:
+  - name: old
+    keep: 30d
+  - name: default
+    keep: forever
+`;
+
+interface PlanFile {
+  accountSid: string;
+  createdAt: string;
+  policy: { file: string; digest: string } | null;
+  holds: { file: string; digest: string };
+  recordings: Array<{ sid: string; accountSid: string; dateCreated: string; duration: number; rule: string | null }>;
+}
+
+describe('twilio recordings:purge --plan-out, then --plan', function () {
+  this.timeout(180_000);
+  let world: TwilioWorld;
+  let dir: string;
+  let count = 0;
+
+  before(async () => {
+    world = await TwilioWorld.start({ subaccounts: 1 });
+    dir = join(world.home, 'plans');
+    mkdirSync(dir, { recursive: true });
+  });
+  after(() => world.close());
+
+  const store = () => world.sandbox.store;
+  const status = (sid: string) => store().getRecording(sid)?.status;
+  const add = (daysAgo: number, accountSid?: string) =>
+    store().addRecording({ dateCreated: Date.now() - daysAgo * DAY, durationSeconds: 90, accountSid }).sid;
+  const purge = (args: string[], env: Record<string, string> = {}) =>
+    world.run(['recordings:purge', ...args], { env: { ...world.authTokenEnv, ...env } });
+
+  /** A fresh policy, holds file and plan path for one test. */
+  function files() {
+    count += 1;
+    const policy = join(dir, `policy-${count}.yml`);
+    const holds = join(dir, `holds-${count}.json`);
+    writeFileSync(policy, POLICY);
+    writeFileSync(holds, JSON.stringify({ version: 1, holds: [] }));
+    return { policy, holds, plan: join(dir, `plan-${count}.json`) };
+  }
+
+  /** Every recording the plans of these tests may delete, deleted out of the way first. */
+  async function clearOld(): Promise<void> {
+    const { policy, holds } = files();
+    const run = await purge(['--policy', policy, '--holds', holds, '--force']);
+    expect(run.status, run.stderr).to.equal(0);
+  }
+
+  it('writes the exact plan and deletes nothing', async () => {
+    await clearOld();
+    const { policy, holds, plan } = files();
+    const old = [add(40), add(50, world.sandbox.subaccounts[0].sid)];
+    const young = add(3);
+    world.sandbox.resetCounters();
+    const run = await purge(['--policy', policy, '--holds', holds, '--plan-out', plan]);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(world.sandbox.counters.requests.delete).to.equal(0);
+    for (const sid of [...old, young]) expect(status(sid)).to.equal('completed');
+    const written = JSON.parse(readFileSync(plan, 'utf8')) as PlanFile;
+    expect(written.accountSid).to.equal(world.sandbox.account.sid);
+    expect(Date.parse(written.createdAt)).to.be.closeTo(Date.now(), 120_000);
+    expect(written.policy?.file).to.equal(policy);
+    expect(written.policy?.digest).to.match(/^[0-9a-f]{64}$/);
+    expect(written.holds.digest).to.match(/^[0-9a-f]{64}$/);
+    expect(written.recordings.map((entry) => entry.sid)).to.have.members(old);
+    const first = written.recordings.find((entry) => entry.sid === old[0])!;
+    expect(first).to.deep.equal({
+      sid: old[0],
+      accountSid: world.sandbox.account.sid,
+      dateCreated: new Date(store().getRecording(old[0])!.dateCreatedMs).toISOString(),
+      duration: 90,
+      rule: 'old',
+    });
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).to.deep.equal([]);
+  });
+
+  it('deletes the plan’s recordings and no others, counting one deleted meanwhile as done', async () => {
+    await clearOld();
+    const { policy, holds, plan } = files();
+    const planned = [add(40), add(41), add(42)];
+    expect((await purge(['--policy', policy, '--holds', holds, '--plan-out', plan])).status).to.equal(0);
+    const later = add(60);
+    // Someone else deletes one of them before the plan is run.
+    store().deleteRecording(planned[0]);
+    world.sandbox.resetCounters();
+    const run = await purge(['--plan', plan, '--holds', holds, '--force']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(planned.map(status)).to.deep.equal(['deleted', 'deleted', 'deleted']);
+    expect(status(later)).to.equal('completed');
+    expect(Object.keys(world.sandbox.counters.deletesPerSid)).to.have.members(planned.slice(1));
+    expect(run.stderr).to.match(/3 recordings planned; since then 1 recording deleted meanwhile \(counted as done\)/);
+  });
+
+  it('refuses a plan after a new hold (exit 2), and with --force keeps the held recording', async () => {
+    await clearOld();
+    const { policy, holds, plan } = files();
+    const planned = [add(40), add(41)];
+    expect((await purge(['--policy', policy, '--holds', holds, '--plan-out', plan])).status).to.equal(0);
+    writeFileSync(holds, JSON.stringify({ version: 1, holds: [{ sid: planned[0], reason: 'new case' }] }));
+    world.sandbox.resetCounters();
+    const refused = await purge(['--plan', plan, '--holds', holds]);
+    expect(refused.status, refused.stderr).to.equal(2);
+    expect(refused.stderr.trim().split('\n')).to.have.length(1);
+    expect(refused.stderr).to.match(/The legal holds changed since .* was made: make a new plan, or add --force/);
+    expect(world.sandbox.counters.requests.total).to.equal(0);
+
+    const forced = await purge(['--plan', plan, '--holds', holds, '--force']);
+    expect(forced.status, forced.stderr).to.equal(0);
+    expect(status(planned[0])).to.equal('completed');
+    expect(status(planned[1])).to.equal('deleted');
+    expect(forced.stderr).to.match(/1 recording held now \(kept\)/);
+  });
+
+  it('refuses a plan whose policy was edited since (exit 2) before calling Twilio', async () => {
+    await clearOld();
+    const { policy, holds, plan } = files();
+    const planned = add(40);
+    expect((await purge(['--policy', policy, '--holds', holds, '--plan-out', plan])).status).to.equal(0);
+    writeFileSync(policy, POLICY.replace('keep: 30d', 'keep: 60d'));
+    world.sandbox.resetCounters();
+    const run = await purge(['--plan', plan, '--holds', holds]);
+    expect(run.status, run.stderr).to.equal(2);
+    expect(run.stderr).to.match(/The policy .*policy-\d+\.yml changed since .* was made/);
+    expect(world.sandbox.counters.requests.total).to.equal(0);
+    expect(status(planned)).to.equal('completed');
+  });
+
+  it('refuses a plan made for another account, and one older than --max-plan-age (exit 2)', async () => {
+    const { holds, plan } = files();
+    const sid = add(40);
+    const document = {
+      kind: 'twilio-recordings-purge-plan',
+      version: 1,
+      accountSid: world.sandbox.subaccounts[0].sid,
+      createdAt: new Date().toISOString(),
+      policy: null,
+      holds: { file: holds, digest: '0'.repeat(64) },
+      recordings: [
+        { sid, accountSid: world.sandbox.account.sid, dateCreated: new Date().toISOString(), duration: 90, rule: null },
+      ],
+    };
+    writeFileSync(plan, JSON.stringify(document));
+    world.sandbox.resetCounters();
+    const other = await purge(['--plan', plan, '--holds', holds, '--force']);
+    expect(other.status, other.stderr).to.equal(2);
+    expect(other.stderr).to.include(
+      `was made for account ${world.sandbox.subaccounts[0].sid}, not ${world.sandbox.account.sid}`,
+    );
+
+    const oldPlan = {
+      ...document,
+      accountSid: world.sandbox.account.sid,
+      createdAt: new Date(Date.now() - 8 * DAY).toISOString(),
+    };
+    writeFileSync(plan, JSON.stringify(oldPlan));
+    const old = await purge(['--plan', plan, '--holds', holds, '--force']);
+    expect(old.status, old.stderr).to.equal(2);
+    expect(old.stderr).to.match(/more than 7d ago: make a new plan, or raise --max-plan-age/);
+    expect(world.sandbox.counters.requests.total).to.equal(0);
+    expect(status(sid)).to.equal('completed');
+    expect(existsSync(plan)).to.equal(true);
+  });
+});

@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BadInputError } from '../../../src/errors';
+import { addHold, removeHold } from '../../../src/holds/hold-book';
+import { holdsLocation, readHoldsFile, writeHoldsFile } from '../../../src/holds/holds-file';
+
+const SID = 'RE' + '1'.repeat(32);
+const now = new Date('2026-11-21T12:00:00Z');
+
+describe('holds file', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'holds-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is the flag’s, else the environment’s, else the data folder’s', () => {
+    expect(holdsLocation('a.json', { TWILIO_RECORDINGS_HOLDS: '/b.json' }, dir)).to.include({ named: true });
+    expect(holdsLocation(undefined, { TWILIO_RECORDINGS_HOLDS: '/b.json' }, dir)).to.deep.equal({
+      path: '/b.json',
+      named: true,
+    });
+    expect(holdsLocation(undefined, {}, dir)).to.deep.equal({ path: join(dir, 'holds.json'), named: false });
+  });
+
+  it('reads a default file that does not exist yet as no holds, and refuses a named one', async () => {
+    expect(await readHoldsFile({ path: join(dir, 'holds.json'), named: false })).to.deep.equal([]);
+    try {
+      await readHoldsFile({ path: join(dir, 'shared.json'), named: true });
+      expect.fail('a missing named file was read');
+    } catch (error) {
+      expect(error).to.be.instanceOf(BadInputError);
+      expect((error as Error).message).to.match(/holds file .*shared\.json does not exist/);
+    }
+  });
+
+  it('adds, replaces and removes holds, leaving no temporary file', async () => {
+    const location = { path: join(dir, 'holds.json'), named: false };
+    expect(await addHold(location, { target: { sid: SID }, reason: 'first' }, now)).to.deep.equal({ replaced: false });
+    expect(await addHold(location, { target: { sid: SID }, reason: 'second' }, now)).to.deep.equal({ replaced: true });
+    const text = readFileSync(location.path, 'utf8');
+    expect(JSON.parse(text)).to.deep.equal({ version: 1, holds: [{ sid: SID, reason: 'second' }] });
+    await removeHold(location, { sid: SID });
+    expect(await readHoldsFile(location)).to.deep.equal([]);
+    expect(readdirSync(dir)).to.deep.equal(['holds.json']);
+    try {
+      await removeHold(location, { sid: SID });
+      expect.fail('a missing hold was removed');
+    } catch (error) {
+      expect((error as Error).message).to.match(/^No hold in .* covers RE1+: nothing removed/);
+    }
+  });
+
+  it('refuses an end that is already past', async () => {
+    const location = { path: join(dir, 'holds.json'), named: false };
+    try {
+      await addHold(location, { target: { sid: SID }, reason: 'x', until: new Date(now.getTime() - 1) }, now);
+      expect.fail('a past hold was added');
+    } catch (error) {
+      expect((error as Error).message).to.match(/is already past/);
+    }
+  });
+
+  it('refuses to write or read through a symbolic link', async () => {
+    const target = join(dir, 'elsewhere.json');
+    writeFileSync(target, '{"version":1,"holds":[]}');
+    const link = join(dir, 'holds.json');
+    symlinkSync(target, link);
+    for (const attempt of [() => writeHoldsFile(link, []), () => readHoldsFile({ path: link, named: true })]) {
+      try {
+        await attempt();
+        expect.fail('the link was followed');
+      } catch (error) {
+        expect((error as Error).message).to.match(/symbolic link/);
+      }
+    }
+    expect(readFileSync(target, 'utf8')).to.equal('{"version":1,"holds":[]}');
+  });
+});

@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import { BadInputError } from '../../../src/errors';
+import {
+  checkPlanDocument,
+  checkPlanStillApplies,
+  PLAN_KIND,
+  type PlanDocument,
+} from '../../../src/retention/plan-file';
+
+const ACCOUNT = 'AC' + '1'.repeat(32);
+const DAY = 24 * 60 * 60 * 1000;
+const now = new Date('2026-11-21T12:00:00Z');
+
+function aPlan(overrides: Partial<PlanDocument> = {}): PlanDocument {
+  return {
+    kind: PLAN_KIND,
+    version: 1,
+    accountSid: ACCOUNT,
+    createdAt: new Date(now.getTime() - DAY).toISOString(),
+    policy: { file: '/p.yml', digest: 'a'.repeat(64) },
+    holds: { file: '/h.json', digest: 'b'.repeat(64) },
+    recordings: [
+      { sid: 'RE' + '2'.repeat(32), accountSid: ACCOUNT, dateCreated: now.toISOString(), duration: 60, rule: 'x' },
+    ],
+    ...overrides,
+  };
+}
+
+const checks = {
+  accountSid: ACCOUNT,
+  now,
+  maxAgeMs: 7 * DAY,
+  maxAgeText: '7d',
+  policyDigestNow: 'a'.repeat(64),
+  holdsDigestNow: 'b'.repeat(64),
+  force: false,
+};
+
+describe('plan files', () => {
+  it('accepts a plan as --plan-out writes it', () => {
+    expect(checkPlanDocument(JSON.parse(JSON.stringify(aPlan())), 'plan.json').recordings).to.have.length(1);
+  });
+
+  it('refuses what is not a plan, naming the file', () => {
+    for (const data of [null, [], { ...aPlan(), kind: 'other' }, { ...aPlan(), recordings: [{ sid: 'x' }] }]) {
+      expect(() => checkPlanDocument(data, 'plan.json')).to.throw(BadInputError, /^plan\.json is not a purge plan/);
+    }
+  });
+
+  it('applies when nothing changed', () => {
+    expect(() => checkPlanStillApplies(aPlan(), 'plan.json', checks)).not.to.throw();
+  });
+
+  it('refuses another account’s plan, even with --force', () => {
+    const other = 'AC' + '9'.repeat(32);
+    expect(() => checkPlanStillApplies(aPlan({ accountSid: other }), 'plan.json', { ...checks, force: true })).to.throw(
+      BadInputError,
+      `plan.json was made for account ${other}, not ${ACCOUNT}`,
+    );
+  });
+
+  it('refuses a plan older than the maximum age', () => {
+    const old = aPlan({ createdAt: new Date(now.getTime() - 8 * DAY).toISOString() });
+    expect(() => checkPlanStillApplies(old, 'plan.json', checks)).to.throw(BadInputError, /more than 7d ago/);
+  });
+
+  it('refuses a changed policy or changed holds unless forced', () => {
+    expect(() => checkPlanStillApplies(aPlan(), 'plan.json', { ...checks, policyDigestNow: undefined })).to.throw(
+      /The policy \/p\.yml changed since plan\.json was made/,
+    );
+    expect(() => checkPlanStillApplies(aPlan(), 'plan.json', { ...checks, holdsDigestNow: 'c' })).to.throw(
+      /The legal holds changed/,
+    );
+    expect(() =>
+      checkPlanStillApplies(aPlan(), 'plan.json', {
+        ...checks,
+        holdsDigestNow: 'c',
+        policyDigestNow: 'd',
+        force: true,
+      }),
+    ).not.to.throw();
+  });
+});

@@ -1,0 +1,165 @@
+import { expect } from 'chai';
+import { BadInputError } from '../../../src/errors';
+import { parsePolicy } from '../../../src/retention/policy';
+import { resolvePolicyAccounts } from '../../../src/retention/policy-accounts';
+
+const PARENT = 'AC' + '1'.repeat(32);
+const SUPPORT = 'AC' + '2'.repeat(32);
+const DAY = 24 * 60 * 60 * 1000;
+
+const GOOD = `version: 1
+minimumAge: 2d
+subaccounts: true
+rules:
+  - name: compliance
+    match:
+      account: Compliance team
+    keep: forever
+  - name: short calls
+    match:
+      maxDuration: 30s
+      kind: call
+    keep: 7d
+    archive: ./short
+  - name: default
+    keep: 90d
+`;
+
+/** The one-line message a policy is refused with. */
+function refusal(text: string): string {
+  try {
+    parsePolicy(text, 'retention.yml');
+  } catch (error) {
+    expect(error).to.be.instanceOf(BadInputError);
+    expect((error as BadInputError).exitStatus).to.equal(2);
+    return (error as Error).message;
+  }
+  throw new Error('the policy was accepted');
+}
+
+describe('retention policy', () => {
+  it('reads rules, durations and the minimum age from YAML', () => {
+    const policy = parsePolicy(GOOD, 'retention.yml');
+    expect(policy.minimumAgeMs).to.equal(2 * DAY);
+    expect(policy.subaccounts).to.equal(true);
+    expect(policy.rules.map((rule) => [rule.name, rule.keepMs, rule.archive])).to.deep.equal([
+      ['compliance', undefined, undefined],
+      ['short calls', 7 * DAY, './short'],
+      ['default', 90 * DAY, undefined],
+    ]);
+    expect(policy.rules[1].match).to.include({ maxDurationSeconds: 30, kind: 'call' });
+  });
+
+  it('reads the same policy written as JSON', () => {
+    const json = JSON.stringify({ rules: [{ name: 'default', keep: '30d' }] });
+    expect(parsePolicy(json, 'p.json').rules[0].keepMs).to.equal(30 * DAY);
+  });
+
+  it('defaults the minimum age to one day', () => {
+    expect(parsePolicy('rules: [{name: default, keep: 30d}]', 'p.yml').minimumAgeMs).to.equal(DAY);
+  });
+
+  it('gives the same digest for the same bytes and another for an edit', () => {
+    const a = parsePolicy(GOOD, 'a.yml').digest;
+    expect(parsePolicy(GOOD, 'b.yml').digest).to.equal(a);
+    expect(parsePolicy(GOOD.replace('90d', '91d'), 'a.yml').digest).not.to.equal(a);
+  });
+
+  const bad: Array<[string, string, RegExp]> = [
+    [
+      'a syntax error',
+      'rules:\n  - name: x\n   keep: 1d\n',
+      /^retention\.yml:3:1: Sequence item without - indicator; fix the syntax \(YAML or JSON\)\.$/,
+    ],
+    [
+      'an unknown top-level key',
+      'rule:\n  - name: default\n    keep: 1d\n',
+      /^retention\.yml:1:1: unknown key "rule": use /,
+    ],
+    [
+      'an unknown key in a match',
+      GOOD.replace('account: Compliance team', 'acount: Compliance team'),
+      /^retention\.yml:7:7: unknown key "acount": use account, subaccounts, source/,
+    ],
+    [
+      'a duration without a unit',
+      GOOD.replace('keep: 90d', 'keep: 90'),
+      /^retention\.yml:16:11: rules\[2\]\.keep must be a number with a unit \(s, m, h, d, w, mo or y\), for example 90d, or forever\./,
+    ],
+    [
+      'months written M',
+      GOOD.replace('keep: 7d', 'keep: 6M'),
+      /^retention\.yml:13:11: Invalid keep "6M": units are case-sensitive/,
+    ],
+    [
+      'a bad minimum age',
+      GOOD.replace('minimumAge: 2d', 'minimumAge: two days'),
+      /^retention\.yml:2:13: Invalid minimumAge/,
+    ],
+    ['no default rule', GOOD.replace('name: default', 'name: rest'), /^retention\.yml:4:1: no rule is named "default"/],
+    [
+      'a default rule before others',
+      'rules:\n  - name: default\n    keep: 1d\n  - name: x\n    keep: 2d\n',
+      /^retention\.yml:2:11: the default rule must be the last one/,
+    ],
+    [
+      'a default rule with a match',
+      'rules:\n  - name: default\n    match: {kind: call}\n    keep: 1d\n',
+      /^retention\.yml:3:5: the default rule matches every recording/,
+    ],
+    [
+      'an unknown source',
+      GOOD.replace('kind: call', 'source: Phone'),
+      /^retention\.yml:12:15: rules\[1\]\.match\.source must be one of "DialVerb"/,
+    ],
+    [
+      'both account and subaccounts',
+      GOOD.replace('account: Compliance team', 'account: Compliance team\n      subaccounts: true'),
+      /^retention\.yml:8:7: rule "compliance" gives both account and subaccounts, which overlap/,
+    ],
+    [
+      'a minimum longer than the maximum',
+      GOOD.replace('maxDuration: 30s', 'maxDuration: 30s\n      minDuration: 1m'),
+      /^retention\.yml:12:20: minDuration 1m is longer than maxDuration 30s/,
+    ],
+    [
+      'two rules with one name',
+      GOOD.replace('name: short calls', 'name: compliance'),
+      /^retention\.yml:9:11: a second rule is named "compliance"/,
+    ],
+    ['a rule without keep', 'rules:\n  - name: default\n', /^retention\.yml:2:5: rules\[0\] is missing "keep"/],
+    [
+      'a hold naming no recording',
+      'holds:\n  - reason: case\n    until: 2027-01-01\nrules: [{name: default, keep: 1d}]\n',
+      /^retention\.yml:2:5: .*no target/,
+    ],
+  ];
+  for (const [what, text, message] of bad) {
+    it(`refuses ${what} in one line with its line and column`, () => {
+      const line = refusal(text);
+      expect(line).to.match(message);
+      expect(line).not.to.include('\n');
+    });
+  }
+
+  describe('account names', () => {
+    const accounts = [
+      { sid: PARENT, friendlyName: 'Main' },
+      { sid: SUPPORT, friendlyName: 'Compliance team' },
+    ];
+
+    it('turns friendly names into the SIDs Accounts.json gives', () => {
+      const resolved = resolvePolicyAccounts(parsePolicy(GOOD, 'retention.yml'), accounts);
+      expect([...resolved.ruleAccounts[0]!]).to.deep.equal([SUPPORT]);
+      expect(resolved.parentSid).to.equal(PARENT);
+    });
+
+    it('refuses an account no scanned account has, at its place', () => {
+      const policy = parsePolicy(GOOD.replace('Compliance team', 'Legal'), 'retention.yml');
+      expect(() => resolvePolicyAccounts(policy, accounts)).to.throw(
+        BadInputError,
+        /^retention\.yml:7:16: rule "compliance" names account "Legal", which is not the account or its subaccounts/,
+      );
+    });
+  });
+});

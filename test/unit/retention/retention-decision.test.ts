@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import { HoldSet } from '../../../src/retention/holds';
+import { parsePolicy } from '../../../src/retention/policy';
+import { resolvePolicyAccounts } from '../../../src/retention/policy-accounts';
+import { policyDecider, ruleCutoff, selectionDecider } from '../../../src/retention/retention-decision';
+import { aRecording } from '../recording-fixture';
+
+const PARENT = 'AC' + '1'.repeat(32);
+const SUB = 'AC' + '2'.repeat(32);
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+const now = new Date('2026-11-21T12:00:00Z');
+const ago = (ms: number) => new Date(now.getTime() - ms);
+
+const policy = resolvePolicyAccounts(
+  parsePolicy(
+    `subaccounts: true
+rules:
+  - name: legal
+    match: {account: Legal}
+    keep: forever
+  - name: conferences
+    match: {kind: conference, channels: 2}
+    keep: 7d
+    archive: ./conf
+  - name: short
+    match: {maxDuration: 30s, source: [DialVerb]}
+    keep: 1h
+  - name: default
+    keep: 30d
+`,
+    'p.yml',
+  ),
+  [
+    { sid: PARENT, friendlyName: 'Main' },
+    { sid: SUB, friendlyName: 'Legal' },
+  ],
+);
+
+describe('retention decisions', () => {
+  const decide = policyDecider(policy, HoldSet.none, now);
+
+  it('lets the first matching rule decide', () => {
+    const conference = aRecording({ conferenceSid: 'CF' + '3'.repeat(32), channels: 2, dateCreated: ago(8 * DAY) });
+    expect(decide(conference)).to.deep.equal({ action: 'delete', rule: 'conferences', archive: './conf' });
+    expect(decide({ ...conference, accountSid: SUB })).to.deep.include({
+      action: 'keep',
+      reason: 'rule-keeps',
+      rule: 'legal',
+    });
+  });
+
+  it('falls through to the default rule', () => {
+    expect(decide(aRecording({ accountSid: PARENT, dateCreated: ago(31 * DAY) }))).to.deep.equal({
+      action: 'delete',
+      rule: 'default',
+      archive: undefined,
+    });
+    expect(decide(aRecording({ accountSid: PARENT, dateCreated: ago(29 * DAY) }))).to.deep.include({
+      reason: 'rule-keeps',
+    });
+  });
+
+  it('never deletes a recording younger than the minimum age, whatever its rule keeps', () => {
+    const short = aRecording({ duration: 20, source: 'DialVerb', dateCreated: ago(2 * HOUR) });
+    expect(decide(short)).to.deep.include({ action: 'keep', reason: 'too-young', rule: 'short' });
+    expect(decide({ ...short, dateCreated: ago(DAY + 1000) })).to.deep.include({ action: 'delete', rule: 'short' });
+  });
+
+  it('keeps what is not completed', () => {
+    expect(decide(aRecording({ status: 'processing', dateCreated: ago(90 * DAY) }))).to.deep.include({
+      reason: 'not-completed',
+    });
+  });
+
+  it('keeps a held recording before any rule, and not once the hold has expired', () => {
+    const recording = aRecording({ dateCreated: ago(90 * DAY) });
+    const hold = { target: { callSid: recording.callSid! }, reason: 'case 7' };
+    expect(policyDecider(policy, new HoldSet([hold], now), now)(recording)).to.deep.include({ reason: 'held', hold });
+    const expired = { ...hold, until: ago(1) };
+    expect(policyDecider(policy, new HoldSet([expired], now), now)(recording).action).to.equal('delete');
+  });
+
+  it('gives each rule its cut-off, never later than the minimum age', () => {
+    expect(policy.rules.map((rule) => ruleCutoff(rule, policy, now)?.toISOString())).to.deep.equal([
+      undefined,
+      ago(7 * DAY).toISOString(),
+      ago(DAY).toISOString(),
+      ago(30 * DAY).toISOString(),
+    ]);
+  });
+
+  it('keeps held recordings of a purge without a policy, by recording, call or conference', () => {
+    const recording = aRecording({ conferenceSid: 'CF' + '4'.repeat(32) });
+    for (const target of [
+      { sid: recording.sid },
+      { callSid: recording.callSid! },
+      { conferenceSid: recording.conferenceSid! },
+    ]) {
+      const held = selectionDecider(new HoldSet([{ target, reason: 'r' }], now))(recording);
+      expect(held, JSON.stringify(target)).to.deep.include({ action: 'keep', reason: 'held' });
+    }
+    expect(selectionDecider()(recording)).to.deep.equal({ action: 'delete' });
+  });
+});
