@@ -24,7 +24,7 @@ import {
   type NgrokModule,
   type TunnelOpener,
 } from './tunnel';
-import { parseHandlerUrl } from './webhook-request';
+import { parseHandlerUrl, WebhookClient } from './webhook-request';
 
 export const DEFAULT_CALLBACK_PATH = '/recording-status';
 const SUGGESTED_EVENTS = 'in-progress completed absent';
@@ -46,6 +46,8 @@ export interface ListenOptions {
   deleteAfterDownload: boolean;
   logFile?: string;
   output: 'text' | 'json' | 'none';
+  /** Serves the inspector page on 127.0.0.1 at this port (0 for any free one). */
+  inspect?: { port: number };
 }
 
 export interface ListenDependencies {
@@ -106,6 +108,9 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   const tunnel = tunnelFor(options, deps);
   tunnel.prepare?.();
   await CallbackServer.checkAddress(options.host, options.port);
+  // Loaded only with --inspect: listen without it starts as fast as before.
+  const inspectorModule = options.inspect ? await import('./inspector/inspector') : undefined;
+  if (options.inspect) await inspectorModule?.Inspector.checkPort(options.inspect.port);
   const download = options.download
     ? { root: options.download.dir, format: options.download.format, layout: options.download.layout, api: deps.api }
     : undefined;
@@ -116,6 +121,7 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   let store: MediaStore | undefined;
   let listener: CallbackListener;
   let archiver: CallbackArchiver | undefined;
+  let forwarder: CallbackForwarder | undefined;
   try {
     store = download ? await MediaStore.open(download) : undefined;
     archiver = store ? new CallbackArchiver(deps.api, store, options.deleteAfterDownload) : undefined;
@@ -130,7 +136,9 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
       recordingUrlOrigins: [...new Set([RECORDING_URL_ORIGIN, new URL(deps.api.baseUrl).origin])],
       tunnel,
       report: reportFor(options.output, deps.writeLine),
-      forwarder: forwardUrl ? new CallbackForwarder(forwardUrl, options.verify ? token : undefined) : undefined,
+      forwarder: (forwarder = forwardUrl
+        ? new CallbackForwarder(forwardUrl, options.verify ? token : undefined)
+        : undefined),
       archiver,
       log,
     });
@@ -141,11 +149,46 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   }
   // These lines quote flags and the tunnel's URL: each stays one line, whatever they hold.
   const info = (line: string) => deps.info(printable(line));
+  const inspectorClient = inspectorModule ? new WebhookClient() : undefined;
+  let inspector: import('./inspector/inspector').Inspector | undefined;
+  if (inspectorModule && options.inspect && inspectorClient) {
+    try {
+      inspector = await inspectorModule.Inspector.start({
+        port: options.inspect.port,
+        session: {
+          callbackUrl: listener.callbackUrl,
+          localUrl: listener.localUrl,
+          twiml: twimlFor(listener.callbackUrl),
+          verification:
+            options.verify && options.authToken
+              ? `X-Twilio-Signature verified with ${options.authToken.source}`
+              : 'off (--no-verify): every request is taken as a callback',
+          forwardTo: forwardUrl ?? null,
+          downloadDir: options.download?.dir ?? null,
+        },
+        tally: () => ({ ...listener.tally }),
+        accountSid: deps.api.accountSid,
+        authToken: token,
+        verifying: options.verify,
+        forwarder,
+        client: inspectorClient,
+      });
+    } catch (error) {
+      inspectorClient.close();
+      await listener.stop();
+      await store?.close();
+      throw error;
+    }
+    listener.observe(inspector);
+  }
   for (const line of introduction(listener, options, forwardUrl, deps.api.accountSid)) info(line);
+  if (inspector) info(`Inspector (anyone with this URL can see every request and send signed ones): ${inspector.url}`);
   for (const line of warnings(options)) deps.warn(printable(line));
   await deps.stopRequested;
   info('Stopping: closing the tunnel and finishing the requests and downloads under way…');
   const tally = await listener.stop();
+  await inspector?.close();
+  inspectorClient?.close();
   await store?.close();
   info(summaryLine(tally));
   return tally;
@@ -195,7 +238,7 @@ function introduction(
   if (options.logFile) lines.push(`Logging every request to ${options.logFile}`);
   lines.push(
     'Point Twilio at it with TwiML:',
-    `  <Dial record="record-from-answer" recordingStatusCallback="${escapeXml(url)}" recordingStatusCallbackEvent="${SUGGESTED_EVENTS}">…</Dial>`,
+    `  ${twimlFor(url)}`,
     'or with the API parameters:',
     `  RecordingStatusCallback=${url}  RecordingStatusCallbackEvent=${SUGGESTED_EVENTS}`,
     'Press Ctrl-C to stop.',
@@ -229,6 +272,11 @@ function summaryLine(tally: ListenerTally): string {
   parts.push(`${tally.downloaded} downloaded${tally.downloadFailed > 0 ? ` (${tally.downloadFailed} failed)` : ''}`);
   parts.push(`${tally.deleted} deleted`);
   return `Received ${plural(tally.received, 'request')}: ${parts.join(', ')}.`;
+}
+
+/** Ready-to-paste TwiML that sends a call's recording status callbacks to `url`. */
+function twimlFor(url: string): string {
+  return `<Dial record="record-from-answer" recordingStatusCallback="${escapeXml(url)}" recordingStatusCallbackEvent="${SUGGESTED_EVENTS}">…</Dial>`;
 }
 
 function escapeXml(text: string): string {
