@@ -61,7 +61,7 @@ export function diagnoseSignature(
         signedFor: rewrite,
         note: `the signature is for ${rewrite}: a proxy or tunnel changed the URL on the way; give the URL Twilio calls with --public-url`,
       },
-      tokenOrParams: { differed: false, note: 'the same: the signature matches this token and these parameters' },
+      tokenOrParams: { differed: false, note: 'the signature matches this token and these parameters' },
     };
   }
   return {
