@@ -181,8 +181,7 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
     }
     listener.observe(inspector);
   }
-  for (const line of introduction(listener, options, forwardUrl, deps.api.accountSid)) info(line);
-  if (inspector) info(`Inspector (anyone with this URL can see every request and send signed ones): ${inspector.url}`);
+  for (const line of introduction(listener, options, forwardUrl, deps.api.accountSid, inspector?.url)) info(line);
   for (const line of warnings(options)) deps.warn(printable(line));
   await deps.stopRequested;
   info('Stopping: closing the tunnel and finishing the requests and downloads under way…');
@@ -212,6 +211,7 @@ function introduction(
   options: ListenOptions,
   forwardUrl: string | undefined,
   accountSid: string,
+  inspectorUrl: string | undefined,
 ): string[] {
   const url = listener.callbackUrl;
   const localOnly = listener.localOnly;
@@ -241,8 +241,11 @@ function introduction(
     `  ${twimlFor(url)}`,
     'or with the API parameters:',
     `  RecordingStatusCallback=${url}  RecordingStatusCallbackEvent=${SUGGESTED_EVENTS}`,
-    'Press Ctrl-C to stop.',
   );
+  if (inspectorUrl) {
+    lines.push(`Inspector (anyone with this URL can see every request and send signed ones): ${inspectorUrl}`);
+  }
+  lines.push('Press Ctrl-C to stop.');
   return lines;
 }
 
