@@ -48,6 +48,10 @@ export class RunningListener {
     return /Inspector \([^)]*\): (\S+)/.exec(this.err)?.[1] as string;
   }
 
+  get stderr(): string {
+    return this.err;
+  }
+
   get stdout(): string {
     return this.out;
   }
