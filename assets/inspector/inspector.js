@@ -13,6 +13,8 @@
     canSend: false,
     selected: null,
     pending: [],
+    tally: null,
+    rows: new Map(),
     drawScheduled: false,
   };
   const REJECTED = new Set(['rejected', 'invalid', 'foreign-account', 'too-large', 'error']);
@@ -133,11 +135,13 @@
       ],
     );
     tr.addEventListener('click', () => select(entry.id));
+    state.rows.set(entry.id, tr);
     return tr;
   }
 
   /** Redraws every row, newest first, as the filters say. */
   function redraw() {
+    state.rows.clear();
     const rows = [...state.entries.values()].reverse().filter(matches).map(row);
     $('rows').replaceChildren(...rows);
   }
@@ -145,17 +149,21 @@
   /** Adds rows that arrived since the last frame at the top, and drops rows no longer kept. */
   function drawPending() {
     state.drawScheduled = false;
-    const body = $('rows');
-    for (const entry of state.pending) {
-      if (matches(entry)) body.prepend(row(entry));
+    // Only the newest `limit` can stay on the page: older ones are never drawn.
+    const fresh = document.createDocumentFragment();
+    for (const entry of state.pending.slice(-state.limit).reverse()) {
+      if (matches(entry)) fresh.append(row(entry));
     }
     state.pending = [];
+    $('rows').prepend(fresh);
     while (state.entries.size > state.limit) {
       const oldest = state.entries.keys().next().value;
       state.entries.delete(oldest);
-      const gone = body.querySelector(`tr[data-id="${oldest}"]`);
+      const gone = state.rows.get(oldest);
       if (gone) gone.remove();
+      state.rows.delete(oldest);
     }
+    if (state.tally) drawTally(state.tally);
     drawKept();
   }
 
@@ -166,7 +174,7 @@
   }
 
   function replaceRow(entry) {
-    const old = $('rows').querySelector(`tr[data-id="${entry.id}"]`);
+    const old = state.rows.get(entry.id);
     if (old) old.replaceWith(row(entry));
     if (state.selected === entry.id) showDetails(entry);
   }
@@ -410,7 +418,7 @@
       state.entries.set(entry.id, entry);
       state.dropped = dropped;
       state.pending.push(entry);
-      drawTally(tally);
+      state.tally = tally;
       scheduleDraw();
     });
     events.addEventListener('update', (message) => {

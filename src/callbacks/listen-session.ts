@@ -169,7 +169,6 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
         tally: () => ({ ...listener.tally }),
         accountSid: deps.api.accountSid,
         authToken: token,
-        verifying: options.verify,
         forwarder,
         client: inspectorClient,
       });

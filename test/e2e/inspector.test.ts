@@ -129,6 +129,7 @@ describe('listen --inspect in a real browser', function () {
     await page.locator('#send-result', { hasText: 'absent: answered 200' }).waitFor();
     expect(handler.accepted).to.have.length(1);
     expect(handler.accepted[0]).to.include({ RecordingStatus: 'absent', ErrorCode: '16102', AccountSid: accountSid });
+    await page.locator('#rows tr[data-verdict="test"] td.handler', { hasText: '200 in' }).waitFor();
     expect(await column(page, 'verdict')).to.deep.equal(['test']);
   });
 
@@ -138,6 +139,13 @@ describe('listen --inspect in a real browser', function () {
     await page.locator('#send-result', { hasText: 'completed: answered 200' }).waitFor();
     await page.locator('#rows tr[data-verdict="verified"]').waitFor();
     expect(handler.accepted.map((callback) => callback.RecordingStatus)).to.deep.equal(['completed']);
+  });
+
+  it('stops on Ctrl-C with the page open, and the page says the listener is gone', async function () {
+    const stopped = await listener.stop();
+    expect(stopped.status, stopped.stderr).to.equal(0);
+    expect(stopped.stderr).to.include('Received 0 requests');
+    await page.locator('#connection.lost').waitFor();
   });
 
   it('renders markup and escape sequences from a callback as text, and runs none of it', async function () {

@@ -34,6 +34,8 @@ const ASSETS: Record<string, string> = {
   '/inspector.js': 'text/javascript; charset=utf-8',
   '/inspector.css': 'text/css; charset=utf-8',
 };
+/** How long new rows wait to be sent to the page together. */
+const FLUSH_INTERVAL_MS = 100;
 /** Largest body of a replay or test-event call. */
 const MAX_CALL_BYTES = 16 * 1024;
 
@@ -65,8 +67,6 @@ export interface InspectorOptions {
   accountSid: string;
   /** Signs test events, and diagnoses rejected signatures; undefined when the listener has no token. */
   authToken?: string;
-  /** True when the listener verifies signatures, so that rejections can be explained. */
-  verifying: boolean;
   forwarder?: CallbackForwarder;
   client: WebhookClient;
   /** Requests kept for the page. */
@@ -165,7 +165,9 @@ export class Inspector implements ListenerObserver {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     const method = req.method ?? 'GET';
     const target = req.url ?? '/';
-    const refusal = (this.access as InspectorAccess).refusal({ method, target, headers: req.headers });
+    // Until the port is known, Host cannot be checked: nothing is served.
+    if (!this.access) return this.json(res, 503, { error: 'the inspector is starting: reload in a moment' });
+    const refusal = this.access.refusal({ method, target, headers: req.headers });
     if (refusal) return this.json(res, refusal.status, { error: refusal.reason });
     const path = new URL(target, 'http://inspector.invalid').pathname;
     if (method === 'GET' && path === '/') return this.page(res);
@@ -215,13 +217,14 @@ export class Inspector implements ListenerObserver {
     req.on('close', () => this.streams.delete(res));
   }
 
-  /** Queues a row for every open page; writes go out together once the current work is done. */
+  /** Queues a row for every open page; writes go out together, a tenth of a second at most after the first. */
   private publish(type: 'entry' | 'update', entry: InspectedEntry): void {
     if (this.streams.size === 0) return;
     this.pending.push(message(type, { entry, tally: this.options.tally(), dropped: this.history.droppedCount }));
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    // Rows go out ten times a second at most: a busy listener then costs a page a few redraws, not one per request.
+    setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
   }
 
   private flush(): void {
