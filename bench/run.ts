@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { callbackBenchmarks } from './callbacks';
 import { downloadBenchmarks } from './download';
+import { inspectorBenchmarks } from './inspector';
 import { listMemoryBenchmarks } from './list-memory';
 import { purgeBenchmarks } from './purge';
 import { markdownTable, type BenchRow } from './measure';
@@ -15,6 +16,7 @@ const SUITES: Suite[] = [
   ['download', downloadBenchmarks],
   ['purge', purgeBenchmarks],
   ['callbacks', callbackBenchmarks],
+  ['inspector', inspectorBenchmarks],
 ];
 
 async function main(): Promise<void> {
