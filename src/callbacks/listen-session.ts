@@ -24,7 +24,8 @@ import {
   type NgrokModule,
   type TunnelOpener,
 } from './tunnel';
-import { parseHandlerUrl, WebhookClient } from './webhook-request';
+import { parseHandlerUrl } from './webhook-request';
+import type { Inspector } from './inspector/inspector';
 
 export const DEFAULT_CALLBACK_PATH = '/recording-status';
 const SUGGESTED_EVENTS = 'in-progress completed absent';
@@ -149,31 +150,16 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   }
   // These lines quote flags and the tunnel's URL: each stays one line, whatever they hold.
   const info = (line: string) => deps.info(printable(line));
-  const inspectorClient = inspectorModule ? new WebhookClient() : undefined;
-  let inspector: import('./inspector/inspector').Inspector | undefined;
-  if (inspectorModule && options.inspect && inspectorClient) {
+  let inspector: Inspector | undefined;
+  if (inspectorModule && options.inspect) {
     try {
-      inspector = await inspectorModule.Inspector.start({
-        port: options.inspect.port,
-        session: {
-          callbackUrl: listener.callbackUrl,
-          localUrl: listener.localUrl,
-          twiml: twimlFor(listener.callbackUrl),
-          verification:
-            options.verify && options.authToken
-              ? `X-Twilio-Signature verified with ${options.authToken.source}`
-              : 'off (--no-verify): every request is taken as a callback',
-          forwardTo: forwardUrl ?? null,
-          downloadDir: options.download?.dir ?? null,
-        },
-        tally: () => ({ ...listener.tally }),
-        accountSid: deps.api.accountSid,
-        authToken: token,
+      inspector = await startInspector(inspectorModule, options.inspect.port, listener, options, {
+        forwardUrl,
         forwarder,
-        client: inspectorClient,
+        token,
+        accountSid: deps.api.accountSid,
       });
     } catch (error) {
-      inspectorClient.close();
       await listener.stop();
       await store?.close();
       throw error;
@@ -186,10 +172,37 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   info('Stopping: closing the tunnel and finishing the requests and downloads under way…');
   const tally = await listener.stop();
   await inspector?.close();
-  inspectorClient?.close();
   await store?.close();
   info(summaryLine(tally));
   return tally;
+}
+
+/** Serves the --inspect page for a running listener: what it shows of the session, and what it may send. */
+async function startInspector(
+  module: typeof import('./inspector/inspector'),
+  port: number,
+  listener: CallbackListener,
+  options: ListenOptions,
+  relay: { forwardUrl?: string; forwarder?: CallbackForwarder; token?: string; accountSid: string },
+): Promise<Inspector> {
+  return module.Inspector.start({
+    port,
+    session: {
+      callbackUrl: listener.callbackUrl,
+      localUrl: listener.localUrl,
+      twiml: twimlFor(listener.callbackUrl),
+      verification:
+        options.verify && options.authToken
+          ? `X-Twilio-Signature verified with ${options.authToken.source}`
+          : 'off (--no-verify): every request is taken as a callback',
+      forwardTo: relay.forwardUrl ?? null,
+      downloadDir: options.download?.dir ?? null,
+    },
+    tally: () => ({ ...listener.tally }),
+    accountSid: relay.accountSid,
+    authToken: relay.token,
+    forwarder: relay.forwarder,
+  });
 }
 
 function tunnelFor(options: ListenOptions, deps: ListenDependencies): TunnelOpener {

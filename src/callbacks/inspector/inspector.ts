@@ -12,7 +12,7 @@ import {
   millisecondsSince,
   queryOf,
   signWebhookRequest,
-  type WebhookClient,
+  WebhookClient,
   type WebhookMethod,
 } from '../webhook-request';
 import { InspectorAccess, newInspectorToken } from './inspector-access';
@@ -68,7 +68,8 @@ export interface InspectorOptions {
   /** Signs test events, and diagnoses rejected signatures; undefined when the listener has no token. */
   authToken?: string;
   forwarder?: CallbackForwarder;
-  client: WebhookClient;
+  /** Sends test events to the listener; one of its own by default, closed with the inspector. */
+  client?: WebhookClient;
   /** Requests kept for the page. */
   limit?: number;
   clock?: () => Date;
@@ -94,6 +95,7 @@ export class Inspector implements ListenerObserver {
   private readonly history: RequestHistory;
   private readonly streams = new Set<ServerResponse>();
   private readonly clock: () => Date;
+  private readonly client: WebhookClient;
   private pending: string[] = [];
   private flushScheduled = false;
   private access: InspectorAccess | undefined;
@@ -102,6 +104,7 @@ export class Inspector implements ListenerObserver {
   private constructor(private readonly options: InspectorOptions) {
     this.history = new RequestHistory(options.limit);
     this.clock = options.clock ?? (() => new Date());
+    this.client = options.client ?? new WebhookClient();
     this.server = createServer((req, res) => {
       this.serve(req, res).catch((error: unknown) => {
         if (!res.headersSent) this.json(res, 500, { error: `inspector error: ${messageOf(error)}` });
@@ -121,7 +124,10 @@ export class Inspector implements ListenerObserver {
   /** Serves the page on 127.0.0.1; a port in use rejects with one line saying what to do. */
   static async start(options: InspectorOptions): Promise<Inspector> {
     const inspector = new Inspector(options);
-    inspector.port = await listenOnLoopback(inspector.server, options.port);
+    inspector.port = await listenOnLoopback(inspector.server, options.port).catch((error: unknown) => {
+      inspector.client.close();
+      throw error;
+    });
     inspector.access = new InspectorAccess(inspector.token, inspector.port);
     return inspector;
   }
@@ -159,6 +165,7 @@ export class Inspector implements ListenerObserver {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
+    this.client.close();
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -302,7 +309,7 @@ export class Inspector implements ListenerObserver {
       }
       // To the listener: its own row appears as for any request, verified as Twilio's would be.
       try {
-        const answer = await this.options.client.send(request);
+        const answer = await this.client.send(request);
         results.push({ event: callback.label, status: answer.status });
       } catch (error) {
         results.push({ event: callback.label, status: 0, error: describeDeliveryError(error) });
