@@ -8,18 +8,24 @@ import { TWILIO_BIN, TwilioWorld } from '../test/e2e/twilio-world';
 import { completedParams } from '../test/unit/callbacks/callback-fixtures';
 import { median, row, type BenchRow } from './measure';
 
-const CALLBACKS = 2_000;
-const IN_FLIGHT = 50;
-const ROUNDS = 3;
+export const CALLBACKS = 2_000;
+export const IN_FLIGHT = 50;
+export const ROUNDS = 3;
 
-interface Fired {
+export interface Fired {
   latenciesMs: number[];
   statuses: Map<number, number>;
   seconds: number;
 }
 
 /** POSTs `count` callbacks, each signed for `signedFor`, with `inFlight` at a time over keep-alive connections. */
-async function fire(url: string, signedFor: string, token: string, accountSid: string, count: number): Promise<Fired> {
+export async function fire(
+  url: string,
+  signedFor: string,
+  token: string,
+  accountSid: string,
+  count: number,
+): Promise<Fired> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const latenciesMs: number[] = [];
   const statuses = new Map<number, number>();
@@ -72,19 +78,21 @@ function signed(value: number): string {
   return `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(1)}`;
 }
 
-function percentile(values: number[], p: number): number {
+export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-interface RunningListen {
+export interface RunningListen {
   child: ChildProcess;
   localUrl: string;
   callbackUrl: string;
+  /** The --inspect page's URL, when it was asked for. */
+  inspectorUrl?: string;
   stop(): Promise<number | null>;
 }
 
-async function startListen(world: TwilioWorld, args: string[]): Promise<RunningListen> {
+export async function startListen(world: TwilioWorld, args: string[]): Promise<RunningListen> {
   const child = spawn(TWILIO_BIN, ['recordings:callbacks:listen', '--port', '0', ...args], {
     env: world.environment(world.authTokenEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,6 +110,7 @@ async function startListen(world: TwilioWorld, args: string[]): Promise<RunningL
     child,
     localUrl: /Listening on (\S+)/.exec(stderr)![1],
     callbackUrl: /Callback URL[^:]*: (\S+)/.exec(stderr)![1],
+    inspectorUrl: /Inspector \([^)]*\): (\S+)/.exec(stderr)?.[1],
     stop: () => {
       child.kill('SIGINT');
       return exited;
@@ -109,14 +118,14 @@ async function startListen(world: TwilioWorld, args: string[]): Promise<RunningL
   };
 }
 
-interface Handler {
+export interface Handler {
   url: string;
   accepted(): Promise<number>;
   close(): void;
 }
 
 /** The user's handler in a process of its own, so the load generator's work does not show in its latency. */
-async function startHandler(env: NodeJS.ProcessEnv): Promise<Handler> {
+export async function startHandler(env: NodeJS.ProcessEnv): Promise<Handler> {
   const child = spawn(process.execPath, [join(__dirname, 'baselines', 'webhook-handler.js')], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -135,7 +144,7 @@ async function startHandler(env: NodeJS.ProcessEnv): Promise<Handler> {
   };
 }
 
-function allOk(fired: Fired): boolean {
+export function allOk(fired: Fired): boolean {
   return [...fired.statuses.keys()].every((status) => status >= 200 && status < 300);
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { callbackBenchmarks } from './callbacks';
 import { downloadBenchmarks } from './download';
 import { decryptingDownloadBenchmarks, decryptionBenchmarks, encryptionBenchmarks } from './encryption';
+import { inspectorBenchmarks } from './inspector';
 import { listMemoryBenchmarks } from './list-memory';
 import { purgeBenchmarks } from './purge';
 import { scanBenchmarks } from './scan';
@@ -20,6 +21,7 @@ const SUITES: Suite[] = [
   ['download', downloadBenchmarks],
   ['purge', purgeBenchmarks],
   ['callbacks', callbackBenchmarks],
+  ['inspector', inspectorBenchmarks],
   ['object-store', objectStoreBenchmarks],
   ['scan', scanBenchmarks],
   ['encryption', encryptionBenchmarks],

@@ -2,7 +2,13 @@ import { parseRecordingStatusCallback, recordingUrlProblem, type RecordingStatus
 import type { ArchiveResult, CallbackArchiver } from './callback-archiver';
 import { CallbackServer, type CallbackReply, type IncomingCallback } from './callback-server';
 import type { CallbackForwarder } from './forwarder';
-import { isCallbackVerdict, type ForwardOutcome, type ListenerReport, type Verdict } from './listener-report';
+import {
+  isCallbackVerdict,
+  type ForwardOutcome,
+  type ListenerReport,
+  type RequestReport,
+  type Verdict,
+} from './listener-report';
 import type { RequestLog } from './request-log';
 import { isValidTwilioSignature, type CallbackParams } from './signature';
 import { isLoopbackHostname, localOrigin, type LocalAddress, type Tunnel, type TunnelOpener } from './tunnel';
@@ -13,6 +19,8 @@ import {
   FORM_CONTENT_TYPE,
   millisecondsSince,
   queryOf,
+  type SignedWebhookRequest,
+  type WebhookAnswer,
   type WebhookMethod,
 } from './webhook-request';
 
@@ -49,6 +57,34 @@ export interface ListenerTally {
   deleted: number;
 }
 
+/** Everything the listener knows of one request once it is answered, for an observer such as the inspector. */
+export interface ObservedRequest extends RequestReport {
+  /** The URL Twilio called, as the listener rebuilds it. */
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  /** The parameters it carried (a POST's body, a GET's query), in order. */
+  params: CallbackParams;
+  /** For a signature that matched none: the URLs whose forms were checked. */
+  urlsChecked?: string[];
+  /** The request relayed to the handler, as sent, and the handler's full answer. */
+  relay?: RelayedExchange;
+}
+
+/** A request sent to the handler and what came of it. */
+export interface RelayedExchange {
+  request: SignedWebhookRequest;
+  answer?: WebhookAnswer;
+  error?: string;
+  latencyMs: number;
+}
+
+/** Told of every request answered and every download finished, after the report. */
+export interface ListenerObserver {
+  request(observed: ObservedRequest): void;
+  download(result: ArchiveResult): void;
+}
+
 interface Judgement {
   status: number;
   verdict: Verdict;
@@ -56,6 +92,8 @@ interface Judgement {
   event?: RecordingStatusEvent;
   /** Something odd about a callback that was still taken. */
   warning?: string;
+  /** The URLs checked for a signature that matched none of them. */
+  urlsChecked?: string[];
 }
 
 /**
@@ -80,6 +118,7 @@ export class CallbackListener {
   private readonly clock: () => Date;
   private local: LocalAddress | undefined;
   private tunnel: Tunnel | undefined;
+  private observer: ListenerObserver | undefined;
 
   private constructor(private readonly options: CallbackListenerOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -89,7 +128,8 @@ export class CallbackListener {
       maxBodyBytes: options.maxBodyBytes,
       clock: this.clock,
       handle: (request) => this.handle(request),
-      onOversized: (request) => this.finish(request, { status: 413, verdict: 'too-large', reason: 'body too large' }),
+      onOversized: (request) =>
+        this.finish(request, [], { status: 413, verdict: 'too-large', reason: 'body too large' }),
     });
   }
 
@@ -104,6 +144,11 @@ export class CallbackListener {
       throw error;
     }
     return listener;
+  }
+
+  /** From now on, tells `observer` of every request answered and every download finished. */
+  observe(observer: ListenerObserver): void {
+    this.observer = observer;
   }
 
   get localUrl(): string {
@@ -142,15 +187,20 @@ export class CallbackListener {
       body: judgement.reason ? `${judgement.reason}\n` : undefined,
     };
     let forwardOutcome: ForwardOutcome | undefined;
+    let relay: RelayedExchange | undefined;
     const isCallback = isCallbackVerdict(judgement.verdict);
     if (isCallback && this.options.forwarder) {
       const verified = judgement.verdict === 'accepted';
-      ({ reply, outcome: forwardOutcome } = await this.forward(this.options.forwarder, request, params, verified));
+      ({
+        reply,
+        outcome: forwardOutcome,
+        relay,
+      } = await this.forward(this.options.forwarder, request, params, verified));
     }
     if (isCallback && judgement.event?.status === 'completed' && this.options.archiver) {
       this.startArchive(this.options.archiver, judgement.event);
     }
-    this.finish(request, { ...judgement, status: reply.status }, forwardOutcome);
+    this.finish(request, params, { ...judgement, status: reply.status }, forwardOutcome, relay);
     return reply;
   }
 
@@ -168,11 +218,13 @@ export class CallbackListener {
       const signature = headerValue(request.headers['x-twilio-signature']);
       if (!signature) return { status: 403, verdict: 'rejected', reason: 'no X-Twilio-Signature header' };
       const signedParams = signedParamsOf(request, params);
-      if (!this.calledUrlsOf(request).some((url) => isValidTwilioSignature(token, signature, url, signedParams))) {
+      const urls = this.calledUrlsOf(request);
+      if (!urls.some((url) => isValidTwilioSignature(token, signature, url, signedParams))) {
         return {
           status: 403,
           verdict: 'rejected',
           reason: `X-Twilio-Signature does not match ${withoutQuery(this.publicUrlOf(request))}`,
+          urlsChecked: urls,
         };
       }
       verdict = 'accepted';
@@ -231,29 +283,33 @@ export class CallbackListener {
     request: IncomingCallback,
     params: CallbackParams,
     verified: boolean,
-  ): Promise<{ reply: CallbackReply; outcome: ForwardOutcome }> {
+  ): Promise<{ reply: CallbackReply; outcome: ForwardOutcome; relay: RelayedExchange }> {
     const started = process.hrtime.bigint();
+    const sent = forwarder.prepare({
+      method: request.method as WebhookMethod,
+      query: queryOf(request.target),
+      headers: request.headers,
+      body: request.body,
+      signedParams: signedParamsOf(request, params),
+      verified,
+    });
     try {
-      const answer = await forwarder.forward({
-        method: request.method as WebhookMethod,
-        query: queryOf(request.target),
-        headers: request.headers,
-        body: request.body,
-        signedParams: signedParamsOf(request, params),
-        verified,
-      });
+      const answer = await forwarder.send(sent);
       this.tally.forwarded += 1;
       const contentType = headerValue(answer.headers['content-type']);
       return {
         reply: { status: answer.status, contentType, body: answer.body },
         outcome: { status: answer.status, latencyMs: answer.latencyMs, firstLine: firstLineOf(answer.body) },
+        relay: { request: sent, answer, latencyMs: answer.latencyMs },
       };
     } catch (error) {
       this.tally.forwardFailed += 1;
       const problem = describeDeliveryError(error);
+      const latencyMs = millisecondsSince(started);
       return {
         reply: { status: 502, body: `handler ${forwarder.targetUrl} unreachable: ${problem}\n` },
-        outcome: { latencyMs: millisecondsSince(started), error: problem },
+        outcome: { latencyMs, error: problem },
+        relay: { request: sent, error: problem, latencyMs },
       };
     }
   }
@@ -273,21 +329,30 @@ export class CallbackListener {
     else this.tally.downloadFailed += 1;
     if (result.deleted) this.tally.deleted += 1;
     this.options.report.download({ time: this.clock(), result });
+    this.observer?.download(result);
   }
 
-  private finish(request: IncomingCallback, judgement: Judgement, forward?: ForwardOutcome): void {
+  private finish(
+    request: IncomingCallback,
+    params: CallbackParams,
+    judgement: Judgement,
+    forward?: ForwardOutcome,
+    relay?: RelayedExchange,
+  ): void {
     this.count(judgement.verdict);
+    const url = this.publicUrlOf(request);
+    const headers = flatHeaders(request.headers);
     this.options.log?.append({
       time: request.receivedAt.toISOString(),
       method: request.method,
-      url: this.publicUrlOf(request),
+      url,
       target: request.target,
-      headers: flatHeaders(request.headers),
+      headers,
       body: request.body,
       verdict: judgement.verdict,
       status: judgement.status,
     });
-    this.options.report.request({
+    const report: RequestReport = {
       time: request.receivedAt,
       method: request.method,
       target: request.target,
@@ -297,6 +362,16 @@ export class CallbackListener {
       event: judgement.event,
       forward,
       warnings: judgement.warning ? [judgement.warning] : [],
+    };
+    this.options.report.request(report);
+    this.observer?.request({
+      ...report,
+      url,
+      headers,
+      body: request.body,
+      params,
+      urlsChecked: judgement.urlsChecked,
+      relay,
     });
   }
 

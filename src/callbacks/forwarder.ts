@@ -1,6 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { twilioSignature, type CallbackParams } from './signature';
-import { appendQuery, flatHeaders, WebhookClient, type WebhookAnswer, type WebhookMethod } from './webhook-request';
+import {
+  appendQuery,
+  flatHeaders,
+  WebhookClient,
+  type SignedWebhookRequest,
+  type WebhookAnswer,
+  type WebhookMethod,
+} from './webhook-request';
 
 /** A callback as received, for relaying it. */
 export interface RelayedRequest {
@@ -62,6 +69,11 @@ export class CallbackForwarder {
 
   /** The handler's answer; rejects when the handler cannot be reached. */
   forward(request: RelayedRequest): Promise<WebhookAnswer> {
+    return this.send(this.prepare(request));
+  }
+
+  /** The request the handler gets for `request`: its URL, headers (re-signed when verified) and body. */
+  prepare(request: RelayedRequest): SignedWebhookRequest {
     const url = appendQuery(this.targetUrl, request.query);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(flatHeaders(request.headers))) {
@@ -69,12 +81,12 @@ export class CallbackForwarder {
     }
     if (!request.verified) headers[UNVERIFIED_HEADER] = UNVERIFIED_MARK;
     else if (this.authToken) headers['x-twilio-signature'] = twilioSignature(this.authToken, url, request.signedParams);
-    return this.client.send({
-      method: request.method,
-      url,
-      headers,
-      body: request.method === 'POST' ? request.body : '',
-    });
+    return { method: request.method, url, headers, body: request.method === 'POST' ? request.body : '' };
+  }
+
+  /** Sends a request made by `prepare`; rejects when the handler cannot be reached. */
+  send(prepared: SignedWebhookRequest): Promise<WebhookAnswer> {
+    return this.client.send(prepared);
   }
 
   close(): void {

@@ -27,6 +27,7 @@ import {
   type TunnelOpener,
 } from './tunnel';
 import { parseHandlerUrl } from './webhook-request';
+import type { Inspector } from './inspector/inspector';
 
 export const DEFAULT_CALLBACK_PATH = '/recording-status';
 const SUGGESTED_EVENTS = 'in-progress completed absent';
@@ -51,6 +52,8 @@ export interface ListenOptions {
   holds?: HoldsLocation;
   logFile?: string;
   output: 'text' | 'json' | 'none';
+  /** Serves the inspector page on 127.0.0.1 at this port (0 for any free one). */
+  inspect?: { port: number };
 }
 
 export interface ListenDependencies {
@@ -111,6 +114,9 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   const tunnel = tunnelFor(options, deps);
   tunnel.prepare?.();
   await CallbackServer.checkAddress(options.host, options.port);
+  // Loaded only with --inspect: listen without it starts as fast as before.
+  const inspectorModule = options.inspect ? await import('./inspector/inspector') : undefined;
+  if (options.inspect) await inspectorModule?.Inspector.checkPort(options.inspect.port);
   const download = options.download
     ? {
         root: options.download.dir,
@@ -135,6 +141,7 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   let store: MediaStore | undefined;
   let listener: CallbackListener;
   let archiver: CallbackArchiver | undefined;
+  let forwarder: CallbackForwarder | undefined;
   try {
     store = download ? await MediaStore.open(download) : undefined;
     archiver = store
@@ -151,7 +158,9 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
       recordingUrlOrigins: [...new Set([RECORDING_URL_ORIGIN, new URL(deps.api.baseUrl).origin])],
       tunnel,
       report: reportFor(options.output, deps.writeLine),
-      forwarder: forwardUrl ? new CallbackForwarder(forwardUrl, options.verify ? token : undefined) : undefined,
+      forwarder: (forwarder = forwardUrl
+        ? new CallbackForwarder(forwardUrl, options.verify ? token : undefined)
+        : undefined),
       archiver,
       log,
     });
@@ -162,14 +171,59 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   }
   // These lines quote flags and the tunnel's URL: each stays one line, whatever they hold.
   const info = (line: string) => deps.info(printable(line));
-  for (const line of introduction(listener, options, forwardUrl, deps.api.accountSid)) info(line);
+  let inspector: Inspector | undefined;
+  if (inspectorModule && options.inspect) {
+    try {
+      inspector = await startInspector(inspectorModule, options.inspect.port, listener, options, {
+        forwardUrl,
+        forwarder,
+        token,
+        accountSid: deps.api.accountSid,
+      });
+    } catch (error) {
+      await listener.stop();
+      await store?.close();
+      throw error;
+    }
+    listener.observe(inspector);
+  }
+  for (const line of introduction(listener, options, forwardUrl, deps.api.accountSid, inspector?.url)) info(line);
   for (const line of warnings(options)) deps.warn(printable(line));
   await deps.stopRequested;
   info('Stopping: closing the tunnel and finishing the requests and downloads under way…');
   const tally = await listener.stop();
+  await inspector?.close();
   await store?.close();
   info(summaryLine(tally));
   return tally;
+}
+
+/** Serves the --inspect page for a running listener: what it shows of the session, and what it may send. */
+async function startInspector(
+  module: typeof import('./inspector/inspector'),
+  port: number,
+  listener: CallbackListener,
+  options: ListenOptions,
+  relay: { forwardUrl?: string; forwarder?: CallbackForwarder; token?: string; accountSid: string },
+): Promise<Inspector> {
+  return module.Inspector.start({
+    port,
+    session: {
+      callbackUrl: listener.callbackUrl,
+      localUrl: listener.localUrl,
+      twiml: twimlFor(listener.callbackUrl),
+      verification:
+        options.verify && options.authToken
+          ? `X-Twilio-Signature verified with ${options.authToken.source}`
+          : 'off (--no-verify): every request is taken as a callback',
+      forwardTo: relay.forwardUrl ?? null,
+      downloadDir: options.download?.dir ?? null,
+    },
+    tally: () => ({ ...listener.tally }),
+    accountSid: relay.accountSid,
+    authToken: relay.token,
+    forwarder: relay.forwarder,
+  });
 }
 
 function tunnelFor(options: ListenOptions, deps: ListenDependencies): TunnelOpener {
@@ -190,6 +244,7 @@ function introduction(
   options: ListenOptions,
   forwardUrl: string | undefined,
   accountSid: string,
+  inspectorUrl: string | undefined,
 ): string[] {
   const url = listener.callbackUrl;
   const localOnly = listener.localOnly;
@@ -216,11 +271,14 @@ function introduction(
   if (options.logFile) lines.push(`Logging every request to ${options.logFile}`);
   lines.push(
     'Point Twilio at it with TwiML:',
-    `  <Dial record="record-from-answer" recordingStatusCallback="${escapeXml(url)}" recordingStatusCallbackEvent="${SUGGESTED_EVENTS}">…</Dial>`,
+    `  ${twimlFor(url)}`,
     'or with the API parameters:',
     `  RecordingStatusCallback=${url}  RecordingStatusCallbackEvent=${SUGGESTED_EVENTS}`,
-    'Press Ctrl-C to stop.',
   );
+  if (inspectorUrl) {
+    lines.push(`Inspector (anyone with this URL can see every request and send signed ones): ${inspectorUrl}`);
+  }
+  lines.push('Press Ctrl-C to stop.');
   return lines;
 }
 
@@ -250,6 +308,11 @@ function summaryLine(tally: ListenerTally): string {
   parts.push(`${tally.downloaded} downloaded${tally.downloadFailed > 0 ? ` (${tally.downloadFailed} failed)` : ''}`);
   parts.push(`${tally.deleted} deleted`);
   return `Received ${plural(tally.received, 'request')}: ${parts.join(', ')}.`;
+}
+
+/** Ready-to-paste TwiML that sends a call's recording status callbacks to `url`. */
+function twimlFor(url: string): string {
+  return `<Dial record="record-from-answer" recordingStatusCallback="${escapeXml(url)}" recordingStatusCallbackEvent="${SUGGESTED_EVENTS}">…</Dial>`;
 }
 
 function escapeXml(text: string): string {

@@ -42,6 +42,12 @@ export interface CallbackRecording {
   encryptionDetails?: unknown;
 }
 
+/** The headers Twilio's callback requests carry besides the signature. */
+export const TWILIO_CALLBACK_HEADERS: Readonly<Record<string, string>> = {
+  'user-agent': 'TwilioProxy/1.1',
+  accept: '*/*',
+};
+
 /** The errors Twilio reports with each unsuccessful status. */
 const DEFAULT_ERROR_CODES: Record<CallbackStatus, string> = {
   'in-progress': '0',
@@ -191,10 +197,7 @@ async function sendCallbacks(
 ): Promise<SendResult[]> {
   const results: SendResult[] = [];
   for (const callback of callbacks) {
-    const request = signWebhookRequest(callback.method, url, callback.params, authToken, {
-      'user-agent': 'TwilioProxy/1.1',
-      accept: '*/*',
-    });
+    const request = signWebhookRequest(callback.method, url, callback.params, authToken, TWILIO_CALLBACK_HEADERS);
     const sent = {
       event: callback.label,
       recordingSid: callback.params.find(([key]) => key === 'RecordingSid')?.[1] ?? null,

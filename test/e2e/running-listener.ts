@@ -43,6 +43,15 @@ export class RunningListener {
     return /Callback URL[^:]*: (\S+)/.exec(this.err)?.[1] as string;
   }
 
+  /** The inspector page's URL with its token, as `--inspect` prints it. */
+  get inspectorUrl(): string {
+    return /Inspector \([^)]*\): (\S+)/.exec(this.err)?.[1] as string;
+  }
+
+  get stderr(): string {
+    return this.err;
+  }
+
   get stdout(): string {
     return this.out;
   }

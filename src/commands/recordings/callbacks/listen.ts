@@ -27,6 +27,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     '$ twilio recordings:callbacks:listen --tunnel ngrok --download-dir ./recordings --delete-after-download',
     '$ twilio recordings:callbacks:listen --port 0 --log callbacks.jsonl -o json',
     '$ twilio recordings:callbacks:listen --tunnel ngrok --download-dir ./recordings --decrypt-key private.pem',
+    '$ twilio recordings:callbacks:listen --forward-to http://localhost:8080/recording-status --inspect',
   ];
 
   static override flags = {
@@ -88,6 +89,18 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       description: 'append every request received to this file as a JSON line (for --replay)',
       helpValue: 'FILE',
     }),
+    inspect: Flags.boolean({
+      description:
+        'serve a page on this machine that shows each request live, explains rejections, replays callbacks and sends test events; its URL, with its access token, is printed',
+    }),
+    'inspect-port': Flags.integer({
+      description: 'the port of the --inspect page on 127.0.0.1 (default: any free port)',
+      helpValue: 'PORT',
+      min: 0,
+      max: 65_535,
+      // No default: oclif would take it as given and ask for --inspect every time.
+      dependsOn: ['inspect'],
+    }),
   };
 
   declare flags: CommandFlags<typeof RecordingsCallbacksListen.flags>;
@@ -124,6 +137,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       holds: holdsLocation(pathFrom(flags, 'holds', 'holds.json'), process.env, this.pluginDataDir),
       logFile,
       output: flags.silent || format === 'none' ? 'none' : format === 'json' ? 'json' : 'text',
+      inspect: flags.inspect ? { port: flags['inspect-port'] ?? 0 } : undefined,
     };
     await listenForCallbacks(options, {
       api: this.recordingsApi(),
