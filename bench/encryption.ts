@@ -54,19 +54,32 @@ async function downloadOverhead(): Promise<BenchRow[]> {
       rmSync(outputDir, { recursive: true, force: true });
       return result.ms;
     };
+    const encryptedCredentials = {
+      TWILIO_ACCOUNT_SID: encryptedAccount.sid,
+      TWILIO_AUTH_TOKEN: encryptedAccount.authToken,
+    };
+    // The floor: Node's https client and crypto alone, on the same recordings.
+    const bare = async (label: string, credentials: Record<string, string>, extra: string[]) => {
+      const result = await measure(
+        process.execPath,
+        [join(__dirname, 'baselines', 'bare-decrypting-download.js'), String(CAP), ...extra],
+        world.environment(credentials),
+      );
+      if (result.status !== 0) throw new Error(`${label} failed: ${result.stderr}`);
+      return result.ms;
+    };
     const plain: number[] = [];
     const decrypted: number[] = [];
+    const barePlain: number[] = [];
+    const bareDecrypted: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       plain.push(await run(`plain-${round}`, world.authTokenEnv, []));
-      decrypted.push(
-        await run(
-          `decrypted-${round}`,
-          { TWILIO_ACCOUNT_SID: encryptedAccount.sid, TWILIO_AUTH_TOKEN: encryptedAccount.authToken },
-          ['--decrypt-key', keys.privatePath],
-        ),
-      );
+      decrypted.push(await run(`decrypted-${round}`, encryptedCredentials, ['--decrypt-key', keys.privatePath]));
+      barePlain.push(await bare('bare plain', world.authTokenEnv, []));
+      bareDecrypted.push(await bare('bare decrypting', encryptedCredentials, [keys.privatePath]));
     }
     const ratio = median(decrypted) / median(plain);
+    const floorRatio = median(bareDecrypted) / median(barePlain);
     const runs = (values: number[]) => values.map((ms) => (ms / 1000).toFixed(1)).join(', ');
     return [
       row(
@@ -76,6 +89,14 @@ async function downloadOverhead(): Promise<BenchRow[]> {
         ratio,
         '≤ 1.1',
         ratio <= 1.1,
+      ),
+      row(
+        `the same two downloads by a bare Node https client that deciphers with Node's crypto and discards the bytes (no CLI, no checks, no disk), alternated in the same rounds, median of ${ROUNDS}: this machine's floor`,
+        `${seconds(median(bareDecrypted))} (runs ${runs(bareDecrypted)} s)`,
+        `${seconds(median(barePlain))} (runs ${runs(barePlain)} s)`,
+        floorRatio,
+        'measured',
+        true,
       ),
     ];
   } finally {
