@@ -36,6 +36,11 @@ const ASSETS: Record<string, string> = {
 };
 /** How long new rows wait to be sent to the page together. */
 const FLUSH_INTERVAL_MS = 100;
+/**
+ * Bytes a page may leave unread before it is dropped (its EventSource reconnects and starts from a
+ * snapshot). A batch is often larger than a socket's buffer: that alone is no sign of a slow page.
+ */
+const MAX_UNREAD_BYTES = 8 * 1024 * 1024;
 /** Largest body of a replay or test-event call. */
 const MAX_CALL_BYTES = 16 * 1024;
 
@@ -240,8 +245,9 @@ export class Inspector implements ListenerObserver {
     const chunk = this.pending.join('');
     this.pending = [];
     for (const stream of this.streams) {
+      stream.write(chunk);
       // A page that cannot keep up is dropped; its EventSource reconnects and starts from a snapshot.
-      if (!stream.write(chunk)) {
+      if (stream.writableLength > MAX_UNREAD_BYTES) {
         this.streams.delete(stream);
         stream.destroy();
       }
