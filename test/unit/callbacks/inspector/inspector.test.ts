@@ -92,6 +92,22 @@ describe('Inspector', function () {
     await inspector?.close();
   });
 
+  it('keeps no more rows, waiting requests or unsent rows than its limit, however many requests it is told of', async function () {
+    inspector = await startInspector(50);
+    const stream = await openStream(inspector);
+    const most = { rows: 0, waiting: 0, unsent: 0 };
+    for (let index = 0; index < 2_000; index += 1) {
+      inspector.request(observed(index));
+      const held = inspector.held;
+      most.rows = Math.max(most.rows, held.rows);
+      most.waiting = Math.max(most.waiting, held.waiting);
+      most.unsent = Math.max(most.unsent, held.unsent);
+    }
+    stream.close();
+    expect(most.rows).to.equal(50);
+    expect(Math.max(most.waiting, most.unsent)).to.be.at.most(50);
+  });
+
   it('sends a page every row of a batch larger than its socket’s buffer, without dropping the page', async function () {
     inspector = await startInspector(500);
     const stream = await openStream(inspector);
@@ -100,5 +116,13 @@ describe('Inspector', function () {
     await until(() => stream.events.length === 301 || stream.ended());
     stream.close();
     expect(stream.events.filter((type) => type === 'entry')).to.have.length(300);
+  });
+
+  it('makes a row of a request only after the call that tells of it has returned', async function () {
+    inspector = await startInspector(10);
+    inspector.request(observed(1));
+    const before = inspector.held;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([before.waiting, before.rows, inspector.held.rows]).to.deep.equal([1, 0, 1]);
   });
 });
