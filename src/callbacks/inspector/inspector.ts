@@ -36,6 +36,11 @@ const ASSETS: Record<string, string> = {
 };
 /** How long new rows wait to be sent to the page together. */
 const FLUSH_INTERVAL_MS = 100;
+/**
+ * Bytes a page may leave unread before it is dropped (its EventSource reconnects and starts from a
+ * snapshot). A batch is often larger than a socket's buffer: that alone is no sign of a slow page.
+ */
+const MAX_UNREAD_BYTES = 8 * 1024 * 1024;
 /** Largest body of a replay or test-event call. */
 const MAX_CALL_BYTES = 16 * 1024;
 
@@ -96,7 +101,11 @@ export class Inspector implements ListenerObserver {
   private readonly streams = new Set<ServerResponse>();
   private readonly clock: () => Date;
   private readonly client: WebhookClient;
-  private pending: string[] = [];
+  /** Requests answered but not yet made into rows: that work waits until their answers are sent. */
+  private observed: ObservedRequest[] = [];
+  private recordScheduled = false;
+  /** Rows for the open pages, serialised once per batch when it is sent. */
+  private pending: Array<{ type: 'entry' | 'update'; entry: InspectedEntry }> = [];
   private flushScheduled = false;
   private access: InspectorAccess | undefined;
   private port = 0;
@@ -137,7 +146,57 @@ export class Inspector implements ListenerObserver {
     return `http://127.0.0.1:${this.port}/?token=${this.token}`;
   }
 
+  /**
+   * Keeps a reference to the request; its row is made once the listener's answer has gone out, so
+   * that the relay does not wait for the page.
+   */
   request(observed: ObservedRequest): void {
+    this.observed.push(observed);
+    // However busy the loop, no more requests wait than the history keeps.
+    if (this.observed.length >= this.history.limit) return this.record();
+    if (this.recordScheduled) return;
+    this.recordScheduled = true;
+    setImmediate(() => this.record());
+  }
+
+  download(result: ArchiveResult): void {
+    this.record();
+    const entry = this.history.addDownload(result);
+    if (entry) this.publish('update', entry);
+  }
+
+  /** What the inspector holds for the page, each bounded by the history's limit. */
+  get held(): { rows: number; waiting: number; unsent: number; pages: number } {
+    return {
+      rows: this.history.all().length,
+      waiting: this.observed.length,
+      unsent: this.pending.length,
+      pages: this.streams.size,
+    };
+  }
+
+  /** Ends the live streams and stops serving. */
+  async close(): Promise<void> {
+    this.record();
+    this.flush();
+    for (const stream of this.streams) stream.end();
+    this.streams.clear();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+    this.client.close();
+  }
+
+  /** Makes rows of the requests answered since the last call. */
+  private record(): void {
+    this.recordScheduled = false;
+    const observed = this.observed;
+    if (observed.length === 0) return;
+    this.observed = [];
+    for (const one of observed) this.publish('entry', this.history.add(this.entryOf(one)));
+  }
+
+  private entryOf(observed: ObservedRequest): NewEntry {
     const entry = callbackEntry(observed);
     if (observed.verdict === 'rejected' && observed.urlsChecked && this.options.authToken) {
       entry.rejection = diagnoseSignature(
@@ -149,23 +208,7 @@ export class Inspector implements ListenerObserver {
       );
     }
     entry.curl = this.curlFor(entry);
-    this.publish('entry', this.history.add(entry));
-  }
-
-  download(result: ArchiveResult): void {
-    const entry = this.history.addDownload(result);
-    if (entry) this.publish('update', entry);
-  }
-
-  /** Ends the live streams and stops serving. */
-  async close(): Promise<void> {
-    this.flush();
-    for (const stream of this.streams) stream.end();
-    this.streams.clear();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
-    this.client.close();
+    return entry;
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -205,6 +248,7 @@ export class Inspector implements ListenerObserver {
   }
 
   private snapshot() {
+    this.record();
     return {
       session: this.options.session,
       tally: this.options.tally(),
@@ -227,7 +271,9 @@ export class Inspector implements ListenerObserver {
   /** Queues a row for every open page; writes go out together, a tenth of a second at most after the first. */
   private publish(type: 'entry' | 'update', entry: InspectedEntry): void {
     if (this.streams.size === 0) return;
-    this.pending.push(message(type, { entry, tally: this.options.tally(), dropped: this.history.droppedCount }));
+    this.pending.push({ type, entry });
+    // A batch never holds more rows than the history keeps.
+    if (this.pending.length >= this.history.limit) return this.flush();
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     // Rows go out ten times a second at most: a busy listener then costs a page a few redraws, not one per request.
@@ -237,11 +283,17 @@ export class Inspector implements ListenerObserver {
   private flush(): void {
     this.flushScheduled = false;
     if (this.pending.length === 0) return;
-    const chunk = this.pending.join('');
+    const pending = this.pending;
     this.pending = [];
+    if (this.streams.size === 0) return;
+    // The counters are the same for the whole batch: serialised once, with each row as it is now.
+    const after = `,"tally":${JSON.stringify(this.options.tally())},"dropped":${this.history.droppedCount}}\n\n`;
+    const chunk = pending.map(({ type, entry }) => `event: ${type}\ndata: {"entry":${JSON.stringify(entry)}${after}`);
+    const text = chunk.join('');
     for (const stream of this.streams) {
+      stream.write(text);
       // A page that cannot keep up is dropped; its EventSource reconnects and starts from a snapshot.
-      if (!stream.write(chunk)) {
+      if (stream.writableLength > MAX_UNREAD_BYTES) {
         this.streams.delete(stream);
         stream.destroy();
       }
@@ -252,6 +304,7 @@ export class Inspector implements ListenerObserver {
   private async replay(call: Record<string, unknown>): Promise<{ entry: InspectedEntry }> {
     const forwarder = this.options.forwarder;
     if (!forwarder) throw new CallError(409, 'replay sends to the handler: start listen with --forward-to URL');
+    this.record();
     const original = typeof call.id === 'number' ? this.history.get(call.id) : undefined;
     if (!original) throw new CallError(404, 'that request is no longer kept: replay a newer one');
     if (!original.replayable) {
@@ -359,6 +412,7 @@ export class Inspector implements ListenerObserver {
   }
 
   private addOwn(entry: NewEntry): InspectedEntry {
+    this.record();
     const kept = this.history.add(entry);
     this.publish('entry', kept);
     return kept;

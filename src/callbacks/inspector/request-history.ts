@@ -1,6 +1,7 @@
 import type { ArchiveResult } from '../callback-archiver';
 import { RECORDING_ERROR_MEANINGS, type RecordingStatusEvent } from '../callback-event';
 import type { ObservedRequest, RelayedExchange } from '../callback-listener';
+import type { CallbackParams } from '../signature';
 import type { SignedWebhookRequest } from '../webhook-request';
 import type { SignatureDiagnosis } from './signature-diagnosis';
 
@@ -44,7 +45,7 @@ export interface InspectedEntry {
   reason?: string;
   warnings: string[];
   event: EventSummary | null;
-  params: Array<[string, string]>;
+  params: CallbackParams;
   headers: Record<string, string>;
   body: string;
   rejection?: SignatureDiagnosis;
@@ -171,7 +172,8 @@ export function callbackEntry(observed: ObservedRequest): NewEntry {
     reason: observed.reason,
     warnings: observed.warnings,
     event: eventSummary(observed.event),
-    params: observed.params.map(([key, value]): [string, string] => [key, value]),
+    // References, not copies: the listener hands these on and keeps none of them.
+    params: observed.params,
     headers: observed.headers,
     body: observed.body,
     handler: observed.relay ? handlerExchange(observed.relay) : undefined,
