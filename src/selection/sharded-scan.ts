@@ -68,6 +68,8 @@ export async function* scanShards(
     pages: [],
   }));
   let held = 0;
+  /** Pages being fetched. */
+  let inFlight = 0;
   let failed = false;
   let closed = false;
   let wake: (() => void) | undefined;
@@ -136,6 +138,8 @@ export async function* scanShards(
 
   /**
    * Starts the fetches there is room for, in order, so the pages needed soonest come first.
+   * No more are started than the limiter lets through, so that a page the head needs next is
+   * never queued behind pages needed later: it takes the next slot that frees.
    * After a failure, only those the head needs: what comes before the failure is still handed on.
    */
   const pump = () => {
@@ -144,9 +148,10 @@ export async function* scanShards(
       const shard = shards[i]!;
       if (!shard.next || shard.fetching || shard.splitting || shard.failure) continue;
       const needed = i === 0 || (i === 1 && shard.newestMs === undefined);
-      if (!needed && (failed || held >= options.maxPagesHeld)) break;
+      if (!needed && (failed || held >= options.maxPagesHeld || inFlight >= api.limiter.limit)) break;
       shard.fetching = true;
       held += 1;
+      inFlight += 1;
       fetchPage(shard)
         .catch((error: unknown) => {
           shard.failure = { error };
@@ -155,6 +160,7 @@ export async function* scanShards(
         .finally(() => {
           shard.fetching = false;
           held -= 1;
+          inFlight -= 1;
           changed();
         });
     }
