@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { killRunningListeners, RunningListener } from './running-listener';
 import { TwilioWorld } from './twilio-world';
@@ -116,6 +118,64 @@ describe('twilio recordings:holds', function () {
     expect(status(sid)).to.equal('deleted');
     const file = JSON.parse(readFileSync(defaultHolds(), 'utf8')) as { holds: Array<{ sid?: string }> };
     expect(file.holds.map((hold) => hold.sid)).not.to.include(sid);
+  });
+
+  const holdsIn = (file: string) =>
+    (JSON.parse(readFileSync(file, 'utf8')) as { holds: Array<{ sid?: string }> }).holds.map((hold) => hold.sid);
+  const sidOf = (n: number) => 'RE' + n.toString(16).padStart(32, '0');
+  const lockOwnedBy = (pid: number) =>
+    `${JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString(), token: 'test' })}\n`;
+
+  it('loses no change when many holds:add and a holds:remove write one shared file at once', async () => {
+    const holds = scratch('contended.json');
+    writeFileSync(
+      holds,
+      JSON.stringify({
+        version: 1,
+        holds: [
+          { sid: sidOf(1), reason: 'lifted' },
+          { sid: sidOf(2), reason: 'kept' },
+        ],
+      }),
+    );
+    // This process holds the lock until every writer is waiting for it, then lets them all go at once.
+    writeFileSync(`${holds}.lock`, lockOwnedBy(process.pid));
+    const added = Array.from({ length: 8 }, (_, i) => sidOf(100 + i));
+    const commands = [
+      ...added.map((sid) => ['recordings:holds:add', '--sid', sid, '--reason', `case ${sid}`, '--holds', holds]),
+      ['recordings:holds:remove', '--sid', sidOf(1), '--holds', holds],
+    ].map((args) => world.start(args, { env: world.authTokenEnv }));
+    await Promise.all(
+      commands.map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            let stderr = '';
+            const listener = (chunk: string) => {
+              stderr += chunk;
+              if (!stderr.includes('Waiting for the lock')) return;
+              child.stderr.off('data', listener);
+              resolve();
+            };
+            child.stderr.on('data', listener);
+          }),
+      ),
+    );
+    unlinkSync(`${holds}.lock`);
+    const runs = await Promise.all(commands.map((command) => command.done));
+    for (const run of runs) expect(run.status, run.stderr).to.equal(0);
+    expect(holdsIn(holds).sort()).to.deep.equal([sidOf(2), ...added].sort());
+    expect(existsSync(`${holds}.lock`)).to.equal(false);
+  });
+
+  it('takes over a lock left by a process of this machine that is no longer running', async () => {
+    const holds = scratch('stale.json');
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(`${holds}.lock`, lockOwnedBy(gone));
+    const sid = sidOf(200);
+    const run = await twilio(['recordings:holds:add', '--sid', sid, '--reason', 'after a crash', '--holds', holds]);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(holdsIn(holds)).to.deep.equal([sid]);
+    expect(existsSync(`${holds}.lock`)).to.equal(false);
   });
 
   it('keeps a held recording through listen --delete-after-download, which still downloads it', async () => {

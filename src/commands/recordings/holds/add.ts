@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { type CommandFlags, pathFrom } from '../../../cli/flags';
-import { holdTargetFlags, holdTargetFrom } from '../../../cli/hold-flags';
+import { holdTargetFlags, holdTargetFrom, lockWaitNotice } from '../../../cli/hold-flags';
 import { RecordingsCommand } from '../../../cli/recordings-command';
 import { BadInputError } from '../../../errors';
 import { addHold, holdRows } from '../../../holds/hold-book';
@@ -49,7 +49,12 @@ export default class RecordingsHoldsAdd extends RecordingsCommand {
     };
     if (hold.reason.trim() === '') throw new BadInputError('--reason is empty: say why it is held.');
     const location = holdsLocation(pathFrom(this.flags, 'holds', 'holds.json'), process.env, this.pluginDataDir);
-    const { replaced } = await addHold(location, hold, now);
+    const { replaced } = await addHold(
+      location,
+      hold,
+      now,
+      lockWaitNotice(location.path, (line) => this.logger.info(line)),
+    );
     this.logger.info(
       `${replaced ? 'Replaced the hold on' : 'Held'} ${describeTarget(hold.target)} in ${location.path}`,
     );
