@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { BadInputError, messageOf } from '../errors';
 import { replaceFile } from '../output/atomic-file';
 import { printable } from '../output/printable';
-import { HoldSet, describeHold, serializeHolds, type Hold } from '../retention/holds';
+import { HoldSet, describeHold, isActive, serializeHolds, type Hold } from '../retention/holds';
 import type { Recording } from '../recordings/recording';
 
 /** The environment variable naming a team's shared holds file. */
@@ -80,5 +80,39 @@ export function holdCheck(
   return async (recording) => {
     const hold = new HoldSet(await readHoldsFile(location), clock()).heldBy(recording);
     return hold ? describeHold(hold) : undefined;
+  };
+}
+
+/** The hold that keeps a recording now, by the holds file as it is at this moment; undefined when none. */
+export type HoldRecheck = (
+  recording: Pick<Recording, 'sid' | 'callSid' | 'conferenceSid'>,
+) => Promise<Hold | undefined>;
+
+/**
+ * Asks the holds file again for each recording, just before its deletion, so that a hold added
+ * while a long purge runs keeps what the purge reaches later. The file is parsed again only when
+ * it changed (its inode, size, modification or change time), so a purge of thousands of
+ * recordings costs one stat each, not one parse each. Statted before it is read: a change between
+ * the two is read again next time, never missed.
+ */
+export function holdsRecheck(
+  location: HoldsLocation,
+  clock: () => Date = () => new Date(),
+  read: (location: HoldsLocation) => Promise<Hold[]> = readHoldsFile,
+): HoldRecheck {
+  let seen: string | undefined;
+  let holds = HoldSet.none;
+  return async (recording) => {
+    const stats = await fs.stat(location.path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw new BadInputError(`Cannot read ${printable(location.path)}: ${messageOf(error)}.`);
+    });
+    const version = stats ? `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}` : 'none';
+    if (version !== seen) {
+      holds = new HoldSet(await read(location), new Date(0));
+      seen = version;
+    }
+    const hold = holds.heldBy(recording);
+    return hold && isActive(hold, clock()) ? hold : undefined;
   };
 }

@@ -178,6 +178,41 @@ describe('twilio recordings:holds', function () {
     expect(existsSync(`${holds}.lock`)).to.equal(false);
   });
 
+  it('keeps a recording held while a purge runs, and deletes the others', async () => {
+    const callSid = 'CA' + '8'.repeat(32);
+    // Newest first, as Twilio lists them: the purge reaches the oldest last.
+    const sids = Array.from({ length: 8 }, (_, i) => add(40 + i, { callSid }));
+    const oldest = sids[sids.length - 1];
+    const holds = scratch('during-purge.json');
+    writeFileSync(holds, JSON.stringify({ version: 1, holds: [] }));
+    const args = ['recordings:purge', '--call-sid', callSid, '--force', '--concurrency', '1', '--holds', holds];
+    world.sandbox.resetCounters();
+    expect((await twilio([...args, '--dry-run'])).status).to.equal(0);
+    const listing = world.sandbox.counters.requests.total;
+    // The plan's listing, the deletions' listing and two DELETEs are answered; the third DELETE waits.
+    world.sandbox.setKnobs({ holdAfterRequests: 2 * listing + 2 });
+    const report = scratch('during-purge-report.json');
+    const purge = world.start([...args, '--report', report, '-o', 'json'], { env: world.authTokenEnv });
+    for (const deadline = Date.now() + 90_000; world.sandbox.counters.held === 0;) {
+      if (Date.now() > deadline) throw new Error('the purge never reached its third DELETE');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const held = await twilio(['recordings:holds:add', '--sid', oldest, '--reason', 'late subpoena', '--holds', holds]);
+    expect(held.status, held.stderr).to.equal(0);
+    world.sandbox.setKnobs({ holdAfterRequests: null });
+    const run = await purge.done;
+    expect(run.status, run.stderr).to.equal(0);
+    expect(sids.map(status)).to.deep.equal([...sids.slice(0, -1).map(() => 'deleted'), 'completed']);
+    expect(world.sandbox.counters.deletesPerSid[oldest]).to.equal(undefined);
+    const results = JSON.parse(run.stdout) as Array<Record<string, unknown>>;
+    expect(results.find((result) => result.sid === oldest)).to.include({ outcome: 'skipped', keptBecause: 'held' });
+    expect(run.stderr).to.include('Kept 1 recording held since the purge began');
+    expect(run.stderr).not.to.include('The selection changed');
+    const written = JSON.parse(readFileSync(report, 'utf8')) as { total: { deleted: number; kept: { held: number } } };
+    expect(written.total).to.deep.include({ deleted: 7 });
+    expect(written.total.kept.held).to.equal(1);
+  });
+
   it('keeps a held recording through listen --delete-after-download, which still downloads it', async () => {
     const recording = world.sandbox.store.addRecording({ status: 'completed', durationSeconds: 4 });
     expect((await twilio(['recordings:holds:add', '--sid', recording.sid, '--reason', 'subpoena'])).status).to.equal(0);
