@@ -213,6 +213,20 @@ describe('twilio recordings:holds', function () {
     expect(written.total.kept.held).to.equal(1);
   });
 
+  it('adds, lists and removes holds with no profile and no credentials at all', async () => {
+    const bare = (args: string[]) => world.run(args, { env: { TWILIO_RECORDINGS_HOLDS: undefined } });
+    expect(existsSync(join(world.home, '.twilio-cli', 'config.json'))).to.equal(false);
+    const sid = sidOf(300);
+    const added = await bare(['recordings:holds:add', '--sid', sid, '--reason', 'no credentials']);
+    expect(added.status, added.stderr).to.equal(0);
+    const listed = await bare(['recordings:holds:list', '-o', 'json']);
+    expect(listed.status, listed.stderr).to.equal(0);
+    expect((JSON.parse(listed.stdout) as Array<{ sid: string }>).map((row) => row.sid)).to.include(sid);
+    const removed = await bare(['recordings:holds:remove', '--sid', sid]);
+    expect(removed.status, removed.stderr).to.equal(0);
+    expect(holdsIn(defaultHolds())).not.to.include(sid);
+  });
+
   it('keeps a held recording through listen --delete-after-download, which still downloads it', async () => {
     const recording = world.sandbox.store.addRecording({ status: 'completed', durationSeconds: 4 });
     expect((await twilio(['recordings:holds:add', '--sid', recording.sid, '--reason', 'subpoena'])).status).to.equal(0);

@@ -37,6 +37,8 @@ export default class RecordingsHoldsAdd extends RecordingsCommand {
   };
 
   declare flags: CommandFlags<typeof RecordingsHoldsAdd.flags>;
+  // The holds file is local: no profile or credentials needed.
+  protected override readonly needsTwilio = false;
 
   override async run(): Promise<void> {
     await super.run();

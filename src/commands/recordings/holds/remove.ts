@@ -17,6 +17,8 @@ export default class RecordingsHoldsRemove extends RecordingsCommand {
   static override flags = { ...RecordingsCommand.flags, ...holdTargetFlags, ...holdsFlag };
 
   declare flags: CommandFlags<typeof RecordingsHoldsRemove.flags>;
+  // The holds file is local: no profile or credentials needed.
+  protected override readonly needsTwilio = false;
 
   override async run(): Promise<void> {
     await super.run();
