@@ -70,15 +70,16 @@ export async function writeHoldsFile(path: string, holds: readonly Hold[]): Prom
 }
 
 /**
- * Reads the holds file again for every question, so that a long-running command (a listener)
- * honours a hold added while it runs: the hold that keeps `recording` now, described, or undefined.
+ * Asks the holds file again for every question (see holdsRecheck), so that a long-running command
+ * (a listener) honours a hold added while it runs: the hold that keeps `recording` now, described, or undefined.
  */
 export function holdCheck(
   location: HoldsLocation,
   clock: () => Date = () => new Date(),
 ): (recording: Pick<Recording, 'sid' | 'callSid' | 'conferenceSid'>) => Promise<string | undefined> {
+  const recheck = holdsRecheck(location, clock);
   return async (recording) => {
-    const hold = new HoldSet(await readHoldsFile(location), clock()).heldBy(recording);
+    const hold = await recheck(recording);
     return hold ? describeHold(hold) : undefined;
   };
 }
