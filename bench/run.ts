@@ -9,6 +9,7 @@ import { listMemoryBenchmarks } from './list-memory';
 import { purgeBenchmarks } from './purge';
 import { scanBenchmarks } from './scan';
 import { retentionBenchmarks } from './retention';
+import { holdsBenchmarks } from './holds';
 import { markdownTable, type BenchRow } from './measure';
 import { objectStoreBenchmarks } from './object-store';
 import { REPO_ROOT, startupBenchmarks } from './startup';
@@ -26,6 +27,7 @@ const SUITES: Suite[] = [
   ['scan', scanBenchmarks],
   ['encryption', encryptionBenchmarks],
   ['retention', retentionBenchmarks],
+  ['holds', holdsBenchmarks],
 ];
 
 /** Parts of a suite that can be run alone; `npm run bench` without names runs only the suites above. */

@@ -1,4 +1,6 @@
 import { Flags } from '@oclif/core';
+import type { HoldsLockOptions } from '../holds/holds-lock';
+import { printable } from '../output/printable';
 import type { HoldTarget } from '../retention/holds';
 import { requireSid } from '../twilio/sids';
 
@@ -20,4 +22,16 @@ export function holdTargetFrom(flags: { sid?: string; 'call-sid'?: string; 'conf
   if (flags.sid !== undefined) return { sid: requireSid('recording', flags.sid, '--sid') };
   if (flags['call-sid'] !== undefined) return { callSid: requireSid('call', flags['call-sid'], '--call-sid') };
   return { conferenceSid: requireSid('conference', flags['conference-sid'] ?? '', '--conference-sid') };
+}
+
+/** Says once on stderr that a holds command waits for another process's lock on the file. */
+export function lockWaitNotice(holdsPath: string, info: (line: string) => void): HoldsLockOptions {
+  return {
+    onWait: (owner) =>
+      info(
+        `Waiting for the lock on ${printable(holdsPath)}` +
+          (owner ? `, held by process ${owner.pid} on ${printable(owner.host)}` : '') +
+          '…',
+      ),
+  };
 }

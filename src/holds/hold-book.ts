@@ -1,7 +1,10 @@
 import { BadInputError } from '../errors';
 import { printable } from '../output/printable';
 import { describeTarget, isActive, sameTarget, type Hold, type HoldTarget } from '../retention/holds';
+import { dirname } from 'node:path';
+import { promises as fs } from 'node:fs';
 import { readHoldsFile, writeHoldsFile, type HoldsLocation } from './holds-file';
+import { lockHoldsFile, type HoldsLockOptions } from './holds-lock';
 
 /** A hold as `holds:list` and `holds:add` print it. */
 export interface HoldRow {
@@ -44,32 +47,68 @@ export function holdRows(holds: readonly Hold[], now: Date, json: boolean): Arra
  * shared file begins); a hold on the same recording, call or conference is replaced, so that its
  * reason or end can be changed. An end already past is refused: it would hold nothing.
  */
-export async function addHold(location: HoldsLocation, hold: Hold, now: Date): Promise<{ replaced: boolean }> {
+export async function addHold(
+  location: HoldsLocation,
+  hold: Hold,
+  now: Date,
+  lock: HoldsLockOptions = {},
+): Promise<{ replaced: boolean }> {
   if (hold.until && hold.until <= now) {
     throw new BadInputError(
       `--until ${hold.until.toISOString()} is already past: the hold would keep nothing; give a later date, or none.`,
     );
   }
-  const holds = await readHoldsFile({ ...location, named: false });
-  const kept = holds.filter((existing) => !sameTarget(existing.target, hold.target));
-  await writeHoldsFile(location.path, [...kept, hold]);
-  return { replaced: kept.length < holds.length };
+  await fs.mkdir(dirname(location.path), { recursive: true, mode: 0o700 });
+  return changeHoldsFile(location.path, lock, async (write) => {
+    const holds = await readHoldsFile({ ...location, named: false });
+    const kept = holds.filter((existing) => !sameTarget(existing.target, hold.target));
+    await write([...kept, hold]);
+    return { replaced: kept.length < holds.length };
+  });
 }
 
 /** Removes the hold on a recording, call or conference; there must be one. */
-export async function removeHold(location: HoldsLocation, target: HoldTarget): Promise<Hold> {
-  const holds = await readHoldsFile(location);
-  const removed = holds.find((hold) => sameTarget(hold.target, target));
-  if (!removed) {
-    throw new BadInputError(
-      `No hold in ${printable(location.path)} covers ${describeTarget(target)}: nothing removed; recordings:holds:list shows the holds.`,
-    );
+export async function removeHold(
+  location: HoldsLocation,
+  target: HoldTarget,
+  lock: HoldsLockOptions = {},
+): Promise<Hold> {
+  return changeHoldsFile(location.path, lock, async (write) => {
+    const holds = await readHoldsFile(location);
+    const removed = holds.find((hold) => sameTarget(hold.target, target));
+    if (!removed) {
+      throw new BadInputError(
+        `No hold in ${printable(location.path)} covers ${describeTarget(target)}: nothing removed; recordings:holds:list shows the holds.`,
+      );
+    }
+    await write(holds.filter((hold) => hold !== removed));
+    return removed;
+  });
+}
+
+/**
+ * Reads, changes and replaces the holds file under its lock, so that two writers at once (two
+ * people, two machines sharing the folder) never lose each other's change. Readers need no lock:
+ * the file is replaced atomically. Without a folder there is no file to change, and no lock.
+ */
+async function changeHoldsFile<T>(
+  path: string,
+  options: HoldsLockOptions,
+  change: (write: (holds: readonly Hold[]) => Promise<void>) => Promise<T>,
+): Promise<T> {
+  // The parser is loaded before the lock is taken, so that the lock is held only for file work.
+  await import('../retention/holds-document');
+  const folder = await fs.stat(dirname(path)).catch(() => undefined);
+  if (!folder) return change(() => Promise.reject(new Error(`${dirname(path)} does not exist`)));
+  const lock = await lockHoldsFile(path, options);
+  try {
+    return await change(async (holds) => {
+      await lock.confirmHeld();
+      await writeHoldsFile(path, holds);
+    });
+  } finally {
+    await lock.release();
   }
-  await writeHoldsFile(
-    location.path,
-    holds.filter((hold) => hold !== removed),
-  );
-  return removed;
 }
 
 /** Every hold of the file, in force or expired. */

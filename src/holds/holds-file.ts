@@ -70,15 +70,49 @@ export async function writeHoldsFile(path: string, holds: readonly Hold[]): Prom
 }
 
 /**
- * Reads the holds file again for every question, so that a long-running command (a listener)
- * honours a hold added while it runs: the hold that keeps `recording` now, described, or undefined.
+ * Asks the holds file again for every question (see holdsRecheck), so that a long-running command
+ * (a listener) honours a hold added while it runs: the hold that keeps `recording` now, described, or undefined.
  */
 export function holdCheck(
   location: HoldsLocation,
   clock: () => Date = () => new Date(),
 ): (recording: Pick<Recording, 'sid' | 'callSid' | 'conferenceSid'>) => Promise<string | undefined> {
+  const recheck = holdsRecheck(location, clock);
   return async (recording) => {
-    const hold = new HoldSet(await readHoldsFile(location), clock()).heldBy(recording);
+    const hold = await recheck(recording);
     return hold ? describeHold(hold) : undefined;
+  };
+}
+
+/** The hold that keeps a recording now, by the holds file as it is at this moment; undefined when none. */
+export type HoldRecheck = (
+  recording: Pick<Recording, 'sid' | 'callSid' | 'conferenceSid'>,
+) => Promise<Hold | undefined>;
+
+/**
+ * Asks the holds file again for each recording, just before its deletion, so that a hold added
+ * while a long purge runs keeps what the purge reaches later. The file is parsed again only when
+ * it changed (its inode, size, modification or change time), so a purge of thousands of
+ * recordings costs one stat each, not one parse each. Statted before it is read: a change between
+ * the two is read again next time, never missed.
+ */
+export function holdsRecheck(
+  location: HoldsLocation,
+  clock: () => Date = () => new Date(),
+  read: (location: HoldsLocation) => Promise<Hold[]> = readHoldsFile,
+): HoldRecheck {
+  let seen: string | undefined;
+  let holds = HoldSet.none;
+  return async (recording) => {
+    const stats = await fs.stat(location.path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw new BadInputError(`Cannot read ${printable(location.path)}: ${messageOf(error)}.`);
+    });
+    const version = stats ? `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}` : 'none';
+    if (version !== seen) {
+      holds = new HoldSet(await read(location), new Date(0));
+      seen = version;
+    }
+    return holds.heldBy(recording, clock());
   };
 }

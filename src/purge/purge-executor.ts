@@ -1,4 +1,5 @@
-import { CredentialsError, messageOf } from '../errors';
+import { BadInputError, CredentialsError, messageOf } from '../errors';
+import type { HoldRecheck } from '../holds/holds-file';
 import { DiskFullError, saveFailureReason, stoppedByFullDisk } from '../media/media-errors';
 import type { Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
@@ -7,7 +8,7 @@ import { TaskWindow } from '../tasks/task-window';
 import { RequestNotSentError, type TwilioApi } from '../twilio/twilio-api';
 import { DeletionLogError, UnrecordedDeletionError, type DeletionJournal } from './deletion-log';
 import { selectionDecider, type RetentionDecider, type RetentionDecision } from '../retention/retention-decision';
-import { describeHold } from '../retention/holds';
+import { describeHold, type Hold } from '../retention/holds';
 import { PurgeTally, type PurgeResult } from './purge-report';
 
 /** A verified copy of a recording's media, complete and flushed to disk. */
@@ -31,6 +32,11 @@ export interface PurgeExecution {
   archive?: ArchiveRecording;
   /** Which recordings go (default: the completed ones no hold keeps), asked again for each as it streams. */
   decide?: RetentionDecider;
+  /**
+   * Asked just before each DELETE: the hold that keeps the recording now (one added since the
+   * purge began). A held recording is kept and counted as held; an error stops the purge.
+   */
+  recheckHold?: HoldRecheck;
   /** The archive of a policy rule's `archive:` folder; undefined when it is not open. */
   ruleArchive?(folder: string): ArchiveRecording | undefined;
   /** Recordings being archived or deleted at once; the API's limiter bounds the requests themselves. */
@@ -91,6 +97,7 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
       // The copy is safe; deleting it is new work, which a stop request or a broken log rules out.
       if (stopped()) return;
     }
+    if (execution.recheckHold && (await heldNow(recording, decision, result))) return;
     try {
       result.outcome = await journal.deleteRecording(api, recording, result.archivedPath, execution.stop);
     } catch (error) {
@@ -108,6 +115,24 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
       return;
     }
     report(result, recording);
+  };
+
+  /** Whether a hold keeps the recording now, reported as held if so; a holds file that cannot be read stops the purge. */
+  const heldNow = async (recording: Recording, decision: RetentionDecision, result: PurgeResult): Promise<boolean> => {
+    let hold: Hold | undefined;
+    try {
+      hold = await execution.recheckHold!(recording);
+    } catch (error) {
+      reportWith(decision)({ ...result, error: 'the holds file could not be read again, not deleted' }, recording);
+      throw new BadInputError(
+        `The holds file could not be read again before a deletion, so the purge stopped: ${messageOf(error)}`,
+      );
+    }
+    if (!hold) return false;
+    const kept: RetentionDecision = { action: 'keep', reason: 'held', rule: decision.rule, hold };
+    tally.heldSinceStart += 1;
+    reportWith(kept)({ ...resultFor(recording, 'skipped', kept), archivedPath: result.archivedPath }, recording);
+    return true;
   };
 
   const window = new TaskWindow(maxPending);

@@ -86,6 +86,8 @@ export class PurgeTally {
   logFailure: string | undefined;
   /** With a policy: per rule, then per account. */
   readonly rules = new Map<string, Map<string, AccountPurgeTally>>();
+  /** Recordings a hold added since the purge began kept at the last moment (counted as held too). */
+  heldSinceStart = 0;
   /** Set when a stop request (Ctrl-C, SIGTERM) ended the purge before the selection did. */
   interrupted = false;
 
@@ -140,6 +142,11 @@ export function purgeSummaryLines(tally: PurgeTally, deletionLogPath: string | u
   lines.push(`Purge: ${describeAccountTally(total)}.`);
   for (const [reason, count] of total.unverifiable) {
     lines.push(`Kept ${plural(count, 'completed recording')}: ${printable(reason)}.`);
+  }
+  if (tally.heldSinceStart > 0) {
+    lines.push(
+      `Kept ${plural(tally.heldSinceStart, 'recording')} held since the purge began: the holds file is read again before each deletion.`,
+    );
   }
   if (total.archiveFailed > 0) {
     lines.push(

@@ -5,6 +5,7 @@ import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages, type RecordingPage } from '../selection/select-recordings';
 import type { Recording } from '../recordings/recording';
 import type { TwilioApi } from '../twilio/twilio-api';
+import type { HoldRecheck } from '../holds/holds-file';
 import { plural } from '../output/plural';
 import { ResultBatch } from '../output/result-batch';
 import { untilAborted, whenAborted } from '../tasks/interruption';
@@ -57,6 +58,8 @@ export interface PurgeOptions {
   decide?: RetentionDecider;
   /** `--expect-key`: the plan reports recordings encrypted with any other public key. */
   expectKey?: string;
+  /** The hold that keeps a recording now, asked just before its DELETE (see holdsRecheck). */
+  recheckHold?: HoldRecheck;
   /** A policy's rules, for the plan; with them, the rules bound the purge instead of the selection flags. */
   planRules?: PlanRule[];
   /** The archives of a policy's `archive:` folders, by folder; deletions are still recorded in `deletionLogPath`. */
@@ -255,6 +258,7 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
       stop: options.stop,
       archive: destination.save,
       decide: options.decide,
+      recheckHold: options.recheckHold,
       ruleArchive: destination.ruleArchive,
       pages: options.pages?.(),
       onArchiveBytes: (bytes) => progress.addBytes(bytes),
@@ -324,7 +328,8 @@ async function openDestination(options: PurgeOptions): Promise<PurgeDestination>
 /** Recordings can change between the plan and the deletions; say so when the numbers differ. */
 function differenceFromPlan(plan: PurgePlan, tally: PurgeTally): string[] {
   const { total } = tally;
-  const handled = total.deleted.count + total.alreadyDeleted + total.failed;
+  // Those held since the purge began were planned, and are reported on their own line.
+  const handled = total.deleted.count + total.alreadyDeleted + total.failed + tally.heldSinceStart;
   const planned = plan.total.toDelete.count;
   if (handled === planned) return [];
   return [

@@ -85,9 +85,10 @@ export function isActive(hold: Hold, now: Date): boolean {
  * time for each recording of a scan. Expired holds are left out.
  */
 export class HoldSet {
-  private readonly bySid = new Map<string, Hold>();
-  private readonly byCall = new Map<string, Hold>();
-  private readonly byConference = new Map<string, Hold>();
+  // Several holds can name one target: each is kept, so that one expiring never hides another.
+  private readonly bySid = new Map<string, Hold[]>();
+  private readonly byCall = new Map<string, Hold[]>();
+  private readonly byConference = new Map<string, Hold[]>();
   readonly size: number;
 
   constructor(
@@ -99,22 +100,30 @@ export class HoldSet {
     const active = holds.filter((hold) => isActive(hold, now));
     for (const hold of active) {
       const { target } = hold;
-      if ('sid' in target) this.bySid.set(target.sid, hold);
-      else if ('callSid' in target) this.byCall.set(target.callSid, hold);
-      else this.byConference.set(target.conferenceSid, hold);
+      if ('sid' in target) add(this.bySid, target.sid, hold);
+      else if ('callSid' in target) add(this.byCall, target.callSid, hold);
+      else add(this.byConference, target.conferenceSid, hold);
     }
     this.size = active.length;
   }
 
   static readonly none = new HoldSet([], new Date(0));
 
-  heldBy(recording: Pick<Recording, 'sid' | 'callSid' | 'conferenceSid'>): Hold | undefined {
-    return (
-      this.bySid.get(recording.sid) ??
-      (recording.callSid ? this.byCall.get(recording.callSid) : undefined) ??
-      (recording.conferenceSid ? this.byConference.get(recording.conferenceSid) : undefined)
-    );
+  /** A hold on the recording, its call or its conference, still in force at `at` when given. */
+  heldBy(recording: Pick<Recording, 'sid' | 'callSid' | 'conferenceSid'>, at?: Date): Hold | undefined {
+    const candidates = [
+      ...(this.bySid.get(recording.sid) ?? []),
+      ...((recording.callSid && this.byCall.get(recording.callSid)) || []),
+      ...((recording.conferenceSid && this.byConference.get(recording.conferenceSid)) || []),
+    ];
+    return candidates.find((hold) => at === undefined || isActive(hold, at));
   }
+}
+
+function add(holds: Map<string, Hold[]>, key: string, hold: Hold): void {
+  const list = holds.get(key);
+  if (list) list.push(hold);
+  else holds.set(key, [hold]);
 }
 
 /** One digest for a list of holds, whatever their order. */

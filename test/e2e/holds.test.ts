@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { killRunningListeners, RunningListener } from './running-listener';
 import { TwilioWorld } from './twilio-world';
@@ -116,6 +118,113 @@ describe('twilio recordings:holds', function () {
     expect(status(sid)).to.equal('deleted');
     const file = JSON.parse(readFileSync(defaultHolds(), 'utf8')) as { holds: Array<{ sid?: string }> };
     expect(file.holds.map((hold) => hold.sid)).not.to.include(sid);
+  });
+
+  const holdsIn = (file: string) =>
+    (JSON.parse(readFileSync(file, 'utf8')) as { holds: Array<{ sid?: string }> }).holds.map((hold) => hold.sid);
+  const sidOf = (n: number) => 'RE' + n.toString(16).padStart(32, '0');
+  const lockOwnedBy = (pid: number) =>
+    `${JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString(), token: 'test' })}\n`;
+
+  it('loses no change when many holds:add and a holds:remove write one shared file at once', async () => {
+    const holds = scratch('contended.json');
+    writeFileSync(
+      holds,
+      JSON.stringify({
+        version: 1,
+        holds: [
+          { sid: sidOf(1), reason: 'lifted' },
+          { sid: sidOf(2), reason: 'kept' },
+        ],
+      }),
+    );
+    // This process holds the lock until every writer is waiting for it, then lets them all go at once.
+    writeFileSync(`${holds}.lock`, lockOwnedBy(process.pid));
+    const added = Array.from({ length: 8 }, (_, i) => sidOf(100 + i));
+    const commands = [
+      ...added.map((sid) => ['recordings:holds:add', '--sid', sid, '--reason', `case ${sid}`, '--holds', holds]),
+      ['recordings:holds:remove', '--sid', sidOf(1), '--holds', holds],
+    ].map((args) => world.start(args, { env: world.authTokenEnv }));
+    await Promise.all(
+      commands.map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            let stderr = '';
+            const listener = (chunk: string) => {
+              stderr += chunk;
+              if (!stderr.includes('Waiting for the lock')) return;
+              child.stderr.off('data', listener);
+              resolve();
+            };
+            child.stderr.on('data', listener);
+          }),
+      ),
+    );
+    unlinkSync(`${holds}.lock`);
+    const runs = await Promise.all(commands.map((command) => command.done));
+    for (const run of runs) expect(run.status, run.stderr).to.equal(0);
+    expect(holdsIn(holds).sort()).to.deep.equal([sidOf(2), ...added].sort());
+    expect(existsSync(`${holds}.lock`)).to.equal(false);
+  });
+
+  it('takes over a lock left by a process of this machine that is no longer running', async () => {
+    const holds = scratch('stale.json');
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(`${holds}.lock`, lockOwnedBy(gone));
+    const sid = sidOf(200);
+    const run = await twilio(['recordings:holds:add', '--sid', sid, '--reason', 'after a crash', '--holds', holds]);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(holdsIn(holds)).to.deep.equal([sid]);
+    expect(existsSync(`${holds}.lock`)).to.equal(false);
+  });
+
+  it('keeps a recording held while a purge runs, and deletes the others', async () => {
+    const callSid = 'CA' + '8'.repeat(32);
+    // Newest first, as Twilio lists them: the purge reaches the oldest last.
+    const sids = Array.from({ length: 8 }, (_, i) => add(40 + i, { callSid }));
+    const oldest = sids[sids.length - 1];
+    const holds = scratch('during-purge.json');
+    writeFileSync(holds, JSON.stringify({ version: 1, holds: [] }));
+    const args = ['recordings:purge', '--call-sid', callSid, '--force', '--concurrency', '1', '--holds', holds];
+    world.sandbox.resetCounters();
+    expect((await twilio([...args, '--dry-run'])).status).to.equal(0);
+    const listing = world.sandbox.counters.requests.total;
+    // The plan's listing, the deletions' listing and two DELETEs are answered; the third DELETE waits.
+    world.sandbox.setKnobs({ holdAfterRequests: 2 * listing + 2 });
+    const report = scratch('during-purge-report.json');
+    const purge = world.start([...args, '--report', report, '-o', 'json'], { env: world.authTokenEnv });
+    for (const deadline = Date.now() + 90_000; world.sandbox.counters.held === 0;) {
+      if (Date.now() > deadline) throw new Error('the purge never reached its third DELETE');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const held = await twilio(['recordings:holds:add', '--sid', oldest, '--reason', 'late subpoena', '--holds', holds]);
+    expect(held.status, held.stderr).to.equal(0);
+    world.sandbox.setKnobs({ holdAfterRequests: null });
+    const run = await purge.done;
+    expect(run.status, run.stderr).to.equal(0);
+    expect(sids.map(status)).to.deep.equal([...sids.slice(0, -1).map(() => 'deleted'), 'completed']);
+    expect(world.sandbox.counters.deletesPerSid[oldest]).to.equal(undefined);
+    const results = JSON.parse(run.stdout) as Array<Record<string, unknown>>;
+    expect(results.find((result) => result.sid === oldest)).to.include({ outcome: 'skipped', keptBecause: 'held' });
+    expect(run.stderr).to.include('Kept 1 recording held since the purge began');
+    expect(run.stderr).not.to.include('The selection changed');
+    const written = JSON.parse(readFileSync(report, 'utf8')) as { total: { deleted: number; kept: { held: number } } };
+    expect(written.total).to.deep.include({ deleted: 7 });
+    expect(written.total.kept.held).to.equal(1);
+  });
+
+  it('adds, lists and removes holds with no profile and no credentials at all', async () => {
+    const bare = (args: string[]) => world.run(args, { env: { TWILIO_RECORDINGS_HOLDS: undefined } });
+    expect(existsSync(join(world.home, '.twilio-cli', 'config.json'))).to.equal(false);
+    const sid = sidOf(300);
+    const added = await bare(['recordings:holds:add', '--sid', sid, '--reason', 'no credentials']);
+    expect(added.status, added.stderr).to.equal(0);
+    const listed = await bare(['recordings:holds:list', '-o', 'json']);
+    expect(listed.status, listed.stderr).to.equal(0);
+    expect((JSON.parse(listed.stdout) as Array<{ sid: string }>).map((row) => row.sid)).to.include(sid);
+    const removed = await bare(['recordings:holds:remove', '--sid', sid]);
+    expect(removed.status, removed.stderr).to.equal(0);
+    expect(holdsIn(defaultHolds())).not.to.include(sid);
   });
 
   it('keeps a held recording through listen --delete-after-download, which still downloads it', async () => {

@@ -25,7 +25,7 @@ import { keepingUnverifiable } from '../../retention/retention-decision';
 import { downloadLayout } from '../../media/download-recordings';
 import { createProgressReporter } from '../../progress/progress-reporter';
 import { defaultDeletionLogPath, defaultDeletionLogs } from '../../purge/deletion-log';
-import { holdsLocation } from '../../holds/holds-file';
+import { holdsLocation, holdsRecheck } from '../../holds/holds-file';
 import { mediaStoreArchive } from '../../purge/media-archive';
 import { purgeSource } from '../../purge/retention-run';
 import { parseDuration } from '../../time/durations';
@@ -189,6 +189,7 @@ export default class RecordingsPurge extends RecordingsCommand {
         criteria,
         archive,
         decide: keepingUnverifiable(source.decide, unverifiable, archive !== undefined),
+        recheckHold: holdsRecheck(holds),
         expectKey,
         planRules: source.planRules,
         ruleArchives: new Map([...source.archiveRoots].map(([folder, root]) => [folder, archiveIn(root)])),

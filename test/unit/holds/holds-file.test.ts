@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadInputError } from '../../../src/errors';
 import { addHold, removeHold } from '../../../src/holds/hold-book';
-import { holdsLocation, readHoldsFile, writeHoldsFile } from '../../../src/holds/holds-file';
+import { holdsLocation, holdsRecheck, readHoldsFile, writeHoldsFile } from '../../../src/holds/holds-file';
 
 const SID = 'RE' + '1'.repeat(32);
 const now = new Date('2026-11-21T12:00:00Z');
@@ -75,5 +75,72 @@ describe('holds file', () => {
       }
     }
     expect(readFileSync(target, 'utf8')).to.equal('{"version":1,"holds":[]}');
+  });
+
+  describe('asked again before each deletion', () => {
+    const OTHER = 'RE' + '2'.repeat(32);
+    let reads: number;
+    const counted = (location: Parameters<typeof readHoldsFile>[0]) => {
+      reads += 1;
+      return readHoldsFile(location);
+    };
+    beforeEach(() => (reads = 0));
+    const recording = (sid: string) => ({ sid, callSid: null, conferenceSid: null });
+
+    it('parses the file once while it does not change, however many recordings are asked about', async () => {
+      const location = { path: join(dir, 'holds.json'), named: true };
+      await writeHoldsFile(location.path, [{ target: { sid: SID }, reason: 'case' }]);
+      const recheck = holdsRecheck(location, () => now, counted);
+      for (let i = 0; i < 100; i += 1) {
+        expect((await recheck(recording(SID)))?.reason).to.equal('case');
+        expect(await recheck(recording(OTHER))).to.equal(undefined);
+      }
+      expect(reads).to.equal(1);
+    });
+
+    it('sees a hold added since it last read the file', async () => {
+      const location = { path: join(dir, 'holds.json'), named: false };
+      const recheck = holdsRecheck(location, () => now, counted);
+      expect(await recheck(recording(OTHER))).to.equal(undefined);
+      await addHold(location, { target: { sid: OTHER }, reason: 'added meanwhile' }, now);
+      expect((await recheck(recording(OTHER)))?.reason).to.equal('added meanwhile');
+      expect(reads).to.equal(2);
+    });
+
+    it('still answers with a hold in force when another on the same recording has ended', async () => {
+      const location = { path: join(dir, 'holds.json'), named: true };
+      const ended = new Date(now.getTime() - 1000);
+      await writeHoldsFile(location.path, [
+        { target: { sid: SID }, reason: 'in force' },
+        { target: { sid: SID }, reason: 'ended', until: ended },
+      ]);
+      const recheck = holdsRecheck(location, () => now, counted);
+      expect((await recheck(recording(SID)))?.reason).to.equal('in force');
+    });
+
+    it('no longer answers with a hold once its end has passed', async () => {
+      const location = { path: join(dir, 'holds.json'), named: true };
+      const until = new Date(now.getTime() + 1000);
+      await writeHoldsFile(location.path, [{ target: { sid: SID }, reason: 'brief', until }]);
+      let clock = now;
+      const recheck = holdsRecheck(location, () => clock, counted);
+      expect(await recheck(recording(SID))).not.to.equal(undefined);
+      clock = until;
+      expect(await recheck(recording(SID))).to.equal(undefined);
+    });
+
+    it('refuses a named file removed meanwhile, never reading it as no holds', async () => {
+      const location = { path: join(dir, 'holds.json'), named: true };
+      await writeHoldsFile(location.path, []);
+      const recheck = holdsRecheck(location, () => now, counted);
+      expect(await recheck(recording(SID))).to.equal(undefined);
+      rmSync(location.path);
+      try {
+        await recheck(recording(SID));
+        expect.fail('a missing holds file was read as no holds');
+      } catch (error) {
+        expect(error).to.be.instanceOf(BadInputError);
+      }
+    });
   });
 });

@@ -6,6 +6,8 @@ import { startSandbox, type Sandbox } from '../../../sandbox';
 import { DeletionJournal, DeletionLog, type DeletionLogLine } from '../../../src/purge/deletion-log';
 import { executePurge, type ArchiveRecording } from '../../../src/purge/purge-executor';
 import type { PurgeResult } from '../../../src/purge/purge-report';
+import { BadInputError } from '../../../src/errors';
+import type { HoldRecheck } from '../../../src/holds/holds-file';
 import type { Recording } from '../../../src/recordings/recording';
 import type { RetentionDecider } from '../../../src/retention/retention-decision';
 import { buildCriteria } from '../../../src/selection/criteria';
@@ -64,6 +66,7 @@ describe('executePurge', () => {
     archive?: ArchiveRecording;
     decide?: RetentionDecider;
     ruleArchive?: (folder: string) => ArchiveRecording | undefined;
+    recheckHold?: HoldRecheck;
   }) {
     const results: PurgeResult[] = [];
     const tally = await executePurge({
@@ -347,5 +350,45 @@ describe('executePurge', () => {
       keptBecause: 'held',
       heldBy: `${sid}: case 9`,
     });
+  });
+
+  it('asks for holds again just before each DELETE, and keeps one held by then as held', async () => {
+    const sids = addOld(3);
+    const asked: string[] = [];
+    const lateHold = { target: { sid: sids[1] }, reason: 'late' };
+    const { results, tally } = await purge({
+      maxPending: 1,
+      recheckHold: async (recording) => {
+        asked.push(recording.sid);
+        return recording.sid === sids[1] ? lateHold : undefined;
+      },
+    });
+    expect(asked).to.have.members(sids);
+    expect(sids.map(statusOf)).to.deep.equal(['deleted', 'completed', 'deleted']);
+    expect(eventsFor(sids[1])).to.deep.equal([]);
+    expect(results.find((result) => result.sid === sids[1])).to.include({ outcome: 'skipped', keptBecause: 'held' });
+    expect(tally.total.kept.get('held')).to.equal(1);
+    expect(tally.heldSinceStart).to.equal(1);
+  });
+
+  it('stops, deleting nothing more, when the holds cannot be read again', async () => {
+    const sids = addOld(3);
+    let asked = 0;
+    try {
+      await purge({
+        maxPending: 1,
+        recheckHold: async () => {
+          asked += 1;
+          if (asked === 2) throw new BadInputError('holds.json does not exist.');
+          return undefined;
+        },
+      });
+      expect.fail('the purge went on without its holds');
+    } catch (error) {
+      expect(error).to.be.instanceOf(BadInputError);
+      expect((error as Error).message).to.match(/could not be read again .*does not exist/);
+    }
+    expect(Object.keys(sandbox.counters.deletesPerSid)).to.have.length(1);
+    expect(sids.filter((sid) => statusOf(sid) === 'completed')).to.have.length(2);
   });
 });

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { type CommandFlags, pathFrom } from '../../../cli/flags';
-import { holdTargetFlags, holdTargetFrom } from '../../../cli/hold-flags';
+import { holdTargetFlags, holdTargetFrom, lockWaitNotice } from '../../../cli/hold-flags';
 import { RecordingsCommand } from '../../../cli/recordings-command';
 import { BadInputError } from '../../../errors';
 import { addHold, holdRows } from '../../../holds/hold-book';
@@ -37,6 +37,8 @@ export default class RecordingsHoldsAdd extends RecordingsCommand {
   };
 
   declare flags: CommandFlags<typeof RecordingsHoldsAdd.flags>;
+  // The holds file is local: no profile or credentials needed.
+  protected override readonly needsTwilio = false;
 
   override async run(): Promise<void> {
     await super.run();
@@ -49,7 +51,12 @@ export default class RecordingsHoldsAdd extends RecordingsCommand {
     };
     if (hold.reason.trim() === '') throw new BadInputError('--reason is empty: say why it is held.');
     const location = holdsLocation(pathFrom(this.flags, 'holds', 'holds.json'), process.env, this.pluginDataDir);
-    const { replaced } = await addHold(location, hold, now);
+    const { replaced } = await addHold(
+      location,
+      hold,
+      now,
+      lockWaitNotice(location.path, (line) => this.logger.info(line)),
+    );
     this.logger.info(
       `${replaced ? 'Replaced the hold on' : 'Held'} ${describeTarget(hold.target)} in ${location.path}`,
     );

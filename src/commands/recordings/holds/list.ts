@@ -15,6 +15,8 @@ export default class RecordingsHoldsList extends RecordingsCommand {
   static override flags = { ...RecordingsCommand.flags, ...holdsFlag };
 
   declare flags: CommandFlags<typeof RecordingsHoldsList.flags>;
+  // The holds file is local: no profile or credentials needed.
+  protected override readonly needsTwilio = false;
 
   override async run(): Promise<void> {
     await super.run();

@@ -1,5 +1,5 @@
 import { type CommandFlags, holdsFlag, pathFrom } from '../../../cli/flags';
-import { holdTargetFlags, holdTargetFrom } from '../../../cli/hold-flags';
+import { holdTargetFlags, holdTargetFrom, lockWaitNotice } from '../../../cli/hold-flags';
 import { RecordingsCommand } from '../../../cli/recordings-command';
 import { holdRows, removeHold } from '../../../holds/hold-book';
 import { holdsLocation } from '../../../holds/holds-file';
@@ -17,12 +17,18 @@ export default class RecordingsHoldsRemove extends RecordingsCommand {
   static override flags = { ...RecordingsCommand.flags, ...holdTargetFlags, ...holdsFlag };
 
   declare flags: CommandFlags<typeof RecordingsHoldsRemove.flags>;
+  // The holds file is local: no profile or credentials needed.
+  protected override readonly needsTwilio = false;
 
   override async run(): Promise<void> {
     await super.run();
     const target = holdTargetFrom(this.flags);
     const location = holdsLocation(pathFrom(this.flags, 'holds', 'holds.json'), process.env, this.pluginDataDir);
-    const removed = await removeHold(location, target);
+    const removed = await removeHold(
+      location,
+      target,
+      lockWaitNotice(location.path, (line) => this.logger.info(line)),
+    );
     this.logger.info(`Lifted the hold on ${describeTarget(target)} in ${location.path}`);
     const output = this.recordOutput(HOLD_PROPERTIES);
     output.write(holdRows([removed], this.now(), this.flags['cli-output-format'] === 'json'));
