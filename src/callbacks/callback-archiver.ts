@@ -1,13 +1,13 @@
 import { messageOf, TwilioApiError } from '../errors';
-import type { MediaStore, SavedMedia } from '../media/media-store';
+import type { MediaDestination, SavedMedia } from '../media/media-destination';
 import { DeletionJournal, UnrecordedDeletionError } from '../purge/deletion-log';
 import { reconcileDeletions, type ReconciliationReport } from '../purge/reconciliation';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { recordingPath } from '../twilio/twilio-api';
 
-/** The part of the MediaStore of `recordings:download` the archiver uses. */
-export type RecordingSaver = Pick<MediaStore, 'save' | 'appendToManifest' | 'manifestPath'>;
+/** The part of the media destination of `recordings:download` the archiver uses. */
+export type RecordingSaver = Pick<MediaDestination, 'save' | 'appendToManifest' | 'manifestPath' | 'manifestLog'>;
 
 export interface ArchiveResult {
   recordingSid: string;
@@ -53,14 +53,9 @@ export class CallbackArchiver {
     if (!this.deleteAfterDownload) return undefined;
     const report = await reconcileDeletions({
       api: this.api,
-      path: this.journal.path,
+      log: this.saver.manifestLog(),
       maxPending,
       clock: this.clock,
-      openRecorder: async (path) => ({
-        path,
-        append: (line) => this.saver.appendToManifest(line),
-        close: async () => undefined,
-      }),
     });
     await this.journal.start('callbacks:listen');
     return report;

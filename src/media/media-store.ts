@@ -9,7 +9,8 @@ import type { Recording } from '../recordings/recording';
 import { RetriesExhaustedError, RetryableError } from '../twilio/retry-policy';
 import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
 import { sha256OfFile } from './file-hash';
-import { JsonLinesFile } from './json-lines-file';
+import type { SettleableLog } from '../purge/reconciliation';
+import { JsonLinesFile, readJsonLines } from './json-lines-file';
 import { Layout, type MediaFormat } from './layout';
 import { manifestEntry, ManifestIndex, MANIFEST_FILE, type KnownFile } from './manifest';
 import { HashingCounter } from './hashing-counter';
@@ -18,25 +19,16 @@ import { MediaInspector } from './media-check';
 import { ENCRYPTED_SUFFIX, mediaTreatment, type ManifestEncryption, type MediaTreatment } from './media-encryption';
 import { DiskFullError, isDiskFull, MediaSaveError } from './media-errors';
 import type { MediaFileSystem } from './media-file-system';
+import type { MediaDestination, SavedMedia } from './media-destination';
 import { MediaFolder } from './media-folder';
 import { LocalWriteError, SpooledFile } from './spooled-file';
 import { TempFiles } from './temp-files';
 
 export { MANIFEST_FILE, type ManifestEntry } from './manifest';
+export type { SavedMedia } from './media-destination';
 
 /** Bodies up to this size wait in memory until their request is over; larger ones stream to disk. */
 const SPOOL_MEMORY_BYTES = 512 * 1024;
-
-export interface SavedMedia {
-  sid: string;
-  accountSid: string;
-  /** Relative to the output folder, with forward slashes. */
-  path: string;
-  absolutePath: string;
-  bytes: number;
-  sha256: string;
-  outcome: 'downloaded' | 'already-present';
-}
 
 export interface MediaStoreOptions {
   /** The output folder; created (0700) when missing and its parent exists. */
@@ -65,7 +57,7 @@ export interface MediaStoreOptions {
  * renamed into place and then listed in `manifest.jsonl`, so a file under its final name is
  * always complete and a re-run fetches only what is missing.
  */
-export class MediaStore {
+export class MediaStore implements MediaDestination {
   readonly root: string;
   readonly format: MediaFormat;
   readonly layout: Layout;
@@ -171,6 +163,18 @@ export class MediaStore {
   appendToManifest(entry: object): Promise<void> {
     if (!this.manifest) return Promise.reject(new Error('This media store is read-only or closed.'));
     return this.manifest.append(entry);
+  }
+
+  manifestLog(): SettleableLog {
+    return {
+      path: this.manifestPath,
+      lines: () => readJsonLines(this.manifestPath, this.fs),
+      openRecorder: async () => ({
+        path: this.manifestPath,
+        append: (line) => this.appendToManifest(line),
+        close: async () => undefined,
+      }),
+    };
   }
 
   async close(): Promise<void> {

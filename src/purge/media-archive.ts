@@ -5,6 +5,7 @@ import { UNVERIFIABLE_REASON } from '../media/media-encryption';
 import { MANIFEST_FILE, MediaStore } from '../media/media-store';
 import type { TwilioApi } from '../twilio/twilio-api';
 import type { PurgeArchive } from './purge';
+import { deletionLogFile } from './reconciliation';
 
 export interface MediaArchiveOptions {
   /** The archive folder, shared with `recordings:download`. */
@@ -26,7 +27,7 @@ export interface MediaArchiveOptions {
 export function mediaStoreArchive(options: MediaArchiveOptions): PurgeArchive {
   return {
     check: () => MediaStore.check(options),
-    deletionLogPath: join(resolve(options.root), MANIFEST_FILE),
+    deletionLog: deletionLogFile(join(resolve(options.root), MANIFEST_FILE)),
     async open() {
       const store = await MediaStore.open({
         ...options,

@@ -11,7 +11,7 @@ import { ResultBatch } from '../output/result-batch';
 import { untilAborted, whenAborted } from '../tasks/interruption';
 import { confirmPurge } from './confirmation';
 import { DeletionJournal, DeletionLog, type DeletionRecorder } from './deletion-log';
-import { reconcileDeletions, reconciliationLine } from './reconciliation';
+import { deletionLogFile, reconcileDeletions, reconciliationLine, type SettleableLog } from './reconciliation';
 import { executePurge, type ArchiveRecording } from './purge-executor';
 import { buildPurgePlan, purgePlanLines, requirePurgeBound, type PlanRule, type PurgePlan } from './purge-plan';
 import { selectionDecider, type RetentionDecider } from '../retention/retention-decision';
@@ -37,8 +37,8 @@ export interface PlanRecorder {
 export interface PurgeArchive {
   /** Throws a bad-input error when the archive cannot be used; changes nothing. */
   check(): Promise<void>;
-  /** The file the archive records deletions in, whose unanswered intents are settled first. */
-  readonly deletionLogPath: string;
+  /** Where the archive records deletions, whose unanswered intents are settled first. */
+  readonly deletionLog: SettleableLog;
   open(): Promise<PurgeArchiveSession>;
 }
 
@@ -169,21 +169,21 @@ async function askUnlessStopped(options: PurgeOptions, message: string): Promise
  * stopped twice), before anything else, so that the log says what happened to each of them.
  */
 async function reconcileEarlierRuns(options: PurgeOptions): Promise<void> {
-  const current = options.archive?.deletionLogPath ?? options.deletionLogPath;
-  const paths = [...new Set([...(options.earlierDeletionLogs ?? []), current])];
-  for (const path of paths) {
+  const paths = new Set([...(options.earlierDeletionLogs ?? []), options.deletionLogPath]);
+  const logs = options.archive ? [options.archive.deletionLog] : [...paths].map(deletionLogFile);
+  for (const log of logs) {
     let report;
     try {
       report = await reconcileDeletions({
         api: options.api,
-        path,
+        log,
         maxPending: options.concurrency,
         clock: options.now,
       });
     } catch (error) {
       if (error instanceof RecordingsError) throw error;
       throw new BadInputError(
-        `Cannot settle the unanswered deletions in ${path}: ${messageOf(error)}. Check the file, then try again.`,
+        `Cannot settle the unanswered deletions in ${log.path}: ${messageOf(error)}. Check the file, then try again.`,
       );
     }
     if (report) options.info(reconciliationLine(report));

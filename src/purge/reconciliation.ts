@@ -17,10 +17,10 @@ export interface ReconciliationReport {
   unsettled: number;
 }
 
-/** The intents of a log that no outcome line follows, in the order they were written. */
-export async function openIntents(path: string): Promise<DeletionIntent[]> {
+/** The intents among a log's lines that no outcome line follows, in the order they were written. */
+export async function openIntents(lines: AsyncIterable<unknown>): Promise<DeletionIntent[]> {
   const open = new Map<string, DeletionIntent>();
-  for await (const line of readJsonLines(path)) {
+  for await (const line of lines) {
     if (!isLogLine(line)) continue;
     if (line.event === 'delete-intent') open.set(line.sid, line);
     else if (line.event === 'deleted' || line.event === 'not-deleted') open.delete(line.sid);
@@ -37,14 +37,28 @@ function isLogLine(line: unknown): line is DeletionLogLine & { sid: string } {
   );
 }
 
+/**
+ * A deletion log as reconciliation sees it, wherever it is kept: its lines read back, and a
+ * way to append the outcomes it settles.
+ */
+export interface SettleableLog {
+  /** Where the log is, as printed: a file's path, or the place of a bucket's manifests. */
+  readonly path: string;
+  lines(): AsyncIterable<unknown>;
+  openRecorder(): Promise<DeletionRecorder & { close(): Promise<void> }>;
+}
+
+/** A deletion log in a local JSON Lines file. */
+export function deletionLogFile(path: string): SettleableLog {
+  return { path, lines: () => readJsonLines(path), openRecorder: () => JsonLinesFile.open(path) };
+}
+
 export interface ReconcileOptions {
   api: Pick<TwilioApi, 'getJson'>;
-  path: string;
+  log: SettleableLog;
   /** Checks at once; the API's limiter bounds the requests themselves. */
   maxPending: number;
   clock?: () => Date;
-  /** Opens the log for the outcome lines; by default the file itself. */
-  openRecorder?: (path: string) => Promise<DeletionRecorder & { close(): Promise<void> }>;
 }
 
 /**
@@ -53,11 +67,12 @@ export interface ReconcileOptions {
  * Returns undefined when the log has no open intent (and then writes nothing).
  */
 export async function reconcileDeletions(options: ReconcileOptions): Promise<ReconciliationReport | undefined> {
-  const intents = await openIntents(options.path);
+  const { log } = options;
+  const intents = await openIntents(log.lines());
   if (intents.length === 0) return undefined;
   const clock = options.clock ?? (() => new Date());
-  const report: ReconciliationReport = { path: options.path, deleted: 0, notDeleted: 0, unsettled: 0 };
-  const recorder = await (options.openRecorder ?? JsonLinesFile.open)(options.path);
+  const report: ReconciliationReport = { path: log.path, deleted: 0, notDeleted: 0, unsettled: 0 };
+  const recorder = await log.openRecorder();
   const window = new TaskWindow(options.maxPending);
   try {
     for (const intent of intents) {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../../sandbox';
 import { deletionEntry, deletionIntent } from '../../../src/purge/deletion-log';
-import { openIntents, reconcileDeletions } from '../../../src/purge/reconciliation';
+import { readJsonLines } from '../../../src/media/json-lines-file';
+import { deletionLogFile, openIntents, reconcileDeletions } from '../../../src/purge/reconciliation';
 import type { Recording } from '../../../src/recordings/recording';
 import { aRecording } from '../recording-fixture';
 import { sandboxApi } from '../sandbox-api';
@@ -52,7 +53,7 @@ describe('reconcileDeletions', () => {
       { event: 'downloaded', sid: c.sid },
       deletionIntent(c, at, null),
     ]);
-    expect((await openIntents(path)).map((intent) => intent.sid)).to.deep.equal([b.sid, c.sid]);
+    expect((await openIntents(readJsonLines(path))).map((intent) => intent.sid)).to.deep.equal([b.sid, c.sid]);
   });
 
   it('records what Twilio says of each open intent: deleted, still there, or gone', async () => {
@@ -68,7 +69,7 @@ describe('reconcileDeletions', () => {
       deletionIntent(done, at, null),
       deletionEntry(done, 'deleted', at, null),
     ]);
-    const report = await reconcileDeletions({ api: sandboxApi(sandbox), path, maxPending: 2 });
+    const report = await reconcileDeletions({ api: sandboxApi(sandbox), log: deletionLogFile(path), maxPending: 2 });
     expect(report).to.include({ deleted: 2, notDeleted: 1, unsettled: 0 });
     const added = lines().slice(5);
     expect(added.find((line) => line.sid === deleted.sid)).to.include({
@@ -79,12 +80,14 @@ describe('reconcileDeletions', () => {
     });
     expect(added.find((line) => line.sid === kept.sid)).to.include({ event: 'not-deleted', reconciled: true });
     expect(added.find((line) => line.sid === unknown.sid)).to.include({ event: 'deleted', outcome: 'already-deleted' });
-    expect(await openIntents(path)).to.deep.equal([]);
+    expect(await openIntents(readJsonLines(path))).to.deep.equal([]);
     expect(sandbox.store.getRecording(kept.sid)?.status).to.equal('completed');
   });
 
   it('writes nothing, and creates nothing, when no intent is open', async () => {
-    expect(await reconcileDeletions({ api: sandboxApi(sandbox), path, maxPending: 2 })).to.equal(undefined);
+    expect(await reconcileDeletions({ api: sandboxApi(sandbox), log: deletionLogFile(path), maxPending: 2 })).to.equal(
+      undefined,
+    );
     expect(() => readFileSync(path)).to.throw(/ENOENT/);
   });
 });
