@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { TWILIO_BIN, TwilioWorld } from '../test/e2e/twilio-world';
-import { firstRequestClock, growthRow, measure, medianBy, row, type BenchRow, type Pair } from './measure';
+import { firstRequestClock, growthRow, measure, medianBy, row, seconds, type BenchRow, type Pair } from './measure';
 
 const RECORDINGS = 2_000;
 const LATENCY_MS = 50;
@@ -60,7 +60,6 @@ async function throughput(): Promise<BenchRow[]> {
     );
     if (baseline.status !== 0) throw new Error(`baseline failed: ${baseline.stderr}`);
     const baselineScaled = (baseline.ms * RECORDINGS) / BASELINE_SAMPLE;
-    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     const range = (runs: ThroughputRun[]) => runs.map((run) => (run.ms / ideal).toFixed(2)).join(', ');
     return [
       row(

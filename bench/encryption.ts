@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TWILIO_BIN, TwilioWorld } from '../test/e2e/twilio-world';
-import { growthRow, measure, median, row, type BenchRow, type Pair } from './measure';
+import { growthRow, measure, median, row, seconds, type BenchRow, type Pair } from './measure';
 
 const RECORDINGS = 2_000;
 const LATENCY_MS = 50;
@@ -20,8 +20,6 @@ function keyPair(dir: string): { publicPem: string; privatePath: string } {
   writeFileSync(privatePath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   return { publicPem: publicKey.export({ type: 'spki', format: 'pem' }) as string, privatePath };
 }
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** 2,000 encrypted recordings downloaded with --decrypt-key against 2,000 plain ones, in one sandbox, alternated. */
 async function downloadOverhead(): Promise<BenchRow[]> {

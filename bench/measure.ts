@@ -55,6 +55,9 @@ export function medianBy<T>(items: T[], key: (item: T) => number): T {
   return [...items].sort((a, b) => key(a) - key(b))[Math.floor(items.length / 2)]!;
 }
 
+/** A duration as the rows show it: seconds, to a tenth. */
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
 export interface BenchRow {
   benchmark: string;
   ours: string;
