@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { TWILIO_BIN, TwilioWorld } from '../test/e2e/twilio-world';
-import { firstRequestClock, measure, row, type BenchRow } from './measure';
+import { firstRequestClock, growthRow, measure, medianBy, row, seconds, type BenchRow, type Pair } from './measure';
 
 const RECORDINGS = 2_000;
 const LATENCY_MS = 50;
@@ -47,8 +47,8 @@ async function throughput(): Promise<BenchRow[]> {
       floor.push(await timed(process.execPath, [join(__dirname, 'baselines', 'bare-download.js'), String(CAP)]));
       rmSync(outputDir, { recursive: true, force: true });
     }
-    const typical = medianRun(ours);
-    const floorTypical = medianRun(floor);
+    const typical = medianBy(ours, (run) => run.ms);
+    const floorTypical = medianBy(floor, (run) => run.ms);
     const ideal = (typical.requests * LATENCY_MS) / CAP;
 
     const baselineDir = join(dir, 'baseline');
@@ -60,7 +60,6 @@ async function throughput(): Promise<BenchRow[]> {
     );
     if (baseline.status !== 0) throw new Error(`baseline failed: ${baseline.stderr}`);
     const baselineScaled = (baseline.ms * RECORDINGS) / BASELINE_SAMPLE;
-    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     const range = (runs: ThroughputRun[]) => runs.map((run) => (run.ms / ideal).toFixed(2)).join(', ');
     return [
       row(
@@ -92,10 +91,6 @@ async function throughput(): Promise<BenchRow[]> {
     await world.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function medianRun(runs: ThroughputRun[]): ThroughputRun {
-  return [...runs].sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)]!;
 }
 
 async function memory(): Promise<BenchRow[]> {
@@ -141,44 +136,21 @@ async function memory(): Promise<BenchRow[]> {
       ours.push({ small: await peak(small.sid, round), large: await peak(large.sid, round) });
       floor.push({ small: await bare(small.sid, round), large: await bare(large.sid, round) });
     }
-    const typical = medianPair(ours);
-    const floorTypical = medianPair(floor);
-    const runs = (pairs: Pair[]) => pairs.map((pair) => `+${growth(pair).toFixed(0)}`).join(', ');
     return [
-      row(
+      growthRow(
         `peak RSS of downloading one 200 MB recording vs one 1 MB recording, median of ${ROUNDS} pairs`,
-        `${typical.large.toFixed(0)} MB (growth per pair: ${runs(ours)} MB)`,
-        `${typical.small.toFixed(0)} MB`,
-        typical.large / typical.small,
-        '≤ +30 MB',
-        growth(typical) <= 30,
+        ours,
+        30,
       ),
-      row(
+      growthRow(
         `the same two recordings streamed to a file by a bare Node https client, median of ${ROUNDS} pairs: this machine's floor`,
-        `${floorTypical.large.toFixed(0)} MB (growth per pair: ${runs(floor)} MB)`,
-        `${floorTypical.small.toFixed(0)} MB`,
-        floorTypical.large / floorTypical.small,
-        'measured',
-        true,
+        floor,
       ),
     ];
   } finally {
     await world.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-interface Pair {
-  small: number;
-  large: number;
-}
-
-function growth(pair: Pair): number {
-  return pair.large - pair.small;
-}
-
-function medianPair(pairs: Pair[]): Pair {
-  return [...pairs].sort((a, b) => growth(a) - growth(b))[Math.floor(pairs.length / 2)]!;
 }
 
 export async function downloadBenchmarks(): Promise<BenchRow[]> {

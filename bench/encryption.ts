@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TWILIO_BIN, TwilioWorld } from '../test/e2e/twilio-world';
-import { measure, median, row, type BenchRow } from './measure';
+import { growthRow, measure, median, row, seconds, type BenchRow, type Pair } from './measure';
 
 const RECORDINGS = 2_000;
 const LATENCY_MS = 50;
@@ -20,8 +20,6 @@ function keyPair(dir: string): { publicPem: string; privatePath: string } {
   writeFileSync(privatePath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   return { publicPem: publicKey.export({ type: 'spki', format: 'pem' }) as string, privatePath };
 }
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** 2,000 encrypted recordings downloaded with --decrypt-key against 2,000 plain ones, in one sandbox, alternated. */
 async function downloadOverhead(): Promise<BenchRow[]> {
@@ -216,9 +214,6 @@ async function decryptFolder(): Promise<BenchRow[]> {
       pairs.push({ small: (await decrypt(small)).peakRssMb, large: (await decrypt(large)).peakRssMb });
       floorPairs.push({ small: await bare(small), large: await bare(large) });
     }
-    const typical = medianPair(pairs);
-    const floorTypical = medianPair(floorPairs);
-    const perPair = (list: Pair[]) => list.map((pair) => `+${growth(pair).toFixed(0)}`).join(', ');
     return [
       row(
         `recordings:decrypt of ${THROUGHPUT_FILES} × ${(bytes / THROUGHPUT_FILES / 1e6).toFixed(1)} MB (${(bytes / 1e6).toFixed(0)} MB) vs Node's own AES-256-GCM streaming the same files to flushed files, median of ${ROUNDS}; ours without the CLI's start-up (${seconds(median(startUp))}, timed on an empty folder)`,
@@ -228,40 +223,20 @@ async function decryptFolder(): Promise<BenchRow[]> {
         '≥ 0.8',
         throughputRatio >= 0.8,
       ),
-      row(
+      growthRow(
         `peak RSS of recordings:decrypt of one 200 MB recording vs one 1 MB recording, median of ${ROUNDS} pairs`,
-        `${typical.large.toFixed(0)} MB (growth per pair: ${perPair(pairs)} MB)`,
-        `${typical.small.toFixed(0)} MB`,
-        typical.large / typical.small,
-        '≤ +30 MB',
-        growth(typical) <= 30,
+        pairs,
+        30,
       ),
-      row(
+      growthRow(
         `the same two files decrypted by Node's own AES-256-GCM streaming to a file (bare-decrypt.js), median of ${ROUNDS} pairs: this machine's floor`,
-        `${floorTypical.large.toFixed(0)} MB (growth per pair: ${perPair(floorPairs)} MB)`,
-        `${floorTypical.small.toFixed(0)} MB`,
-        floorTypical.large / floorTypical.small,
-        'measured',
-        true,
+        floorPairs,
       ),
     ];
   } finally {
     await world.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-interface Pair {
-  small: number;
-  large: number;
-}
-
-function growth(pair: Pair): number {
-  return pair.large - pair.small;
-}
-
-function medianPair(pairs: Pair[]): Pair {
-  return [...pairs].sort((a, b) => growth(a) - growth(b))[Math.floor(pairs.length / 2)]!;
 }
 
 /** Drops the manifest lines of decrypted copies, so that the next run decrypts again. */

@@ -50,6 +50,14 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** The middle item by `key` (the upper middle of an even count): one run's figures, never a blend of two. */
+export function medianBy<T>(items: T[], key: (item: T) => number): T {
+  return [...items].sort((a, b) => key(a) - key(b))[Math.floor(items.length / 2)]!;
+}
+
+/** A duration as the rows show it: seconds, to a tenth. */
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
 export interface BenchRow {
   benchmark: string;
   ours: string;
@@ -68,6 +76,34 @@ export function row(
   pass: boolean,
 ): BenchRow {
   return { benchmark, ours, baseline, ratio: ratio.toFixed(2), target, verdict: pass ? 'met' : 'MISSED' };
+}
+
+/** Peak memory in MB of the same work done on a small input and on a large one, in one round. */
+export interface Pair {
+  small: number;
+  large: number;
+}
+
+/** What the large input cost beyond the small one: the memory that grows with the input. */
+export function growth(pair: Pair): number {
+  return pair.large - pair.small;
+}
+
+/**
+ * A row for rounds of small/large pairs: the median pair by growth, with every round's growth.
+ * Given `limitMb`, the growth must stay within it; without, the row is a measurement (a floor).
+ */
+export function growthRow(benchmark: string, pairs: Pair[], limitMb?: number): BenchRow {
+  const typical = medianBy(pairs, growth);
+  const perPair = pairs.map((pair) => `+${growth(pair).toFixed(0)}`).join(', ');
+  return row(
+    benchmark,
+    `${typical.large.toFixed(0)} MB (growth per pair: ${perPair} MB)`,
+    `${typical.small.toFixed(0)} MB`,
+    typical.large / typical.small,
+    limitMb === undefined ? 'measured' : `≤ +${limitMb} MB`,
+    limitMb === undefined || growth(typical) <= limitMb,
+  );
 }
 
 export function markdownTable(rows: BenchRow[]): string {

@@ -1,5 +1,5 @@
 import { TWILIO_BIN, TwilioWorld } from '../test/e2e/twilio-world';
-import { firstRequestClock, measure, row, type BenchRow } from './measure';
+import { firstRequestClock, measure, row, seconds, type BenchRow } from './measure';
 
 const RECORDINGS = 10_000;
 const LATENCY_MS = 50;
@@ -63,7 +63,6 @@ async function throughput(): Promise<BenchRow[]> {
       shellMs += one.ms;
     }
     const shellScaled = (shellMs * RECORDINGS) / SHELL_SAMPLE;
-    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     return [
       row(
         `purge ${RECORDINGS.toLocaleString('en-US')} recordings, ${LATENCY_MS} ms latency, cap ${CAP}: wall time vs ideal (${requests.toLocaleString('en-US')} requests × ${LATENCY_MS} ms ÷ ${CAP})`,

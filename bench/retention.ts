@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TWILIO_BIN, TwilioWorld } from '../test/e2e/twilio-world';
-import { measure, median, row, type BenchRow } from './measure';
+import { measure, median, row, seconds, type BenchRow } from './measure';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const ROUNDS = 3;
@@ -92,7 +92,6 @@ async function usageAgainstList(): Promise<BenchRow[]> {
   }
   const ours = median(usage);
   const baseline = median(list);
-  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   return [
     row(
       `\`recordings:usage --subaccounts\` vs \`recordings:list --subaccounts --no-limit -o none\` over 100,000 recordings, median of ${ROUNDS} alternating runs`,

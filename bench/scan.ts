@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PAGE_COST_MODEL, type Sandbox } from '../sandbox';
 import { pageCostMs } from '../sandbox/knobs';
 import { TWILIO_BIN, TwilioWorld } from '../test/e2e/twilio-world';
-import { measure, row, type BenchRow, type Measurement } from './measure';
+import { measure, row, seconds, type BenchRow, type Measurement } from './measure';
 
 const TWO_YEARS_DAYS = 730;
 /** Twilio's concurrency per account family, as the sandbox enforces it, and the plugin's default --concurrency. */
@@ -143,7 +143,6 @@ export async function scanBenchmarks(): Promise<BenchRow[]> {
     ),
   ];
   const small = await smallList();
-  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const rows: BenchRow[] = [];
   for (const { label, result, floor, sequentialIdealMs: ideal, requests } of scans) {
     rows.push(

@@ -6,6 +6,8 @@ const SEE_HELP = /\n?See more help with --help\s*$/;
 const EXCLUSIVE = /^--([\w-]+)=.* cannot also be provided when using --([\w-]+)$/;
 const PARSING = /^Parsing (--[\w-]+)\s*\n\s*(.+)$/s;
 const HELP_REQUEST = /Unexpected arguments?: (-h|--help|help)(,|\n)/;
+const UNEXPECTED = /^Unexpected arguments?: (.+)$/m;
+const PROFILE = /^(-p|--profile(=|$))/;
 
 /**
  * oclif's flag and argument errors, which span several lines, as one line that says what is
@@ -25,6 +27,10 @@ export function flagErrorLine(error: unknown, commandId: string | undefined): st
         .map((line) => line.trim().replace(/\s{2,}/g, ' — '))
         .filter(Boolean);
   const help = commandId ? `; run "twilio ${commandId} --help" for the flags and their rules` : '';
+  // Only a command that reads no profile leaves -p/--profile unparsed; oclif would call it an argument.
+  const unexpected = UNEXPECTED.exec(text)?.[1].split(', ') ?? [];
+  if (unexpected.some((argument) => PROFILE.test(argument)))
+    return `This command needs no profile or credentials: leave out -p/--profile${help}.`;
   return `${upperFirst(togetherOnce(reasons).join('; '))}${help}.`;
 }
 

@@ -44,6 +44,9 @@ const UNREACHABLE_CODES = new Set([
 export abstract class RecordingsCommand extends TwilioClientCommand {
   static override flags = { ...TwilioClientCommand.flags };
 
+  /** The host CLI's flags without -p/--profile, for commands that need no Twilio (see needsTwilio). */
+  static readonly flagsWithoutProfile = { ...BaseCommand.flags };
+
   /** JSON arrays opened on stdout, closed by `catch` if a command fails without closing its own. */
   private readonly jsonOutputs: JsonArrayWriter[] = [];
 

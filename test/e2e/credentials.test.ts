@@ -3,15 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TwilioWorld, type TwilioRun } from './twilio-world';
+import { expectOneLineFailure } from './one-line-failure';
 
 const SECRET = 'S3cr3t' + 'x'.repeat(26);
 
-/** Exit 4, one line on stderr, nothing on stdout, and no secret anywhere. */
+/** Exit 4 in one line, and no secret anywhere. */
 function expectCredentialsError(run: TwilioRun, message: RegExp, secrets: string[] = [SECRET]): void {
-  expect(run.status, run.stderr).to.equal(4);
-  expect(run.stdout).to.equal('');
-  expect(run.stderr).to.match(message);
-  expect(run.stderr.trim().split('\n'), run.stderr).to.have.length(1);
+  expectOneLineFailure(run, 4, message);
   for (const secret of secrets) expect(run.stderr).not.to.include(secret);
 }
 

@@ -13,18 +13,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkTree, expectedSha256, filesUnder, manifestLines, sha256Of } from './download-tree';
-import { TWILIO_BIN, TwilioWorld, type TwilioRun } from './twilio-world';
+import { TWILIO_BIN, TwilioWorld } from './twilio-world';
+import { expectOneLineFailure } from './one-line-failure';
 
 const DAY = 24 * 60 * 60 * 1000;
 const NOTES = 'my own notes\nthe last line, with no newline';
-
-/** A refusal as the README promises it: exit 2, one line on stderr, no stack trace. */
-function expectRefused(run: TwilioRun, message: RegExp): void {
-  expect(run.status, run.stderr).to.equal(2);
-  expect(run.stderr).to.match(message);
-  expect(run.stderr).to.not.match(/unexpected error|\n\s+at /);
-  expect(run.stderr.trim().split('\n'), run.stderr).to.have.length(1);
-}
 
 describe('files on disk: the output folder, its manifest and logs', function () {
   this.timeout(120_000);
@@ -62,7 +55,11 @@ describe('files on disk: the output folder, its manifest and logs', function () 
       const date = new Date(live()[0]!.dateCreatedMs).toISOString().slice(0, 10);
       symlinkSync(outside, join(root, date));
       const run = await twilio(['recordings:download', '--output-dir', root]);
-      expectRefused(run, new RegExp(`${date} inside it is a symbolic link.*remove the link or choose another folder`));
+      expectOneLineFailure(
+        run,
+        2,
+        new RegExp(`${date} inside it is a symbolic link.*remove the link or choose another folder`),
+      );
       expect(readdirSync(outside)).to.deep.equal([]);
       expect(world.sandbox.counters.requests.list).to.equal(0);
       nothingFetched();
@@ -85,7 +82,7 @@ describe('files on disk: the output folder, its manifest and logs', function () 
         const root = folder(`manifest-${what.replace(' ', '-')}`);
         make(join(root, 'manifest.jsonl'));
         const run = await twilio(['recordings:download', '--output-dir', root]);
-        expectRefused(run, message);
+        expectOneLineFailure(run, 2, message);
         expect(
           filesUnder(root).filter((file) => file !== 'manifest.jsonl'),
           what,
@@ -102,7 +99,7 @@ describe('files on disk: the output folder, its manifest and logs', function () 
       const outside = folder('outside');
       symlinkSync(outside, join(root, 'elsewhere'));
       const run = await twilio(['recordings:purge', '--sid', sid, '--archive-dir', root, '--force']);
-      expectRefused(run, /elsewhere inside it is a symbolic link/);
+      expectOneLineFailure(run, 2, /elsewhere inside it is a symbolic link/);
       expect(run.stderr).to.not.match(/Plan/i);
       expect(world.sandbox.store.getRecording(sid)!.status).to.equal('completed');
       expect(readdirSync(outside)).to.deep.equal([]);
@@ -153,7 +150,11 @@ describe('files on disk: the output folder, its manifest and logs', function () 
     it('a layout whose first folder could be the temporary folder is refused', async () => {
       const root = folder('reserved');
       const run = await twilio(['recordings:download', '--output-dir', root, '--layout', '.partial/{sid}.{ext}']);
-      expectRefused(run, /Invalid --layout ".partial\/\{sid\}\.\{ext\}": its first folder could be ".partial"/);
+      expectOneLineFailure(
+        run,
+        2,
+        /Invalid --layout ".partial\/\{sid\}\.\{ext\}": its first folder could be ".partial"/,
+      );
       expect(readdirSync(root)).to.deep.equal([]);
       nothingFetched();
     });
@@ -194,7 +195,11 @@ describe('files on disk: the output folder, its manifest and logs', function () 
         ['dangling.jsonl', 'it is a symbolic link'],
       ] as const) {
         const run = await twilio(['recordings:purge', '--sid', sid, '--force', '--log', join(dir, name)]);
-        expectRefused(run, new RegExp(`Cannot use ".*${name}": ${reason}; give the path of a regular file instead`));
+        expectOneLineFailure(
+          run,
+          2,
+          new RegExp(`Cannot use ".*${name}": ${reason}; give the path of a regular file instead`),
+        );
       }
       expect(world.sandbox.store.getRecording(sid)!.status).to.equal('completed');
       expect(readFileSync(target, 'utf8')).to.equal(NOTES);
@@ -228,7 +233,7 @@ describe('files on disk: the output folder, its manifest and logs', function () 
       writeFileSync(target, NOTES);
       symlinkSync(target, join(dir, 'link.jsonl'));
       const linkedLog = await twilio(['recordings:callbacks:listen', '--port', '0', '--log', join(dir, 'link.jsonl')]);
-      expectRefused(linkedLog, /link\.jsonl": it is a symbolic link/);
+      expectOneLineFailure(linkedLog, 2, /link\.jsonl": it is a symbolic link/);
 
       const root = folder('listen-download');
       symlinkSync(folder('outside'), join(root, 'sub'));
@@ -242,7 +247,7 @@ describe('files on disk: the output folder, its manifest and logs', function () 
         '--log',
         log,
       ]);
-      expectRefused(linkedDir, /sub inside it is a symbolic link/);
+      expectOneLineFailure(linkedDir, 2, /sub inside it is a symbolic link/);
       expect(existsSync(log), 'a log created before the folder was refused').to.equal(false);
       expect(readFileSync(target, 'utf8')).to.equal(NOTES);
     });
@@ -262,7 +267,7 @@ describe('files on disk: the output folder, its manifest and logs', function () 
         const cwd = folder('empty');
         const before = live().length;
         const run = await twilio(args, cwd);
-        expectRefused(run, new RegExp(`${flag} is empty: give a path, e\\.g\\. ${flag} `));
+        expectOneLineFailure(run, 2, new RegExp(`${flag} is empty: give a path, e\\.g\\. ${flag} `));
         expect(readdirSync(cwd)).to.deep.equal([]);
         expect(live().length).to.equal(before);
         nothingFetched();

@@ -227,6 +227,26 @@ describe('twilio recordings:holds', function () {
     expect(holdsIn(defaultHolds())).not.to.include(sid);
   });
 
+  it('refuses -p on holds:add, which reads no profile, in one line with exit 2, adding nothing', async () => {
+    const holds = scratch('profile.json');
+    const hold = ['--sid', sidOf(400), '--reason', 'case 9', '--holds', holds];
+    const run = await twilio(['recordings:holds:add', ...hold, '-p', 'work']);
+    expect(run.status, run.stderr).to.equal(2);
+    expect(run.stderr.trimEnd().split('\n')).to.deep.equal([
+      ' » This command needs no profile or credentials: leave out -p/--profile; run "twilio recordings:holds:add --help" for the flags and their rules.',
+    ]);
+    expect(existsSync(holds)).to.equal(false);
+  });
+
+  it('offers no -p/--profile in the help of holds:add, :list and :remove', async () => {
+    for (const command of ['add', 'list', 'remove']) {
+      const help = await twilio([`recordings:holds:${command}`, '--help']);
+      expect(help.status, help.stderr).to.equal(0);
+      expect(help.stdout).to.include('--holds');
+      expect(help.stdout).not.to.match(/-p\b|--profile/);
+    }
+  });
+
   it('keeps a held recording through listen --delete-after-download, which still downloads it', async () => {
     const recording = world.sandbox.store.addRecording({ status: 'completed', durationSeconds: 4 });
     expect((await twilio(['recordings:holds:add', '--sid', recording.sid, '--reason', 'subpoena'])).status).to.equal(0);

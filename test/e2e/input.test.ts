@@ -2,20 +2,12 @@ import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TwilioWorld, type TwilioRun } from './twilio-world';
+import { TwilioWorld } from './twilio-world';
+import { expectOneLineFailure } from './one-line-failure';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const ISO = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/;
-
-/** Exit 2 with one line on stderr, nothing on stdout, no stack trace and no crash report. */
-function expectOneLineRefusal(run: TwilioRun, message: RegExp): void {
-  expect(run.status, run.stderr).to.equal(2);
-  expect(run.stdout).to.equal('');
-  expect(run.stderr.trim().split('\n'), run.stderr).to.have.length(1);
-  expect(run.stderr).to.match(message);
-  expect(run.stderr).not.to.match(/\n\s+at |unexpected error/);
-}
 
 describe('hostile and ambiguous input (twilio binary)', function () {
   this.timeout(180_000);
@@ -97,7 +89,7 @@ describe('hostile and ambiguous input (twilio binary)', function () {
       it(args.join(' ').slice(0, 90), async () => {
         const kept = add(400);
         world.sandbox.resetCounters();
-        expectOneLineRefusal(await twilio(args), message);
+        expectOneLineFailure(await twilio(args), 2, message);
         expect(world.sandbox.counters.requests.total).to.equal(0);
         expect(statusOf(kept)).to.equal('completed');
       });

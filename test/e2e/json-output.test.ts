@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TwilioWorld, type TwilioRun } from './twilio-world';
+import { expectOneLineFailure } from './one-line-failure';
 
 const DAY = 24 * 60 * 60 * 1000;
 const MISSING_SID = 'RE' + '0'.repeat(32);
@@ -13,15 +14,6 @@ function onlyJsonArray(run: TwilioRun): Array<Record<string, unknown>> {
   const parsed = JSON.parse(run.stdout) as unknown;
   expect(parsed, run.stdout).to.be.an('array');
   return parsed as Array<Record<string, unknown>>;
-}
-
-/** A failure before any result: nothing on stdout, one line on stderr, no stack trace. */
-function expectFailedBeforeResults(run: TwilioRun, status: number, message: RegExp): void {
-  expect(run.status, run.stderr).to.equal(status);
-  expect(run.stdout).to.equal('');
-  expect(run.stderr).to.match(message);
-  expect(run.stderr.trim().split('\n'), run.stderr).to.have.length(1);
-  expect(run.stderr).not.to.match(/\n\s+at |unexpected error/);
 }
 
 describe('-o json: stdout holds one JSON document, errors go to stderr', function () {
@@ -68,11 +60,7 @@ describe('-o json: stdout holds one JSON document, errors go to stderr', functio
     });
 
     it('prints nothing on stdout for bad input or an unknown flag (exit 2)', async () => {
-      expectFailedBeforeResults(
-        await twilio(['recordings:list', '--limit', 'many', '-o', 'json']),
-        2,
-        /Invalid --limit/,
-      );
+      expectOneLineFailure(await twilio(['recordings:list', '--limit', 'many', '-o', 'json']), 2, /Invalid --limit/);
       const unknown = await twilio(['recordings:list', '--no-such-flag', '-o', 'json']);
       expect(unknown.status).to.equal(2);
       expect(unknown.stdout).to.equal('');
@@ -81,7 +69,7 @@ describe('-o json: stdout holds one JSON document, errors go to stderr', functio
 
     it('prints nothing on stdout when Twilio refuses the account before any result (exit 4)', async () => {
       world.sandbox.setAccountStatus(world.sandbox.account.sid, 'suspended');
-      expectFailedBeforeResults(
+      expectOneLineFailure(
         await twilio(['recordings:list', '-o', 'json']),
         4,
         /Twilio refused .* access to account AC[0-9a-f]{32} \(403, error 20005\)/,
@@ -150,7 +138,7 @@ describe('-o json: stdout holds one JSON document, errors go to stderr', functio
     });
 
     it('prints nothing on stdout when the purge is not confirmed (exit 3)', async () => {
-      expectFailedBeforeResults(
+      expectOneLineFailure(
         await twilio(['recordings:purge', '--older-than', '30d', '-o', 'json']).then((run) => ({
           ...run,
           // The plan is printed on stderr before the refusal; only the refusal is the error.
@@ -194,7 +182,7 @@ describe('-o json: stdout holds one JSON document, errors go to stderr', functio
     });
 
     it('prints nothing on stdout for bad input (exit 2)', async () => {
-      expectFailedBeforeResults(
+      expectOneLineFailure(
         await twilio([
           'recordings:callbacks:send',
           'http://127.0.0.1:9/hook',
@@ -219,7 +207,7 @@ describe('-o json: stdout holds one JSON document, errors go to stderr', functio
 
     it('prints nothing on stdout, and one line on stderr, when its port is taken (exit 2)', async () => {
       const port = (taken.address() as { port: number }).port;
-      expectFailedBeforeResults(
+      expectOneLineFailure(
         await twilio(['recordings:callbacks:listen', '--port', String(port), '-o', 'json']),
         2,
         new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}: another program is using port ${port}`),

@@ -2,27 +2,14 @@ import { expect } from 'chai';
 import { readManifests, RunManifest } from '../../../src/destinations/manifest-objects';
 import type { ObjectStore } from '../../../src/destinations/object-store';
 import { ExitStatus, RecordingsError } from '../../../src/errors';
-import { LocalObjectStore } from '../../support/object-store-server';
 import { StoreWorld } from './store-world';
 
 describe('Run manifests in the bucket (integration)', () => {
-  let server: LocalObjectStore;
-  let world: StoreWorld;
+  const world = StoreWorld.perTest();
   let store: ObjectStore;
 
-  before(async () => {
-    server = await LocalObjectStore.start();
-  });
-  after(async () => {
-    await server.stop();
-  });
   beforeEach(async () => {
-    world = await StoreWorld.create(server);
     store = await world.open();
-  });
-  afterEach(async () => {
-    store.close();
-    await world.stop();
   });
 
   async function allLines(): Promise<Array<Record<string, unknown>>> {
@@ -78,7 +65,9 @@ describe('Run manifests in the bucket (integration)', () => {
   it('keeps the manifests under .manifests/ beside the objects, one folder per run', async () => {
     const manifest = RunManifest.create(store, new Date('2026-01-01T00:00:00Z'));
     await manifest.append({ event: 'run-started' });
-    expect(await server.keys(world.bucket)).to.deep.equal([`archive/.manifests/${manifest.runId}/000000001.jsonl`]);
+    expect(await world.server.keys(world.bucket)).to.deep.equal([
+      `archive/.manifests/${manifest.runId}/000000001.jsonl`,
+    ]);
     expect(manifest.runId).to.match(/^20260101T000000000Z-[0-9a-f]{8}$/);
   });
 
@@ -93,6 +82,6 @@ describe('Run manifests in the bucket (integration)', () => {
     const later = await manifest.append({ line: 2 }).catch((error: Error) => error);
     expect(first).to.be.instanceOf(Error);
     expect(later).to.equal(first);
-    expect(await server.keys(world.bucket)).to.deep.equal([]);
+    expect(await world.server.keys(world.bucket)).to.deep.equal([]);
   });
 });

@@ -2,25 +2,11 @@ import { expect } from 'chai';
 import { ExitStatus, RecordingsError } from '../../../src/errors';
 import { parseS3Url } from '../../../src/destinations/s3-url';
 import type { Fault } from '../../support/s3-fault-proxy';
-import { LOCAL_STORE_CREDENTIALS, LocalObjectStore } from '../../support/object-store-server';
+import { LOCAL_STORE_CREDENTIALS } from '../../support/object-store-server';
 import { StoreWorld } from './store-world';
 
 describe('Opening an object store destination (integration)', () => {
-  let server: LocalObjectStore;
-  let world: StoreWorld;
-
-  before(async () => {
-    server = await LocalObjectStore.start();
-  });
-  after(async () => {
-    await server.stop();
-  });
-  beforeEach(async () => {
-    world = await StoreWorld.create(server);
-  });
-  afterEach(async () => {
-    await world.stop();
-  });
+  const world = StoreWorld.perTest();
 
   /** Opens the store and returns what it threw, checking it is one line without the secret key. */
   async function openingError(options: Parameters<StoreWorld['open']>[0] = {}): Promise<RecordingsError> {

@@ -3,27 +3,14 @@ import { expect } from 'chai';
 import { recordingObjectMetadata } from '../../../src/destinations/object-metadata';
 import { ObjectUploadError, type ObjectStore } from '../../../src/destinations/object-store';
 import { aRecording } from '../../unit/recording-fixture';
-import { LocalObjectStore } from '../../support/object-store-server';
 import { bytesOf, chunksOf, expectedFor, PART_BYTES, sha256Of, StoreWorld } from './store-world';
 
 describe('ObjectStore against a local S3 server (integration)', () => {
-  let server: LocalObjectStore;
-  let world: StoreWorld;
+  const world = StoreWorld.perTest();
   let store: ObjectStore;
 
-  before(async () => {
-    server = await LocalObjectStore.start();
-  });
-  after(async () => {
-    await server.stop();
-  });
   beforeEach(async () => {
-    world = await StoreWorld.create(server);
     store = await world.open();
-  });
-  afterEach(async () => {
-    store.close();
-    await world.stop();
   });
 
   /** Puts and expects a rejection; the reason, for the test to check. */
@@ -75,7 +62,7 @@ describe('ObjectStore against a local S3 server (integration)', () => {
       const error = await failedPut('big.wav', bytes, undefined, { sha256: sha256Of(bytesOf(10)), size: bytes.length });
       expect(error.reason).to.match(/do not have the SHA-256/);
       expect(await world.head('archive/big.wav')).to.equal(undefined);
-      expect(await server.hasUploadsInProgress(world.bucket)).to.equal(false);
+      expect(await world.server.hasUploadsInProgress(world.bucket)).to.equal(false);
     });
 
     it('refuses a body longer than announced, storing nothing', async () => {
@@ -98,7 +85,7 @@ describe('ObjectStore against a local S3 server (integration)', () => {
     expect(error).to.be.instanceOf(ObjectUploadError);
     expect(error.reason).to.equal('the bytes to store stopped arriving (the connection to Twilio broke)');
     expect(await world.head('archive/big.wav')).to.equal(undefined);
-    expect(await server.hasUploadsInProgress(world.bucket)).to.equal(false);
+    expect(await world.server.hasUploadsInProgress(world.bucket)).to.equal(false);
   });
 
   describe('finding what is already stored', () => {
@@ -123,8 +110,10 @@ describe('ObjectStore against a local S3 server (integration)', () => {
 
   describe('store faults', () => {
     it('can tell an upload left in progress (the check the tests below rely on)', async () => {
-      await server.client.send(new CreateMultipartUploadCommand({ Bucket: world.bucket, Key: 'archive/left.wav' }));
-      expect(await server.hasUploadsInProgress(world.bucket)).to.equal(true);
+      await world.server.client.send(
+        new CreateMultipartUploadCommand({ Bucket: world.bucket, Key: 'archive/left.wav' }),
+      );
+      expect(await world.server.hasUploadsInProgress(world.bucket)).to.equal(true);
     });
 
     it('retries a part the store answered with a 500, and stores the same bytes', async () => {
@@ -148,7 +137,7 @@ describe('ObjectStore against a local S3 server (integration)', () => {
       expect(error.reason).to.match(/InternalError \(HTTP 500\)/);
       expect(world.proxy.count('AbortMultipartUpload')).to.equal(1);
       expect(await world.head('archive/big.wav')).to.equal(undefined);
-      expect(await server.hasUploadsInProgress(world.bucket)).to.equal(false);
+      expect(await world.server.hasUploadsInProgress(world.bucket)).to.equal(false);
     });
 
     it('retries a part whose connection dropped mid-upload, and stores the same bytes', async () => {
@@ -162,7 +151,7 @@ describe('ObjectStore against a local S3 server (integration)', () => {
       world.proxy.inject({ operation: 'UploadPart', nth: [1, 2, 3, 4], fault: { kind: 'drop' } });
       await failedPut('big.wav', bytesOf(PART_BYTES + 77, 8));
       expect(await world.head('archive/big.wav')).to.equal(undefined);
-      expect(await server.hasUploadsInProgress(world.bucket)).to.equal(false);
+      expect(await world.server.hasUploadsInProgress(world.bucket)).to.equal(false);
     });
 
     it('fails a single PUT whose connection keeps dropping, and leaves no object', async () => {
@@ -176,7 +165,7 @@ describe('ObjectStore against a local S3 server (integration)', () => {
       const error = await failedPut('big.wav', bytesOf(2 * PART_BYTES + 9, 10));
       expect(error.reason).to.match(/MD5 other than that of the bytes sent/);
       expect(await world.head('archive/big.wav')).to.equal(undefined);
-      expect(await server.hasUploadsInProgress(world.bucket)).to.equal(false);
+      expect(await world.server.hasUploadsInProgress(world.bucket)).to.equal(false);
     });
 
     it('fails a single PUT whose bytes changed on the way', async () => {
@@ -192,7 +181,7 @@ describe('ObjectStore against a local S3 server (integration)', () => {
       const error = await failedPut('big.wav', bytesOf(3 * PART_BYTES, 11), stop.signal);
       expect(error.reason).to.equal('stopped');
       expect(await world.head('archive/big.wav')).to.equal(undefined);
-      expect(await server.hasUploadsInProgress(world.bucket)).to.equal(false);
+      expect(await world.server.hasUploadsInProgress(world.bucket)).to.equal(false);
     });
   });
 

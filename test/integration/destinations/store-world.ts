@@ -12,26 +12,73 @@ export const PART_BYTES = 5 * MiB;
 
 let bucketCount = 0;
 
+/** What one test has to itself: a bucket, the fault proxy in front of the server, and the stores it opened. */
+interface TestBucket {
+  proxy: S3FaultProxy;
+  bucket: string;
+  stores: ObjectStore[];
+}
+
 /**
- * One bucket on the local S3 server, reached through a fault proxy, for one test: the store
- * under test talks to the proxy, the test looks at the server directly.
+ * The local S3 server of a suite, and for each test a fresh bucket reached through a fresh fault
+ * proxy: the store under test talks to the proxy, the test looks at the server directly.
  */
 export class StoreWorld {
-  private constructor(
-    readonly server: LocalObjectStore,
-    readonly proxy: S3FaultProxy,
-    readonly bucket: string,
-  ) {}
+  private started?: LocalObjectStore;
+  private current?: TestBucket;
 
-  static async create(server: LocalObjectStore): Promise<StoreWorld> {
-    const bucket = `recordings-test-${++bucketCount}`;
-    await server.createBucket(bucket);
-    return new StoreWorld(server, await S3FaultProxy.start(server.endpoint), bucket);
+  private constructor() {}
+
+  /**
+   * Starts the server before the suite and stops it after; gives each test its own bucket and
+   * proxy, and closes the stores the test opened. Call it in a `describe`, and use it in tests.
+   */
+  static perTest(): StoreWorld {
+    const world = new StoreWorld();
+    before(async () => {
+      world.started = await LocalObjectStore.start();
+    });
+    after(async () => {
+      await world.started?.stop();
+    });
+    beforeEach(async () => {
+      const bucket = `recordings-test-${++bucketCount}`;
+      await world.server.createBucket(bucket);
+      world.current = { proxy: await S3FaultProxy.start(world.server.endpoint), bucket, stores: [] };
+    });
+    afterEach(async () => {
+      const test = world.current;
+      world.current = undefined;
+      for (const store of test?.stores ?? []) store.close();
+      await test?.proxy.stop();
+    });
+    return world;
   }
 
-  /** An object store on `s3://bucket/archive/` through the proxy, with small parts and two uploads at once. */
-  open(options: Partial<ObjectStoreOptions> = {}): Promise<ObjectStore> {
-    return ObjectStore.open({
+  get server(): LocalObjectStore {
+    if (!this.started) throw new Error('the local S3 server runs only while its suite does');
+    return this.started;
+  }
+
+  get proxy(): S3FaultProxy {
+    return this.test.proxy;
+  }
+
+  get bucket(): string {
+    return this.test.bucket;
+  }
+
+  private get test(): TestBucket {
+    if (!this.current) throw new Error("a test's bucket exists only while the test runs");
+    return this.current;
+  }
+
+  /**
+   * An object store on `s3://bucket/archive/` through the proxy, with small parts and two uploads
+   * at once; closed after the test.
+   */
+  async open(options: Partial<ObjectStoreOptions> = {}): Promise<ObjectStore> {
+    const store = await ObjectStore.open({
       location: parseS3Url(`s3://${this.bucket}/archive`),
       connection: { endpoint: this.proxy.endpoint, credentials: LOCAL_STORE_CREDENTIALS, maxAttempts: 2 },
       partBytes: PART_BYTES,
@@ -39,6 +86,8 @@ export class StoreWorld {
       env: {},
       ...options,
     });
+    this.test.stores.push(store);
+    return store;
   }
 
   async bytesAt(key: string): Promise<Buffer> {
@@ -53,10 +102,6 @@ export class StoreWorld {
       if ((error as Error).name === 'NotFound') return undefined;
       throw error;
     }
-  }
-
-  async stop(): Promise<void> {
-    await this.proxy.stop();
   }
 }
 

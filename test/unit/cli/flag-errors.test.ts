@@ -36,6 +36,15 @@ describe('flagErrorLine', () => {
     });
   }
 
+  const profiles: string[][] = [['-p', 'work'], ['--profile', 'work'], ['--profile=work'], ['-pwork']];
+  for (const argv of profiles) {
+    it(`says ${argv.join(' ')} has no place on a command that takes no profile`, async () => {
+      expect(await lineFor(argv)).to.equal(
+        'This command needs no profile or credentials: leave out -p/--profile; run "twilio recordings:list --help" for the flags and their rules.',
+      );
+    });
+  }
+
   it('names a missing argument with its description', async () => {
     expect(await lineFor([], true)).to.match(/^Missing 1 required arg: URL — the URL to send to; run/);
   });

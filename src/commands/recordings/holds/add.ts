@@ -21,7 +21,7 @@ export default class RecordingsHoldsAdd extends RecordingsCommand {
   ];
 
   static override flags = {
-    ...RecordingsCommand.flags,
+    ...RecordingsCommand.flagsWithoutProfile,
     ...holdTargetFlags,
     reason: Flags.string({ description: 'why it is held, shown in plans and summaries', required: true }),
     until: Flags.string({

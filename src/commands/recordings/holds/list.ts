@@ -12,7 +12,7 @@ export default class RecordingsHoldsList extends RecordingsCommand {
     '$ twilio recordings:holds:list --holds /shared/holds.json -o json',
   ];
 
-  static override flags = { ...RecordingsCommand.flags, ...holdsFlag };
+  static override flags = { ...RecordingsCommand.flagsWithoutProfile, ...holdsFlag };
 
   declare flags: CommandFlags<typeof RecordingsHoldsList.flags>;
   // The holds file is local: no profile or credentials needed.

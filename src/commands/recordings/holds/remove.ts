@@ -14,7 +14,7 @@ export default class RecordingsHoldsRemove extends RecordingsCommand {
     '$ twilio recordings:holds:remove --call-sid CAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --holds /shared/holds.json',
   ];
 
-  static override flags = { ...RecordingsCommand.flags, ...holdTargetFlags, ...holdsFlag };
+  static override flags = { ...RecordingsCommand.flagsWithoutProfile, ...holdTargetFlags, ...holdsFlag };
 
   declare flags: CommandFlags<typeof RecordingsHoldsRemove.flags>;
   // The holds file is local: no profile or credentials needed.
