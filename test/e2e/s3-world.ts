@@ -1,4 +1,9 @@
-import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type HeadObjectCommandOutput,
+} from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { LOCAL_STORE_CREDENTIALS, LocalObjectStore } from '../support/object-store-server';
 import { S3FaultProxy } from '../support/s3-fault-proxy';
@@ -65,6 +70,11 @@ export class S3World {
     return createHash('sha256')
       .update(await this.bytesAt(key))
       .digest('hex');
+  }
+
+  /** Writes an object straight to the server, as another run (or a person) would have left it. */
+  async putObject(key: string, text: string): Promise<void> {
+    await this.server.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: text }));
   }
 
   async head(key: string): Promise<HeadObjectCommandOutput | undefined> {
