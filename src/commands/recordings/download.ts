@@ -50,7 +50,7 @@ export default class RecordingsDownload extends RecordingsCommand {
     'output-dir': Flags.string({
       description:
         'the folder to save into, created when missing (its parent must exist); or s3://BUCKET/PREFIX for an S3 or S3-compatible bucket',
-      helpValue: 'DIR|s3://BUCKET/PREFIX',
+      helpValue: 'DIR',
       default: './recordings',
     }),
     'dry-run': Flags.boolean({

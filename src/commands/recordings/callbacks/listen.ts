@@ -73,7 +73,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     'download-dir': Flags.string({
       description:
         'download each completed recording into this folder, or to s3://BUCKET/PREFIX in an S3 or S3-compatible bucket, as its callback arrives',
-      helpValue: 'DIR|s3://BUCKET/PREFIX',
+      helpValue: 'DIR',
     }),
     'delete-after-download': Flags.boolean({
       description:
