@@ -1,4 +1,5 @@
 import {
+  type IncomingHttpHeaders,
   createServer,
   request as httpRequest,
   type IncomingMessage,
@@ -29,6 +30,8 @@ export interface SeenRequest {
   partNumber?: number;
   /** Bytes of the request body that reached the proxy. */
   bodyBytes: number;
+  /** The request's headers, names in lower case. */
+  headers: IncomingHttpHeaders;
 }
 
 /** What the proxy does instead of forwarding a request. */
@@ -46,6 +49,8 @@ export interface FaultRule {
   operation: S3Operation;
   /** Counted among the requests of this operation, from 1; each listed request gets the fault. */
   nth: number[];
+  /** Only requests whose key contains this (a recording's sid), counted among themselves. */
+  keyIncludes?: string;
   fault: Fault;
 }
 
@@ -104,11 +109,19 @@ export class S3FaultProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', this.target);
-    const seen = describe(req.method ?? 'GET', url);
+    const seen = { ...describe(req.method ?? 'GET', url), headers: req.headers };
     const nth = (this.counts.get(seen.operation) ?? 0) + 1;
     this.counts.set(seen.operation, nth);
     this.seen.push(seen);
-    const fault = this.rules.find((rule) => rule.operation === seen.operation && rule.nth.includes(nth))?.fault;
+    const nthOnKey = (rule: FaultRule) =>
+      this.seen.filter((other) => other.operation === seen.operation && other.key.includes(rule.keyIncludes!)).length;
+    const fault = this.rules.find(
+      (rule) =>
+        rule.operation === seen.operation &&
+        (rule.keyIncludes === undefined
+          ? rule.nth.includes(nth)
+          : seen.key.includes(rule.keyIncludes) && rule.nth.includes(nthOnKey(rule))),
+    )?.fault;
     const length = Number(req.headers['content-length'] ?? 0);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => {
@@ -146,7 +159,7 @@ export class S3FaultProxy {
   }
 }
 
-function describe(method: string, url: URL): SeenRequest {
+function describe(method: string, url: URL): Omit<SeenRequest, 'headers'> {
   const [, , ...keyParts] = url.pathname.split('/');
   const key = decodeURIComponent(keyParts.join('/'));
   const query = url.searchParams;
