@@ -148,6 +148,27 @@ describe('listen --inspect in a real browser', function () {
     await page.locator('#connection.lost').waitFor();
   });
 
+  it('writes no error to the browser’s console, from its icon to a request’s details', async function () {
+    const fresh = await browser.newPage();
+    const errors: string[] = [];
+    fresh.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    fresh.on('pageerror', (error) => errors.push(error.message));
+    try {
+      const icon = fresh.waitForResponse((response) => new URL(response.url()).pathname.startsWith('/favicon'));
+      await fresh.goto(listener.inspectorUrl);
+      await fresh.locator('#connection', { hasText: 'Live' }).waitFor();
+      expect((await icon).status()).to.equal(200);
+      expect(await post(listener.localUrl, completedCallbackParams(accountSid), token)).to.equal(200);
+      await fresh.locator('#rows tr').first().click();
+      await fresh.locator('#details').getByText('Parameters').waitFor();
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('renders markup and escape sequences from a callback as text, and runs none of it', async function () {
     const attack = {
       RecordingSource: '<img src=x onerror="window.__pwned = 1">',
