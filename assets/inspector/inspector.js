@@ -12,12 +12,14 @@
     canSend: false,
     // The newest `limit` rows (their table columns only), oldest first; a row's details are fetched when it is opened.
     rows: new Map(),
-    // The rows on the page, by id.
+    // The rows drawn, by id: only those in view of the table's scroll box.
     drawn: new Map(),
     newest: 0,
     // Rows received, and rows changed, since the last frame.
     fresh: [],
-    changed: [],
+    changed: new Set(),
+    // The height of a row in pixels, measured once one is drawn.
+    rowHeight: 0,
     tally: null,
     drawScheduled: false,
     selected: null,
@@ -34,6 +36,8 @@
   const NAMED = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
   const $ = (id) => document.getElementById(id);
+  /** Until a row is drawn and measured. */
+  const ESTIMATED_ROW_HEIGHT = 29;
 
   /** Text made visible: control characters and bidirectional marks as escapes. */
   function visible(value) {
@@ -122,13 +126,7 @@
       if (generation !== search.generation) return;
       for (const id of answer.ids) search.ids.add(id);
       search.upTo = answer.upTo;
-      // Every row drawn is older than the ones just searched: those that match go on top.
-      const found = document.createDocumentFragment();
-      for (const id of answer.ids.slice().reverse()) {
-        const row = state.rows.get(id);
-        if (row && !state.drawn.has(id) && matches(row)) found.append(rowElement(row));
-      }
-      $('rows').prepend(found);
+      scheduleDraw();
     } catch {
       // The connection line says when the listener is gone; the next batch searches again.
     } finally {
@@ -169,15 +167,13 @@
         el('td', { className: 'download' }, visible(row.download)),
       ],
     );
-    state.drawn.set(row.id, tr);
     return tr;
   }
 
-  /** Redraws every row, newest first, as the filters say. */
+  /** Draws the rows again, as the filters now say. */
   function redraw() {
     state.drawn.clear();
-    const rows = [...state.rows.values()].reverse().filter(matches).map(rowElement);
-    $('rows').replaceChildren(...rows);
+    scheduleDraw();
   }
 
   /** Takes rows from the listener: the newest `limit` are kept, older ones leave the page at the next frame. */
@@ -201,33 +197,58 @@
     for (const row of rows) {
       if (!state.rows.has(row.id)) continue;
       state.rows.set(row.id, row);
-      state.changed.push(row);
+      state.changed.add(row.id);
       if (state.selected === row.id) openDetails(row.id);
     }
   }
 
-  /** Once a frame: new rows on top, changed rows redrawn, rows no longer kept removed. */
+  /**
+   * Once a frame at most: the rows that match the filters, newest first, of which only those in view
+   * of the scroll box are drawn, between two spacers as tall as the rows above and below. However
+   * many requests arrive, a frame draws a screenful of rows.
+   */
   function drawFrame() {
     state.drawScheduled = false;
-    const fresh = document.createDocumentFragment();
-    for (let index = state.fresh.length - 1; index >= 0; index -= 1) {
-      const row = state.fresh[index];
-      if (state.rows.has(row.id) && matches(row)) fresh.append(rowElement(row));
-    }
+    const box = $('rows-box');
+    const height = state.rowHeight || ESTIMATED_ROW_HEIGHT;
+    // Someone reading further down keeps the same rows in view while new ones arrive above them.
+    const above = state.fresh.filter((row) => state.rows.has(row.id) && matches(row)).length;
     state.fresh = [];
-    $('rows').prepend(fresh);
-    for (const row of state.changed) {
-      const old = state.drawn.get(row.id);
-      if (old) old.replaceWith(rowElement(row));
+    if (box.scrollTop > 0 && above > 0) box.scrollTop += above * height;
+    const shown = [];
+    for (const row of state.rows.values()) if (matches(row)) shown.push(row);
+    const inView = Math.ceil((box.clientHeight || window.innerHeight) / height) + 2;
+    const first = Math.max(0, Math.min(Math.floor(box.scrollTop / height), shown.length - inView));
+    const last = Math.min(shown.length, first + inView);
+    const drawn = new Map();
+    const trs = [];
+    for (let index = first; index < last; index += 1) {
+      const row = shown[shown.length - 1 - index];
+      const kept = state.changed.has(row.id) ? undefined : state.drawn.get(row.id);
+      const tr = kept || rowElement(row);
+      drawn.set(row.id, tr);
+      trs.push(tr);
     }
-    state.changed = [];
-    for (const [id, tr] of state.drawn) {
-      if (state.rows.has(id)) continue;
-      tr.remove();
-      state.drawn.delete(id);
+    state.changed.clear();
+    state.drawn = drawn;
+    $('rows').replaceChildren(...trs);
+    setSpacer('rows-above', first * height);
+    setSpacer('rows-below', (shown.length - last) * height);
+    $('requests').dataset.kept = String(state.rows.size);
+    $('requests').dataset.shown = String(shown.length);
+    if (!state.rowHeight && trs.length > 0) {
+      state.rowHeight = trs[0].getBoundingClientRect().height || ESTIMATED_ROW_HEIGHT;
+      if (state.rowHeight !== height) scheduleDraw();
     }
     if (state.tally) drawTally(state.tally);
     drawKept();
+  }
+
+  /** A spacer row's height (a style property set from script, which the page's CSP allows). */
+  function setSpacer(id, pixels) {
+    const spacer = $(id);
+    spacer.hidden = pixels <= 0;
+    spacer.firstElementChild.style.height = `${pixels}px`;
   }
 
   function scheduleDraw() {
@@ -486,7 +507,7 @@
       state.rows = new Map(snapshot.rows.map((row) => [row.id, row]));
       state.newest = snapshot.rows.length > 0 ? snapshot.rows[snapshot.rows.length - 1].id : 0;
       state.fresh = [];
-      state.changed = [];
+      state.changed.clear();
       drawSession();
       drawTally(snapshot.tally);
       drawKept();
@@ -527,6 +548,7 @@
   document.addEventListener('DOMContentLoaded', () => {
     for (const id of ['filter-verdict', 'filter-event']) $(id).addEventListener('change', redraw);
     $('filter-text').addEventListener('input', filterByText);
+    $('rows-box').addEventListener('scroll', scheduleDraw, { passive: true });
     $('rows').addEventListener('click', (event) => {
       const tr = event.target.closest('tr[data-id]');
       if (tr) select(Number(tr.dataset.id));

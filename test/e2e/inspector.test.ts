@@ -148,6 +148,22 @@ describe('listen --inspect in a real browser', function () {
     await page.locator('#connection.lost').waitFor();
   });
 
+  it('keeps the newest 500 requests, drawing only the rows in view, and scrolls down to the oldest kept', async function () {
+    const sid = (index: number) => `RE${index.toString(16).padStart(32, '0')}`;
+    for (let index = 1; index <= 510; index += 1) {
+      const params = completedCallbackParams(accountSid, { RecordingSid: sid(index) });
+      params.RecordingUrl = params.RecordingUrl.replace(/RE[0-9a-f]{32}$/, sid(index));
+      expect(await post(listener.localUrl, params, token)).to.equal(200);
+    }
+    await page.locator('[data-counter="received"] b', { hasText: '510' }).waitFor();
+    await page.locator('#requests[data-kept="500"]').waitFor();
+    expect(await page.locator('#rows tr').count()).to.be.below(100);
+    expect(await page.locator('#rows tr').first().locator('td.recording').textContent()).to.equal(sid(510));
+    await page.evaluate(`document.getElementById('rows-box').scrollTop = 1e9`);
+    await page.locator('#rows tr td.recording', { hasText: sid(11) }).waitFor();
+    expect(await page.locator('#rows tr').last().locator('td.recording').textContent()).to.equal(sid(11));
+  });
+
   it('writes no error to the browser’s console, from its icon to a request’s details', async function () {
     const fresh = await browser.newPage();
     const errors: string[] = [];
