@@ -51,7 +51,8 @@ export async function inspectorBenchmarks(): Promise<BenchRow[]> {
     await fire(inspected.localUrl, inspected.callbackUrl, token, accountSid, CALLBACKS / 2);
     let handled = CALLBACKS;
     const p50 = { plain: [] as number[], inspected: [] as number[] };
-    let seen = Infinity;
+    const seenPerRound: number[] = [];
+    const failed = new Map<number, number>();
     let ok = true;
     let rssAfterFirstRound = 0;
     for (let round = 0; round < ROUNDS; round += 1) {
@@ -59,12 +60,16 @@ export async function inspectorBenchmarks(): Promise<BenchRow[]> {
       const before = await settledCount(handler, handled + CALLBACKS);
       const withPage = await fire(inspected.localUrl, inspected.callbackUrl, token, accountSid, CALLBACKS);
       handled = await settledCount(handler, before + CALLBACKS);
-      seen = Math.min(seen, handled - before);
+      seenPerRound.push(handled - before);
       ok &&= allOk(withoutPage) && allOk(withPage);
+      for (const [status, times] of [...withoutPage.statuses, ...withPage.statuses]) {
+        if (status < 200 || status >= 300) failed.set(status, (failed.get(status) ?? 0) + times);
+      }
       p50.plain.push(percentile(withoutPage.latenciesMs, 50));
       p50.inspected.push(percentile(withPage.latenciesMs, 50));
       if (round === 0) rssAfterFirstRound = peakRssMb(inspected.child.pid);
     }
+    const seen = Math.min(...seenPerRound);
     const total = CALLBACKS / 2 + CALLBACKS * ROUNDS;
     await page.locator('[data-counter="received"] b', { hasText: String(total) }).waitFor({ timeout: 30_000 });
     const rowsKept = Number(await page.locator('#requests').getAttribute('data-kept'));
@@ -78,7 +83,7 @@ export async function inspectorBenchmarks(): Promise<BenchRow[]> {
     const count = (n: number) => n.toLocaleString('en-US');
     return [
       row(
-        `${count(CALLBACKS)} signed callbacks, ${IN_FLIGHT} in flight, through \`listen --forward-to --inspect\` with the page open in headless Chromium (${ROUNDS} rounds): handler saw / log has, per round; the page counted all ${count(total)}`,
+        `${count(CALLBACKS)} signed callbacks, ${IN_FLIGHT} in flight, through \`listen --forward-to --inspect\` with the page open in headless Chromium (${ROUNDS} rounds): handler saw / log has, per round; the page counted all ${count(total)} (the handler saw ${seenPerRound.map(count).join(', ')}; answers other than 2xx: ${[...failed].map(([status, times]) => `${status} ×${times}`).join(', ') || 'none'})`,
         `${count(seen)} / ${count(logged)}`,
         `${count(CALLBACKS)} sent`,
         seen / CALLBACKS,

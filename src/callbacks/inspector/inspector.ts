@@ -33,7 +33,7 @@ const DETAILS_PATH = /^\/api\/requests\/(\d{1,15})$/;
 /** Longest text the page may search the kept requests for. */
 const MAX_SEARCH_CHARACTERS = 200;
 /** How long new rows wait to be sent to the page together. */
-const FLUSH_INTERVAL_MS = 100;
+const FLUSH_INTERVAL_MS = 250;
 /**
  * Bytes a page may leave unread before it is dropped (its EventSource reconnects and starts from a
  * snapshot). A batch is often larger than a socket's buffer: that alone is no sign of a slow page.
@@ -290,11 +290,11 @@ export class Inspector implements ListenerObserver {
     req.on('close', () => this.streams.delete(res));
   }
 
-  /** Rows go out together, a tenth of a second at most after the first is kept. */
+  /** Rows go out together, a quarter of a second at most after the first is kept. */
   private schedule(): void {
     if (this.flushScheduled || this.streams.size === 0) return;
     this.flushScheduled = true;
-    // Ten batches a second at most: a busy listener then costs a page a few redraws, not one per request.
+    // Four batches a second at most: a busy listener then costs a page a few redraws, not one per request.
     setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
   }
 
