@@ -24,6 +24,17 @@ function column(page: Page, name: string): Promise<string[]> {
   return page.locator(`#rows tr td.${name}`).allTextContents();
 }
 
+/**
+ * The text of a column once it reads `expected`: filters are applied at the page's next frame, and
+ * the text filter once the listener has answered its search. Evaluated in the page as a string (the
+ * tests are compiled without the DOM's types); a column that never reads so times the test out.
+ */
+async function columnOnceItReads(page: Page, name: string, expected: string[]): Promise<string[]> {
+  const cells = `[...document.querySelectorAll('#rows tr td.${name}')].map((cell) => cell.textContent)`;
+  await page.waitForFunction(`JSON.stringify(${cells}) === ${JSON.stringify(JSON.stringify(expected))}`);
+  return column(page, name);
+}
+
 describe('listen --inspect in a real browser', function () {
   let world: TwilioWorld;
   let browser: Browser;
@@ -112,13 +123,13 @@ describe('listen --inspect in a real browser', function () {
     await page.locator('#rows tr').nth(4).waitFor();
 
     await page.selectOption('#filter-verdict', 'rejected');
-    expect(await column(page, 'verdict')).to.deep.equal(['rejected']);
+    expect(await columnOnceItReads(page, 'verdict', ['rejected'])).to.deep.equal(['rejected']);
     await page.selectOption('#filter-verdict', 'verified');
     await page.selectOption('#filter-event', 'absent');
-    expect(await column(page, 'event')).to.deep.equal(['absent']);
+    expect(await columnOnceItReads(page, 'event', ['absent'])).to.deep.equal(['absent']);
     await page.selectOption('#filter-event', '');
     await page.fill('#filter-text', 'errorcode=16104');
-    expect(await column(page, 'event')).to.deep.equal(['failed']);
+    expect(await columnOnceItReads(page, 'event', ['failed'])).to.deep.equal(['failed']);
   });
 
   it('sends a test event straight to a twilio.webhook() handler, which finds its signature valid', async function () {
