@@ -217,7 +217,9 @@
     if (box.scrollTop > 0 && above > 0) box.scrollTop += above * height;
     const shown = [];
     for (const row of state.rows.values()) if (matches(row)) shown.push(row);
-    const inView = Math.ceil((box.clientHeight || window.innerHeight) / height) + 2;
+    // The box grows with its rows up to its largest height: as many rows as fill that are drawn.
+    const boxHeight = parseFloat(window.getComputedStyle(box).maxHeight) || window.innerHeight;
+    const inView = Math.ceil(boxHeight / height) + 2;
     const first = Math.max(0, Math.min(Math.floor(box.scrollTop / height), shown.length - inView));
     const last = Math.min(shown.length, first + inView);
     const drawn = new Map();

@@ -26,13 +26,16 @@ function column(page: Page, name: string): Promise<string[]> {
 
 /**
  * The text of a column once it reads `expected`: filters are applied at the page's next frame, and
- * the text filter once the listener has answered its search. Evaluated in the page as a string (the
- * tests are compiled without the DOM's types); a column that never reads so times the test out.
+ * the text filter once the listener has answered its search. Read once a frame; a column that never
+ * reads so times the test out. (The page's CSP forbids waitForFunction's evaluated predicates.)
  */
 async function columnOnceItReads(page: Page, name: string, expected: string[]): Promise<string[]> {
-  const cells = `[...document.querySelectorAll('#rows tr td.${name}')].map((cell) => cell.textContent)`;
-  await page.waitForFunction(`JSON.stringify(${cells}) === ${JSON.stringify(JSON.stringify(expected))}`);
-  return column(page, name);
+  let cells = await column(page, name);
+  while (JSON.stringify(cells) !== JSON.stringify(expected)) {
+    await page.evaluate('new Promise((resolve) => requestAnimationFrame(resolve))');
+    cells = await column(page, name);
+  }
+  return cells;
 }
 
 describe('listen --inspect in a real browser', function () {
