@@ -8,14 +8,25 @@
     session: null,
     limit: 0,
     dropped: 0,
-    entries: new Map(),
     canReplay: false,
     canSend: false,
-    selected: null,
-    pending: [],
-    tally: null,
+    // The newest `limit` rows (their table columns only), oldest first; a row's details are fetched when it is opened.
     rows: new Map(),
+    // The rows drawn, by id: only those in view of the table's scroll box.
+    drawn: new Map(),
+    newest: 0,
+    // Rows received, and rows changed, since the last frame.
+    fresh: [],
+    changed: new Set(),
+    // The height of a row in pixels, measured once one is drawn.
+    rowHeight: 0,
+    tally: null,
     drawScheduled: false,
+    selected: null,
+    // Counts the details asked for, so that only the last one asked is shown.
+    opened: 0,
+    // The text filter: the ids of the kept requests that match, up to the newest one searched.
+    search: { text: '', ids: new Set(), upTo: 0, generation: 0, running: false, again: false },
   };
   const REJECTED = new Set(['rejected', 'invalid', 'foreign-account', 'too-large', 'error']);
   const IGNORED = new Set(['not-found', 'method-not-allowed']);
@@ -25,6 +36,8 @@
   const NAMED = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
   const $ = (id) => document.getElementById(id);
+  /** Until a row is drawn and measured. */
+  const ESTIMATED_ROW_HEIGHT = 29;
 
   /** Text made visible: control characters and bidirectional marks as escapes. */
   function visible(value) {
@@ -53,130 +66,197 @@
     return node;
   }
 
-  function verdictGroup(entry) {
-    if (entry.verdict === 'accepted') return 'verified';
-    if (REJECTED.has(entry.verdict)) return 'rejected';
-    if (IGNORED.has(entry.verdict)) return 'ignored';
-    return entry.verdict;
+  function verdictGroup(row) {
+    if (row.verdict === 'accepted') return 'verified';
+    if (REJECTED.has(row.verdict)) return 'rejected';
+    if (IGNORED.has(row.verdict)) return 'ignored';
+    return row.verdict;
   }
 
-  function verdictLabel(entry) {
-    const group = verdictGroup(entry);
-    if (group === 'rejected' && entry.verdict !== 'rejected') return `rejected (${entry.verdict})`;
+  function verdictLabel(row) {
+    const group = verdictGroup(row);
+    if (group === 'rejected' && row.verdict !== 'rejected') return `rejected (${row.verdict})`;
     if (group === 'test') return 'test';
     return group;
   }
 
-  function handlerLabel(entry) {
-    const handler = entry.handler;
-    if (!handler) return '';
-    const ms = `${Math.round(handler.latencyMs)} ms`;
-    return handler.status === undefined ? `unreachable after ${ms}` : `${handler.status} in ${ms}`;
+  /** The handler's answer in a row: its status and time, from a row summary or a request's details. */
+  function handlerLabel(status, ms) {
+    if (status === undefined) return '';
+    return status === null ? `unreachable after ${Math.round(ms)} ms` : `${status} in ${Math.round(ms)} ms`;
   }
 
-  function downloadLabel(entry) {
-    return entry.downloads
-      .map((download) =>
-        download.outcome === 'saved'
-          ? download.deleted
-            ? 'saved, deleted'
-            : 'saved'
-          : `not saved: ${download.error || download.outcome}`,
-      )
-      .join('; ');
-  }
-
-  function durationLabel(entry) {
-    const duration = entry.event && entry.event.duration;
+  function durationLabel(row) {
+    const duration = row.duration;
     return duration === null || duration === undefined || duration < 0 ? '' : `${duration}s`;
+  }
+
+  function timeLabel(time) {
+    return new Date(time)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z');
   }
 
   // --- filters ---------------------------------------------------------------------------------
 
-  function matches(entry) {
+  function matches(row) {
     const verdict = $('filter-verdict').value;
     const event = $('filter-event').value;
-    const text = $('filter-text').value.trim().toLowerCase();
-    if (verdict && verdictGroup(entry) !== verdict) return false;
-    if (event && (!entry.event || entry.event.status !== event)) return false;
-    if (text && !searchText(entry).includes(text)) return false;
+    if (verdict && verdictGroup(row) !== verdict) return false;
+    if (event && row.event !== event) return false;
+    const search = state.search;
+    // Rows newer than the last search are shown once it has looked at them.
+    if (search.text && !(row.id <= search.upTo && search.ids.has(row.id))) return false;
     return true;
   }
 
-  function searchText(entry) {
-    const parts = [entry.method, entry.target, entry.verdict, entry.reason || '', String(entry.status)];
-    for (const [key, value] of entry.params) parts.push(`${key}=${value}`);
-    if (entry.handler && entry.handler.body) parts.push(entry.handler.body);
-    return parts.join('\n').toLowerCase();
+  /** Asks the listener which kept requests contain the text: their parameters and answers are not on the page. */
+  async function runSearch() {
+    const search = state.search;
+    if (!search.text) return;
+    if (search.running) {
+      search.again = true;
+      return;
+    }
+    search.running = true;
+    const generation = search.generation;
+    try {
+      const answer = await get(`/api/search?text=${encodeURIComponent(search.text)}&after=${search.upTo}`);
+      if (generation !== search.generation) return;
+      for (const id of answer.ids) search.ids.add(id);
+      search.upTo = answer.upTo;
+      scheduleDraw();
+    } catch {
+      // The connection line says when the listener is gone; the next batch searches again.
+    } finally {
+      search.running = false;
+      if (search.again) {
+        search.again = false;
+        runSearch();
+      }
+    }
+  }
+
+  function filterByText() {
+    const search = state.search;
+    search.text = $('filter-text').value.trim().toLowerCase();
+    search.ids = new Set();
+    search.upTo = 0;
+    search.generation += 1;
+    redraw();
+    runSearch();
   }
 
   // --- rows ------------------------------------------------------------------------------------
 
-  function row(entry) {
-    const event = entry.event;
-    const group = verdictGroup(entry);
+  function rowElement(row) {
+    const group = verdictGroup(row);
     const tr = el(
       'tr',
-      { 'data-id': entry.id, 'data-verdict': group, className: state.selected === entry.id ? 'selected' : '' },
+      { 'data-id': row.id, 'data-verdict': group, className: state.selected === row.id ? 'selected' : '' },
       [
-        el('td', { className: 'time' }, entry.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')),
-        el('td', { className: 'method' }, visible(entry.method)),
-        el('td', { className: 'event' }, event ? visible(event.status) : visible(entry.target)),
-        el(
-          'td',
-          { className: 'sid recording', title: event ? event.recordingSid : '' },
-          event ? event.recordingSid : '',
-        ),
-        el('td', { className: 'sid call' }, event ? event.callSid || event.conferenceSid || '' : ''),
-        el('td', { className: 'duration' }, durationLabel(entry)),
-        el('td', { className: `verdict verdict-${group}` }, verdictLabel(entry)),
-        el('td', { className: 'handler' }, handlerLabel(entry)),
-        el('td', { className: 'download' }, visible(downloadLabel(entry))),
+        el('td', { className: 'time' }, timeLabel(row.time)),
+        el('td', { className: 'method' }, visible(row.method)),
+        el('td', { className: 'event' }, visible(row.event === undefined ? row.target : row.event)),
+        el('td', { className: 'sid recording', title: row.recording }, visible(row.recording)),
+        el('td', { className: 'sid call' }, visible(row.call)),
+        el('td', { className: 'duration' }, durationLabel(row)),
+        el('td', { className: `verdict verdict-${group}` }, verdictLabel(row)),
+        el('td', { className: 'handler' }, handlerLabel(row.handler, row.handlerMs)),
+        el('td', { className: 'download' }, visible(row.download)),
       ],
     );
-    tr.addEventListener('click', () => select(entry.id));
-    state.rows.set(entry.id, tr);
     return tr;
   }
 
-  /** Redraws every row, newest first, as the filters say. */
+  /** Draws the rows again, as the filters now say. */
   function redraw() {
-    state.rows.clear();
-    const rows = [...state.entries.values()].reverse().filter(matches).map(row);
-    $('rows').replaceChildren(...rows);
+    state.drawn.clear();
+    scheduleDraw();
   }
 
-  /** Adds rows that arrived since the last frame at the top, and drops rows no longer kept. */
-  function drawPending() {
-    state.drawScheduled = false;
-    // Only the newest `limit` can stay on the page: older ones are never drawn.
-    const fresh = document.createDocumentFragment();
-    for (const entry of state.pending.slice(-state.limit).reverse()) {
-      if (matches(entry)) fresh.append(row(entry));
+  /** Takes rows from the listener: the newest `limit` are kept, older ones leave the page at the next frame. */
+  function receive(rows) {
+    for (const row of rows) {
+      // A page that connects while a batch is on its way gets some rows in its snapshot and again in the batch.
+      if (row.id <= state.newest) continue;
+      state.newest = row.id;
+      state.rows.set(row.id, row);
+      state.fresh.push(row);
     }
-    state.pending = [];
-    $('rows').prepend(fresh);
-    while (state.entries.size > state.limit) {
-      const oldest = state.entries.keys().next().value;
-      state.entries.delete(oldest);
-      const gone = state.rows.get(oldest);
-      if (gone) gone.remove();
+    while (state.rows.size > state.limit) {
+      const oldest = state.rows.keys().next().value;
       state.rows.delete(oldest);
+      state.search.ids.delete(oldest);
+    }
+    if (state.search.text && rows.length > 0) runSearch();
+  }
+
+  function update(rows) {
+    for (const row of rows) {
+      if (!state.rows.has(row.id)) continue;
+      state.rows.set(row.id, row);
+      state.changed.add(row.id);
+      if (state.selected === row.id) openDetails(row.id);
+    }
+  }
+
+  /**
+   * Once a frame at most: the rows that match the filters, newest first, of which only those in view
+   * of the scroll box are drawn, between two spacers as tall as the rows above and below. However
+   * many requests arrive, a frame draws a screenful of rows.
+   */
+  function drawFrame() {
+    state.drawScheduled = false;
+    const box = $('rows-box');
+    const height = state.rowHeight || ESTIMATED_ROW_HEIGHT;
+    // Someone reading further down keeps the same rows in view while new ones arrive above them.
+    const above = state.fresh.filter((row) => state.rows.has(row.id) && matches(row)).length;
+    state.fresh = [];
+    if (box.scrollTop > 0 && above > 0) box.scrollTop += above * height;
+    const shown = [];
+    for (const row of state.rows.values()) if (matches(row)) shown.push(row);
+    // The box grows with its rows up to its largest height: as many rows as fill that are drawn.
+    const boxHeight = parseFloat(window.getComputedStyle(box).maxHeight) || window.innerHeight;
+    const inView = Math.ceil(boxHeight / height) + 2;
+    const first = Math.max(0, Math.min(Math.floor(box.scrollTop / height), shown.length - inView));
+    const last = Math.min(shown.length, first + inView);
+    const drawn = new Map();
+    const trs = [];
+    for (let index = first; index < last; index += 1) {
+      const row = shown[shown.length - 1 - index];
+      const kept = state.changed.has(row.id) ? undefined : state.drawn.get(row.id);
+      const tr = kept || rowElement(row);
+      drawn.set(row.id, tr);
+      trs.push(tr);
+    }
+    state.changed.clear();
+    state.drawn = drawn;
+    $('rows').replaceChildren(...trs);
+    setSpacer('rows-above', first * height);
+    setSpacer('rows-below', (shown.length - last) * height);
+    $('requests').dataset.kept = String(state.rows.size);
+    $('requests').dataset.shown = String(shown.length);
+    if (!state.rowHeight && trs.length > 0) {
+      state.rowHeight = trs[0].getBoundingClientRect().height || ESTIMATED_ROW_HEIGHT;
+      if (state.rowHeight !== height) scheduleDraw();
     }
     if (state.tally) drawTally(state.tally);
     drawKept();
   }
 
+  /** A spacer row's height (a style property set from script, which the page's CSP allows). */
+  function setSpacer(id, pixels) {
+    const spacer = $(id);
+    spacer.hidden = pixels <= 0;
+    spacer.firstElementChild.style.height = `${pixels}px`;
+  }
+
   function scheduleDraw() {
     if (state.drawScheduled) return;
     state.drawScheduled = true;
-    window.requestAnimationFrame(drawPending);
-  }
-
-  function replaceRow(entry) {
-    const old = state.rows.get(entry.id);
-    if (old) old.replaceWith(row(entry));
-    if (state.selected === entry.id) showDetails(entry);
+    window.requestAnimationFrame(drawFrame);
   }
 
   // --- session ---------------------------------------------------------------------------------
@@ -337,13 +417,31 @@
   function select(id) {
     state.selected = id;
     for (const tr of $('rows').querySelectorAll('tr.selected')) tr.classList.remove('selected');
-    const tr = $('rows').querySelector(`tr[data-id="${id}"]`);
+    const tr = state.drawn.get(id);
     if (tr) tr.classList.add('selected');
-    const entry = state.entries.get(id);
-    if (entry) showDetails(entry);
+    openDetails(id);
+  }
+
+  /** Fetches a request's details from the listener and shows them, unless another row was opened meanwhile. */
+  async function openDetails(id) {
+    const asked = ++state.opened;
+    try {
+      const details = await get(`/api/requests/${id}`);
+      if (asked === state.opened) showDetails(details);
+    } catch (error) {
+      if (asked !== state.opened) return;
+      $('details').replaceChildren(el('p', { className: 'error' }, visible(error.message)));
+      $('details').hidden = false;
+    }
   }
 
   // --- calls -----------------------------------------------------------------------------------
+
+  /** A GET of the listener's API, with the token in a header rather than in the URL. */
+  async function get(path) {
+    const response = await fetch(path, { headers: { 'x-inspector-token': token }, credentials: 'omit' });
+    return answerOf(response);
+  }
 
   async function call(path, body) {
     const response = await fetch(path, {
@@ -352,6 +450,10 @@
       body: JSON.stringify(body),
       credentials: 'omit',
     });
+    return answerOf(response);
+  }
+
+  async function answerOf(response) {
     const answer = await response.json().catch(() => ({ error: `answered ${response.status}` }));
     if (!response.ok) throw new Error(answer.error || `answered ${response.status}`);
     return answer;
@@ -362,8 +464,8 @@
     output.className = '';
     output.textContent = 'Replaying…';
     try {
-      const { entry } = await call('/api/replay', { id });
-      output.textContent = `Replayed as #${entry.id}: ${handlerLabel(entry)}`;
+      const { row } = await call('/api/replay', { id });
+      output.textContent = `Replayed as #${row.id}: ${handlerLabel(row.handler, row.handlerMs)}`;
     } catch (error) {
       output.className = 'error';
       output.textContent = visible(error.message);
@@ -404,29 +506,24 @@
       state.dropped = snapshot.dropped;
       state.canReplay = snapshot.canReplay;
       state.canSend = snapshot.canSend;
-      state.entries = new Map(snapshot.entries.map((entry) => [entry.id, entry]));
-      state.pending = [];
+      state.rows = new Map(snapshot.rows.map((row) => [row.id, row]));
+      state.newest = snapshot.rows.length > 0 ? snapshot.rows[snapshot.rows.length - 1].id : 0;
+      state.fresh = [];
+      state.changed.clear();
       drawSession();
       drawTally(snapshot.tally);
       drawKept();
       drawForm(snapshot.events);
-      redraw();
+      filterByText();
       setConnection(true);
     });
-    events.addEventListener('entry', (message) => {
-      const { entry, tally, dropped } = JSON.parse(message.data);
-      state.entries.set(entry.id, entry);
-      state.dropped = dropped;
-      state.pending.push(entry);
-      state.tally = tally;
+    events.addEventListener('rows', (message) => {
+      const batch = JSON.parse(message.data);
+      state.dropped = batch.dropped;
+      state.tally = batch.tally;
+      receive(batch.rows);
+      update(batch.updated);
       scheduleDraw();
-    });
-    events.addEventListener('update', (message) => {
-      const { entry, tally } = JSON.parse(message.data);
-      if (!state.entries.has(entry.id)) return;
-      state.entries.set(entry.id, entry);
-      drawTally(tally);
-      replaceRow(entry);
     });
     events.addEventListener('open', () => setConnection(true));
     events.addEventListener('error', () => setConnection(false));
@@ -452,7 +549,12 @@
 
   document.addEventListener('DOMContentLoaded', () => {
     for (const id of ['filter-verdict', 'filter-event']) $(id).addEventListener('change', redraw);
-    $('filter-text').addEventListener('input', redraw);
+    $('filter-text').addEventListener('input', filterByText);
+    $('rows-box').addEventListener('scroll', scheduleDraw, { passive: true });
+    $('rows').addEventListener('click', (event) => {
+      const tr = event.target.closest('tr[data-id]');
+      if (tr) select(Number(tr.dataset.id));
+    });
     $('send-form').addEventListener('submit', sendTest);
     connect();
   });

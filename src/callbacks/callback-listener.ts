@@ -79,7 +79,10 @@ export interface RelayedExchange {
   latencyMs: number;
 }
 
-/** Told of every request answered and every download finished, after the report. */
+/**
+ * Told of every request answered and every download finished, after the report. The observer may
+ * keep what it is handed: the listener keeps no reference to it.
+ */
 export interface ListenerObserver {
   request(observed: ObservedRequest): void;
   download(result: ArchiveResult): void;

@@ -78,12 +78,20 @@ export class WebhookClient {
   }
 
   send(request: SignedWebhookRequest): Promise<WebhookAnswer> {
+    return this.attempt(request, process.hrtime.bigint(), false);
+  }
+
+  /**
+   * A server may close a kept-alive connection just as a request goes out on it (Node's own servers do
+   * after 5 idle seconds): such a request was never read, and is sent once more on a new connection.
+   */
+  private attempt(request: SignedWebhookRequest, started: bigint, retried: boolean): Promise<WebhookAnswer> {
     const url = new URL(request.url);
     const secure = url.protocol === 'https:';
-    const started = process.hrtime.bigint();
     const headers: Record<string, string> = { ...request.headers };
     if (request.method === 'POST') headers['content-length'] = String(Buffer.byteLength(request.body));
     return new Promise((resolve, reject) => {
+      let answered = false;
       const send = secure ? httpsRequest : httpRequest;
       const outgoing = send(
         {
@@ -98,6 +106,7 @@ export class WebhookClient {
           timeout: this.timeoutMs,
         },
         (answer) => {
+          answered = true;
           const chunks: Buffer[] = [];
           let kept = 0;
           answer.on('data', (chunk: Buffer) => {
@@ -119,7 +128,11 @@ export class WebhookClient {
       outgoing.on('timeout', () =>
         outgoing.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
       );
-      outgoing.on('error', reject);
+      outgoing.on('error', (error: NodeJS.ErrnoException) => {
+        const closedUnderIt = outgoing.reusedSocket && !answered && error.code === 'ECONNRESET';
+        if (closedUnderIt && !retried) resolve(this.attempt(request, started, true));
+        else reject(error);
+      });
       outgoing.end(request.method === 'POST' ? request.body : undefined);
     });
   }

@@ -44,6 +44,9 @@ const ENDPOINTS: Array<[method: string, path: string]> = [
   ['GET', '/inspector.css'],
   ['GET', '/api/state'],
   ['GET', '/api/events'],
+  ['GET', '/api/requests/1'],
+  ['GET', '/api/search?text=completed'],
+  ['GET', '/favicon.svg'],
   ['POST', '/api/replay'],
   ['POST', '/api/send'],
   ['GET', '/no-such-page'],
@@ -92,6 +95,14 @@ describe('listen --inspect: who may use the page', function () {
 
   it('refuses a request naming another Host, as a DNS-rebinding page would, even with the token', async function () {
     const answer = await send(page, 'GET', `/api/state?token=${token}`, { host: `attacker.example:${page.port}` });
+    expect(answer.status).to.equal(403);
+  });
+
+  it('refuses a request’s details to another Origin, even with the token in the header', async function () {
+    const answer = await send(page, 'GET', '/api/requests/1', {
+      'x-inspector-token': token,
+      origin: 'https://attacker.example',
+    });
     expect(answer.status).to.equal(403);
   });
 

@@ -24,6 +24,20 @@ function column(page: Page, name: string): Promise<string[]> {
   return page.locator(`#rows tr td.${name}`).allTextContents();
 }
 
+/**
+ * The text of a column once it reads `expected`: filters are applied at the page's next frame, and
+ * the text filter once the listener has answered its search. Read once a frame; a column that never
+ * reads so times the test out. (The page's CSP forbids waitForFunction's evaluated predicates.)
+ */
+async function columnOnceItReads(page: Page, name: string, expected: string[]): Promise<string[]> {
+  let cells = await column(page, name);
+  while (JSON.stringify(cells) !== JSON.stringify(expected)) {
+    await page.evaluate('new Promise((resolve) => requestAnimationFrame(resolve))');
+    cells = await column(page, name);
+  }
+  return cells;
+}
+
 describe('listen --inspect in a real browser', function () {
   let world: TwilioWorld;
   let browser: Browser;
@@ -112,13 +126,13 @@ describe('listen --inspect in a real browser', function () {
     await page.locator('#rows tr').nth(4).waitFor();
 
     await page.selectOption('#filter-verdict', 'rejected');
-    expect(await column(page, 'verdict')).to.deep.equal(['rejected']);
+    expect(await columnOnceItReads(page, 'verdict', ['rejected'])).to.deep.equal(['rejected']);
     await page.selectOption('#filter-verdict', 'verified');
     await page.selectOption('#filter-event', 'absent');
-    expect(await column(page, 'event')).to.deep.equal(['absent']);
+    expect(await columnOnceItReads(page, 'event', ['absent'])).to.deep.equal(['absent']);
     await page.selectOption('#filter-event', '');
     await page.fill('#filter-text', 'errorcode=16104');
-    expect(await column(page, 'event')).to.deep.equal(['failed']);
+    expect(await columnOnceItReads(page, 'event', ['failed'])).to.deep.equal(['failed']);
   });
 
   it('sends a test event straight to a twilio.webhook() handler, which finds its signature valid', async function () {
@@ -146,6 +160,43 @@ describe('listen --inspect in a real browser', function () {
     expect(stopped.status, stopped.stderr).to.equal(0);
     expect(stopped.stderr).to.include('Received 0 requests');
     await page.locator('#connection.lost').waitFor();
+  });
+
+  it('keeps the newest 500 requests, drawing only the rows in view, and scrolls down to the oldest kept', async function () {
+    const sid = (index: number) => `RE${index.toString(16).padStart(32, '0')}`;
+    for (let index = 1; index <= 510; index += 1) {
+      const params = completedCallbackParams(accountSid, { RecordingSid: sid(index) });
+      params.RecordingUrl = params.RecordingUrl.replace(/RE[0-9a-f]{32}$/, sid(index));
+      expect(await post(listener.localUrl, params, token)).to.equal(200);
+    }
+    await page.locator('[data-counter="received"] b', { hasText: '510' }).waitFor();
+    await page.locator('#requests[data-kept="500"]').waitFor();
+    expect(await page.locator('#rows tr').count()).to.be.below(100);
+    expect(await page.locator('#rows tr').first().locator('td.recording').textContent()).to.equal(sid(510));
+    await page.evaluate(`document.getElementById('rows-box').scrollTop = 1e9`);
+    await page.locator('#rows tr td.recording', { hasText: sid(11) }).waitFor();
+    expect(await page.locator('#rows tr').last().locator('td.recording').textContent()).to.equal(sid(11));
+  });
+
+  it('writes no error to the browser’s console, from its icon to a request’s details', async function () {
+    const fresh = await browser.newPage();
+    const errors: string[] = [];
+    fresh.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    fresh.on('pageerror', (error) => errors.push(error.message));
+    try {
+      const icon = fresh.waitForResponse((response) => new URL(response.url()).pathname.startsWith('/favicon'));
+      await fresh.goto(listener.inspectorUrl);
+      await fresh.locator('#connection', { hasText: 'Live' }).waitFor();
+      expect((await icon).status()).to.equal(200);
+      expect(await post(listener.localUrl, completedCallbackParams(accountSid), token)).to.equal(200);
+      await fresh.locator('#rows tr').first().click();
+      await fresh.locator('#details').getByText('Parameters').waitFor();
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('renders markup and escape sequences from a callback as text, and runs none of it', async function () {

@@ -4,7 +4,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { join } from 'node:path';
 import { BadInputError, messageOf } from '../../errors';
 import type { ArchiveResult } from '../callback-archiver';
-import type { ListenerObserver, ListenerTally, ObservedRequest } from '../callback-listener';
+import type { ListenerObserver, ListenerTally, ObservedRequest, RelayedExchange } from '../callback-listener';
 import type { CallbackForwarder } from '../forwarder';
 import { planCallbacks, SEND_EVENTS, TWILIO_CALLBACK_HEADERS, type SendEvent } from '../sender';
 import {
@@ -16,16 +16,9 @@ import {
   type WebhookMethod,
 } from '../webhook-request';
 import { InspectorAccess, newInspectorToken } from './inspector-access';
-import {
-  callbackEntry,
-  curlCommand,
-  eventSummary,
-  handlerExchange,
-  RequestHistory,
-  type InspectedEntry,
-  type NewEntry,
-} from './request-history';
-import { diagnoseSignature } from './signature-diagnosis';
+import { requestDetails, requestMatches } from './request-details';
+import { kindOf, RequestHistory, type OwnRequest } from './request-history';
+import { rowJson } from './row-summary';
 import { parseRecordingStatusCallback } from '../callback-event';
 
 /** The page's files, shipped in the package beside lib/. */
@@ -33,9 +26,14 @@ const ASSETS_DIR = join(__dirname, '..', '..', '..', 'assets', 'inspector');
 const ASSETS: Record<string, string> = {
   '/inspector.js': 'text/javascript; charset=utf-8',
   '/inspector.css': 'text/css; charset=utf-8',
+  '/favicon.svg': 'image/svg+xml',
 };
+/** A request's details: /api/requests/ID. */
+const DETAILS_PATH = /^\/api\/requests\/(\d{1,15})$/;
+/** Longest text the page may search the kept requests for. */
+const MAX_SEARCH_CHARACTERS = 200;
 /** How long new rows wait to be sent to the page together. */
-const FLUSH_INTERVAL_MS = 100;
+const FLUSH_INTERVAL_MS = 250;
 /**
  * Bytes a page may leave unread before it is dropped (its EventSource reconnects and starts from a
  * snapshot). A batch is often larger than a socket's buffer: that alone is no sign of a slow page.
@@ -90,9 +88,9 @@ class CallError extends Error {
 }
 
 /**
- * The page `listen --inspect` serves on this machine's loopback address: the session, each request
- * live (Server-Sent Events), its details, replay, and test events. It reads the listener's events;
- * the listener never waits for it.
+ * The page `listen --inspect` serves on this machine's loopback address: the session, a row per
+ * request live (Server-Sent Events), its details when the page opens it, replay, and test events.
+ * It reads the listener's events; the listener never waits for it.
  */
 export class Inspector implements ListenerObserver {
   private readonly server: Server;
@@ -101,11 +99,10 @@ export class Inspector implements ListenerObserver {
   private readonly streams = new Set<ServerResponse>();
   private readonly clock: () => Date;
   private readonly client: WebhookClient;
-  /** Requests answered but not yet made into rows: that work waits until their answers are sent. */
-  private observed: ObservedRequest[] = [];
-  private recordScheduled = false;
-  /** Rows for the open pages, serialised once per batch when it is sent. */
-  private pending: Array<{ type: 'entry' | 'update'; entry: InspectedEntry }> = [];
+  /** The newest request whose row the open pages have been sent. */
+  private sentUpTo = 0;
+  /** Rows already sent whose downloads changed since. */
+  private readonly updated = new Set<number>();
   private flushScheduled = false;
   private access: InspectorAccess | undefined;
   private port = 0;
@@ -147,37 +144,33 @@ export class Inspector implements ListenerObserver {
   }
 
   /**
-   * Keeps a reference to the request; its row is made once the listener's answer has gone out, so
-   * that the relay does not wait for the page.
+   * Keeps the request the listener hands on, as it is: one slot of the history. Its row is written
+   * for the page with the next batch, after its answer has gone out; its details only if the page
+   * opens it.
    */
   request(observed: ObservedRequest): void {
-    this.observed.push(observed);
-    // However busy the loop, no more requests wait than the history keeps.
-    if (this.observed.length >= this.history.limit) return this.record();
-    if (this.recordScheduled) return;
-    this.recordScheduled = true;
-    setImmediate(() => this.record());
+    this.history.add(observed);
+    this.schedule();
   }
 
   download(result: ArchiveResult): void {
-    this.record();
-    const entry = this.history.addDownload(result);
-    if (entry) this.publish('update', entry);
+    const id = this.history.addDownload(result);
+    if (id === undefined || this.streams.size === 0) return;
+    if (id <= this.sentUpTo) this.updated.add(id);
+    this.schedule();
   }
 
   /** What the inspector holds for the page, each bounded by the history's limit. */
-  get held(): { rows: number; waiting: number; unsent: number; pages: number } {
+  get held(): { rows: number; unsent: number; pages: number } {
     return {
-      rows: this.history.all().length,
-      waiting: this.observed.length,
-      unsent: this.pending.length,
+      rows: this.history.size,
+      unsent: this.history.newestId - Math.max(this.sentUpTo, this.history.oldestId - 1),
       pages: this.streams.size,
     };
   }
 
   /** Ends the live streams and stops serving. */
   async close(): Promise<void> {
-    this.record();
     this.flush();
     for (const stream of this.streams) stream.end();
     this.streams.clear();
@@ -185,30 +178,6 @@ export class Inspector implements ListenerObserver {
     this.server.closeAllConnections();
     await closed;
     this.client.close();
-  }
-
-  /** Makes rows of the requests answered since the last call. */
-  private record(): void {
-    this.recordScheduled = false;
-    const observed = this.observed;
-    if (observed.length === 0) return;
-    this.observed = [];
-    for (const one of observed) this.publish('entry', this.history.add(this.entryOf(one)));
-  }
-
-  private entryOf(observed: ObservedRequest): NewEntry {
-    const entry = callbackEntry(observed);
-    if (observed.verdict === 'rejected' && observed.urlsChecked && this.options.authToken) {
-      entry.rejection = diagnoseSignature(
-        this.options.authToken,
-        observed.headers['x-twilio-signature'],
-        observed.urlsChecked,
-        observed.method === 'POST' ? observed.params : [],
-        observed.headers,
-      );
-    }
-    entry.curl = this.curlFor(entry);
-    return entry;
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -219,16 +188,20 @@ export class Inspector implements ListenerObserver {
     if (!this.access) return this.json(res, 503, { error: 'the inspector is starting: reload in a moment' });
     const refusal = this.access.refusal({ method, target, headers: req.headers });
     if (refusal) return this.json(res, refusal.status, { error: refusal.reason });
-    const path = new URL(target, 'http://inspector.invalid').pathname;
+    const url = new URL(target, 'http://inspector.invalid');
+    const path = url.pathname;
     if (method === 'GET' && path === '/') return this.page(res);
     if (method === 'GET' && ASSETS[path]) return this.asset(res, path);
-    if (method === 'GET' && path === '/api/state') return this.json(res, 200, this.snapshot());
+    if (method === 'GET' && path === '/api/state') return this.jsonText(res, 200, this.snapshot());
     if (method === 'GET' && path === '/api/events') return this.stream(req, res);
+    if (method === 'GET' && path === '/api/search') return this.search(res, url.searchParams);
+    const details = method === 'GET' ? DETAILS_PATH.exec(path) : null;
+    if (details) return this.details(res, Number(details[1]));
     if (method === 'POST' && (path === '/api/replay' || path === '/api/send')) {
       try {
         const call = await readCall(req);
-        const answer = path === '/api/replay' ? await this.replay(call) : await this.sendTest(call);
-        return this.json(res, 200, answer);
+        if (path === '/api/replay') return this.jsonText(res, 200, `{"row":${await this.replay(call)}}`);
+        return this.json(res, 200, await this.sendTest(call));
       } catch (error) {
         if (error instanceof CallError) return this.json(res, error.status, { error: error.message });
         if (error instanceof BadInputError) return this.json(res, 400, { error: error.message });
@@ -247,49 +220,95 @@ export class Inspector implements ListenerObserver {
     res.writeHead(200, { 'content-type': ASSETS[path] }).end(readFileSync(join(ASSETS_DIR, path.slice(1))));
   }
 
-  private snapshot() {
-    this.record();
-    return {
+  /** The session, the counters and every kept row, oldest first, as JSON. */
+  private snapshot(): string {
+    const head = JSON.stringify({
       session: this.options.session,
       tally: this.options.tally(),
       limit: this.history.limit,
       dropped: this.history.droppedCount,
-      entries: this.history.all(),
       canReplay: this.options.forwarder !== undefined,
       canSend: this.options.authToken !== undefined,
       events: SEND_EVENTS,
-    };
+    });
+    return `${head.slice(0, -1)},"rows":[${this.rowsFrom(this.history.oldestId)}]}`;
+  }
+
+  /** The rows of the kept requests from `first` to the newest, joined for a JSON array. */
+  private rowsFrom(first: number): string {
+    let rows = '';
+    for (let id = Math.max(first, this.history.oldestId); id <= this.history.newestId; id += 1) {
+      rows += `${rows ? ',' : ''}${this.rowOf(id)}`;
+    }
+    return rows;
+  }
+
+  private rowOf(id: number): string {
+    return rowJson(id, this.history.get(id) as ObservedRequest | OwnRequest, this.history.downloadsOf(id));
+  }
+
+  /** A kept request's parameters, headers, body, rejection, relayed exchange and curl command, made now. */
+  private details(res: ServerResponse, id: number): void {
+    const request = this.history.get(id);
+    if (!request) return this.json(res, 404, { error: 'that request is no longer kept: open a newer one' });
+    const details = requestDetails(id, request, {
+      authToken: this.options.authToken,
+      localUrl: this.options.session.localUrl,
+      downloads: this.history.downloadsOf(id),
+      answerCut: this.history.answerCut(id),
+    });
+    this.json(res, 200, details);
+  }
+
+  /**
+   * The ids of the kept requests newer than `after` whose method, target, verdict, parameters or
+   * handler's answer contain `text`, and the newest id searched.
+   */
+  private search(res: ServerResponse, query: URLSearchParams): void {
+    const text = (query.get('text') ?? '').trim().toLowerCase();
+    if (text === '' || text.length > MAX_SEARCH_CHARACTERS) {
+      return this.json(res, 400, { error: `search for 1 to ${MAX_SEARCH_CHARACTERS} characters` });
+    }
+    const after = Number(query.get('after') ?? 0);
+    const ids: number[] = [];
+    const upTo = this.history.newestId;
+    for (let id = Math.max(this.history.oldestId, Number.isInteger(after) ? after + 1 : 1); id <= upTo; id += 1) {
+      if (requestMatches(this.history.get(id) as ObservedRequest | OwnRequest, text)) ids.push(id);
+    }
+    this.json(res, 200, { ids, upTo });
   }
 
   private stream(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
-    res.write(`retry: 2000\n${message('snapshot', this.snapshot())}`);
+    if (this.streams.size === 0) {
+      // No page was open: the snapshot holds every row so far.
+      this.sentUpTo = this.history.newestId;
+      this.updated.clear();
+    }
+    res.write(`retry: 2000\nevent: snapshot\ndata: ${this.snapshot()}\n\n`);
     this.streams.add(res);
     req.on('close', () => this.streams.delete(res));
   }
 
-  /** Queues a row for every open page; writes go out together, a tenth of a second at most after the first. */
-  private publish(type: 'entry' | 'update', entry: InspectedEntry): void {
-    if (this.streams.size === 0) return;
-    this.pending.push({ type, entry });
-    // A batch never holds more rows than the history keeps.
-    if (this.pending.length >= this.history.limit) return this.flush();
-    if (this.flushScheduled) return;
+  /** Rows go out together, a quarter of a second at most after the first is kept. */
+  private schedule(): void {
+    if (this.flushScheduled || this.streams.size === 0) return;
     this.flushScheduled = true;
-    // Rows go out ten times a second at most: a busy listener then costs a page a few redraws, not one per request.
+    // Four batches a second at most: a busy listener then costs a page a few redraws, not one per request.
     setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
   }
 
+  /** Writes the rows kept since the last batch, and those whose downloads changed, to every open page. */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.pending.length === 0) return;
-    const pending = this.pending;
-    this.pending = [];
-    if (this.streams.size === 0) return;
-    // The counters are the same for the whole batch: serialised once, with each row as it is now.
-    const after = `,"tally":${JSON.stringify(this.options.tally())},"dropped":${this.history.droppedCount}}\n\n`;
-    const chunk = pending.map(({ type, entry }) => `event: ${type}\ndata: {"entry":${JSON.stringify(entry)}${after}`);
-    const text = chunk.join('');
+    const first = this.sentUpTo + 1;
+    this.sentUpTo = this.history.newestId;
+    const updated = [...this.updated].filter((id) => this.history.isKept(id));
+    this.updated.clear();
+    if (this.streams.size === 0 || (first > this.history.newestId && updated.length === 0)) return;
+    const text =
+      `event: rows\ndata: {"rows":[${this.rowsFrom(first)}],"updated":[${updated.map((id) => this.rowOf(id)).join(',')}]` +
+      `,"tally":${JSON.stringify(this.options.tally())},"dropped":${this.history.droppedCount}}\n\n`;
     for (const stream of this.streams) {
       stream.write(text);
       // A page that cannot keep up is dropped; its EventSource reconnects and starts from a snapshot.
@@ -301,13 +320,13 @@ export class Inspector implements ListenerObserver {
   }
 
   /** Re-sends a verified callback to the handler, re-signed as the relay signs it, and adds the answer as a row. */
-  private async replay(call: Record<string, unknown>): Promise<{ entry: InspectedEntry }> {
+  private async replay(call: Record<string, unknown>): Promise<string> {
     const forwarder = this.options.forwarder;
     if (!forwarder) throw new CallError(409, 'replay sends to the handler: start listen with --forward-to URL');
-    this.record();
-    const original = typeof call.id === 'number' ? this.history.get(call.id) : undefined;
+    const originalId = typeof call.id === 'number' ? call.id : NaN;
+    const original = this.history.get(originalId);
     if (!original) throw new CallError(404, 'that request is no longer kept: replay a newer one');
-    if (!original.replayable) {
+    if (kindOf(original) !== 'callback' || original.verdict !== 'accepted') {
       throw new CallError(409, 'only verified callbacks are replayed: a rejected or unchecked request is never signed');
     }
     const method = original.method as WebhookMethod;
@@ -319,9 +338,10 @@ export class Inspector implements ListenerObserver {
       signedParams: method === 'POST' ? original.params : [],
       verified: true,
     });
-    const entry = await this.exchange('replay', sent, forwarder, original.params, original.target);
-    entry.replayOf = original.id;
-    return { entry: this.addOwn(entry) };
+    const replayed = await this.exchange('replay', sent, forwarder, original.params, original.target);
+    replayed.replayOf = originalId;
+    const id = this.addOwn(replayed);
+    return this.rowOf(id);
   }
 
   /** Sends test events as `recordings:callbacks:send` makes them, to the listener itself or to the handler. */
@@ -354,10 +374,8 @@ export class Inspector implements ListenerObserver {
     for (const callback of callbacks) {
       const request = signWebhookRequest(callback.method, url, callback.params, token, { ...TWILIO_CALLBACK_HEADERS });
       if (toHandler) {
-        const entry = this.addOwn(
-          await this.exchange('test', request, forwarder as CallbackForwarder, callback.params),
-        );
-        results.push({ event: callback.label, status: entry.status, id: entry.id });
+        const sent = await this.exchange('test', request, forwarder as CallbackForwarder, callback.params);
+        results.push({ event: callback.label, status: sent.status, id: this.addOwn(sent) });
         continue;
       }
       // To the listener: its own row appears as for any request, verified as Twilio's would be.
@@ -377,59 +395,43 @@ export class Inspector implements ListenerObserver {
     forwarder: CallbackForwarder,
     params: ReadonlyArray<readonly [string, string]>,
     target?: string,
-  ): Promise<NewEntry> {
+  ): Promise<OwnRequest> {
     const started = process.hrtime.bigint();
-    let handler;
+    let relay: RelayedExchange;
     try {
       const answer = await forwarder.send(sent);
-      handler = handlerExchange({ request: sent, answer, latencyMs: answer.latencyMs });
+      relay = { request: sent, answer, latencyMs: answer.latencyMs };
     } catch (error) {
-      handler = handlerExchange({
-        request: sent,
-        error: describeDeliveryError(error),
-        latencyMs: millisecondsSince(started),
-      });
+      relay = { request: sent, error: describeDeliveryError(error), latencyMs: millisecondsSince(started) };
     }
     const parsed = parseRecordingStatusCallback(params);
     const url = new URL(sent.url);
     return {
       kind,
-      time: this.clock().toISOString(),
+      time: this.clock(),
       method: sent.method,
       target: target ?? `${url.pathname}${url.search}`,
       url: sent.url,
       verdict: kind === 'replay' ? 'replayed' : 'test',
-      status: handler.status ?? 0,
+      status: relay.answer?.status ?? 0,
       warnings: [],
-      event: parsed.ok ? eventSummary(parsed.event) : null,
+      event: parsed.ok ? parsed.event : undefined,
       params: params.map(([key, value]): [string, string] => [key, value]),
       headers: sent.headers,
       body: sent.body,
-      handler,
-      curl: curlCommand(sent),
-      replayable: false,
+      relay,
     };
   }
 
-  private addOwn(entry: NewEntry): InspectedEntry {
-    this.record();
-    const kept = this.history.add(entry);
-    this.publish('entry', kept);
-    return kept;
+  /** Keeps a replay or test event as a row of its own; its id. */
+  private addOwn(request: OwnRequest): number {
+    const id = this.history.add(request);
+    this.schedule();
+    return id;
   }
 
-  /** A curl command for a verified callback: the request as relayed, or re-signed for the listener itself. */
-  private curlFor(entry: NewEntry): string | undefined {
-    if (entry.handler) return entry.verdict === 'accepted' ? curlCommand(entry.handler.request) : undefined;
-    const token = this.options.authToken;
-    if (entry.verdict !== 'accepted' || !token) return undefined;
-    const method = entry.method as WebhookMethod;
-    const url = new URL(entry.target, this.options.session.localUrl).toString();
-    return curlCommand(
-      signWebhookRequest(method, url, method === 'POST' ? entry.params : [], token, {
-        'content-type': 'application/x-www-form-urlencoded',
-      }),
-    );
+  private jsonText(res: ServerResponse, status: number, body: string): void {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(body);
   }
 
   private json(res: ServerResponse, status: number, value: unknown): void {
@@ -452,10 +454,6 @@ function listenOnLoopback(server: NetServer, port: number): Promise<number> {
     );
     server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
-}
-
-function message(type: string, value: unknown): string {
-  return `event: ${type}\ndata: ${JSON.stringify(value)}\n\n`;
 }
 
 /** The JSON object of a replay or test-event call: at most 16 KB, and nothing but JSON. */

@@ -1,9 +1,5 @@
 import type { ArchiveResult } from '../callback-archiver';
-import { RECORDING_ERROR_MEANINGS, type RecordingStatusEvent } from '../callback-event';
-import type { ObservedRequest, RelayedExchange } from '../callback-listener';
-import type { CallbackParams } from '../signature';
-import type { SignedWebhookRequest } from '../webhook-request';
-import type { SignatureDiagnosis } from './signature-diagnosis';
+import type { ObservedRequest } from '../callback-listener';
 
 /** Requests the inspector keeps by default; older ones are dropped, the counters go on. */
 export const DEFAULT_KEPT_REQUESTS = 500;
@@ -13,15 +9,15 @@ export const KEPT_ANSWER_BYTES = 16 * 1024;
 /** How a row came about: a request the listener received, a replay, or a test event sent to the handler. */
 export type EntryKind = 'callback' | 'replay' | 'test';
 
-export interface HandlerExchange {
-  request: SignedWebhookRequest;
-  status?: number;
-  headers?: Record<string, string>;
-  body?: string;
-  bodyCut?: boolean;
-  latencyMs: number;
-  error?: string;
+/** A replay or a test event the inspector sent to the handler itself, kept in the shape of a received request. */
+export interface OwnRequest extends Omit<ObservedRequest, 'verdict'> {
+  kind: 'replay' | 'test';
+  verdict: 'replayed' | 'test';
+  replayOf?: number;
 }
+
+/** What the history keeps of a request: the listener's own object, never a copy. */
+export type KeptRequest = ObservedRequest | OwnRequest;
 
 export interface DownloadOutcome {
   outcome: ArchiveResult['outcome'];
@@ -31,168 +27,106 @@ export interface DownloadOutcome {
   error?: string;
 }
 
-/** One row of the page, with everything its details show. Every string in it may come from outside. */
-export interface InspectedEntry {
-  id: number;
-  kind: EntryKind;
-  time: string;
-  method: string;
-  target: string;
-  url: string;
-  verdict: string;
-  /** What the listener answered, or for replays and test events, the handler's status (0 when unreachable). */
-  status: number;
-  reason?: string;
-  warnings: string[];
-  event: EventSummary | null;
-  params: CallbackParams;
-  headers: Record<string, string>;
-  body: string;
-  rejection?: SignatureDiagnosis;
-  handler?: HandlerExchange;
-  downloads: DownloadOutcome[];
-  curl?: string;
-  /** True for verified callbacks, the only ones replayed. */
-  replayable: boolean;
-  replayOf?: number;
+export function kindOf(request: KeptRequest): EntryKind {
+  return 'kind' in request ? request.kind : 'callback';
 }
-
-export interface EventSummary {
-  status: string;
-  recordingSid: string;
-  callSid: string | null;
-  conferenceSid: string | null;
-  accountSid: string;
-  duration: number | null;
-  errorCode: number | null;
-  errorMeaning: string | null;
-}
-
-export type NewEntry = Omit<InspectedEntry, 'id' | 'downloads'>;
 
 /**
- * The last `limit` requests, newest last, for the page: memory stays bounded however long the
- * listener runs; a download outcome is attached to the newest `completed` row of its recording.
+ * The last `limit` requests, in a ring of that many slots: memory stays bounded however long the
+ * listener runs, and keeping one more request is one slot written. Ids count from 1 and are never
+ * reused; a request is kept while its id is among the newest `limit`.
  */
 export class RequestHistory {
-  private readonly entries = new Map<number, InspectedEntry>();
-  private readonly completedRows = new Map<string, number>();
-  private nextId = 1;
-  private dropped = 0;
+  private readonly slots: Array<KeptRequest | undefined>;
+  private readonly downloads = new Map<number, DownloadOutcome[]>();
+  /** Requests whose handler's answer was cut to KEPT_ANSWER_BYTES. */
+  private readonly cutAnswers = new Set<number>();
+  private newest = 0;
 
-  constructor(readonly limit: number = DEFAULT_KEPT_REQUESTS) {}
-
-  add(entry: NewEntry): InspectedEntry {
-    const kept: InspectedEntry = { ...entry, id: this.nextId++, downloads: [] };
-    this.entries.set(kept.id, kept);
-    if (kept.kind === 'callback' && kept.event?.status === 'completed') {
-      this.completedRows.set(kept.event.recordingSid, kept.id);
-    }
-    while (this.entries.size > this.limit) {
-      const oldest = this.entries.keys().next().value as number;
-      const gone = this.entries.get(oldest) as InspectedEntry;
-      this.entries.delete(oldest);
-      if (gone.event && this.completedRows.get(gone.event.recordingSid) === oldest) {
-        this.completedRows.delete(gone.event.recordingSid);
-      }
-      this.dropped += 1;
-    }
-    return kept;
+  constructor(readonly limit: number = DEFAULT_KEPT_REQUESTS) {
+    this.slots = new Array<KeptRequest | undefined>(limit).fill(undefined);
   }
 
-  /** Attaches a download's outcome to its row; undefined when the row is no longer kept. */
-  addDownload(result: ArchiveResult): InspectedEntry | undefined {
-    const id = this.completedRows.get(result.recordingSid);
-    const entry = id === undefined ? undefined : this.entries.get(id);
-    entry?.downloads.push({
-      outcome: result.outcome,
-      path: result.path,
-      bytes: result.bytes,
-      deleted: result.deleted,
-      error: result.error,
-    });
-    return entry;
+  /** Keeps `request` itself and returns its id; the oldest request beyond the limit is let go. */
+  add(request: KeptRequest): number {
+    const id = ++this.newest;
+    this.downloads.delete(id - this.limit);
+    this.cutAnswers.delete(id - this.limit);
+    if (cutAnswer(request)) this.cutAnswers.add(id);
+    this.slots[id % this.limit] = request;
+    return id;
   }
 
-  get(id: number): InspectedEntry | undefined {
-    return this.entries.get(id);
+  /** True when only the start of the handler's answer to this request is kept. */
+  answerCut(id: number): boolean {
+    return this.cutAnswers.has(id);
   }
 
-  /** Every row kept, oldest first. */
-  all(): InspectedEntry[] {
-    return [...this.entries.values()];
+  get(id: number): KeptRequest | undefined {
+    return this.isKept(id) ? this.slots[id % this.limit] : undefined;
   }
 
-  /** Rows no longer kept. */
+  isKept(id: number): boolean {
+    return Number.isInteger(id) && id >= this.oldestId && id <= this.newest;
+  }
+
+  /** The id of the newest request kept; 0 before the first. */
+  get newestId(): number {
+    return this.newest;
+  }
+
+  /** The id of the oldest request kept. */
+  get oldestId(): number {
+    return Math.max(1, this.newest - this.limit + 1);
+  }
+
+  get size(): number {
+    return Math.min(this.newest, this.limit);
+  }
+
+  /** Requests no longer kept. */
   get droppedCount(): number {
-    return this.dropped;
+    return Math.max(0, this.newest - this.limit);
   }
-}
 
-export function eventSummary(event: RecordingStatusEvent | undefined): EventSummary | null {
-  if (!event) return null;
-  return {
-    status: event.status,
-    recordingSid: event.recordingSid,
-    callSid: event.callSid,
-    conferenceSid: event.conferenceSid,
-    accountSid: event.accountSid,
-    duration: event.duration,
-    errorCode: event.errorCode,
-    errorMeaning: event.errorCode === null ? null : (RECORDING_ERROR_MEANINGS[event.errorCode] ?? null),
-  };
-}
+  downloadsOf(id: number): readonly DownloadOutcome[] | undefined {
+    return this.downloads.get(id);
+  }
 
-/** A handler exchange as the page shows it: headers flattened, the answer's body as text, cut to a bound. */
-export function handlerExchange(relay: RelayedExchange): HandlerExchange {
-  const exchange: HandlerExchange = { request: relay.request, latencyMs: round(relay.latencyMs), error: relay.error };
-  if (relay.answer) {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(relay.answer.headers)) {
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  /**
+   * Attaches a download's outcome to the newest completed callback of its recording; the id of that
+   * request, or undefined when it is no longer kept.
+   */
+  addDownload(result: ArchiveResult): number | undefined {
+    for (let id = this.newest; id >= this.oldestId; id -= 1) {
+      const request = this.slots[id % this.limit] as KeptRequest;
+      if (kindOf(request) !== 'callback' || request.event?.recordingSid !== result.recordingSid) continue;
+      if (request.event.status !== 'completed') continue;
+      const outcome: DownloadOutcome = {
+        outcome: result.outcome,
+        path: result.path,
+        bytes: result.bytes,
+        deleted: result.deleted,
+        error: result.error,
+      };
+      const list = this.downloads.get(id);
+      if (list) list.push(outcome);
+      else this.downloads.set(id, [outcome]);
+      return id;
     }
-    exchange.status = relay.answer.status;
-    exchange.headers = headers;
-    exchange.body = relay.answer.body.subarray(0, KEPT_ANSWER_BYTES).toString('utf8');
-    exchange.bodyCut = relay.answer.body.length > KEPT_ANSWER_BYTES;
+    return undefined;
   }
-  return exchange;
 }
 
-/** The entry of a request the listener answered. */
-export function callbackEntry(observed: ObservedRequest): NewEntry {
-  return {
-    kind: 'callback',
-    time: observed.time.toISOString(),
-    method: observed.method,
-    target: observed.target,
-    url: observed.url,
-    verdict: observed.verdict,
-    status: observed.status,
-    reason: observed.reason,
-    warnings: observed.warnings,
-    event: eventSummary(observed.event),
-    // References, not copies: the listener hands these on and keeps none of them.
-    params: observed.params,
-    headers: observed.headers,
-    body: observed.body,
-    handler: observed.relay ? handlerExchange(observed.relay) : undefined,
-    replayable: observed.verdict === 'accepted',
-  };
-}
-
-/** A request as a curl command line, every part single-quoted for a POSIX shell. */
-export function curlCommand(request: SignedWebhookRequest): string {
-  const parts = ['curl', '-X', request.method, quote(request.url)];
-  for (const [name, value] of Object.entries(request.headers)) parts.push('-H', quote(`${name}: ${value}`));
-  if (request.method === 'POST') parts.push('--data-raw', quote(request.body));
-  return parts.join(' ');
-}
-
-function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
+/**
+ * A handler's answer can be up to a megabyte, relayed in full: past the page's bound, only a copy of
+ * its start is kept. The listener's reply holds the whole answer of its own, and keeps no reference
+ * to the request it hands on. True when the answer was cut.
+ */
+function cutAnswer(request: KeptRequest): boolean {
+  const relay = request.relay;
+  const answer = relay?.answer;
+  if (!relay || !answer || answer.body.length <= KEPT_ANSWER_BYTES) return false;
+  request.relay = { ...relay, answer: { ...answer, body: Buffer.from(answer.body.subarray(0, KEPT_ANSWER_BYTES)) } };
+  return true;
 }

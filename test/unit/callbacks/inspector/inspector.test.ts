@@ -56,29 +56,61 @@ function startInspector(limit: number): Promise<Inspector> {
   });
 }
 
-/** The page's live stream, open once its headers arrive: the events seen so far, and whether it ended. */
-function openStream(inspector: Inspector): Promise<{ events: string[]; ended: () => boolean; close: () => void }> {
+interface LiveStream {
+  /** The type of each message so far. */
+  events: string[];
+  /** The rows the batches carried so far, by id. */
+  rows: number[];
+  /** Each message's data as received. */
+  data: string[];
+  ended: () => boolean;
+  close: () => void;
+}
+
+/** The page's live stream, open once its headers arrive. */
+function openStream(inspector: Inspector): Promise<LiveStream> {
   const url = new URL(inspector.url);
   return new Promise((resolve, reject) => {
     const request = http.get(
       `http://127.0.0.1:${url.port}/api/events${url.search}`,
       { headers: { host: `127.0.0.1:${url.port}` } },
       (response: IncomingMessage) => {
-        const events: string[] = [];
+        const stream: LiveStream = {
+          events: [],
+          rows: [],
+          data: [],
+          ended: () => ended,
+          close: () => request.destroy(),
+        };
         let text = '';
         let ended = false;
         response.setEncoding('utf8').on('data', (chunk: string) => {
           text += chunk;
           const messages = text.split('\n\n');
           text = messages.pop() as string;
-          for (const one of messages) events.push(/^event: (\S+)/m.exec(one)?.[1] ?? '');
+          for (const one of messages) {
+            const type = /^event: (\S+)/m.exec(one)?.[1] ?? '';
+            const data = /^data: (.*)$/m.exec(one)?.[1] ?? '';
+            stream.events.push(type);
+            stream.data.push(data);
+            if (type === 'rows')
+              stream.rows.push(...(JSON.parse(data) as { rows: Array<{ id: number }> }).rows.map((row) => row.id));
+          }
         });
         response.on('close', () => (ended = true));
-        resolve({ events, ended: () => ended, close: () => request.destroy() });
+        resolve(stream);
       },
     );
     request.on('error', reject);
   });
+}
+
+/** A GET of the inspector's API with its token in the header, as the page makes it. */
+async function get(inspector: Inspector, path: string): Promise<{ status: number; body: string }> {
+  const url = new URL(inspector.url);
+  const token = url.searchParams.get('token') as string;
+  const response = await fetch(`http://127.0.0.1:${url.port}${path}`, { headers: { 'x-inspector-token': token } });
+  return { status: response.status, body: await response.text() };
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -92,37 +124,56 @@ describe('Inspector', function () {
     await inspector?.close();
   });
 
-  it('keeps no more rows, waiting requests or unsent rows than its limit, however many requests it is told of', async function () {
+  it('keeps no more rows or unsent rows than its limit, however many requests it is told of', async function () {
     inspector = await startInspector(50);
     const stream = await openStream(inspector);
-    const most = { rows: 0, waiting: 0, unsent: 0 };
+    const most = { rows: 0, unsent: 0 };
     for (let index = 0; index < 2_000; index += 1) {
       inspector.request(observed(index));
       const held = inspector.held;
       most.rows = Math.max(most.rows, held.rows);
-      most.waiting = Math.max(most.waiting, held.waiting);
       most.unsent = Math.max(most.unsent, held.unsent);
     }
     stream.close();
-    expect(most.rows).to.equal(50);
-    expect(Math.max(most.waiting, most.unsent)).to.be.at.most(50);
+    expect(most).to.deep.equal({ rows: 50, unsent: 50 });
   });
 
   it('sends a page every row of a batch larger than its socket’s buffer, without dropping the page', async function () {
     inspector = await startInspector(500);
     const stream = await openStream(inspector);
-    // 300 rows of over 1 KB each are one batch of several hundred kilobytes.
     for (let index = 0; index < 300; index += 1) inspector.request(observed(index, 1_000));
-    await until(() => stream.events.length === 301 || stream.ended());
+    await until(() => stream.rows.length === 300 || stream.ended());
     stream.close();
-    expect(stream.events.filter((type) => type === 'entry')).to.have.length(300);
+    expect(stream.rows).to.deep.equal(Array.from({ length: 300 }, (_, index) => index + 1));
   });
 
-  it('makes a row of a request only after the call that tells of it has returned', async function () {
+  it('sends the page a row of each request without its parameters, headers or body', async function () {
+    inspector = await startInspector(10);
+    const stream = await openStream(inspector);
+    inspector.request(observed(1));
+    await until(() => stream.rows.length === 1 || stream.ended());
+    stream.close();
+    expect(stream.data.join('\n')).not.to.include('Padding');
+  });
+
+  it('answers a kept request’s details, parameters included, to a GET with the token', async function () {
     inspector = await startInspector(10);
     inspector.request(observed(1));
-    const before = inspector.held;
-    await new Promise((resolve) => setImmediate(resolve));
-    expect([before.waiting, before.rows, inspector.held.rows]).to.deep.equal([1, 0, 1]);
+    const answer = await get(inspector, '/api/requests/1');
+    expect([answer.status, JSON.parse(answer.body).params[3][0]]).to.deep.equal([200, 'Padding']);
+  });
+
+  it('answers 404 for the details of a request no longer kept', async function () {
+    inspector = await startInspector(1);
+    inspector.request(observed(1));
+    inspector.request(observed(2));
+    expect((await get(inspector, '/api/requests/1')).status).to.equal(404);
+  });
+
+  it('finds the kept requests whose parameters contain a text', async function () {
+    inspector = await startInspector(10);
+    for (let index = 0; index < 3; index += 1) inspector.request(observed(index));
+    const answer = await get(inspector, `/api/search?text=RecordingSid%3DRE${'1'.padStart(32, '0')}`);
+    expect(JSON.parse(answer.body)).to.deep.equal({ ids: [2], upTo: 3 });
   });
 });
