@@ -82,7 +82,7 @@ export class RecordingColumns {
     const encryption = this.encryptions.get(index);
     const uri = this.uris[index];
     const mediaUrl = this.mediaUrls[index];
-    return {
+    const recording: Recording = {
       sid,
       accountSid,
       callSid: this.callSids[index]!,
@@ -99,8 +99,9 @@ export class RecordingColumns {
       errorCode: this.errorCodes[index]!,
       uri: uri ?? usualUri(accountSid, sid),
       mediaUrl: mediaUrl === undefined ? usualMediaUrl(this.mediaOrigin, accountSid, sid) : mediaUrl,
-      ...(encryption ? { encryption } : {}),
     };
+    if (encryption) recording.encryption = encryption;
+    return recording;
   }
 
   /** The recordings created after `afterMs`, in order. */

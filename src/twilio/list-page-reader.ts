@@ -40,6 +40,16 @@ export function readListPage(body: Buffer, length: number, key: string): ListPag
   return { envelope, items: parsedItems(body, layout.bounds) };
 }
 
+/** Where the string whose text starts at `from` ends: its closing quote, or -1. */
+function closingQuote(body: Buffer, from: number, length: number): number {
+  for (let quote = body.indexOf(QUOTE, from); quote >= 0 && quote < length; quote = body.indexOf(QUOTE, quote + 1)) {
+    let backslashes = 0;
+    while (body[quote - 1 - backslashes] === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return quote;
+  }
+  return -1;
+}
+
 function* parsedItems(body: Buffer, bounds: number[]): Generator<unknown> {
   for (let i = 0; i < bounds.length; i += 2) yield JSON.parse(body.toString('utf8', bounds[i], bounds[i + 1]));
 }
@@ -51,7 +61,6 @@ function* parsedItems(body: Buffer, bounds: number[]): Generator<unknown> {
 function itemsLayout(body: Buffer, length: number, key: string): ItemsLayout | undefined {
   const wanted = Buffer.from(JSON.stringify(key), 'utf8');
   let depth = 0;
-  let stringStart = -1;
   /** The last string closed in the top-level object, and whether a colon followed it: a key. */
   let lastTopString: [number, number] | undefined;
   let keyPending = false;
@@ -61,17 +70,12 @@ function itemsLayout(body: Buffer, length: number, key: string): ItemsLayout | u
   let expectItem = true;
   for (let i = 0; i < length; i += 1) {
     const byte = body[i]!;
-    if (stringStart >= 0) {
-      if (byte === BACKSLASH) i += 1;
-      else if (byte === QUOTE) {
-        if (depth === 1) lastTopString = [stringStart, i + 1];
-        stringStart = -1;
-      }
-      continue;
-    }
     if (byte === QUOTE) {
       if (inItems && depth === 2) return undefined;
-      stringStart = i;
+      const end = closingQuote(body, i + 1, length);
+      if (end < 0) return undefined;
+      if (depth === 1) lastTopString = [i, end + 1];
+      i = end;
     } else if (byte === COLON) {
       if (depth === 1) keyPending = lastTopString !== undefined;
     } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
