@@ -1,4 +1,5 @@
-import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
+import type { ApiRecording, Recording } from '../recordings/recording';
+import { RecordingColumns } from '../recordings/recording-columns';
 import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
 import { shardFilters, splitRest, type DateShard } from './date-shards';
 
@@ -24,11 +25,6 @@ export interface ScanOptions {
   onPageScanned?(records: number): void;
 }
 
-interface ListEnvelope {
-  recordings: ApiRecording[];
-  next_page_uri: string | null;
-}
-
 /**
  * One shard being scanned: a chain of pages, each fetched after the one before. A shard owns,
  * of what its filters return, the recordings newer than every recording the next older shard
@@ -40,8 +36,8 @@ interface Shard extends DateShard {
   next: string | null;
   fetching: boolean;
   splitting: boolean;
-  /** Pages fetched and not yet handed on. */
-  pages: Recording[][];
+  /** Pages fetched and not yet handed on, held compactly. */
+  pages: RecordingColumns[];
   /** Set by the first page: the newest date_created the shard's filters returned, if any. */
   newestMs?: number | null;
   /** Why the next page could not be fetched: raised when the walk would have reached it. */
@@ -79,23 +75,21 @@ export async function* scanShards(
   };
 
   const fetchPage = async (shard: Shard): Promise<void> => {
-    const url = shard.next as string;
-    const page = await api.getJson<ListEnvelope>(url);
+    const { recordings, nextPageUri } = await listPage(api, shard.accountSid, shard.next as string);
     if (closed) return;
-    const recordings = page.recordings.map(recordingFromApi);
     options.onPageScanned?.(recordings.length);
     const first = shard.newestMs === undefined;
-    if (first) shard.newestMs = recordings.length > 0 ? recordings[0]!.dateCreated.getTime() : null;
+    if (first) shard.newestMs = recordings.length > 0 ? recordings.createdMs(0) : null;
     shard.pages.push(recordings);
     held += 1;
-    shard.next = page.next_page_uri && !pastOwnedRange(shard, recordings) ? api.url(page.next_page_uri) : null;
+    shard.next = nextPageUri && !pastOwnedRange(shard, recordings) ? api.url(nextPageUri) : null;
     if (first && shard.next && recordings.length > 0) {
       shard.splitting = true;
       const rest = splitRest(
         shard,
         {
           newestMs: shard.newestMs as number,
-          oldestMs: recordings.at(-1)!.dateCreated.getTime(),
+          oldestMs: recordings.createdMs(recordings.length - 1),
           records: recordings.length,
         },
         {
@@ -129,11 +123,10 @@ export async function* scanShards(
   };
 
   /** Whether a page reaches down to what older shards own, so that no later page can hold anything this one owns. */
-  const pastOwnedRange = (shard: Shard, recordings: Recording[]): boolean => {
-    const oldest = recordings.at(-1);
-    if (!oldest) return true;
+  const pastOwnedRange = (shard: Shard, recordings: RecordingColumns): boolean => {
+    if (recordings.length === 0) return true;
     const older = shards[shards.indexOf(shard) + 1];
-    return oldest.dateCreated.getTime() <= cutOf(shard, older);
+    return recordings.createdMs(recordings.length - 1) <= cutOf(shard, older);
   };
 
   /**
@@ -175,7 +168,7 @@ export async function* scanShards(
       const olderKnown = older?.accountSid !== head.accountSid || older.newestMs !== undefined;
       if (head.pages.length > 0 && !head.splitting && olderKnown) {
         const cut = cutOf(head, older);
-        const recordings = head.pages.shift()!.filter((recording) => recording.dateCreated.getTime() > cut);
+        const recordings = head.pages.shift()!.recordingsAfter(cut);
         held -= 1;
         yield { accountSid: head.accountSid, recordings };
         continue;
@@ -191,6 +184,19 @@ export async function* scanShards(
   } finally {
     closed = true;
   }
+}
+
+/** One list page: its recordings kept compactly, and the envelope let go of at once. */
+async function listPage(
+  api: TwilioApi,
+  accountSid: string,
+  url: string,
+): Promise<{ recordings: RecordingColumns; nextPageUri: string | null }> {
+  const page = await api.getListPage(url, 'recordings', (items) =>
+    RecordingColumns.of(accountSid, api.baseUrl, items as Iterable<ApiRecording>),
+  );
+  const next = page.envelope.next_page_uri;
+  return { recordings: page.collected, nextPageUri: typeof next === 'string' && next !== '' ? next : null };
 }
 
 function listUrl(api: TwilioApi, accountSid: string, query: Record<string, string>): string {

@@ -3,13 +3,21 @@ export type SlotOutcome = 'ok' | 'throttled' | 'failed';
 /**
  * Bounds the requests in flight, and adapts when Twilio pushes back: a 429 lowers the
  * limit to what was in flight once the rejected request left, so a burst over the
- * account's cap settles on the cap; each run of successes as long as the limit raises it
- * by one again, up to the maximum.
+ * account's cap settles on the cap. Each success then raises it by one, up to one below
+ * the limit that 429 found (the first of a run of 429s with no success between them);
+ * beyond that, each run of successes as long as the limit raises it by one, up to the
+ * maximum. A lone 429 (a slot Twilio had not yet freed) so costs a few requests' worth of
+ * room instead of a slow climb back, and each later one lowers the level climbed back to,
+ * so a cap that is really lower is still settled on.
  */
 export class ConcurrencyLimiter {
   private active = 0;
   private current: number;
   private successesSinceChange = 0;
+  /** One below the limit the last push-back found: climbed back to one step per success. */
+  private recoverTo = 0;
+  /** Whether the last answer was a 429: a run of them is one push-back. */
+  private throttledLast = false;
   private readonly waiting: Array<() => void> = [];
 
   constructor(readonly max: number) {
@@ -35,16 +43,8 @@ export class ConcurrencyLimiter {
 
   release(outcome: SlotOutcome): void {
     this.active -= 1;
-    if (outcome === 'throttled') {
-      this.current = Math.max(1, Math.min(this.current, this.active));
-      this.successesSinceChange = 0;
-    } else if (outcome === 'ok' && this.current < this.max) {
-      this.successesSinceChange += 1;
-      if (this.successesSinceChange >= this.current) {
-        this.current += 1;
-        this.successesSinceChange = 0;
-      }
-    }
+    if (outcome === 'throttled') this.throttled();
+    else if (outcome === 'ok') this.succeeded();
     this.wakeWaiters();
   }
 
@@ -58,6 +58,27 @@ export class ConcurrencyLimiter {
     } catch (error) {
       this.release(classify(error));
       throw error;
+    }
+  }
+
+  private throttled(): void {
+    // 429s with no success between them are one push-back: the first tells the limit it found.
+    if (!this.throttledLast) this.recoverTo = this.current - 1;
+    this.throttledLast = true;
+    this.current = Math.max(1, Math.min(this.current, this.active));
+    this.successesSinceChange = 0;
+  }
+
+  private succeeded(): void {
+    this.throttledLast = false;
+    if (this.current < this.recoverTo) {
+      this.current += 1;
+    } else if (this.current < this.max) {
+      this.successesSinceChange += 1;
+      if (this.successesSinceChange >= this.current) {
+        this.current += 1;
+        this.successesSinceChange = 0;
+      }
     }
   }
 

@@ -79,6 +79,17 @@ export function nodeTransport(userAgent: string, pool = new ConnectionPool()): H
 
 /** Reads a whole response body, refusing to hold more than `maxBytes`. */
 export async function readBody(body: Readable, maxBytes = 64 * 1024 * 1024): Promise<Buffer> {
+  return Buffer.concat((await readChunks(body, maxBytes)).chunks);
+}
+
+/** A body's chunks as they arrived, and their size. */
+export interface BodyChunks {
+  chunks: Buffer[];
+  size: number;
+}
+
+/** Reads a whole response body without joining it, refusing to hold more than `maxBytes`. */
+export async function readChunks(body: Readable, maxBytes = 64 * 1024 * 1024): Promise<BodyChunks> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -90,7 +101,22 @@ export async function readBody(body: Readable, maxBytes = 64 * 1024 * 1024): Pro
     }
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks);
+  return { chunks, size };
+}
+
+/** Where joinedInScratch joins a body: one buffer, reused. */
+let scratch = Buffer.alloc(0);
+
+/**
+ * A body's chunks joined in one reused buffer, valid only until the next call: read it before
+ * anything else can run. A list page is a megabyte, and a new buffer for each would be memory
+ * outside the heap that stays until a full collection.
+ */
+export function joinedInScratch({ chunks, size }: BodyChunks): Buffer {
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, 2 * scratch.length));
+  let offset = 0;
+  for (const chunk of chunks) offset += chunk.copy(scratch, offset);
+  return scratch;
 }
 
 /** Discards a body so its connection can be reused. */

@@ -4,12 +4,15 @@ import { checkMediaAnswer } from '../media/media-answer';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import {
   discardBody,
+  joinedInScratch,
   readBody,
+  readChunks,
   type BasicAuth,
   type HttpRequest,
   type HttpResponse,
   type HttpTransport,
 } from './http-transport';
+import { readListPage } from './list-page-reader';
 import { RetryableError, RetryPolicy, parseRetryAfter } from './retry-policy';
 
 export const API_VERSION_PATH = '/2010-04-01';
@@ -102,6 +105,32 @@ export class TwilioApi {
         const body = await readBody(response.body);
         if (response.status >= 200 && response.status < 300) return JSON.parse(body.toString('utf8')) as T;
         throw this.errorFor(response, body, `GET ${new URL(url).pathname}`, new URL(url).pathname);
+      },
+      this.limiter,
+      `GET ${new URL(url).pathname}`,
+    );
+  }
+
+  /**
+   * One page of a list, its items (the array under `key`) handed to `collect` one at a time as
+   * it takes them, each parsed only then (see readListPage); `collect` must take them at once.
+   */
+  async getListPage<R>(
+    pathOrUrl: string,
+    key: string,
+    collect: (items: Iterable<unknown>) => R,
+  ): Promise<{ envelope: Record<string, unknown>; collected: R }> {
+    const url = this.url(pathOrUrl);
+    return this.retryPolicy.run(
+      async () => {
+        const response = await this.send({ method: 'GET', url });
+        if (response.status < 200 || response.status >= 300) {
+          const body = await readBody(response.body);
+          throw this.errorFor(response, body, `GET ${new URL(url).pathname}`, new URL(url).pathname);
+        }
+        const chunks = await readChunks(response.body);
+        const { envelope, items } = readListPage(joinedInScratch(chunks), chunks.size, key);
+        return { envelope, collected: collect(items) };
       },
       this.limiter,
       `GET ${new URL(url).pathname}`,

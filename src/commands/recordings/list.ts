@@ -11,6 +11,7 @@ import {
   selectionInputFrom,
 } from '../../cli/flags';
 import { RecordingsCommand } from '../../cli/recordings-command';
+import { DISCARD_RECORDS } from '../../output/record-output';
 import { SelectionTally, selectionSummaryLines } from '../../output/selection-summary';
 import { createScanProgress } from '../../progress/scan-progress';
 import { selectRecordingPages } from '../../selection/select-recordings';
@@ -65,7 +66,7 @@ export default class RecordingsList extends RecordingsCommand {
         criteria,
         events,
       )) {
-        records.write(page.recordings.map(recordingRow));
+        if (records !== DISCARD_RECORDS) records.write(page.recordings.map(recordingRow));
         tally.addPage(page);
         await records.drained();
       }

@@ -127,6 +127,10 @@ describe('downloadRecordings', function () {
       path.includes(`/Accounts/${subaccount}/Recordings`)
         ? Promise.reject(new TwilioApiError('the list broke', 500, undefined))
         : api.getJson<T>(path, query);
+    breaking.getListPage = <R>(path: string, key: string, collect: (items: Iterable<unknown>) => R) =>
+      path.includes(`/Accounts/${subaccount}/Recordings`)
+        ? Promise.reject(new TwilioApiError('the list broke', 500, undefined))
+        : api.getListPage(path, key, collect);
     const store = await MediaStore.open({
       root: temporaryFolder(),
       format: 'mp3',

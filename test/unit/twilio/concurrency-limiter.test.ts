@@ -27,13 +27,52 @@ describe('ConcurrencyLimiter', () => {
     expect(limiter.limit).to.equal(20);
   });
 
-  it('raises the limit by one after a run of successes as long as the limit', async () => {
-    const limiter = new ConcurrencyLimiter(10);
-    for (let i = 0; i < 6; i += 1) await limiter.acquire();
-    for (let i = 0; i < 2; i += 1) limiter.release('throttled');
-    expect(limiter.limit).to.equal(4);
-    for (let i = 0; i < 4; i += 1) limiter.release('ok');
-    expect(limiter.limit).to.equal(5);
+  it('climbs back one step per success to one below the limit a lone 429 found', async () => {
+    const limiter = new ConcurrencyLimiter(20);
+    for (let i = 0; i < 20; i += 1) await limiter.acquire();
+    for (let i = 0; i < 7; i += 1) limiter.release('ok');
+    limiter.release('throttled');
+    expect(limiter.limit).to.equal(12);
+    for (let i = 0; i < 7; i += 1) limiter.release('ok');
+    expect(limiter.limit).to.equal(19);
+  });
+
+  it('climbs beyond one below that limit only a step per run of successes as long as the limit', async () => {
+    const limiter = new ConcurrencyLimiter(20);
+    for (let i = 0; i < 20; i += 1) await limiter.acquire();
+    for (let i = 0; i < 7; i += 1) limiter.release('ok');
+    limiter.release('throttled');
+    for (let i = 0; i < 12; i += 1) limiter.release('ok');
+    expect(limiter.limit).to.equal(19);
+    for (let i = 0; i < 19; i += 1) {
+      await limiter.acquire();
+      limiter.release('ok');
+    }
+    expect(limiter.limit).to.equal(20);
+  });
+
+  it('climbs back less far after each further 429, so it settles on a cap that is lower', async () => {
+    const limiter = new ConcurrencyLimiter(20);
+    for (let i = 0; i < 20; i += 1) await limiter.acquire();
+    for (let i = 0; i < 10; i += 1) limiter.release('ok');
+    limiter.release('throttled');
+    expect(limiter.limit).to.equal(9);
+    limiter.release('ok');
+    limiter.release('throttled');
+    expect(limiter.limit).to.equal(7);
+    // Back to one below the 10 the second 429 found, then a step per run of successes.
+    for (let i = 0; i < 7; i += 1) limiter.release('ok');
+    expect(limiter.limit).to.equal(9);
+  });
+
+  it('climbs back to one below where the first of a run of 429s found it', async () => {
+    const limiter = new ConcurrencyLimiter(20);
+    for (let i = 0; i < 20; i += 1) await limiter.acquire();
+    for (let i = 0; i < 10; i += 1) limiter.release('ok');
+    for (let i = 0; i < 3; i += 1) limiter.release('throttled');
+    expect(limiter.limit).to.equal(7);
+    for (let i = 0; i < 7; i += 1) limiter.release('ok');
+    expect(limiter.limit).to.equal(14);
   });
 
   it('never goes below one nor above its maximum', async () => {

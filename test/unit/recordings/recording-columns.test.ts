@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import { recordingFromApi, type ApiRecording } from '../../../src/recordings/recording';
+import { RecordingColumns } from '../../../src/recordings/recording-columns';
+
+const ORIGIN = 'https://api.twilio.com';
+const ACCOUNT = 'AC' + 'a'.repeat(32);
+
+function anApiRecording(n: number, overrides: Partial<ApiRecording> = {}): ApiRecording {
+  const sid = 'RE' + String(n).padStart(32, '0');
+  return {
+    sid,
+    account_sid: ACCOUNT,
+    call_sid: 'CA' + String(n).padStart(32, '0'),
+    conference_sid: null,
+    date_created: 'Fri, 02 Jan 2026 03:04:05 +0000',
+    date_updated: 'Fri, 02 Jan 2026 03:05:05 +0000',
+    start_time: 'Fri, 02 Jan 2026 03:04:00 +0000',
+    duration: '61',
+    status: 'completed',
+    channels: 1,
+    source: 'DialVerb',
+    price: '-0.0025',
+    price_unit: 'USD',
+    error_code: null,
+    uri: `/2010-04-01/Accounts/${ACCOUNT}/Recordings/${sid}.json`,
+    media_url: `${ORIGIN}/2010-04-01/Accounts/${ACCOUNT}/Recordings/${sid}`,
+    encryption_details: null,
+    ...overrides,
+  };
+}
+
+/** Each recording as the columns give it back, serialised with its keys in order. */
+function roundTrip(page: ApiRecording[]): string[] {
+  const columns = RecordingColumns.of(ACCOUNT, ORIGIN, page);
+  return page.map((_, i) => JSON.stringify(columns.recording(i)));
+}
+
+describe('RecordingColumns', () => {
+  it('gives back each recording as recordingFromApi makes it, keys in the same order', () => {
+    const page = [anApiRecording(1), anApiRecording(2, { conference_sid: 'CF' + 'c'.repeat(32), channels: 2 })];
+    expect(roundTrip(page)).to.deep.equal(page.map((json) => JSON.stringify(recordingFromApi(json))));
+  });
+
+  it('keeps missing and malformed dates and durations as recordingFromApi reads them', () => {
+    const page = [
+      anApiRecording(1, { date_created: null, date_updated: null, start_time: 'not a date', duration: null }),
+      anApiRecording(2, { date_created: 'garbage', duration: '-3' }),
+    ];
+    const columns = RecordingColumns.of(ACCOUNT, ORIGIN, page);
+    page.forEach((json, i) => expect(columns.recording(i)).to.deep.equal(recordingFromApi(json)));
+    expect(columns.createdMs(0)).to.equal(0);
+  });
+
+  it('keeps a uri, media URL or account that is not the usual one', () => {
+    const page = [
+      anApiRecording(1, { uri: '/2010-04-01/Accounts/x/Calls/y/Recordings/z.json', media_url: null }),
+      anApiRecording(2, { media_url: 'https://bucket.example/rec.wav', account_sid: 'AC' + 'b'.repeat(32) }),
+      anApiRecording(3, { media_url: `https://api.ie1.twilio.com/2010-04-01/Accounts/${ACCOUNT}/Recordings/x` }),
+    ];
+    expect(roundTrip(page)).to.deep.equal(page.map((json) => JSON.stringify(recordingFromApi(json))));
+  });
+
+  it('keeps the encryption details of encrypted recordings only', () => {
+    const details = {
+      type: 'rsa-aes',
+      public_key_sid: 'CR' + 'd'.repeat(32),
+      encrypted_cek: Buffer.from('k'.repeat(256)).toString('base64'),
+      iv: Buffer.alloc(12, 7).toString('base64'),
+    };
+    const page = [
+      anApiRecording(1, { encryption_details: details }),
+      anApiRecording(2),
+      anApiRecording(3, { encryption_details: 'x' }),
+    ];
+    const columns = RecordingColumns.of(ACCOUNT, ORIGIN, page);
+    page.forEach((json, i) => expect(columns.recording(i)).to.deep.equal(recordingFromApi(json)));
+    expect(columns.recording(1)).not.to.have.property('encryption');
+  });
+
+  it('gives the recordings created after an instant, in order', () => {
+    const page = [
+      anApiRecording(1, { date_created: 'Fri, 02 Jan 2026 03:00:02 +0000' }),
+      anApiRecording(2, { date_created: 'Fri, 02 Jan 2026 03:00:01 +0000' }),
+      anApiRecording(3, { date_created: 'Fri, 02 Jan 2026 03:00:00 +0000' }),
+    ];
+    const columns = RecordingColumns.of(ACCOUNT, ORIGIN, page);
+    const after = Date.parse('2026-01-02T03:00:00Z');
+    expect(columns.recordingsAfter(after).map((r) => r.sid)).to.deep.equal([page[0]!.sid, page[1]!.sid]);
+    expect(columns.length).to.equal(3);
+  });
+});
