@@ -3,29 +3,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ObjectUploadError, type ObjectStore } from '../../../src/destinations/object-store';
-import { LocalObjectStore } from '../../support/object-store-server';
 import { bytesOf, expectedFor, PART_BYTES, sha256Of, StoreWorld } from './store-world';
 
 describe('ObjectStore.putFile against a local S3 server (integration)', () => {
-  let server: LocalObjectStore;
-  let world: StoreWorld;
+  const world = StoreWorld.perTest();
   let store: ObjectStore;
   let folder: string;
 
-  before(async () => {
-    server = await LocalObjectStore.start();
-  });
-  after(async () => {
-    await server.stop();
-  });
   beforeEach(async () => {
-    world = await StoreWorld.create(server);
     store = await world.open();
     folder = mkdtempSync(join(tmpdir(), 'put-file-'));
   });
-  afterEach(async () => {
-    store.close();
-    await world.stop();
+  afterEach(() => {
     rmSync(folder, { recursive: true, force: true });
   });
 
@@ -92,7 +81,7 @@ describe('ObjectStore.putFile against a local S3 server (integration)', () => {
     expect(error.reason).to.match(/SlowDown/);
     expect(world.proxy.count('AbortMultipartUpload')).to.equal(1);
     expect(await world.head('archive/big.wav')).to.equal(undefined);
-    expect(await server.hasUploadsInProgress(world.bucket)).to.equal(false);
+    expect(await world.server.hasUploadsInProgress(world.bucket)).to.equal(false);
   });
 
   it('fails a part the store took with other bytes than were sent, without sending it again', async () => {
@@ -102,7 +91,7 @@ describe('ObjectStore.putFile against a local S3 server (integration)', () => {
     expect(error.reason).to.match(/MD5 other than that of the bytes sent/);
     expect(world.proxy.count('UploadPart')).to.equal(2);
     expect(await world.head('archive/big.wav')).to.equal(undefined);
-    expect(await server.hasUploadsInProgress(world.bucket)).to.equal(false);
+    expect(await world.server.hasUploadsInProgress(world.bucket)).to.equal(false);
   });
 
   it('refuses a file whose SHA-256 is not the expected one before sending anything', async () => {

@@ -14,7 +14,7 @@ import { deletionIntent } from '../../../src/purge/deletion-log';
 import { reconcileDeletions } from '../../../src/purge/reconciliation';
 import type { Recording } from '../../../src/recordings/recording';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
-import { LOCAL_STORE_CREDENTIALS, LocalObjectStore } from '../../support/object-store-server';
+import { LOCAL_STORE_CREDENTIALS } from '../../support/object-store-server';
 import { sha256Of, StoreWorld } from '../destinations/store-world';
 import { allRecordings } from '../../unit/media/media-test-kit';
 import { sandboxApi } from '../../unit/sandbox-api';
@@ -22,10 +22,9 @@ import { sandboxApi } from '../../unit/sandbox-api';
 describe('ObjectStoreDestination with the sandbox and a local S3 server (integration)', function () {
   this.timeout(60_000);
   let sandbox: Sandbox;
-  let server: LocalObjectStore;
   let api: TwilioApi;
   let recordings: Recording[];
-  let world: StoreWorld;
+  const world = StoreWorld.perTest();
   let spoolRoot: string;
   const opened: ObjectStoreDestination[] = [];
 
@@ -34,22 +33,18 @@ describe('ObjectStoreDestination with the sandbox and a local S3 server (integra
       recordings: { count: 6, statusMix: { completed: 1 }, maxDurationSeconds: 8 },
       subaccounts: 0,
     });
-    server = await LocalObjectStore.start();
     api = sandboxApi(sandbox);
     recordings = await allRecordings(api);
   });
   after(async () => {
-    await server.stop();
     await sandbox.close();
   });
   beforeEach(async () => {
-    world = await StoreWorld.create(server);
     spoolRoot = mkdtempSync(join(tmpdir(), 'spool-root-'));
     sandbox.resetCounters();
   });
   afterEach(async () => {
     for (const destination of opened.splice(0)) await destination.close().catch(() => undefined);
-    await world.stop();
     rmSync(spoolRoot, { recursive: true, force: true });
   });
 
@@ -171,7 +166,8 @@ describe('ObjectStoreDestination with the sandbox and a local S3 server (integra
     const saving = destination.save(recording).catch((thrown: unknown) => thrown);
     await world.proxy.nextHeld();
     expect(api.limiter.inFlight).to.equal(0);
-    await world.stop();
+    // The store stops answering for good: the held upload fails.
+    await world.proxy.stop();
     expect(await saving).to.be.instanceOf(MediaSaveError);
   });
 
