@@ -29,41 +29,28 @@ export interface ObjectStoreArchiveOptions {
   url: string;
   /** How to reach the store: connection settings and object options, as the destination has them. */
   store: Omit<ObjectStoreOptions, 'location'>;
-  /** The destination that saves each recording in the bucket, opened once the purge is confirmed. */
-  openDestination(): Promise<MediaDestination>;
+  /**
+   * The destination that saves each recording in the bucket, opened once the purge is confirmed
+   * on the store the check opened; closing the destination closes the store.
+   */
+  openDestination(store: ObjectStore): Promise<MediaDestination>;
 }
 
 /**
- * The archive of a purge in an object store (a malformed URL is refused at once, exit 2). Its check opens the store (a bad URL, a missing
- * bucket, another region or denied access is exit 2, credentials exit 4) before anything is
- * asked of Twilio, and writes nothing, so a dry run leaves the bucket as it was. The deletion
- * log is the bucket's run manifests, settled before the plan; each recording is deleted only
- * once the destination reports its object stored and verified, and each intent is in a stored
- * manifest object before its DELETE is sent.
+ * The archive of a purge in an object store (a malformed URL is refused at once, exit 2). Its
+ * check opens the store (a missing bucket, another region or denied access is exit 2,
+ * credentials exit 4) before anything is asked of Twilio, and writes nothing, so a dry run
+ * leaves the bucket as it was. The deletion log is the bucket's run manifests, settled before
+ * the plan; each recording is deleted only once the destination reports its object stored and
+ * verified, and each intent is in a stored manifest object before its DELETE is sent.
  */
 export function objectStoreArchive(options: ObjectStoreArchiveOptions): PurgeArchive {
   const location = parseS3Url(options.url);
   let opened: Promise<ObjectStore> | undefined;
   const store = (): Promise<ObjectStore> => (opened ??= ObjectStore.open({ ...options.store, location }));
-  const archive = destinationArchive({
+  return destinationArchive({
     check: async () => void (await store()),
     deletionLog: bucketDeletionLog(`${formatS3Url(location)}${MANIFEST_FOLDER}/`, store),
-    open: () => options.openDestination(),
+    open: async () => options.openDestination(await store()),
   });
-  return {
-    ...archive,
-    async open() {
-      const session = await archive.open();
-      return {
-        ...session,
-        async close() {
-          try {
-            await session.close();
-          } finally {
-            if (opened) (await opened.catch(() => undefined))?.close();
-          }
-        },
-      };
-    },
-  };
 }
