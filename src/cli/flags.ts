@@ -1,7 +1,15 @@
 import { Flags, type Interfaces } from '@oclif/core';
+import {
+  S3_SSE_MODES,
+  S3_STORAGE_CLASSES,
+  type S3ServerSideEncryption,
+  type S3StorageClass,
+} from '../destinations/object-store';
+import { isS3Url } from '../destinations/s3-url';
 import { privateKeySource, type PrivateKeySource } from '../encryption/key-ring';
 import { BadInputError } from '../errors';
 import { DEFAULT_LAYOUT, LAYOUT_FIELDS, MEDIA_FORMATS, type MediaFormat } from '../media/layout';
+import type { S3DestinationSettings } from '../media/object-store-destination';
 import { RECORDING_STATUSES } from '../recordings/recording';
 import type { LimitCounts, SelectionInput } from '../selection/criteria';
 
@@ -240,4 +248,58 @@ export function expectedKeyFrom(flags: { 'expect-key'?: string }): string | unde
     );
   }
   return value;
+}
+
+/** How objects are written to an `s3://` destination: shared by download, purge's archive and listen. */
+export const s3Flags = {
+  's3-endpoint': Flags.string({
+    description:
+      'the S3-compatible store to use for an s3:// destination (default: AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else AWS S3); reached path-style',
+    helpValue: 'URL',
+  }),
+  's3-storage-class': Flags.string({
+    description: 'the storage class of the objects written to an s3:// destination, e.g. STANDARD_IA or GLACIER_IR',
+    helpValue: 'CLASS',
+    options: [...S3_STORAGE_CLASSES],
+  }),
+  's3-sse': Flags.string({
+    description: 'server-side encryption of the objects written to an s3:// destination',
+    options: [...S3_SSE_MODES],
+  }),
+  's3-kms-key-id': Flags.string({
+    description: "the KMS key of --s3-sse aws:kms (default: the bucket's or AWS's own key)",
+    helpValue: 'ID',
+    dependsOn: ['s3-sse'],
+  }),
+};
+
+type S3FlagValues = {
+  's3-endpoint'?: string;
+  's3-storage-class'?: string;
+  's3-sse'?: string;
+  's3-kms-key-id'?: string;
+};
+
+/**
+ * Reads the --s3-* flags for the destination named by `--<destinationFlag>`: undefined when none
+ * is given, a bad-input error when one is given for a destination that is not `s3://`.
+ */
+export function s3SettingsFrom(
+  flags: S3FlagValues,
+  destination: string | undefined,
+  destinationFlag: string,
+): S3DestinationSettings | undefined {
+  const given = (Object.keys(s3Flags) as Array<keyof S3FlagValues>).filter((name) => flags[name] !== undefined);
+  if (given.length === 0) return undefined;
+  if (destination === undefined || !isS3Url(destination)) {
+    throw new BadInputError(
+      `--${given[0]} applies to an s3:// destination, and --${destinationFlag} ${destination === undefined ? 'is not given' : 'names a folder'}: give --${destinationFlag} s3://BUCKET/PREFIX, or leave out --${given[0]}.`,
+    );
+  }
+  return {
+    connection: flags['s3-endpoint'] === undefined ? undefined : { endpoint: flags['s3-endpoint'] },
+    storageClass: flags['s3-storage-class'] as S3StorageClass | undefined,
+    sse: flags['s3-sse'] as S3ServerSideEncryption | undefined,
+    kmsKeyId: flags['s3-kms-key-id'],
+  };
 }

@@ -1,5 +1,6 @@
 import { BadInputError, CredentialsError, OperationFailedError, type RecordingsError } from '../errors';
 import { printable, printableClip } from '../output/printable';
+import { isTransientNetworkError } from '../twilio/retry-policy';
 import { formatS3Url, type S3Location } from './s3-url';
 
 /** An object that could not be stored, with a short reason for the user; nothing counts as stored. */
@@ -112,6 +113,20 @@ export function storeAccessError(error: unknown, location: S3Location, endpoint:
   return new OperationFailedError(
     `${capitalized(store)} answered ${printableClip(code, 60)}${status ? ` (HTTP ${status})` : ''} for ${where}: try again later.`,
   );
+}
+
+/** Answers worth sending the same request again for: the store was busy, failed inside, or the connection broke. */
+const TRANSIENT_CODES = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'TimeoutError']);
+
+/** Whether a failed request may succeed when sent again (the SDK's own judgement is not used for streamed bodies). */
+export function isTransientStoreError(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  if (TRANSIENT_CODES.has(s3ErrorCode(error))) return true;
+  if (status !== undefined) return false;
+  const connection = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (connection && (CONNECTION_CODES.has(connection) || connection === 'EPIPE')) return true;
+  return isTransientNetworkError(error);
 }
 
 /** A short reason for a failed upload step, from the store's error code and status only. */

@@ -1,10 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { BadInputError, messageOf } from '../errors';
 import { printable } from '../output/printable';
+import { fileParts, partStream, type FileParts } from './file-parts';
 import { metadataFits, SHA256_METADATA_KEY } from './object-metadata';
 import {
   isNotFound,
+  isTransientStoreError,
   ObjectUploadError,
   s3ErrorCode,
   storeAccessError,
@@ -23,6 +26,10 @@ const MAX_PARTS = 10_000;
 
 export const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_UPLOAD_CONCURRENCY = 4;
+
+/** The first wait before a part is sent again; each later one doubles. */
+const RETRY_BASE_MS = 200;
+const DEFAULT_MAX_ATTEMPTS = 4;
 
 /** The folder under the prefix that holds the runs' manifest objects; no object name may fall in it. */
 export const MANIFEST_FOLDER = '.manifests';
@@ -103,6 +110,7 @@ export class ObjectStore {
   private readonly sdk: typeof import('@aws-sdk/client-s3');
   private readonly partBytes: number;
   private readonly uploadConcurrency: number;
+  private readonly maxAttempts: number;
   private readonly objectOptions: ObjectOptions;
   private readonly openedAt = new Date();
 
@@ -114,6 +122,7 @@ export class ObjectStore {
     this.sdk = loadS3Sdk();
     this.partBytes = this.objectOptions.partBytes ?? DEFAULT_PART_BYTES;
     this.uploadConcurrency = this.objectOptions.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
+    this.maxAttempts = options.connection?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   }
 
   /**
@@ -133,6 +142,12 @@ export class ObjectStore {
       ),
     );
     return store;
+  }
+
+  /** Throws the bad-input error `open` would for the object options and the endpoint, without loading the SDK or reaching the store. */
+  static checkOptions(options: ObjectStoreOptions): void {
+    checkedObjectOptions(options);
+    resolveEndpoint(options.connection ?? {}, options.env);
   }
 
   /** The full key of a name under the prefix. */
@@ -169,6 +184,45 @@ export class ObjectStore {
         throw new ObjectUploadError(
           key,
           `the bytes to store stopped arriving (${printable(messageOf(error.cause))})`,
+          error.cause,
+        );
+      }
+      throw new ObjectUploadError(key, signal?.aborted ? 'stopped' : uploadFailureReason(error));
+    }
+    return { name, key, bytes: expected.size, sha256: expected.sha256, outcome: 'uploaded' };
+  }
+
+  /**
+   * Stores the file at `path` under `name`, as `put` does, in constant memory whatever its
+   * size: the file is read once for its SHA-256 and each part's MD5, which must match what the
+   * caller expects, then each part is streamed from the file with its Content-MD5. A part (or
+   * single PUT) that fails transiently is sent again from the file, up to the connection's
+   * tries; anything else aborts the upload and throws an ObjectUploadError.
+   */
+  async putFile(name: string, path: string, expected: ExpectedObject, signal?: AbortSignal): Promise<StoredObject> {
+    const key = this.keyOf(name);
+    const metadata = { ...expected.metadata, [SHA256_METADATA_KEY]: expected.sha256 };
+    if (!metadataFits(metadata)) throw new ObjectUploadError(key, 'its metadata is larger than the 2 KB S3 keeps');
+    const partBytes = Math.max(this.partBytes, Math.ceil(expected.size / MAX_PARTS));
+    try {
+      let parts: FileParts;
+      try {
+        parts = await fileParts(path, partBytes);
+      } catch (error) {
+        throw new SourceError(error);
+      }
+      checkBytes(key, parts.size, parts.sha256, expected);
+      const etag =
+        parts.md5s.length === 1
+          ? await this.putWholeFile(key, path, parts, expected, metadata, signal)
+          : await this.putFileInParts(key, path, parts, expected, metadata, signal);
+      await this.confirm(key, expected, etag);
+    } catch (error) {
+      if (error instanceof ObjectUploadError) throw error;
+      if (error instanceof SourceError) {
+        throw new ObjectUploadError(
+          key,
+          `the file to store could not be read (${printable(messageOf(error.cause))})`,
           error.cause,
         );
       }
@@ -368,7 +422,7 @@ export class ObjectStore {
         const partNumber = md5s.length + 1;
         const md5 = createHash('md5').update(part).digest();
         md5s.push(md5);
-        const sending: Promise<void> = this.uploadPart(key, uploadId, partNumber, part, md5, signal)
+        const sending: Promise<void> = this.uploadPart(key, uploadId, partNumber, part, part.length, md5, signal)
           .then((etag) => void (etags[partNumber - 1] = etag))
           .catch((error: unknown) => void (failure ??= error))
           .finally(() => inFlight.delete(sending));
@@ -404,11 +458,124 @@ export class ObjectStore {
     return `${combined}-${md5s.length}`;
   }
 
+  private async putWholeFile(
+    key: string,
+    path: string,
+    parts: FileParts,
+    expected: ExpectedObject,
+    metadata: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
+    const md5 = parts.md5s[0]!;
+    await this.sendAgainWhenTransient(signal, async () => {
+      const { body, length } = partStream(path, parts, 0);
+      const answer = await this.client
+        .send(
+          new this.sdk.PutObjectCommand({
+            Bucket: this.location.bucket,
+            Key: key,
+            Body: body,
+            ContentLength: length,
+            ContentMD5: md5.toString('base64'),
+            ContentType: expected.contentType,
+            Metadata: metadata,
+            ...this.writeOptions(),
+          }),
+          { abortSignal: signal },
+        )
+        .finally(() => body.destroy());
+      this.checkEtag(key, answer.ETag, md5.toString('hex'), 'the object');
+    });
+    return this.etagIsMd5() ? md5.toString('hex') : undefined;
+  }
+
+  private async putFileInParts(
+    key: string,
+    path: string,
+    parts: FileParts,
+    expected: ExpectedObject,
+    metadata: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
+    const created = await this.client.send(
+      new this.sdk.CreateMultipartUploadCommand({
+        Bucket: this.location.bucket,
+        Key: key,
+        ContentType: expected.contentType,
+        Metadata: metadata,
+        ...this.writeOptions(),
+      }),
+      { abortSignal: signal },
+    );
+    const uploadId = created.UploadId;
+    if (!uploadId) throw new ObjectUploadError(key, 'the store started a multipart upload without an upload id');
+    const etags: string[] = [];
+    let next = 0;
+    let failure: unknown;
+    // Each sender takes the next part until none is left or one has failed for good.
+    const sender = async () => {
+      while (failure === undefined && next < parts.md5s.length) {
+        const index = next++;
+        try {
+          etags[index] = await this.sendAgainWhenTransient(signal, () => {
+            const { body, length } = partStream(path, parts, index);
+            return this.uploadPart(key, uploadId, index + 1, body, length, parts.md5s[index]!, signal).finally(() =>
+              body.destroy(),
+            );
+          });
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.uploadConcurrency, parts.md5s.length) }, sender));
+      if (failure !== undefined) throw failure;
+      signal?.throwIfAborted();
+      await this.client.send(
+        new this.sdk.CompleteMultipartUploadCommand({
+          Bucket: this.location.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: etags.map((ETag, index) => ({ ETag, PartNumber: index + 1 })) },
+        }),
+        { abortSignal: signal },
+      );
+    } catch (error) {
+      await this.abortUpload(key, uploadId).catch((abortError: unknown) => {
+        throw new ObjectUploadError(
+          key,
+          `${reasonOf(error, signal)}, and aborting its multipart upload failed (${uploadFailureReason(abortError)}): the next run removes it`,
+        );
+      });
+      throw error;
+    }
+    if (!this.etagIsMd5()) return undefined;
+    const combined = createHash('md5').update(Buffer.concat(parts.md5s)).digest('hex');
+    return `${combined}-${parts.md5s.length}`;
+  }
+
+  /**
+   * Runs `send` until it succeeds, fails for good, or has been tried as often as the connection
+   * allows; a body read from a stream is never resent by the SDK itself, so each try makes its own.
+   */
+  private async sendAgainWhenTransient<T>(signal: AbortSignal | undefined, send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        if (attempt >= this.maxAttempts || signal?.aborted || !isTransientStoreError(error)) throw error;
+        await new Promise((resolveWait) => setTimeout(resolveWait, RETRY_BASE_MS * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
   private async uploadPart(
     key: string,
     uploadId: string,
     partNumber: number,
-    part: Buffer,
+    part: Buffer | Readable,
+    length: number,
     md5: Buffer,
     signal?: AbortSignal,
   ): Promise<string> {
@@ -419,7 +586,7 @@ export class ObjectStore {
         UploadId: uploadId,
         PartNumber: partNumber,
         Body: part,
-        ContentLength: part.length,
+        ContentLength: length,
         ContentMD5: md5.toString('base64'),
       }),
       { abortSignal: signal },

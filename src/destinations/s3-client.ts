@@ -19,6 +19,12 @@ export interface S3ConnectionSettings {
 }
 
 const DEFAULT_MAX_ATTEMPTS = 4;
+
+/**
+ * The SDK's own log: without one it writes a warning to stderr when a streamed body fails,
+ * which the caller already reports (and sends again) in its own words.
+ */
+const QUIET_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const CUSTOM_ENDPOINT_REGION = 'us-east-1';
 
@@ -74,6 +80,7 @@ export function createS3Client(settings: S3ConnectionSettings, env: NodeJS.Proce
     maxAttempts: settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    logger: QUIET_LOGGER,
     requestHandler: { requestTimeout: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
   });
 }

@@ -75,9 +75,14 @@ export class ManifestIndex {
 
   private constructor(private readonly format: MediaFormat) {}
 
-  static async load(path: string, format: MediaFormat, fs: MediaFileSystem = fsPromises): Promise<ManifestIndex> {
+  static load(path: string, format: MediaFormat, fs: MediaFileSystem = fsPromises): Promise<ManifestIndex> {
+    return ManifestIndex.fromLines(readJsonLines(path, fs), format);
+  }
+
+  /** The index of a manifest's lines, wherever they are kept (a file, or a bucket's manifest objects). */
+  static async fromLines(lines: AsyncIterable<unknown>, format: MediaFormat): Promise<ManifestIndex> {
     const index = new ManifestIndex(format);
-    for await (const line of readJsonLines(path, fs)) index.read(line as Partial<ManifestEntry> | null);
+    for await (const line of lines) index.read(line as Partial<ManifestEntry> | null);
     return index;
   }
 

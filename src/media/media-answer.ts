@@ -1,4 +1,3 @@
-import type { Recording } from '../recordings/recording';
 import { discardBody, readBody, type HttpResponse } from '../twilio/http-transport';
 import { RetryableError } from '../twilio/retry-policy';
 import type { TwilioApi } from '../twilio/twilio-api';
@@ -12,8 +11,8 @@ import { MediaSaveError } from './media-errors';
  * answer is worth another try.
  */
 export async function checkMediaAnswer(
-  api: TwilioApi,
-  recording: Recording,
+  api: Pick<TwilioApi, 'errorFor'>,
+  recording: { sid: string },
   format: MediaFormat,
   response: HttpResponse,
 ): Promise<void> {

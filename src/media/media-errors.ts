@@ -1,4 +1,5 @@
-import { messageOf, OperationFailedError } from '../errors';
+import { CredentialsError, messageOf, OperationFailedError, TwilioApiError } from '../errors';
+import { RetriesExhaustedError } from '../twilio/retry-policy';
 
 /** A recording whose media could not be saved, with a short reason for the user. */
 export class MediaSaveError extends Error {
@@ -29,4 +30,18 @@ export function saveFailureReason(error: unknown): string {
 /** Why a run stopped at a full disk, and what to do: every later copy would fail the same way. */
 export function stoppedByFullDisk(reason: string): OperationFailedError {
   return new OperationFailedError(`Stopped: ${reason}. Free some space, then run the same command again.`);
+}
+
+/** Turns whatever stopped a save into a MediaSaveError with a short reason. */
+export function asSaveError(sid: string, path: string, error: unknown): MediaSaveError {
+  if (error instanceof MediaSaveError) return error;
+  if (isDiskFull(error)) {
+    return new DiskFullError(sid, `the disk is full (${(error as NodeJS.ErrnoException).code}) writing ${path}`);
+  }
+  if (error instanceof RetriesExhaustedError)
+    return new MediaSaveError(sid, `${error.lastError.message} (after ${error.attempts} tries)`);
+  if (error instanceof CredentialsError || error instanceof TwilioApiError)
+    return new MediaSaveError(sid, error.message);
+  const code = (error as NodeJS.ErrnoException).code;
+  return new MediaSaveError(sid, code ? `cannot write ${path} (${code})` : (error as Error).message);
 }

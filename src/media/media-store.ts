@@ -1,34 +1,23 @@
 import { promises as fsPromises } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import type { Transform } from 'node:stream';
-import { GcmDecipherStream, TagMismatchError } from '../encryption/gcm-decipher';
 import type { KeyRing } from '../encryption/key-ring';
-import { CredentialsError, TwilioApiError } from '../errors';
 import type { Recording } from '../recordings/recording';
-import { RetriesExhaustedError, RetryableError } from '../twilio/retry-policy';
-import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
+import type { TwilioApi } from '../twilio/twilio-api';
 import { sha256OfFile } from './file-hash';
 import type { SettleableLog } from '../purge/reconciliation';
 import { JsonLinesFile, readJsonLines } from './json-lines-file';
 import { Layout, type MediaFormat } from './layout';
 import { manifestEntry, ManifestIndex, MANIFEST_FILE, type KnownFile } from './manifest';
-import { HashingCounter } from './hashing-counter';
-import { checkMediaAnswer } from './media-answer';
-import { MediaInspector } from './media-check';
-import { ENCRYPTED_SUFFIX, mediaTreatment, type ManifestEncryption, type MediaTreatment } from './media-encryption';
-import { DiskFullError, isDiskFull, MediaSaveError } from './media-errors';
+import { ENCRYPTED_SUFFIX, mediaTreatment } from './media-encryption';
+import { asSaveError } from './media-errors';
 import type { MediaFileSystem } from './media-file-system';
 import type { MediaDestination, SavedMedia } from './media-destination';
 import { MediaFolder } from './media-folder';
-import { LocalWriteError, SpooledFile } from './spooled-file';
+import { receiveMedia, type ReceivedMedia, type SpoolFile } from './media-receiver';
 import { TempFiles } from './temp-files';
 
 export { MANIFEST_FILE, type ManifestEntry } from './manifest';
 export type { SavedMedia } from './media-destination';
-
-/** Bodies up to this size wait in memory until their request is over; larger ones stream to disk. */
-const SPOOL_MEMORY_BYTES = 512 * 1024;
 
 export interface MediaStoreOptions {
   /** The output folder; created (0700) when missing and its parent exists. */
@@ -193,11 +182,14 @@ export class MediaStore implements MediaDestination {
     try {
       const treatment = await mediaTreatment(recording, this.format, this.keys, this.refuseUnverifiedEncrypted);
       await this.folder.ensureFolder(dirname(absolutePath));
-      const received = await this.api.retryPolicy.run(
-        () => this.receive(recording, absolutePath, treatment, onBytes),
-        this.api.limiter,
-        `download of ${recording.sid}`,
-      );
+      const received = await receiveMedia({
+        api: this.api,
+        recording,
+        format: this.format,
+        treatment,
+        spoolFile: () => this.spoolFileFor(absolutePath),
+        onBytes,
+      });
       const file = { path, ...(await this.commit(received, absolutePath)) };
       await this.manifest!.append(manifestEntry(recording, this.format, file, this.now(), received.encryption));
       this.index!.add(recording.sid, file);
@@ -215,103 +207,33 @@ export class MediaStore implements MediaDestination {
     }
   }
 
-  /**
-   * One try: fetch and stream to a temporary file while checking. The file is left open and
-   * unflushed, so that the slot of Twilio's concurrency is held only while the request is.
-   */
-  private async receive(
-    recording: Recording,
-    absolutePath: string,
-    treatment: MediaTreatment,
-    onBytes?: (bytes: number) => void,
-  ): Promise<ReceivedFile> {
-    const mediaPath = `${recordingPath(recording.accountSid, recording.sid)}.${this.format}`;
-    const response = await this.api.getFollowingRedirects(mediaPath);
-    await checkMediaAnswer(this.api, recording, this.format, response);
-
-    const tempPath = this.temp.pathFor(absolutePath);
-    const spool = new SpooledFile(() => this.temp.create(tempPath), SPOOL_MEMORY_BYTES);
-    try {
-      // fetch -> [as served: hash] -> [decrypt, tag checked at the end] -> check and hash -> temporary file
-      const served =
-        treatment.kind === 'plain'
-          ? undefined
-          : new HashingCounter(treatment.kind === 'as-served' ? onBytes : undefined);
-      const inspector = treatment.kind === 'as-served' ? undefined : new MediaInspector(this.format, onBytes);
-      const stages: Transform[] = [
-        ...(served ? [served] : []),
-        ...(treatment.kind === 'decrypt' ? [new GcmDecipherStream(treatment.contentKey, treatment.iv)] : []),
-        ...(inspector ? [inspector] : []),
-      ];
-      const arrived = () => (served ?? inspector)!.bytes;
-      const announced = response.headers['content-length'];
-      try {
-        await pipeline([response.body, ...stages, spool]);
-      } catch (error) {
-        if (error instanceof LocalWriteError) throw error.cause;
-        if (error instanceof TagMismatchError && (announced === undefined || Number(announced) === arrived())) {
-          throw new MediaSaveError(recording.sid, `cannot decrypt: ${error.message}; nothing was saved`);
-        }
-        throw new RetryableError(`the connection broke after ${arrived()} bytes (${(error as Error).message})`);
-      }
-      if (announced !== undefined && Number(announced) !== arrived()) {
-        throw new RetryableError(`Twilio announced ${announced} bytes but ${arrived()} arrived`);
-      }
-      const problem = inspector
-        ? inspector.problem()
-        : served!.bytes < 16
-          ? 'too short to be encrypted media'
-          : undefined;
-      if (problem) {
-        if (treatment.kind === 'decrypt') throw new MediaSaveError(recording.sid, `decrypted, but ${problem}`);
-        throw new RetryableError(problem);
-      }
-      const encryption: ManifestEncryption | undefined =
-        treatment.kind === 'plain'
-          ? undefined
-          : {
-              keySid: treatment.keySid,
-              decrypted: treatment.kind === 'decrypt',
-              ciphertextBytes: served!.bytes,
-              ciphertextSha256: served!.sha256(),
-              details: treatment.details,
-            };
-      const file = inspector ?? served!;
-      return {
-        tempPath,
-        spool,
-        bytes: file.bytes,
-        sha256: file === inspector ? inspector.sha256() : encryption!.ciphertextSha256,
-        encryption,
-      };
-    } catch (error) {
-      await this.discard(tempPath, spool);
-      throw error;
-    }
+  /** A temporary file in the folder's own temporary folder, from which the copy is renamed into place. */
+  private spoolFileFor(absolutePath: string): SpoolFile {
+    const path = this.temp.pathFor(absolutePath);
+    return {
+      path,
+      open: () => this.temp.create(path),
+      remove: () => this.fs.unlink(path).catch(() => undefined),
+    };
   }
 
   /** Flushes a received file to disk and renames it into place. */
-  private async commit(received: ReceivedFile, absolutePath: string): Promise<{ bytes: number; sha256: string }> {
+  private async commit(received: ReceivedMedia, absolutePath: string): Promise<{ bytes: number; sha256: string }> {
     try {
       await (await received.spool.toFile()).sync();
     } catch (error) {
-      await this.discard(received.tempPath, received.spool);
+      await received.discard();
       throw error;
     }
     await received.spool.close();
     try {
-      await this.fs.rename(received.tempPath, absolutePath);
+      await this.fs.rename(received.spoolFile.path, absolutePath);
     } catch (error) {
-      await this.fs.unlink(received.tempPath).catch(() => undefined);
+      await received.spoolFile.remove();
       throw error;
     }
     await this.folder.sync(dirname(absolutePath));
     return { bytes: received.bytes, sha256: received.sha256 };
-  }
-
-  private async discard(tempPath: string, spool: SpooledFile): Promise<void> {
-    await spool.close().catch(() => undefined);
-    await this.fs.unlink(tempPath).catch(() => undefined);
   }
 
   private async fileMatches(absolutePath: string, known: KnownFile): Promise<boolean> {
@@ -321,27 +243,4 @@ export class MediaStore implements MediaDestination {
     if (this.recheck === 'size') return true;
     return (await sha256OfFile(this.fs, absolutePath)) === known.sha256;
   }
-}
-
-/** Turns whatever stopped a save into a MediaSaveError with a short reason. */
-function asSaveError(sid: string, path: string, error: unknown): MediaSaveError {
-  if (error instanceof MediaSaveError) return error;
-  if (isDiskFull(error)) {
-    return new DiskFullError(sid, `the disk is full (${(error as NodeJS.ErrnoException).code}) writing ${path}`);
-  }
-  if (error instanceof RetriesExhaustedError)
-    return new MediaSaveError(sid, `${error.lastError.message} (after ${error.attempts} tries)`);
-  if (error instanceof CredentialsError || error instanceof TwilioApiError)
-    return new MediaSaveError(sid, error.message);
-  const code = (error as NodeJS.ErrnoException).code;
-  return new MediaSaveError(sid, code ? `cannot write ${path} (${code})` : (error as Error).message);
-}
-
-/** A body received and checked, not yet on disk under its final name. */
-interface ReceivedFile {
-  tempPath: string;
-  spool: SpooledFile;
-  bytes: number;
-  sha256: string;
-  encryption?: ManifestEncryption;
 }

@@ -1,4 +1,6 @@
 import { CredentialsError, TwilioApiError } from '../errors';
+import type { MediaFormat } from '../media/layout';
+import { checkMediaAnswer } from '../media/media-answer';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import {
   discardBody,
@@ -124,6 +126,29 @@ export class TwilioApi {
       },
       this.limiter,
       `DELETE ${new URL(url).pathname}`,
+    );
+  }
+
+  /**
+   * Fetches a recording's media in `format` and hands Twilio's answer, checked to be that audio
+   * (see checkMediaAnswer), to `receive`, which reads the body. Each try holds one slot of the
+   * limiter until `receive` settles, and a retryable failure of either is tried again under the
+   * retry policy; whatever `receive` keeps of a failed try is its own to discard.
+   */
+  fetchMedia<T>(
+    recording: { sid: string; accountSid: string },
+    format: MediaFormat,
+    receive: (response: HttpResponse) => Promise<T>,
+  ): Promise<T> {
+    const mediaPath = `${recordingPath(recording.accountSid, recording.sid)}.${format}`;
+    return this.retryPolicy.run(
+      async () => {
+        const response = await this.getFollowingRedirects(mediaPath);
+        await checkMediaAnswer(this, recording, format, response);
+        return receive(response);
+      },
+      this.limiter,
+      `download of ${recording.sid}`,
     );
   }
 

@@ -46,6 +46,8 @@ export interface FaultRule {
   operation: S3Operation;
   /** Counted among the requests of this operation, from 1; each listed request gets the fault. */
   nth: number[];
+  /** Only requests whose key contains this (a recording's sid), counted among themselves. */
+  keyIncludes?: string;
   fault: Fault;
 }
 
@@ -108,7 +110,15 @@ export class S3FaultProxy {
     const nth = (this.counts.get(seen.operation) ?? 0) + 1;
     this.counts.set(seen.operation, nth);
     this.seen.push(seen);
-    const fault = this.rules.find((rule) => rule.operation === seen.operation && rule.nth.includes(nth))?.fault;
+    const nthOnKey = (rule: FaultRule) =>
+      this.seen.filter((other) => other.operation === seen.operation && other.key.includes(rule.keyIncludes!)).length;
+    const fault = this.rules.find(
+      (rule) =>
+        rule.operation === seen.operation &&
+        (rule.keyIncludes === undefined
+          ? rule.nth.includes(nth)
+          : seen.key.includes(rule.keyIncludes) && rule.nth.includes(nthOnKey(rule))),
+    )?.fault;
     const length = Number(req.headers['content-length'] ?? 0);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => {

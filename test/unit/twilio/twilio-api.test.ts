@@ -74,3 +74,58 @@ describe('TwilioApi.errorFor', () => {
     expect(answer(403, 20005, `/2010-04-01/Accounts/${OTHER}/Recordings.json`)).to.be.instanceOf(TwilioApiError);
   });
 });
+
+describe('TwilioApi.fetchMedia', () => {
+  const wav = { status: 200, headers: { 'content-type': 'audio/x-wav' } };
+  /** An API whose transport answers each request with the next of `answers`, and notes the URLs asked for. */
+  function apiAnswering(answers: Array<{ status: number; headers: Record<string, string>; body?: string }>) {
+    const asked: string[] = [];
+    const limiter = new ConcurrencyLimiter(1);
+    const api = new TwilioApi({
+      transport: {
+        send: async (request) => {
+          asked.push(request.url);
+          const answer = answers.shift()!;
+          return { status: answer.status, headers: answer.headers, body: Readable.from([answer.body ?? '']) };
+        },
+      },
+      credentials: { username: ACCOUNT, password: 'secret' },
+      accountSid: ACCOUNT,
+      baseUrl: 'https://api.twilio.com',
+      retryPolicy: new RetryPolicy({ maxAttempts: 3, sleep: async () => undefined }),
+      limiter,
+      credentialsLabel: 'the test credentials',
+    });
+    return { api, asked, limiter };
+  }
+  const recording = { sid: RECORDING, accountSid: ACCOUNT };
+
+  it('follows a redirect and hands the checked answer to the receiver, within a slot of the limiter', async () => {
+    const { api, asked, limiter } = apiAnswering([
+      { status: 302, headers: { location: 'https://media.twilio.com/signed' } },
+      { ...wav, body: 'RIFF' },
+    ]);
+    const slots: number[] = [];
+    const body = await api.fetchMedia(recording, 'wav', async (response) => {
+      slots.push(limiter.inFlight);
+      return (await response.body.toArray()).join('');
+    });
+    expect(body).to.equal('RIFF');
+    expect(slots).to.deep.equal([1]);
+    expect(asked).to.deep.equal([
+      `https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT}/Recordings/${RECORDING}.wav`,
+      'https://media.twilio.com/signed',
+    ]);
+  });
+
+  it('tries again when the answer is not audio of the format asked for, without calling the receiver', async () => {
+    const { api, asked } = apiAnswering([
+      { status: 200, headers: { 'content-type': 'text/html' }, body: '<html>' },
+      { ...wav, body: 'RIFF' },
+    ]);
+    let received = 0;
+    await api.fetchMedia(recording, 'wav', async () => void (received += 1));
+    expect(asked).to.have.length(2);
+    expect(received).to.equal(1);
+  });
+});

@@ -1,0 +1,59 @@
+import { isS3Url } from '../destinations/s3-url';
+import type { KeyRing } from '../encryption/key-ring';
+import type { TwilioApi } from '../twilio/twilio-api';
+import type { Layout, MediaFormat } from './layout';
+import type { MediaDestination } from './media-destination';
+import { MediaStore } from './media-store';
+import type { S3DestinationSettings } from './object-store-destination';
+
+export type { S3DestinationSettings } from './object-store-destination';
+
+/** What any destination takes; `s3` only applies to an `s3://` one. */
+export interface MediaDestinationOptions {
+  format: MediaFormat;
+  /** A layout template such as `{date}/{sid}.{ext}`, or a parsed layout. */
+  layout: string | Layout;
+  api: TwilioApi;
+  /** Inspect only (for a dry run): nothing is created, written or cleaned, and `save` is refused. */
+  readOnly?: boolean;
+  /** A folder's check of files its manifest lists: `sha256` (the default) or only their `size`. */
+  recheck?: 'sha256' | 'size';
+  keys?: KeyRing;
+  refuseUnverifiedEncrypted?: string;
+  /** `--s3-endpoint`, `--s3-storage-class`, `--s3-sse`, `--s3-kms-key-id`. */
+  s3?: S3DestinationSettings;
+  env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+}
+
+/** Whether `where` names a place in an object store (`s3://bucket/prefix`) rather than a folder. */
+export function isObjectStoreDestination(where: string): boolean {
+  return isS3Url(where);
+}
+
+/**
+ * Opens the destination `where` names: `s3://bucket/prefix` for an object store, anything else
+ * for a local folder. Throws a one-line error, before any recording is fetched, when it cannot
+ * be used. The object store's code (and the AWS SDK) is loaded only for an `s3://` destination.
+ */
+export async function openMediaDestination(where: string, options: MediaDestinationOptions): Promise<MediaDestination> {
+  if (isS3Url(where)) {
+    const { ObjectStoreDestination } = loadObjectStoreDestination();
+    return ObjectStoreDestination.open({ url: where, ...options });
+  }
+  return MediaStore.open({ root: where, ...options });
+}
+
+/** Throws the bad-input error `openMediaDestination` would for `where` and the options, creating and writing nothing. */
+export async function checkMediaDestination(where: string, options: MediaDestinationOptions): Promise<void> {
+  if (isS3Url(where)) {
+    loadObjectStoreDestination().ObjectStoreDestination.check({ url: where, ...options });
+    return;
+  }
+  await MediaStore.check({ root: where, ...options });
+}
+
+function loadObjectStoreDestination(): typeof import('./object-store-destination') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./object-store-destination') as typeof import('./object-store-destination');
+}
