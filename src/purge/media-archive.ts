@@ -1,11 +1,14 @@
 import { join, resolve } from 'node:path';
+import { isS3Url } from '../destinations/s3-url';
 import type { KeyRing } from '../encryption/key-ring';
 import type { Layout, MediaFormat } from '../media/layout';
 import type { MediaDestination } from '../media/media-destination';
 import { UNVERIFIABLE_REASON } from '../media/media-encryption';
 import { MANIFEST_FILE, MediaStore } from '../media/media-store';
+import type { S3DestinationSettings } from '../media/open-destination';
 import type { TwilioApi } from '../twilio/twilio-api';
 import type { PurgeArchive } from './purge';
+import { objectStoreArchive } from './object-store-archive';
 import { deletionLogFile, type SettleableLog } from './reconciliation';
 
 export interface MediaArchiveOptions {
@@ -64,4 +67,43 @@ export function mediaStoreArchive(options: MediaArchiveOptions): PurgeArchive {
         refuseUnverifiedEncrypted: options.acceptUnverifiedEncrypted ? undefined : UNVERIFIABLE_REASON,
       }),
   });
+}
+
+export interface ArchiveOptions extends Omit<MediaArchiveOptions, 'root'> {
+  /** `--s3-*`: how to reach the store and write objects, for an `s3://` archive. */
+  s3?: S3DestinationSettings;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The archive `where` names: `s3://bucket/prefix` for an object store, anything else for a
+ * folder. The object store's destination (and the AWS SDK) is loaded only for an `s3://` one.
+ */
+export function archiveAt(where: string, options: ArchiveOptions): PurgeArchive {
+  const { s3, env, ...media } = options;
+  if (!isS3Url(where)) return mediaStoreArchive({ ...media, root: where });
+  const destinationOptions = {
+    url: where,
+    ...media,
+    refuseUnverifiedEncrypted: media.acceptUnverifiedEncrypted ? undefined : UNVERIFIABLE_REASON,
+    s3,
+    env,
+  };
+  const { connection, ...objectOptions } = s3 ?? {};
+  const archive = objectStoreArchive({
+    url: where,
+    store: { ...objectOptions, connection, env },
+    openDestination: async (store) => {
+      const { ObjectStoreDestination } = await import('../media/object-store-destination');
+      return ObjectStoreDestination.open({ ...destinationOptions, store });
+    },
+  });
+  return {
+    ...archive,
+    async check() {
+      const { ObjectStoreDestination } = await import('../media/object-store-destination');
+      ObjectStoreDestination.check(destinationOptions);
+      await archive.check();
+    },
+  };
 }

@@ -178,7 +178,7 @@ describe('twilio recordings:purge --archive-dir s3://…', function () {
       {
         errorRate: 0.05,
         dropRate: 0.02,
-        truncateRate: 0.02,
+        truncateRate: 0.05,
         throttleBursts: { every: 40, length: 4 },
         concurrencyCap: 6,
         faultSeed: 11,
@@ -192,6 +192,14 @@ describe('twilio recordings:purge --archive-dir s3://…', function () {
       { operation: 'UploadPart', nth: [1], fault: { kind: 'answer', status: 503, code: 'SlowDown' } },
       { operation: 'UploadPart', nth: [3], fault: { kind: 'drop' } },
     ];
+    // One recording's object is refused every time it is sent: it must stay on Twilio.
+    const refused = initiallyCompleted()[5].sid;
+    storeFaults.push({
+      operation: 'PutObject',
+      keyIncludes: refused,
+      nth: Array.from({ length: 20 }, (_, i) => i + 1),
+      fault: { kind: 'answer', status: 500, code: 'InternalError' },
+    });
     proxy.inject(...storeFaults);
     const run = await world.run([...purgeArgs('--concurrency', '10', '-o', 'json')], {
       env: storeEnv(),
@@ -217,8 +225,10 @@ describe('twilio recordings:purge --archive-dir s3://…', function () {
       }
     }
     expectOthersUntouched();
-    const failed = results.filter((result) => result.outcome === 'failed').length;
-    expect(run.status, run.stderr).to.equal(failed > 0 ? 1 : 0);
+    expect(world.sandbox.store.getRecording(refused)!.status).to.equal('completed');
+    expect(bySid.get(refused)?.error).to.match(/^archive failed, not deleted: /);
+    expect(world.sandbox.counters.deletesPerSid[refused]).to.equal(undefined);
+    expect(run.status, run.stderr).to.equal(1);
     const lines = await bucketLines();
     expect(openIntents(lines)).to.deep.equal([]);
     expect(lines.filter((line) => line.event === 'deleted').map((line) => line.sid)).to.have.members(

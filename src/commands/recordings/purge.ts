@@ -16,6 +16,8 @@ import {
   pathFrom,
   selectionFlags,
   purgeSelectionInputFrom,
+  s3Flags,
+  s3SettingsFrom,
 } from '../../cli/flags';
 import { keyRingFrom } from '../../cli/key-passphrase';
 import { RecordingsCommand } from '../../cli/recordings-command';
@@ -26,7 +28,7 @@ import { downloadLayout } from '../../media/download-recordings';
 import { createProgressReporter } from '../../progress/progress-reporter';
 import { defaultDeletionLogPath, defaultDeletionLogs } from '../../purge/deletion-log';
 import { holdsLocation, holdsRecheck } from '../../holds/holds-file';
-import { mediaStoreArchive } from '../../purge/media-archive';
+import { archiveAt } from '../../purge/media-archive';
 import { purgeSource } from '../../purge/retention-run';
 import { parseDuration } from '../../time/durations';
 import { requirePurgeBound } from '../../purge/purge-plan';
@@ -109,10 +111,11 @@ export default class RecordingsPurge extends RecordingsCommand {
     }),
     'archive-dir': Flags.string({
       description:
-        'download each recording into this folder (as recordings:download does, with its manifest) and delete it only once its copy is complete on disk',
+        'download each recording into this folder or s3://bucket/prefix (as recordings:download does, with its manifest) and delete it only once its copy is complete on disk or verified in the bucket',
       helpValue: 'DIR',
     }),
     ...mediaFlags,
+    ...s3Flags,
     ...decryptionFlags,
     'accept-unverified-encrypted': Flags.boolean({
       description:
@@ -154,6 +157,7 @@ export default class RecordingsPurge extends RecordingsCommand {
     }
     const keys = await keyRingFrom(decryption, this.passphrasePrompt());
     const format = mediaFormatFrom(this.flags);
+    const s3 = s3SettingsFrom(this.flags, archiveDir, 'archive-dir');
     const acceptUnverified = this.flags['accept-unverified-encrypted'] ?? false;
     const api = this.recordingsApi(concurrency);
     const now = this.now();
@@ -172,13 +176,13 @@ export default class RecordingsPurge extends RecordingsCommand {
       });
       const criteria = source.criteria ?? selection;
       const archiveIn = (root: string) =>
-        mediaStoreArchive({
-          root,
+        archiveAt(root, {
           format,
           layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts || planPath !== undefined),
           api,
           keys,
           acceptUnverifiedEncrypted: acceptUnverified,
+          s3,
         });
       const archive = archiveDir ? archiveIn(archiveDir) : undefined;
       // An encrypted recording whose archived copy cannot be verified stays on Twilio.
