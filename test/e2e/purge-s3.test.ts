@@ -271,6 +271,32 @@ describe('twilio recordings:purge --archive-dir s3://…', function () {
     expect(await server.hasUploadsInProgress(bucket), 'a multipart upload was left behind').to.equal(false);
   });
 
+  it('when the store stops answering one upload, holds up only that recording, and deletes it once its retry is stored', async () => {
+    await seededWorld(10);
+    const slow = initiallyCompleted()[0].sid;
+    proxy.inject({ operation: 'PutObject', keyIncludes: slow, nth: [1], fault: { kind: 'hold' } });
+    const held = proxy.nextHeld();
+    const running = world.start(purgeArgs('--concurrency', '4', '-o', 'json'), { env: storeEnv(), timeoutMs: 200_000 });
+    let exited = false;
+    void running.done.then(() => (exited = true));
+    await Promise.race([held, running.done]);
+    const others = initiallyCompleted().filter((recording) => recording.sid !== slow);
+    // The store's client gives up on the silent request and sends it again; until then the others go on.
+    while (
+      !exited &&
+      others.some((recording) => world.sandbox.store.getRecording(recording.sid)!.status !== 'deleted')
+    ) {
+      expect(world.sandbox.store.getRecording(slow)!.status, 'deleted before its object was stored').to.equal(
+        'completed',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const run = await running.done;
+    expect(run.status, run.stderr).to.equal(0);
+    expect(proxy.seen.filter((seen) => seen.operation === 'PutObject' && seen.key.includes(slow))).to.have.length(2);
+    expect(await expectEveryDeletionArchived()).to.equal(initiallyCompleted().length);
+  });
+
   it('with --dry-run, shows the plan and neither deletes nor writes anything in the bucket', async () => {
     await seededWorld(5);
     const run = await world.run(purgeArgs('--dry-run'), { env: storeEnv() });
