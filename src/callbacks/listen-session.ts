@@ -2,7 +2,8 @@ import { BadInputError } from '../errors';
 import { holdCheck, readHoldsFile, type HoldsLocation } from '../holds/holds-file';
 import type { MediaFormat } from '../media/layout';
 import type { KeyRing } from '../encryption/key-ring';
-import { MediaStore } from '../media/media-store';
+import type { MediaDestination } from '../media/media-destination';
+import { checkMediaDestination, openMediaDestination, type S3DestinationSettings } from '../media/open-destination';
 import { plural } from '../output/plural';
 import { printable } from '../output/printable';
 import type { TwilioApi } from '../twilio/twilio-api';
@@ -44,8 +45,11 @@ export interface ListenOptions {
   authToken?: AuthToken;
   verify: boolean;
   forwardTo?: string;
-  /** `keys` decrypt encrypted recordings on arrival; without them such media is saved as served (never deleted). */
-  download?: { dir: string; format: MediaFormat; layout: string; keys?: KeyRing };
+  /**
+   * A folder or `s3://bucket/prefix` (with `s3`'s settings). `keys` decrypt encrypted recordings
+   * on arrival; without them such media is saved as served (never deleted).
+   */
+  download?: { dir: string; format: MediaFormat; layout: string; keys?: KeyRing; s3?: S3DestinationSettings };
   /** Deletes each downloaded recording from Twilio once its file is verified; needs `download`. */
   deleteAfterDownload: boolean;
   /** The legal holds file: a held recording is downloaded but never deleted. */
@@ -119,11 +123,11 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   if (options.inspect) await inspectorModule?.Inspector.checkPort(options.inspect.port);
   const download = options.download
     ? {
-        root: options.download.dir,
         format: options.download.format,
         layout: options.download.layout,
         api: deps.api,
         keys: options.download.keys,
+        s3: options.download.s3,
         // A copy that cannot be verified is no reason to delete.
         refuseUnverifiedEncrypted:
           options.deleteAfterDownload && !options.download.keys
@@ -132,18 +136,18 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
       }
     : undefined;
   // Every path is checked before any file is created, so that a refused folder leaves no empty log behind.
-  if (download) await MediaStore.check(download);
+  if (download) await checkMediaDestination(options.download!.dir, download);
   // A holds file that is named but missing or invalid stops the listener before it deletes anything.
   if (options.deleteAfterDownload && options.holds) await readHoldsFile(options.holds);
   const holdOf = options.deleteAfterDownload && options.holds ? holdCheck(options.holds) : undefined;
   const token = options.authToken?.token;
   const log = options.logFile ? await RequestLog.open(options.logFile, token ? [token] : []) : undefined;
-  let store: MediaStore | undefined;
+  let store: MediaDestination | undefined;
   let listener: CallbackListener;
   let archiver: CallbackArchiver | undefined;
   let forwarder: CallbackForwarder | undefined;
   try {
-    store = download ? await MediaStore.open(download) : undefined;
+    store = download ? await openMediaDestination(options.download!.dir, download) : undefined;
     archiver = store
       ? new CallbackArchiver(deps.api, store, options.deleteAfterDownload, undefined, holdOf)
       : undefined;

@@ -258,8 +258,7 @@ export const s3Flags = {
     helpValue: 'URL',
   }),
   's3-storage-class': Flags.string({
-    description: 'the storage class of the objects written to an s3:// destination, e.g. STANDARD_IA or GLACIER_IR',
-    helpValue: 'CLASS',
+    description: 'the storage class of the objects written to an s3:// destination',
     options: [...S3_STORAGE_CLASSES],
   }),
   's3-sse': Flags.string({

@@ -9,15 +9,17 @@ import type { TwilioApi } from '../twilio/twilio-api';
 import { Layout, type MediaFormat } from './layout';
 import { DiskFullError, saveFailureReason } from './media-errors';
 import { ENCRYPTED_MP3_REASON } from './media-encryption';
-import type { MediaStore } from './media-store';
+import type { MediaDestination } from './media-destination';
 import { ResultBatch } from '../output/result-batch';
 
 /** What happened to one selected recording; `-o json` prints these. */
 export interface DownloadResult {
   sid: string;
   accountSid: string;
-  /** Relative to the output folder, with forward slashes. */
+  /** Relative to the output folder (or the bucket's prefix), with forward slashes. */
   path: string;
+  /** Where the saved copy is: a file's absolute path, or an object's `s3://` URL; only for a copy that is there. */
+  location?: string;
   /** The file's size; an estimate for `would-download`; 0 when nothing was saved. */
   bytes: number;
   sha256: string | null;
@@ -44,8 +46,8 @@ export interface DownloadEvents {
 export interface DownloadOptions {
   api: TwilioApi;
   criteria: SelectionCriteria;
-  /** Opened read-only for a dry run. */
-  store: MediaStore;
+  /** A folder or an object store; opened read-only for a dry run. */
+  store: MediaDestination;
   dryRun?: boolean;
   /** Recordings started but not finished at most; bounds memory whatever the selection's size. */
   maxPending?: number;
@@ -157,8 +159,8 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
     if (summary.dryRun) {
       const present = await store.presentCopy(recording);
       if (present) {
-        const { path: presentPath, bytes, sha256 } = present;
-        return finish({ ...base, path: presentPath, bytes, sha256, outcome: 'already-present' });
+        const { path: presentPath, absolutePath: location, bytes, sha256 } = present;
+        return finish({ ...base, path: presentPath, location, bytes, sha256, outcome: 'already-present' });
       }
       return finish({
         ...base,
@@ -169,7 +171,14 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
     }
     try {
       const saved = await store.save(recording, events.onBytes);
-      finish({ ...base, path: saved.path, bytes: saved.bytes, sha256: saved.sha256, outcome: saved.outcome });
+      finish({
+        ...base,
+        path: saved.path,
+        location: saved.absolutePath,
+        bytes: saved.bytes,
+        sha256: saved.sha256,
+        outcome: saved.outcome,
+      });
     } catch (error) {
       const reason = saveFailureReason(error);
       if (error instanceof DiskFullError) summary.stoppedBecause ??= reason;

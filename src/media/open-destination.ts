@@ -1,5 +1,7 @@
 import { isS3Url } from '../destinations/s3-url';
 import type { KeyRing } from '../encryption/key-ring';
+import { BadInputError } from '../errors';
+import { printableClip } from '../output/printable';
 import type { TwilioApi } from '../twilio/twilio-api';
 import type { Layout, MediaFormat } from './layout';
 import type { MediaDestination } from './media-destination';
@@ -37,6 +39,7 @@ export function isObjectStoreDestination(where: string): boolean {
  * be used. The object store's code (and the AWS SDK) is loaded only for an `s3://` destination.
  */
 export async function openMediaDestination(where: string, options: MediaDestinationOptions): Promise<MediaDestination> {
+  refuseMistypedS3Url(where);
   if (isS3Url(where)) {
     const { ObjectStoreDestination } = loadObjectStoreDestination();
     return ObjectStoreDestination.open({ url: where, ...options });
@@ -46,11 +49,21 @@ export async function openMediaDestination(where: string, options: MediaDestinat
 
 /** Throws the bad-input error `openMediaDestination` would for `where` and the options, creating and writing nothing. */
 export async function checkMediaDestination(where: string, options: MediaDestinationOptions): Promise<void> {
+  refuseMistypedS3Url(where);
   if (isS3Url(where)) {
     loadObjectStoreDestination().ObjectStoreDestination.check({ url: where, ...options });
     return;
   }
   await MediaStore.check({ root: where, ...options });
+}
+
+/** `s3:/bucket` or `s3:bucket` meant a bucket, not a folder named `s3:`: say so rather than create one. */
+function refuseMistypedS3Url(where: string): void {
+  if (/^s3:(?!\/\/)/i.test(where)) {
+    throw new BadInputError(
+      `Invalid destination "${printableClip(where, 200)}": an object store destination starts with s3:// (two slashes). Example: s3://my-bucket/recordings`,
+    );
+  }
 }
 
 function loadObjectStoreDestination(): typeof import('./object-store-destination') {

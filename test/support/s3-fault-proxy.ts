@@ -1,4 +1,5 @@
 import {
+  type IncomingHttpHeaders,
   createServer,
   request as httpRequest,
   type IncomingMessage,
@@ -29,6 +30,8 @@ export interface SeenRequest {
   partNumber?: number;
   /** Bytes of the request body that reached the proxy. */
   bodyBytes: number;
+  /** The request's headers, names in lower case. */
+  headers: IncomingHttpHeaders;
 }
 
 /** What the proxy does instead of forwarding a request. */
@@ -106,7 +109,7 @@ export class S3FaultProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', this.target);
-    const seen = describe(req.method ?? 'GET', url);
+    const seen = { ...describe(req.method ?? 'GET', url), headers: req.headers };
     const nth = (this.counts.get(seen.operation) ?? 0) + 1;
     this.counts.set(seen.operation, nth);
     this.seen.push(seen);
@@ -156,7 +159,7 @@ export class S3FaultProxy {
   }
 }
 
-function describe(method: string, url: URL): SeenRequest {
+function describe(method: string, url: URL): Omit<SeenRequest, 'headers'> {
   const [, , ...keyParts] = url.pathname.split('/');
   const key = decodeURIComponent(keyParts.join('/'));
   const query = url.searchParams;

@@ -11,6 +11,8 @@ import {
   mediaFlags,
   mediaFormatFrom,
   pathFrom,
+  s3Flags,
+  s3SettingsFrom,
   selectionFlags,
   selectionInputFrom,
 } from '../../cli/flags';
@@ -20,12 +22,12 @@ import { CancelledError, OperationFailedError } from '../../errors';
 import { plural } from '../../output/plural';
 import { downloadLayout, downloadRecordings, downloadSummaryLines } from '../../media/download-recordings';
 import { stoppedByFullDisk } from '../../media/media-errors';
-import { MediaStore } from '../../media/media-store';
+import { openMediaDestination } from '../../media/open-destination';
 import { createProgressReporter } from '../../progress/progress-reporter';
 
 export default class RecordingsDownload extends RecordingsCommand {
   static override description =
-    'download the media of the selected recordings into a folder, with a manifest; a re-run fetches only what is missing';
+    'download the media of the selected recordings into a folder or an S3 bucket, with a manifest; a re-run fetches only what is missing';
 
   static override examples = [
     '$ twilio recordings:download --older-than 30d --output-dir ./recordings',
@@ -33,6 +35,7 @@ export default class RecordingsDownload extends RecordingsCommand {
     '$ twilio recordings:download --subaccounts --status completed --concurrency 10 -o json',
     '$ twilio recordings:download --older-than 90d --dry-run',
     '$ twilio recordings:download --newer-than 7d --decrypt-key private.pem --expect-key CRxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+    '$ twilio recordings:download --older-than 30d --output-dir s3://my-recordings/archive --s3-storage-class STANDARD_IA',
   ];
 
   static override flags = {
@@ -43,13 +46,15 @@ export default class RecordingsDownload extends RecordingsCommand {
     ...concurrencyFlag,
     ...decryptionFlags,
     ...expectKeyFlag,
+    ...s3Flags,
     'output-dir': Flags.string({
-      description: 'the folder to save into; created when missing (its parent must exist)',
+      description:
+        'the folder to save into, created when missing (its parent must exist); or s3://BUCKET/PREFIX for an S3 or S3-compatible bucket',
       helpValue: 'DIR',
       default: './recordings',
     }),
     'dry-run': Flags.boolean({
-      description: 'show what would be downloaded and its estimated size; fetch nothing and create no folder',
+      description: 'show what would be downloaded and its estimated size; fetch nothing and create no folder or object',
       default: false,
     }),
     properties: Flags.string({
@@ -63,6 +68,7 @@ export default class RecordingsDownload extends RecordingsCommand {
   override async run(): Promise<void> {
     await super.run();
     const root = pathFrom(this.flags, 'output-dir', './recordings')!;
+    const s3 = s3SettingsFrom(this.flags, root, 'output-dir');
     const criteria = this.selectionCriteria(selectionInputFrom(this.flags));
     const format = mediaFormatFrom(this.flags);
     const layout = downloadLayout(this.flags.layout, criteria.includeSubaccounts);
@@ -70,14 +76,14 @@ export default class RecordingsDownload extends RecordingsCommand {
     const expectKey = expectedKeyFrom(this.flags);
     const keys = await keyRingFrom(decryptionInputFrom(this.flags), this.passphrasePrompt());
     const api = this.recordingsApi(concurrencyFrom(this.flags));
-    const store = await MediaStore.open({
+    const store = await openMediaDestination(root, {
       keys,
-      root,
       format,
       layout,
       api,
       readOnly: dryRun,
       recheck: dryRun ? 'size' : 'sha256',
+      s3,
     });
 
     const records = this.recordOutput(this.flags.properties);

@@ -60,7 +60,7 @@ describe('checkMediaDestination', () => {
       (error: unknown) => error,
     );
 
-  for (const where of ['s3://', 's3://Bad_Bucket', 's3://bucket//x']) {
+  for (const where of ['s3://', 's3://Bad_Bucket', 's3://bucket//x', 's3:/x', 'S3:bucket']) {
     it(`refuses ${where} without reaching any store`, async () => {
       const error = await check(where);
       expect(error).to.be.instanceOf(BadInputError);

@@ -7,6 +7,8 @@ import {
   mediaFlags,
   mediaFormatFrom,
   pathFrom,
+  s3Flags,
+  s3SettingsFrom,
 } from '../../../cli/flags';
 import { keyRingFrom } from '../../../cli/key-passphrase';
 import { BadInputError } from '../../../errors';
@@ -28,6 +30,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     '$ twilio recordings:callbacks:listen --port 0 --log callbacks.jsonl -o json',
     '$ twilio recordings:callbacks:listen --tunnel ngrok --download-dir ./recordings --decrypt-key private.pem',
     '$ twilio recordings:callbacks:listen --forward-to http://localhost:8080/recording-status --inspect',
+    '$ twilio recordings:callbacks:listen --tunnel ngrok --download-dir s3://my-recordings/archive --delete-after-download',
   ];
 
   static override flags = {
@@ -68,15 +71,18 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       helpValue: 'URL',
     }),
     'download-dir': Flags.string({
-      description: 'download each completed recording into this folder as its callback arrives',
+      description:
+        'download each completed recording into this folder, or to s3://BUCKET/PREFIX in an S3 or S3-compatible bucket, as its callback arrives',
       helpValue: 'DIR',
     }),
     'delete-after-download': Flags.boolean({
-      description: 'delete each downloaded recording from Twilio once its file is verified (needs --download-dir)',
+      description:
+        'delete each downloaded recording from Twilio once its file (or object) is verified (needs --download-dir)',
       // No default: oclif would take a default false as given and ask for --download-dir every time.
       dependsOn: ['download-dir'],
     }),
     ...decryptionFlags,
+    ...s3Flags,
     ...holdsFlag,
     format: mediaFlags.format,
     // Callbacks of subaccounts go to the same folder: listen has no --subaccounts to put {accountSid}/ in front.
@@ -111,6 +117,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     const format = flags['cli-output-format'];
     const downloadDir = pathFrom(flags, 'download-dir', './recordings');
     const logFile = pathFrom(flags, 'log', 'callbacks.jsonl');
+    const s3 = s3SettingsFrom(flags, downloadDir, 'download-dir');
     const decryption = decryptionInputFrom(flags);
     if (decryption && !downloadDir) {
       throw new BadInputError('--decrypt-key decrypts what listen downloads: add --download-dir DIR.');
@@ -131,7 +138,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       verify: flags.verify,
       forwardTo: flags['forward-to'],
       download: downloadDir
-        ? { dir: downloadDir, format: mediaFormatFrom(flags), layout: flags.layout, keys }
+        ? { dir: downloadDir, format: mediaFormatFrom(flags), layout: flags.layout, keys, s3 }
         : undefined,
       deleteAfterDownload: flags['delete-after-download'],
       holds: holdsLocation(pathFrom(flags, 'holds', 'holds.json'), process.env, this.pluginDataDir),

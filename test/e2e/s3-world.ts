@@ -1,0 +1,104 @@
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type HeadObjectCommandOutput,
+} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { LOCAL_STORE_CREDENTIALS, LocalObjectStore } from '../support/object-store-server';
+import { S3FaultProxy } from '../support/s3-fault-proxy';
+
+let buckets = 0;
+
+/**
+ * A bucket on a local S3 server for one test, reached by `twilio` through a fault proxy: the
+ * command talks to the proxy, the test looks at the server directly.
+ */
+export class S3World {
+  private constructor(
+    readonly server: LocalObjectStore,
+    readonly proxy: S3FaultProxy,
+    readonly bucket: string,
+  ) {}
+
+  static async create(server: LocalObjectStore): Promise<S3World> {
+    const bucket = `e2e-recordings-${process.pid}-${++buckets}`;
+    await server.createBucket(bucket);
+    return new S3World(server, await S3FaultProxy.start(server.endpoint), bucket);
+  }
+
+  /** The variables a user of an S3-compatible store sets; none of the developer's own AWS settings leak in. */
+  get env(): Record<string, string | undefined> {
+    return {
+      AWS_ENDPOINT_URL_S3: this.proxy.endpoint,
+      AWS_ENDPOINT_URL: undefined,
+      AWS_ACCESS_KEY_ID: LOCAL_STORE_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_STORE_CREDENTIALS.secretAccessKey,
+      AWS_SESSION_TOKEN: undefined,
+      AWS_PROFILE: undefined,
+      AWS_REGION: 'us-east-1',
+    };
+  }
+
+  url(prefix = 'archive'): string {
+    return `s3://${this.bucket}/${prefix}`;
+  }
+
+  keys(): Promise<string[]> {
+    return this.server.keys(this.bucket);
+  }
+
+  /** The keys of stored media: everything but the runs' manifests. */
+  async mediaKeys(): Promise<string[]> {
+    return (await this.keys()).filter((key) => !key.includes('/.manifests/'));
+  }
+
+  /** PUTs of media objects (single or parts) through the proxy, manifests left out. */
+  mediaPuts(): number {
+    return this.proxy.seen.filter(
+      (seen) =>
+        (seen.operation === 'PutObject' || seen.operation === 'UploadPart') && !seen.key.includes('/.manifests/'),
+    ).length;
+  }
+
+  async bytesAt(key: string): Promise<Buffer> {
+    const answer = await this.server.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    return Buffer.from(await answer.Body!.transformToByteArray());
+  }
+
+  async sha256At(key: string): Promise<string> {
+    return createHash('sha256')
+      .update(await this.bytesAt(key))
+      .digest('hex');
+  }
+
+  /** Writes an object straight to the server, as another run (or a person) would have left it. */
+  async putObject(key: string, text: string): Promise<void> {
+    await this.server.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: text }));
+  }
+
+  async head(key: string): Promise<HeadObjectCommandOutput | undefined> {
+    try {
+      return await this.server.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      if ((error as Error).name === 'NotFound') return undefined;
+      throw error;
+    }
+  }
+
+  /** Every line of every run's manifest under `prefix`, in key order. */
+  async manifestLines(prefix = 'archive'): Promise<Array<Record<string, unknown>>> {
+    const keys = (await this.keys()).filter((key) => key.startsWith(`${prefix}/.manifests/`)).sort();
+    const lines: Array<Record<string, unknown>> = [];
+    for (const key of keys) {
+      for (const line of (await this.bytesAt(key)).toString('utf8').split('\n')) {
+        if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+    }
+    return lines;
+  }
+
+  async stop(): Promise<void> {
+    await this.proxy.stop();
+  }
+}
