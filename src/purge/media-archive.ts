@@ -73,14 +73,19 @@ export interface ArchiveOptions extends Omit<MediaArchiveOptions, 'root'> {
   /** `--s3-*`: how to reach the store and write objects, for an `s3://` archive. */
   s3?: S3DestinationSettings;
   env?: NodeJS.ProcessEnv;
+  /** Requests to Twilio in flight at once: an `s3://` archive uploads as many objects at once. */
+  concurrency?: number;
 }
+
+/** Recordings in flight per Twilio slot with an `s3://` archive: each waits on several round trips to the store. */
+const BUCKET_RECORDINGS_PER_SLOT = 4;
 
 /**
  * The archive `where` names: `s3://bucket/prefix` for an object store, anything else for a
  * folder. The object store's destination (and the AWS SDK) is loaded only for an `s3://` one.
  */
 export function archiveAt(where: string, options: ArchiveOptions): PurgeArchive {
-  const { s3, env, ...media } = options;
+  const { s3, env, concurrency, ...media } = options;
   if (!isS3Url(where)) return mediaStoreArchive({ ...media, root: where });
   const destinationOptions = {
     url: where,
@@ -88,6 +93,8 @@ export function archiveAt(where: string, options: ArchiveOptions): PurgeArchive 
     refuseUnverifiedEncrypted: media.acceptUnverifiedEncrypted ? undefined : UNVERIFIABLE_REASON,
     s3,
     env,
+    // Received media waits for its upload; as many uploads as Twilio requests keep the two in step.
+    objectUploads: concurrency,
   };
   const { connection, ...objectOptions } = s3 ?? {};
   const archive = objectStoreArchive({
@@ -100,6 +107,7 @@ export function archiveAt(where: string, options: ArchiveOptions): PurgeArchive 
   });
   return {
     ...archive,
+    recordingsPerSlot: BUCKET_RECORDINGS_PER_SLOT,
     async check() {
       const { ObjectStoreDestination } = await import('../media/object-store-destination');
       ObjectStoreDestination.check(destinationOptions);

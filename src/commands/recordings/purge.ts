@@ -60,6 +60,7 @@ export default class RecordingsPurge extends RecordingsCommand {
     '$ twilio recordings:purge --older-than 1y --archive-dir ./archive --format mp3 --layout "{year}/{month}/{sid}.{ext}"',
     '$ twilio recordings:purge --call-sid CAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --force -o json',
     '$ twilio recordings:purge --older-than 90d --archive-dir ./archive --decrypt-key private.pem --expect-key CRxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+    '$ twilio recordings:purge --older-than 1y --archive-dir s3://my-recordings/archive --s3-storage-class GLACIER_IR',
     '$ twilio recordings:purge --policy retention.yml --dry-run',
     '$ twilio recordings:purge --policy retention.yml --plan-out plan.json',
     '$ twilio recordings:purge --plan plan.json --force --report report.md',
@@ -183,6 +184,7 @@ export default class RecordingsPurge extends RecordingsCommand {
           keys,
           acceptUnverifiedEncrypted: acceptUnverified,
           s3,
+          concurrency,
         });
       const archive = archiveDir ? archiveIn(archiveDir) : undefined;
       // An encrypted recording whose archived copy cannot be verified stays on Twilio.
