@@ -188,10 +188,16 @@ describe('twilio recordings:purge --archive-dir s3://…', function () {
     const storeFaults: FaultRule[] = [
       { operation: 'PutObject', nth: [3, 11, 19], fault: { kind: 'answer', status: 500, code: 'InternalError' } },
       { operation: 'PutObject', nth: [7, 23], fault: { kind: 'drop' } },
-      { operation: 'PutObject', nth: [15], fault: { kind: 'corrupt' } },
       { operation: 'UploadPart', nth: [1], fault: { kind: 'answer', status: 503, code: 'SlowDown' } },
       { operation: 'UploadPart', nth: [3], fault: { kind: 'drop' } },
     ];
+    // One recording's object has a byte changed on the way, once.
+    storeFaults.push({
+      operation: 'PutObject',
+      keyIncludes: initiallyCompleted()[8].sid,
+      nth: [1],
+      fault: { kind: 'corrupt' },
+    });
     // One recording's object is refused every time it is sent: it must stay on Twilio.
     const refused = initiallyCompleted()[5].sid;
     storeFaults.push({
@@ -280,29 +286,38 @@ describe('twilio recordings:purge --archive-dir s3://…', function () {
     expect(await server.hasUploadsInProgress(bucket), 'a multipart upload was left behind').to.equal(false);
   });
 
-  it('when the store stops answering one upload, holds up only that recording, and deletes it once its retry is stored', async () => {
+  it('when the store stops answering one upload, deletes the others, and stops on Ctrl-C without deleting that one', async () => {
     await seededWorld(10);
     const slow = initiallyCompleted()[0].sid;
     proxy.inject({ operation: 'PutObject', keyIncludes: slow, nth: [1], fault: { kind: 'hold' } });
     const held = proxy.nextHeld();
-    const running = world.start(purgeArgs('--concurrency', '4', '-o', 'json'), { env: storeEnv(), timeoutMs: 200_000 });
+    const running = world.start(purgeArgs('--concurrency', '4'), { env: storeEnv(), timeoutMs: 200_000 });
+    let stderr = '';
+    running.child.stderr.on('data', (chunk: string) => (stderr += chunk));
     let exited = false;
     void running.done.then(() => (exited = true));
     await Promise.race([held, running.done]);
     const others = initiallyCompleted().filter((recording) => recording.sid !== slow);
-    // The store's client gives up on the silent request and sends it again; until then the others go on.
+    // A store that never answers one upload holds up that recording only.
     while (
       !exited &&
       others.some((recording) => world.sandbox.store.getRecording(recording.sid)!.status !== 'deleted')
     ) {
-      expect(world.sandbox.store.getRecording(slow)!.status, 'deleted before its object was stored').to.equal(
-        'completed',
-      );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    expect(exited, 'the purge ended while an upload was unanswered').to.equal(false);
+    running.child.kill('SIGINT');
+    while (!exited && !stderr.includes('SIGINT: stopping')) await new Promise((resolve) => setTimeout(resolve, 50));
+    // The first Ctrl-C waits for the upload under way; the second leaves at once.
+    running.child.kill('SIGINT');
     const run = await running.done;
-    expect(run.status, run.stderr).to.equal(0);
-    expect(proxy.seen.filter((seen) => seen.operation === 'PutObject' && seen.key.includes(slow))).to.have.length(2);
+    expect(run.status, run.stderr).to.equal(3);
+    expect(world.sandbox.store.getRecording(slow)!.status).to.equal('completed');
+    expect(world.sandbox.counters.deletesPerSid[slow]).to.equal(undefined);
+    expect((await bucketLines()).some((line) => line.sid === slow && line.event === 'delete-intent')).to.equal(false);
+
+    const rerun = await world.run(purgeArgs(), { env: storeEnv() });
+    expect(rerun.status, rerun.stderr).to.equal(0);
     expect(await expectEveryDeletionArchived()).to.equal(initiallyCompleted().length);
   });
 
