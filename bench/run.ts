@@ -13,6 +13,7 @@ import { retentionBenchmarks } from './retention';
 import { holdsBenchmarks } from './holds';
 import { markdownTable, type BenchRow } from './measure';
 import { objectStoreBenchmarks } from './object-store';
+import { s3DownloadBenchmarks } from './s3-download';
 import { REPO_ROOT, startupBenchmarks } from './startup';
 
 type Suite = [name: string, run: () => Promise<BenchRow[]>];
@@ -25,6 +26,7 @@ const SUITES: Suite[] = [
   ['callbacks', callbackBenchmarks],
   ['inspector', inspectorBenchmarks],
   ['object-store', objectStoreBenchmarks],
+  ['s3-download', s3DownloadBenchmarks],
   ['scan', scanBenchmarks],
   ['encryption', encryptionBenchmarks],
   ['retention', retentionBenchmarks],

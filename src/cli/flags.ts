@@ -4,7 +4,7 @@ import {
   S3_STORAGE_CLASSES,
   type S3ServerSideEncryption,
   type S3StorageClass,
-} from '../destinations/object-store';
+} from '../destinations/object-options';
 import { isS3Url } from '../destinations/s3-url';
 import { privateKeySource, type PrivateKeySource } from '../encryption/key-ring';
 import { BadInputError } from '../errors';

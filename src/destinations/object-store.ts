@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { BadInputError, messageOf } from '../errors';
 import { printable } from '../output/printable';
 import { fileParts, partStream, type FileParts } from './file-parts';
+import { S3_SSE_MODES, S3_STORAGE_CLASSES, type S3ServerSideEncryption, type S3StorageClass } from './object-options';
 import { metadataFits, SHA256_METADATA_KEY } from './object-metadata';
 import {
   isNotFound,
@@ -34,20 +35,7 @@ const DEFAULT_MAX_ATTEMPTS = 4;
 /** The folder under the prefix that holds the runs' manifest objects; no object name may fall in it. */
 export const MANIFEST_FOLDER = '.manifests';
 
-export const S3_STORAGE_CLASSES = [
-  'STANDARD',
-  'STANDARD_IA',
-  'ONEZONE_IA',
-  'INTELLIGENT_TIERING',
-  'GLACIER_IR',
-  'GLACIER',
-  'DEEP_ARCHIVE',
-  'REDUCED_REDUNDANCY',
-] as const;
-export type S3StorageClass = (typeof S3_STORAGE_CLASSES)[number];
-
-export const S3_SSE_MODES = ['AES256', 'aws:kms'] as const;
-export type S3ServerSideEncryption = (typeof S3_SSE_MODES)[number];
+export { S3_SSE_MODES, S3_STORAGE_CLASSES, type S3ServerSideEncryption, type S3StorageClass } from './object-options';
 
 /** How objects are written: the options `--s3-storage-class`, `--s3-sse` and `--s3-kms-key-id` give. */
 export interface ObjectOptions {

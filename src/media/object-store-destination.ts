@@ -20,9 +20,13 @@ import type { MediaDestination, SavedMedia } from './media-destination';
 import { ENCRYPTED_SUFFIX, mediaTreatment } from './media-encryption';
 import { asSaveError, MediaSaveError } from './media-errors';
 import { receiveMedia, type SpoolFile } from './media-receiver';
+import { isRunning } from './temp-files';
 
 /** Objects uploaded at once, whatever the number of recordings received from Twilio. */
 export const DEFAULT_OBJECT_UPLOADS = 8;
+
+/** The spool folders of runs in the system's temporary folder: `<prefix><pid>-<random>`. */
+const SPOOL_FOLDER_PREFIX = 'twilio-recordings-spool-';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
@@ -101,7 +105,9 @@ export class ObjectStoreDestination implements MediaDestination {
       }
       destination.index = await ManifestIndex.fromLines(readManifests(store), options.format);
       if (!options.readOnly) {
-        destination.spoolFolder = await fsPromises.mkdtemp(join(options.spoolRoot ?? tmpdir(), 'twilio-recordings-'));
+        const spoolRoot = options.spoolRoot ?? tmpdir();
+        await removeAbandonedSpools(spoolRoot);
+        destination.spoolFolder = await fsPromises.mkdtemp(join(spoolRoot, `${SPOOL_FOLDER_PREFIX}${process.pid}-`));
       }
     } catch (error) {
       store.close();
@@ -248,6 +254,20 @@ export class ObjectStoreDestination implements MediaDestination {
       open: () => fsPromises.open(path, CREATE_FLAGS, 0o600),
       remove: () => fsPromises.unlink(path).catch(() => undefined),
     };
+  }
+}
+
+/**
+ * Removes the spool folders of runs that were killed (their process is gone), which could not
+ * remove their own: `<prefix><pid>-<random>`.
+ */
+async function removeAbandonedSpools(spoolRoot: string): Promise<void> {
+  const entries = await fsPromises.readdir(spoolRoot, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !entry.name.startsWith(SPOOL_FOLDER_PREFIX)) continue;
+    const pid = /^(\d+)-[A-Za-z0-9]+$/.exec(entry.name.slice(SPOOL_FOLDER_PREFIX.length))?.[1];
+    if (pid === undefined || isRunning(Number(pid))) continue;
+    await fsPromises.rm(join(spoolRoot, entry.name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

@@ -66,7 +66,8 @@ export class TempFiles {
   }
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this pid is running (or runs as another user): its temporary files are not to be touched. */
+export function isRunning(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

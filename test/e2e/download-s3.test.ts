@@ -144,6 +144,14 @@ describe('twilio recordings:download --output-dir s3://', function () {
     });
   }
 
+  it('reaches the store --s3-endpoint names, whatever AWS_ENDPOINT_URL_S3 says', async () => {
+    const run = await download(['--output-dir', s3.url(), '--s3-endpoint', s3.proxy.endpoint, '--limit', '1'], {
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
+    });
+    expect(run.status, run.stderr).to.equal(0);
+    expect(await s3.mediaKeys()).to.have.length(1);
+  });
+
   it('refuses --s3-storage-class for a folder in one line, exit 2', async () => {
     const run = await download(['--output-dir', './recordings', '--s3-storage-class', 'STANDARD_IA']);
     expect(run.status, run.stderr).to.equal(2);

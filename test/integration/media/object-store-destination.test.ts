@@ -1,6 +1,6 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedMedia, startSandbox, type Sandbox } from '../../../sandbox';
@@ -181,6 +181,18 @@ describe('ObjectStoreDestination with the sandbox and a local S3 server (integra
     expect(readdirSync(spoolRoot)).to.have.length(1);
     await destination.close();
     expect(readdirSync(spoolRoot)).to.deep.equal([]);
+  });
+
+  it('removes the spool folder a killed run left, and keeps that of a run still going', async () => {
+    const killed = join(spoolRoot, 'twilio-recordings-spool-999999999-abc123');
+    const running = join(spoolRoot, `twilio-recordings-spool-${process.pid}-def456`);
+    for (const folder of [killed, running]) {
+      mkdirSync(folder);
+      writeFileSync(join(folder, 'RE-part'), 'RIFF');
+    }
+    await open();
+    expect(existsSync(killed)).to.equal(false);
+    expect(existsSync(join(running, 'RE-part'))).to.equal(true);
   });
 
   it("settles an earlier run's open deletion intent from the bucket's manifests, and stores the outcome there", async () => {
