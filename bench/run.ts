@@ -7,6 +7,7 @@ import { decryptingDownloadBenchmarks, decryptionBenchmarks, encryptionBenchmark
 import { inspectorBenchmarks } from './inspector';
 import { listMemoryBenchmarks } from './list-memory';
 import { purgeBenchmarks } from './purge';
+import { purgeS3Benchmarks } from './purge-s3';
 import { scanBenchmarks } from './scan';
 import { retentionBenchmarks } from './retention';
 import { holdsBenchmarks } from './holds';
@@ -30,6 +31,7 @@ const SUITES: Suite[] = [
   ['encryption', encryptionBenchmarks],
   ['retention', retentionBenchmarks],
   ['holds', holdsBenchmarks],
+  ['purge-s3', purgeS3Benchmarks],
 ];
 
 /** Parts of a suite that can be run alone; `npm run bench` without names runs only the suites above. */

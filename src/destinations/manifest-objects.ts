@@ -6,15 +6,18 @@ export type ManifestStore = Pick<ObjectStore, 'putSmall' | 'list' | 'getSmall'>;
 
 /**
  * A run's manifest in the bucket. Objects cannot be appended to, so each run writes its own
- * numbered segments, `.manifests/<run>/<000000001>.jsonl`: lines appended while a segment is being
+ * numbered segments, `.manifests/<run>/<000000001>.jsonl`: lines appended while segments are being
  * written go together into the next one (as lines that arrive together share one fsync in a
  * local log), and `append` resolves only once its line is in a stored object. Run names sort
  * by their start, so reading the folder in key order reads every run's lines in order.
  */
+/** Segments being stored at once: a store's round trip then delays a line by about one PUT, not a queue of them. */
+const SEGMENTS_IN_FLIGHT = 4;
+
 export class RunManifest {
   private pending: string[] = [];
   private waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
-  private writing: Promise<void> | undefined;
+  private readonly writes = new Set<Promise<void>>();
   private segments = 0;
   private failure: unknown;
 
@@ -39,40 +42,57 @@ export class RunManifest {
     return manifest;
   }
 
-  /** Appends a line; resolves once it is stored, rejects (as will every later append) if a segment could not be. */
+  /**
+   * Appends a line; resolves once it is stored, rejects (as will every later append) if a segment
+   * could not be. Segments are numbered as they are begun and several may be stored at once, so a
+   * line appended after another resolved always lands in a later segment: an outcome never reads
+   * before its intent.
+   */
   append(entry: object): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const line = JSON.stringify(entry);
     return new Promise<void>((resolve, reject) => {
       this.pending.push(line);
       this.waiting.push({ resolve, reject });
-      this.writing ??= this.writeSegments();
+      // Lines appended in the same turn of the event loop share a segment.
+      if (this.pending.length === 1) setImmediate(() => this.writeSegments());
     });
   }
 
   /** Waits until every line appended so far is stored (or has failed). */
   async flush(): Promise<void> {
-    while (this.writing) await this.writing;
+    while (this.writes.size > 0 || this.pending.length > 0) {
+      if (this.writes.size === 0) await new Promise((resolve) => setImmediate(resolve));
+      else await Promise.allSettled([...this.writes]);
+    }
   }
 
-  private async writeSegments(): Promise<void> {
-    while (this.pending.length > 0) {
+  private writeSegments(): void {
+    while (this.pending.length > 0 && this.writes.size < SEGMENTS_IN_FLIGHT && this.failure === undefined) {
       const lines = this.pending;
       const waiting = this.waiting;
       this.pending = [];
       this.waiting = [];
       const name = `${MANIFEST_FOLDER}/${this.runId}/${String(++this.segments).padStart(9, '0')}.jsonl`;
-      try {
-        await this.store.putSmall(name, Buffer.from(`${lines.join('\n')}\n`), 'application/x-ndjson');
-        for (const waiter of waiting) waiter.resolve();
-      } catch (error) {
-        this.failure = error;
-        for (const waiter of [...waiting, ...this.waiting]) waiter.reject(error);
-        this.pending = [];
-        this.waiting = [];
-      }
+      const writing: Promise<void> = this.store
+        .putSmall(name, Buffer.from(`${lines.join('\n')}\n`), 'application/x-ndjson')
+        .then(
+          () => {
+            for (const waiter of waiting) waiter.resolve();
+          },
+          (error: unknown) => {
+            this.failure ??= error;
+            for (const waiter of [...waiting, ...this.waiting]) waiter.reject(this.failure);
+            this.pending = [];
+            this.waiting = [];
+          },
+        )
+        .finally(() => {
+          this.writes.delete(writing);
+          this.writeSegments();
+        });
+      this.writes.add(writing);
     }
-    this.writing = undefined;
   }
 }
 

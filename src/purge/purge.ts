@@ -39,6 +39,11 @@ export interface PurgeArchive {
   check(): Promise<void>;
   /** Where the archive records deletions, whose unanswered intents are settled first. */
   readonly deletionLog: SettleableLog;
+  /**
+   * Recordings archived and deleted at once for each request to Twilio in flight (2 by default):
+   * more for a store whose round trips are long, so that Twilio's slots are not left idle.
+   */
+  readonly recordingsPerSlot?: number;
   open(): Promise<PurgeArchiveSession>;
 }
 
@@ -263,7 +268,7 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
       pages: options.pages?.(),
       onArchiveBytes: (bytes) => progress.addBytes(bytes),
       // Twice the requests in flight: the next recordings' intents reach the disk while DELETEs are answered.
-      maxPending: options.concurrency * 2,
+      maxPending: options.concurrency * (options.archive?.recordingsPerSlot ?? 2),
       tally,
       onResult(result) {
         if (result.outcome !== 'skipped') progress.itemDone();

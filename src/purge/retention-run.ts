@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { isS3Url } from '../destinations/s3-url';
 import { readHoldsFile, readRegularFile, type HoldsLocation } from '../holds/holds-file';
 import { HoldSet, digestOfHolds, type Hold } from '../retention/holds';
 import type { RetentionPolicy } from '../retention/policy';
@@ -240,8 +241,9 @@ export async function purgeSource(api: TwilioApi, options: PurgeSourceOptions): 
   return { ...retention, archiveRoots: archiveRoots(policyPath, retention.archiveFolders), planOut };
 }
 
-/** A rule's archive folder is relative to its policy file, wherever cron runs the purge from. */
+/** A rule's archive folder is relative to its policy file, wherever cron runs the purge from; an s3:// URL is itself. */
 function archiveRoots(policyPath: string | undefined, folders: string[]): Map<string, string> {
   if (policyPath === undefined) return new Map();
-  return new Map(folders.map((folder) => [folder, resolve(dirname(resolve(policyPath)), folder)]));
+  const root = (folder: string) => (isS3Url(folder) ? folder : resolve(dirname(resolve(policyPath)), folder));
+  return new Map(folders.map((folder) => [folder, root(folder)]));
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { messageOf } from '../errors';
+import { isS3Url, parseS3Url } from '../destinations/s3-url';
 import { printable } from '../output/printable';
 import { parseDuration } from '../time/durations';
 import { holdFromDocument, type Hold } from './holds';
@@ -154,6 +155,14 @@ function parseRule(map: SourceMap, raw: RawPolicy['rules'][number], index: numbe
         [...where, 'kind'],
         `kind call overlaps source ${match.sources.join(', ')}, a conference's: keep one of them.`,
       );
+    }
+  }
+  if (raw.archive !== undefined && isS3Url(raw.archive)) {
+    // A malformed bucket URL is found here, with its line, not when the purge opens the archive.
+    try {
+      parseS3Url(raw.archive);
+    } catch (error) {
+      throw map.errorAt([...at, 'archive'], messageOf(error));
     }
   }
   return { name: raw.name, match, keepMs, keep: raw.keep, archive: raw.archive };

@@ -16,6 +16,8 @@ import {
   pathFrom,
   selectionFlags,
   purgeSelectionInputFrom,
+  s3Flags,
+  s3SettingsFrom,
 } from '../../cli/flags';
 import { keyRingFrom } from '../../cli/key-passphrase';
 import { RecordingsCommand } from '../../cli/recordings-command';
@@ -26,7 +28,7 @@ import { downloadLayout } from '../../media/download-recordings';
 import { createProgressReporter } from '../../progress/progress-reporter';
 import { defaultDeletionLogPath, defaultDeletionLogs } from '../../purge/deletion-log';
 import { holdsLocation, holdsRecheck } from '../../holds/holds-file';
-import { mediaStoreArchive } from '../../purge/media-archive';
+import { archiveAt } from '../../purge/media-archive';
 import { purgeSource } from '../../purge/retention-run';
 import { parseDuration } from '../../time/durations';
 import { requirePurgeBound } from '../../purge/purge-plan';
@@ -58,6 +60,7 @@ export default class RecordingsPurge extends RecordingsCommand {
     '$ twilio recordings:purge --older-than 1y --archive-dir ./archive --format mp3 --layout "{year}/{month}/{sid}.{ext}"',
     '$ twilio recordings:purge --call-sid CAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --force -o json',
     '$ twilio recordings:purge --older-than 90d --archive-dir ./archive --decrypt-key private.pem --expect-key CRxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+    '$ twilio recordings:purge --older-than 1y --archive-dir s3://my-recordings/archive --s3-storage-class GLACIER_IR',
     '$ twilio recordings:purge --policy retention.yml --dry-run',
     '$ twilio recordings:purge --policy retention.yml --plan-out plan.json',
     '$ twilio recordings:purge --plan plan.json --force --report report.md',
@@ -109,10 +112,11 @@ export default class RecordingsPurge extends RecordingsCommand {
     }),
     'archive-dir': Flags.string({
       description:
-        'download each recording into this folder (as recordings:download does, with its manifest) and delete it only once its copy is complete on disk',
+        'download each recording into this folder or s3://bucket/prefix (as recordings:download does, with its manifest) and delete it only once its copy is complete on disk or verified in the bucket',
       helpValue: 'DIR',
     }),
     ...mediaFlags,
+    ...s3Flags,
     ...decryptionFlags,
     'accept-unverified-encrypted': Flags.boolean({
       description:
@@ -154,6 +158,7 @@ export default class RecordingsPurge extends RecordingsCommand {
     }
     const keys = await keyRingFrom(decryption, this.passphrasePrompt());
     const format = mediaFormatFrom(this.flags);
+    const s3 = s3SettingsFrom(this.flags, archiveDir, 'archive-dir');
     const acceptUnverified = this.flags['accept-unverified-encrypted'] ?? false;
     const api = this.recordingsApi(concurrency);
     const now = this.now();
@@ -172,13 +177,14 @@ export default class RecordingsPurge extends RecordingsCommand {
       });
       const criteria = source.criteria ?? selection;
       const archiveIn = (root: string) =>
-        mediaStoreArchive({
-          root,
+        archiveAt(root, {
           format,
           layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts || planPath !== undefined),
           api,
           keys,
           acceptUnverifiedEncrypted: acceptUnverified,
+          s3,
+          concurrency,
         });
       const archive = archiveDir ? archiveIn(archiveDir) : undefined;
       // An encrypted recording whose archived copy cannot be verified stays on Twilio.

@@ -50,6 +50,11 @@ describe('retention policy', () => {
     expect(policy.rules[1].match).to.include({ maxDurationSeconds: 30, kind: 'call' });
   });
 
+  it('takes an s3:// archive as it is written', () => {
+    const policy = parsePolicy(GOOD.replace('archive: ./short', 'archive: s3://my-recordings/short'), 'retention.yml');
+    expect(policy.rules[1].archive).to.equal('s3://my-recordings/short');
+  });
+
   it('reads the same policy written as JSON', () => {
     const json = JSON.stringify({ rules: [{ name: 'default', keep: '30d' }] });
     expect(parsePolicy(json, 'p.json').rules[0].keepMs).to.equal(30 * DAY);
@@ -128,6 +133,11 @@ describe('retention policy', () => {
       /^retention\.yml:9:11: a second rule is named "compliance"/,
     ],
     ['a rule without keep', 'rules:\n  - name: default\n', /^retention\.yml:2:5: rules\[0\] is missing "keep"/],
+    [
+      'a malformed s3:// archive',
+      GOOD.replace('archive: ./short', 'archive: s3://Bad_Bucket/short'),
+      /^retention\.yml:14:14: Invalid destination "s3:\/\/Bad_Bucket\/short": "Bad_Bucket" is not a bucket name/,
+    ],
     [
       'a hold naming no recording',
       'holds:\n  - reason: case\n    until: 2027-01-01\nrules: [{name: default, keep: 1d}]\n',
