@@ -12,7 +12,7 @@ import type { PurgeArchive } from '../../../src/purge/purge';
 import { openIntents, reconcileDeletions } from '../../../src/purge/reconciliation';
 import { buildCriteria } from '../../../src/selection/criteria';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
-import { LOCAL_STORE_CREDENTIALS, LocalObjectStore } from '../../support/object-store-server';
+import { LOCAL_STORE_CREDENTIALS } from '../../support/object-store-server';
 import { aRecording } from '../../unit/recording-fixture';
 import { sandboxApi } from '../../unit/sandbox-api';
 import { StoreWorld } from '../destinations/store-world';
@@ -20,27 +20,18 @@ import { StoreWorld } from '../destinations/store-world';
 const DAY = 24 * 60 * 60 * 1000;
 
 describe('A purge archive in an object store (integration)', () => {
-  let server: LocalObjectStore;
-  let world: StoreWorld;
+  const world = StoreWorld.perTest();
   let sandbox: Sandbox;
   let api: TwilioApi;
   const now = new Date();
   const criteria = buildCriteria({ olderThan: '30d' }, now);
 
-  before(async () => {
-    server = await LocalObjectStore.start();
-  });
-  after(async () => {
-    await server.stop();
-  });
   beforeEach(async () => {
-    world = await StoreWorld.create(server);
     sandbox = await startSandbox({ subaccounts: 0 });
     api = sandboxApi(sandbox);
   });
   afterEach(async () => {
     await sandbox.close();
-    await world.stop();
   });
 
   function addOld(count: number): string[] {
@@ -68,7 +59,7 @@ describe('A purge archive in an object store (integration)', () => {
   async function bucketLines(): Promise<Array<Record<string, unknown>>> {
     const store = await ObjectStore.open({
       location: parseS3Url(`s3://${world.bucket}/archive`),
-      connection: { endpoint: server.endpoint, credentials: LOCAL_STORE_CREDENTIALS },
+      connection: { endpoint: world.server.endpoint, credentials: LOCAL_STORE_CREDENTIALS },
       env: {},
     });
     const lines = [];
@@ -155,7 +146,9 @@ describe('A purge archive in an object store (integration)', () => {
     expect(lines.find((line) => line.sid === gone && line.event === 'deleted')).to.include({ reconciled: true });
     expect(lines.find((line) => line.sid === kept && line.event === 'not-deleted')).to.include({ reconciled: true });
     const runs = new Set(
-      (await server.keys(world.bucket)).filter((key) => key.includes('.manifests/')).map((key) => key.split('/')[2]),
+      (await world.server.keys(world.bucket))
+        .filter((key) => key.includes('.manifests/'))
+        .map((key) => key.split('/')[2]),
     );
     expect(runs.size).to.equal(2);
   });
@@ -164,7 +157,7 @@ describe('A purge archive in an object store (integration)', () => {
     await archiveAt().check();
     expect(world.proxy.count('ListObjectsV2')).to.be.greaterThan(0);
     expect(world.proxy.seen.filter((seen) => seen.method !== 'GET' && seen.method !== 'HEAD')).to.deep.equal([]);
-    expect(await server.keys(world.bucket)).to.deep.equal([]);
+    expect(await world.server.keys(world.bucket)).to.deep.equal([]);
   });
 
   it('refuses a missing bucket in one line, exit 2', async () => {
