@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { readManifests, RunManifest } from '../../../src/destinations/manifest-objects';
-import type { ObjectStore } from '../../../src/destinations/object-store';
+import { ObjectUploadError, type ObjectStore } from '../../../src/destinations/object-store';
 import { ExitStatus, RecordingsError } from '../../../src/errors';
 import { StoreWorld } from './store-world';
 
@@ -59,7 +59,7 @@ describe('Run manifests in the bucket (integration)', () => {
     await manifest.append({ index: 1 });
     await manifest.append({ index: 2 });
     expect((await allLines()).map((line) => line.index)).to.deep.equal([1, 2]);
-    const keys = await server.keys(world.bucket);
+    const keys = await world.server.keys(world.bucket);
     expect(keys.map((key) => key.slice(-15))).to.deep.equal(['000000002.jsonl', '000000003.jsonl']);
   });
 
@@ -83,6 +83,14 @@ describe('Run manifests in the bucket (integration)', () => {
       `archive/.manifests/${manifest.runId}/000000001.jsonl`,
     ]);
     expect(manifest.runId).to.match(/^20260101T000000000Z-[0-9a-f]{8}$/);
+  });
+
+  it('rejects the lines of a segment the store took with other bytes than were sent', async () => {
+    world.proxy.inject({ operation: 'PutObject', nth: [1], fault: { kind: 'corrupt' } });
+    const manifest = RunManifest.create(store);
+    const error = await manifest.append({ event: 'delete-intent', sid: 'RE1' }).catch((thrown: Error) => thrown);
+    expect(error).to.be.instanceOf(ObjectUploadError);
+    expect((error as ObjectUploadError).reason).to.match(/MD5 other than that of the bytes sent/);
   });
 
   it('rejects the lines of a segment the store refused, and every later append', async () => {
