@@ -26,12 +26,20 @@ export function flagErrorLine(error: unknown, commandId: string | undefined): st
         .split('\n')
         .map((line) => line.trim().replace(/\s{2,}/g, ' — '))
         .filter(Boolean);
-  const help = commandId ? `; run "twilio ${commandId} --help" for the flags and their rules` : '';
+  const help = helpHint(commandId);
   // Only a command that reads no profile leaves -p/--profile unparsed; oclif would call it an argument.
   const unexpected = UNEXPECTED.exec(text)?.[1].split(', ') ?? [];
-  if (unexpected.some((argument) => PROFILE.test(argument)))
-    return `This command needs no profile or credentials: leave out -p/--profile${help}.`;
+  if (unexpected.some((argument) => PROFILE.test(argument))) return noProfileLine(commandId);
   return `${upperFirst(togetherOnce(reasons).join('; '))}${help}.`;
+}
+
+/** The line for -p/--profile given to a command that works on local files only. */
+export function noProfileLine(commandId: string | undefined): string {
+  return `This command needs no profile or credentials: leave out -p/--profile${helpHint(commandId)}.`;
+}
+
+function helpHint(commandId: string | undefined): string {
+  return commandId ? `; run "twilio ${commandId} --help" for the flags and their rules` : '';
 }
 
 /** oclif reports a pair of exclusive flags once from each side; say it once. */

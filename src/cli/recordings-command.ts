@@ -1,8 +1,8 @@
-import { Errors } from '@oclif/core';
+import { Errors, Flags } from '@oclif/core';
 import { join } from 'node:path';
 import { baseCommands, services } from '@twilio/cli-core';
-import { ExitStatus, RecordingsError } from '../errors';
-import { flagErrorLine } from './flag-errors';
+import { BadInputError, ExitStatus, RecordingsError } from '../errors';
+import { flagErrorLine, noProfileLine } from './flag-errors';
 import type { PassphrasePrompt } from './key-passphrase';
 import { DEFAULT_CONCURRENCY } from './flags';
 import { JsonArrayWriter } from '../output/json-array-writer';
@@ -44,8 +44,12 @@ const UNREACHABLE_CODES = new Set([
 export abstract class RecordingsCommand extends TwilioClientCommand {
   static override flags = { ...TwilioClientCommand.flags };
 
-  /** The host CLI's flags without -p/--profile, for commands that need no Twilio (see needsTwilio). */
-  static readonly flagsWithoutProfile = { ...BaseCommand.flags };
+  /**
+   * The host CLI's flags without -p/--profile, for commands that need no Twilio (see needsTwilio).
+   * A hidden -p is still parsed, so that wherever it stands (even among a repeatable flag's values
+   * or in an argument's place) it is refused as a profile, not taken as a file or a folder.
+   */
+  static readonly flagsWithoutProfile = { ...BaseCommand.flags, profile: Flags.string({ char: 'p', hidden: true }) };
 
   /** JSON arrays opened on stdout, closed by `catch` if a command fails without closing its own. */
   private readonly jsonOutputs: JsonArrayWriter[] = [];
@@ -62,6 +66,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     if (!this.needsTwilio) {
       // The host CLI's flags, logger and output, without the profile TwilioClientCommand insists on.
       await BaseCommand.prototype.run.call(this);
+      if (this.flags.profile !== undefined) throw new BadInputError(noProfileLine(this.id));
       return;
     }
     try {

@@ -294,6 +294,20 @@ describe('twilio recordings:download of encrypted recordings', function () {
       expect(filesUnder(root).some((file) => file.includes('.partial'))).to.equal(false);
     });
 
+    it('offers no -p/--profile in its help, and refuses one in one line with exit 2, decrypting nothing', async () => {
+      const help = await decrypt(['--help']);
+      expect(help.status, help.stderr).to.equal(0);
+      expect(help.stdout).to.include('--key');
+      expect(help.stdout).not.to.match(/-p\b|--profile/);
+      const root = await savedEncrypted(spec.slice(0, 1));
+      const run = await decrypt(['--key', key.privatePath, root, '-p', 'work']);
+      expect(run.status, run.stderr).to.equal(2);
+      expect(run.stderr.trimEnd().split('\n')).to.deep.equal([
+        ' » This command needs no profile or credentials: leave out -p/--profile; run "twilio recordings:decrypt --help" for the flags and their rules.',
+      ]);
+      expect(wavFiles(root)).to.deep.equal([]);
+    });
+
     it('reports a wrong key per recording, naming the public key it needs', async () => {
       const root = await savedEncrypted(spec.slice(0, 1));
       const run = await decrypt(['--key', other.privatePath, root]);

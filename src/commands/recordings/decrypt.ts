@@ -22,7 +22,8 @@ export default class RecordingsDecrypt extends RecordingsCommand {
   static override args = [{ name: 'DIR', description: 'the folder recordings:download saved into' }];
 
   static override flags = {
-    ...RecordingsCommand.flags,
+    // The keys and the folder are local: no profile or credentials needed.
+    ...RecordingsCommand.flagsWithoutProfile,
     ...keyFlags,
     properties: Flags.string({
       description: 'the result properties to show as columns',
