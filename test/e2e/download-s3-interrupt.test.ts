@@ -3,15 +3,13 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedMedia } from '../../sandbox';
-import { LocalObjectStore } from '../support/object-store-server';
 import { S3World } from './s3-world';
 import { TwilioWorld } from './twilio-world';
 
 describe('twilio recordings:download --output-dir s3://, interrupted', function () {
   this.timeout(120_000);
   let world: TwilioWorld;
-  let server: LocalObjectStore;
-  let s3: S3World;
+  const s3 = S3World.perTest();
 
   before(async () => {
     world = await TwilioWorld.start({
@@ -19,12 +17,8 @@ describe('twilio recordings:download --output-dir s3://, interrupted', function 
       subaccounts: 0,
       knobs: { latencyMs: 40 },
     });
-    server = await LocalObjectStore.start();
-    s3 = await S3World.create(server);
   });
   after(async () => {
-    await s3.stop();
-    await server.stop();
     await world.close();
   });
 

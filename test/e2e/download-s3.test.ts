@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { expectedMedia } from '../../sandbox';
-import { LOCAL_STORE_CREDENTIALS, LocalObjectStore } from '../support/object-store-server';
+import { LOCAL_STORE_CREDENTIALS } from '../support/object-store-server';
 import { S3World } from './s3-world';
 import { TwilioWorld } from './twilio-world';
 
@@ -17,25 +17,20 @@ interface JsonResult {
 describe('twilio recordings:download --output-dir s3://', function () {
   this.timeout(180_000);
   let world: TwilioWorld;
-  let server: LocalObjectStore;
-  let s3: S3World;
+  const s3 = S3World.perTest();
 
   before(async () => {
     world = await TwilioWorld.start({
       recordings: { count: 8, statusMix: { completed: 1 }, maxDurationSeconds: 6, seed: 31 },
       subaccounts: 0,
     });
-    server = await LocalObjectStore.start();
   });
   after(async () => {
-    await server.stop();
     await world.close();
   });
-  beforeEach(async () => {
-    s3 = await S3World.create(server);
+  beforeEach(() => {
     world.sandbox.resetCounters();
   });
-  afterEach(() => s3.stop());
 
   const download = (args: string[], env: Record<string, string | undefined> = {}) =>
     world.run(['recordings:download', ...args], { env: { ...world.authTokenEnv, ...s3.env, ...env } });
@@ -213,17 +208,12 @@ describe('twilio recordings:download --output-dir s3://', function () {
 describe('twilio recordings:download --output-dir s3:// of a recording larger than a part', function () {
   this.timeout(180_000);
   let world: TwilioWorld;
-  let server: LocalObjectStore;
-  let s3: S3World;
+  const s3 = S3World.perTest();
 
   before(async () => {
     world = await TwilioWorld.start({ recordings: { count: 0 }, subaccounts: 0 });
-    server = await LocalObjectStore.start();
-    s3 = await S3World.create(server);
   });
   after(async () => {
-    await s3.stop();
-    await server.stop();
     await world.close();
   });
 
@@ -253,6 +243,6 @@ describe('twilio recordings:download --output-dir s3:// of a recording larger th
     const [key] = await s3.mediaKeys();
     expect(await s3.sha256At(key!)).to.equal(expectedMedia(recording, 'wav').sha256);
     expect(s3.proxy.count('CompleteMultipartUpload')).to.equal(1);
-    expect(await server.hasUploadsInProgress(s3.bucket)).to.equal(false);
+    expect(await s3.server.hasUploadsInProgress(s3.bucket)).to.equal(false);
   });
 });

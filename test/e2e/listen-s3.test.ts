@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { expectedMedia } from '../../sandbox';
-import { LocalObjectStore } from '../support/object-store-server';
 import { killRunningListeners, RunningListener } from './running-listener';
 import { S3World } from './s3-world';
 import { TwilioWorld } from './twilio-world';
@@ -8,24 +7,18 @@ import { TwilioWorld } from './twilio-world';
 describe('twilio recordings:callbacks:listen --download-dir s3:// --delete-after-download', function () {
   this.timeout(120_000);
   let world: TwilioWorld;
-  let server: LocalObjectStore;
-  let s3: S3World;
 
   before(async () => {
     world = await TwilioWorld.start({ recordings: { count: 0 }, subaccounts: 0 });
-    server = await LocalObjectStore.start();
   });
   after(async () => {
-    await server.stop();
     await world.close();
   });
-  beforeEach(async () => {
-    s3 = await S3World.create(server);
-  });
-  afterEach(async () => {
+  afterEach(() => {
     killRunningListeners();
-    await s3.stop();
   });
+  // After the hooks above: each test's listeners are stopped before its proxy.
+  const s3 = S3World.perTest();
 
   const env = () => ({ ...world.authTokenEnv, ...s3.env });
   const addRecording = () =>

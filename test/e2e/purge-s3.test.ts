@@ -5,8 +5,9 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectedMedia, type Recording as SandboxRecording } from '../../sandbox';
-import { LOCAL_STORE_CREDENTIALS, LocalObjectStore } from '../support/object-store-server';
-import { S3FaultProxy, type FaultRule } from '../support/s3-fault-proxy';
+import { LOCAL_STORE_CREDENTIALS, type LocalObjectStore } from '../support/object-store-server';
+import type { FaultRule, S3FaultProxy } from '../support/s3-fault-proxy';
+import { S3World } from './s3-world';
 import { TWILIO_BIN, TwilioWorld } from './twilio-world';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -28,10 +29,10 @@ interface PurgeResult {
   archivedPath: string | null;
 }
 
-let bucketCount = 0;
-
 describe('twilio recordings:purge --archive-dir s3://…', function () {
   this.timeout(240_000);
+  const s3 = S3World.perTest();
+  // The suite's server, and this test's bucket and the fault proxy in front of it.
   let server: LocalObjectStore;
   let proxy: S3FaultProxy;
   let bucket: string;
@@ -39,20 +40,11 @@ describe('twilio recordings:purge --archive-dir s3://…', function () {
   /** Each recording's status before the purge. */
   let statusBefore: Map<string, string>;
 
-  before(async () => {
-    server = await LocalObjectStore.start();
-  });
-  after(async () => {
-    await server.stop();
-  });
-  beforeEach(async () => {
-    bucket = `purge-e2e-${++bucketCount}`;
-    await server.createBucket(bucket);
-    proxy = await S3FaultProxy.start(server.endpoint);
+  beforeEach(() => {
+    ({ server, proxy, bucket } = s3);
   });
   afterEach(async () => {
     await world?.close();
-    await proxy.stop();
   });
 
   /** The user's AWS settings: the store's endpoint (through the fault proxy) and keys. */
