@@ -295,6 +295,15 @@ export function s3SettingsFrom(
       `--${given[0]} applies to an s3:// destination, and --${destinationFlag} ${destination === undefined ? 'is not given' : 'names a folder'}: give --${destinationFlag} s3://BUCKET/PREFIX, or leave out --${given[0]}.`,
     );
   }
+  return s3FlagSettings(flags);
+}
+
+/**
+ * The --s3-* flags as settings, whichever destination they are for; undefined when none is given.
+ * A caller that knows its destinations only later (a policy's rules) refuses them then.
+ */
+export function s3FlagSettings(flags: S3FlagValues): S3DestinationSettings | undefined {
+  if ((Object.keys(s3Flags) as Array<keyof S3FlagValues>).every((name) => flags[name] === undefined)) return undefined;
   return {
     connection: flags['s3-endpoint'] === undefined ? undefined : { endpoint: flags['s3-endpoint'] },
     storageClass: flags['s3-storage-class'] as S3StorageClass | undefined,

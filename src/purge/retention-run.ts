@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { isS3Url } from '../destinations/s3-url';
 import { readHoldsFile, readRegularFile, type HoldsLocation } from '../holds/holds-file';
 import { HoldSet, digestOfHolds, type Hold } from '../retention/holds';
+import type { S3DestinationSettings } from '../media/open-destination';
 import type { RetentionPolicy } from '../retention/policy';
 import { resolvePolicyAccounts, type KnownAccount } from '../retention/policy-accounts';
 import { policyDecider, ruleCutoff, selectionDecider, type RetentionDecider } from '../retention/retention-decision';
@@ -13,6 +14,7 @@ import { planFileRecorder, planPages, readPlanFile } from './plan-io';
 import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
 import type { PlanRule, PurgePlan } from './purge-plan';
 import type { PlanRecorder } from './purge';
+import { refuseS3FlagsWithoutBucket, ruleBucketSettings } from './bucket-settings';
 
 /** What a purge needs of a policy and the holds, read and checked before anything is asked of Twilio. */
 export interface RetentionInput {
@@ -53,8 +55,6 @@ export interface RetentionPlan {
   criteria?: SelectionCriteria;
   decide: RetentionDecider;
   planRules?: PlanRule[];
-  /** The distinct `archive:` folders of the rules. */
-  archiveFolders: string[];
   holdsDigest: string;
   policyDigest?: string;
 }
@@ -64,7 +64,7 @@ export async function planRetention(api: TwilioApi, input: RetentionInput, now: 
   const holds = new HoldSet(input.holds, now);
   const holdsDigest = input.holdsFileDigest;
   const { policy } = input;
-  if (!policy) return { decide: selectionDecider(holds), archiveFolders: [], holdsDigest };
+  if (!policy) return { decide: selectionDecider(holds), holdsDigest };
   const namesAccounts = policy.rules.some((rule) => rule.match.accounts !== undefined);
   const accounts = namesAccounts
     ? await knownAccounts(api, policy.subaccounts)
@@ -79,7 +79,6 @@ export async function planRetention(api: TwilioApi, input: RetentionInput, now: 
       cutoff: ruleCutoff(rule, policy, now),
       archive: rule.archive,
     })),
-    archiveFolders: [...new Set(policy.rules.flatMap((rule) => (rule.archive ? [rule.archive] : [])))],
     holdsDigest,
     policyDigest: policy.digest,
   };
@@ -112,9 +111,8 @@ async function knownAccounts(api: TwilioApi, includeSubaccounts: boolean): Promi
 export interface ReviewedPlanRun {
   pages: () => AsyncIterable<RecordingPage>;
   decide: RetentionDecider;
-  /** The `archive:` folders of the plan's policy, relative to it; the policy's path. */
-  archiveFolders: string[];
-  policyPath?: string;
+  /** The plan's policy, whose rules' `archive:` the plan's recordings go to. */
+  policy?: RetentionPolicy;
   planNotes(plan: PurgePlan): string[];
 }
 
@@ -164,8 +162,7 @@ export async function reviewedPlan(
   return {
     pages: () => planPages(api, plan.recordings),
     decide,
-    archiveFolders: [...new Set([...archives.values()].filter((folder): folder is string => folder !== undefined))],
-    policyPath: plan.policy?.file,
+    policy,
     planNotes: (current) => driftLines(plan.recordings.length, plan.createdAt, current),
   };
 }
@@ -189,8 +186,8 @@ export interface PurgeSource {
   criteria?: SelectionCriteria;
   decide: RetentionDecider;
   planRules?: PlanRule[];
-  /** Each rule's `archive:` folder as written, with the folder it names relative to its policy file. */
-  archiveRoots: Map<string, string>;
+  /** Where each rule's `archive:`, as written, saves: the folder it names relative to its policy file, or a bucket. */
+  ruleArchives: Map<string, RuleArchive>;
   pages?: () => AsyncIterable<RecordingPage>;
   planNotes?(plan: PurgePlan): string[];
   planOut?: PlanRecorder;
@@ -206,6 +203,16 @@ export interface PurgeSourceOptions {
   now: Date;
   maxPlanAge: { ms: number; text: string };
   force: boolean;
+  /** `--archive-dir`, which the `--s3-*` flags may be for instead of a rule's archive. */
+  archiveDir?: string;
+  /** `--s3-*`: for every archive in a bucket, a rule's included. */
+  s3?: S3DestinationSettings;
+}
+
+/** A folder, or an `s3://` URL with how its objects are written. */
+export interface RuleArchive {
+  root: string;
+  s3?: S3DestinationSettings;
 }
 
 /**
@@ -225,10 +232,12 @@ export async function purgeSource(api: TwilioApi, options: PurgeSourceOptions): 
     return {
       ...run,
       criteria: { includeSubaccounts: true, limitCounts: 'completed' },
-      archiveRoots: archiveRoots(run.policyPath, run.archiveFolders),
+      ruleArchives: ruleArchives(run.policy, options),
     };
   }
   const input = await readRetentionInput(policyPath, holds);
+  // Before Accounts.json: the flags and the rules' archives are known from the files alone.
+  const archives = ruleArchives(input.policy, options);
   const retention = await planRetention(api, input, now);
   const planOut = planOutPath
     ? planFileRecorder(planOutPath, {
@@ -238,12 +247,30 @@ export async function purgeSource(api: TwilioApi, options: PurgeSourceOptions): 
         holds: { file: holds.path, digest: input.holdsFileDigest },
       })
     : undefined;
-  return { ...retention, archiveRoots: archiveRoots(policyPath, retention.archiveFolders), planOut };
+  return { ...retention, ruleArchives: archives, planOut };
 }
 
-/** A rule's archive folder is relative to its policy file, wherever cron runs the purge from; an s3:// URL is itself. */
-function archiveRoots(policyPath: string | undefined, folders: string[]): Map<string, string> {
-  if (policyPath === undefined) return new Map();
-  const root = (folder: string) => (isS3Url(folder) ? folder : resolve(dirname(resolve(policyPath)), folder));
-  return new Map(folders.map((folder) => [folder, root(folder)]));
+/**
+ * The archives of a policy's rules, by `archive:` as written. A folder is relative to its policy
+ * file, wherever cron runs the purge from; an `s3://` URL is itself, written as the rule's `s3:`
+ * and the `--s3-*` flags say (see ruleBucketSettings). Flags that no archive of the purge takes
+ * are refused.
+ */
+function ruleArchives(
+  policy: RetentionPolicy | undefined,
+  options: Pick<PurgeSourceOptions, 'archiveDir' | 's3'>,
+): Map<string, RuleArchive> {
+  const archives = new Map<string, RuleArchive>();
+  for (const rule of policy?.rules ?? []) {
+    const where = rule.archive;
+    if (where === undefined || archives.has(where)) continue;
+    archives.set(
+      where,
+      isS3Url(where)
+        ? { root: where, s3: ruleBucketSettings(rule, policy!.file, options.s3) }
+        : { root: resolve(dirname(resolve(policy!.file)), where) },
+    );
+  }
+  refuseS3FlagsWithoutBucket(options.s3, [options.archiveDir, ...archives.keys()]);
+  return archives;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { messageOf } from '../errors';
+import type { S3ServerSideEncryption, S3StorageClass } from '../destinations/object-options';
 import { isS3Url, parseS3Url } from '../destinations/s3-url';
 import { printable } from '../output/printable';
 import { parseDuration } from '../time/durations';
@@ -39,6 +40,15 @@ export interface RetentionRule {
   keep: string;
   /** A folder each recording is saved to, verified, before it is deleted. */
   archive?: string;
+  /** How the objects of an `s3://` archive are written; only with one. */
+  s3?: ArchiveObjectOptions;
+}
+
+/** A rule's `s3:` block: what the `--s3-storage-class`, `--s3-sse` and `--s3-kms-key-id` flags say on the command line. */
+export interface ArchiveObjectOptions {
+  storageClass?: S3StorageClass;
+  sse?: S3ServerSideEncryption;
+  kmsKeyId?: string;
 }
 
 /** A validated policy, its account names not yet checked against the account (see resolvePolicyAccounts). */
@@ -69,7 +79,7 @@ interface RawPolicy {
   minimumAge?: string;
   subaccounts?: boolean;
   holds?: Record<string, string>[];
-  rules: Array<{ name: string; match?: RawMatch; keep: string; archive?: string }>;
+  rules: Array<{ name: string; match?: RawMatch; keep: string; archive?: string; s3?: ArchiveObjectOptions }>;
 }
 
 /**
@@ -86,6 +96,7 @@ export function parsePolicy(text: string, file: string): RetentionPolicy {
   const minimumAgeMs = duration(map, ['minimumAge'], minimumAge, 'minimumAge');
   const rules = raw.rules.map((rule, index) => parseRule(map, rule, index));
   checkRuleOrder(map, rules, raw);
+  checkSharedArchives(map, rules);
   const holds = (raw.holds ?? []).map((hold, index) => {
     try {
       return holdFromDocument(hold);
@@ -165,7 +176,46 @@ function parseRule(map: SourceMap, raw: RawPolicy['rules'][number], index: numbe
       throw map.errorAt([...at, 'archive'], messageOf(error));
     }
   }
-  return { name: raw.name, match, keepMs, keep: raw.keep, archive: raw.archive };
+  if (raw.s3 !== undefined) checkObjectOptions(map, raw, index);
+  return { name: raw.name, match, keepMs, keep: raw.keep, archive: raw.archive, s3: raw.s3 };
+}
+
+/** A rule's `s3:` block says how its bucket archive writes objects: it needs one, and a KMS key needs aws:kms. */
+function checkObjectOptions(map: SourceMap, raw: RawPolicy['rules'][number], index: number): void {
+  const at = ['rules', index, 's3'];
+  if (raw.archive === undefined || !isS3Url(raw.archive)) {
+    throw map.errorAt(
+      at,
+      `rule "${printable(raw.name)}" has s3: but ${raw.archive === undefined ? 'no archive' : 'a folder archive'}: give it archive: s3://BUCKET/PREFIX, or remove s3:.`,
+    );
+  }
+  if (raw.s3?.kmsKeyId !== undefined && raw.s3.sse !== 'aws:kms') {
+    throw map.errorAt([...at, 'kmsKeyId'], 'kmsKeyId needs sse: aws:kms: add it, or remove kmsKeyId.');
+  }
+}
+
+/** Rules that archive to one place write its objects alike: one archive, one way of writing. */
+function checkSharedArchives(map: SourceMap, rules: RetentionRule[]): void {
+  const first = new Map<string, RetentionRule>();
+  rules.forEach((rule, index) => {
+    if (rule.archive === undefined) return;
+    const earlier = first.get(rule.archive);
+    if (earlier === undefined) {
+      first.set(rule.archive, rule);
+      return;
+    }
+    if (JSON.stringify(objectOptionsOf(earlier)) !== JSON.stringify(objectOptionsOf(rule))) {
+      throw map.errorAt(
+        ['rules', index, rule.s3 === undefined ? 'archive' : 's3'],
+        `rules "${printable(earlier.name)}" and "${printable(rule.name)}" archive to ${printable(rule.archive)} with different s3: settings: give them the same, or another archive.`,
+      );
+    }
+  });
+}
+
+function objectOptionsOf(rule: RetentionRule): ArchiveObjectOptions {
+  const { storageClass, sse, kmsKeyId } = rule.s3 ?? {};
+  return { storageClass, sse, kmsKeyId };
 }
 
 /** Rule names are unique, and the one named default comes last and matches everything. */

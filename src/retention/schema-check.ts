@@ -107,9 +107,9 @@ function describe(error: ErrorObject): string {
     case 'minLength':
       return 'must not be empty';
     case 'minProperties':
-      return error.instancePath.endsWith('/match')
-        ? 'must name at least one condition, or be left out'
-        : 'must name a recording, call or conference';
+      if (error.instancePath.endsWith('/match')) return 'must name at least one condition, or be left out';
+      if (error.instancePath.endsWith('/s3')) return 'must name storageClass, sse or kmsKeyId, or be left out';
+      return 'must name a recording, call or conference';
     case 'pattern':
       return `is not well formed (${printable(String(error.data))})`;
     default:

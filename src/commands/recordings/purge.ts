@@ -17,6 +17,7 @@ import {
   selectionFlags,
   purgeSelectionInputFrom,
   s3Flags,
+  s3FlagSettings,
   s3SettingsFrom,
 } from '../../cli/flags';
 import { keyRingFrom } from '../../cli/key-passphrase';
@@ -158,7 +159,11 @@ export default class RecordingsPurge extends RecordingsCommand {
     }
     const keys = await keyRingFrom(decryption, this.passphrasePrompt());
     const format = mediaFormatFrom(this.flags);
-    const s3 = s3SettingsFrom(this.flags, archiveDir, 'archive-dir');
+    // With a policy or a plan, the rules' archives are known only once its file is read (see purgeSource).
+    const s3 =
+      policyPath === undefined && planPath === undefined
+        ? s3SettingsFrom(this.flags, archiveDir, 'archive-dir')
+        : s3FlagSettings(this.flags);
     const acceptUnverified = this.flags['accept-unverified-encrypted'] ?? false;
     const api = this.recordingsApi(concurrency);
     const now = this.now();
@@ -174,19 +179,21 @@ export default class RecordingsPurge extends RecordingsCommand {
         now,
         maxPlanAge,
         force: this.flags.force,
+        archiveDir,
+        s3,
       });
       const criteria = source.criteria ?? selection;
-      const archiveIn = (root: string) =>
+      const archiveIn = (root: string, bucket: typeof s3) =>
         archiveAt(root, {
           format,
           layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts || planPath !== undefined),
           api,
           keys,
           acceptUnverifiedEncrypted: acceptUnverified,
-          s3,
+          s3: bucket,
           concurrency,
         });
-      const archive = archiveDir ? archiveIn(archiveDir) : undefined;
+      const archive = archiveDir ? archiveIn(archiveDir, s3) : undefined;
       // An encrypted recording whose archived copy cannot be verified stays on Twilio.
       const unverifiable = (recording: Parameters<typeof encryptedKeepReason>[0]) =>
         encryptedKeepReason(recording, format, keys !== undefined, acceptUnverified);
@@ -198,7 +205,7 @@ export default class RecordingsPurge extends RecordingsCommand {
         recheckHold: holdsRecheck(holds),
         expectKey,
         planRules: source.planRules,
-        ruleArchives: new Map([...source.archiveRoots].map(([folder, root]) => [folder, archiveIn(root)])),
+        ruleArchives: new Map([...source.ruleArchives].map(([where, rule]) => [where, archiveIn(rule.root, rule.s3)])),
         pages: source.pages,
         planNotes: source.planNotes,
         planOut: source.planOut,

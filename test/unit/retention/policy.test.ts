@@ -55,6 +55,36 @@ describe('retention policy', () => {
     expect(policy.rules[1].archive).to.equal('s3://my-recordings/short');
   });
 
+  it("reads an s3:// archive's storage class and encryption from the rule's s3: block", () => {
+    const text = GOOD.replace(
+      'archive: ./short',
+      'archive: s3://my-recordings/short\n    s3: {storageClass: GLACIER_IR, sse: aws:kms, kmsKeyId: alias/recordings}',
+    );
+    expect(parsePolicy(text, 'retention.yml').rules[1].s3).to.deep.equal({
+      storageClass: 'GLACIER_IR',
+      sse: 'aws:kms',
+      kmsKeyId: 'alias/recordings',
+    });
+  });
+
+  it('lets two rules archive to one bucket with the same s3: block', () => {
+    const text = `rules:
+  - name: short
+    match: {maxDuration: 30s}
+    keep: 7d
+    archive: s3://my-recordings/all
+    s3: {storageClass: STANDARD_IA}
+  - name: default
+    keep: 30d
+    archive: s3://my-recordings/all
+    s3: {storageClass: STANDARD_IA}
+`;
+    expect(parsePolicy(text, 'retention.yml').rules.map((rule) => rule.s3?.storageClass)).to.deep.equal([
+      'STANDARD_IA',
+      'STANDARD_IA',
+    ]);
+  });
+
   it('reads the same policy written as JSON', () => {
     const json = JSON.stringify({ rules: [{ name: 'default', keep: '30d' }] });
     expect(parsePolicy(json, 'p.json').rules[0].keepMs).to.equal(30 * DAY);
@@ -137,6 +167,47 @@ describe('retention policy', () => {
       'a malformed s3:// archive',
       GOOD.replace('archive: ./short', 'archive: s3://Bad_Bucket/short'),
       /^retention\.yml:14:14: Invalid destination "s3:\/\/Bad_Bucket\/short": "Bad_Bucket" is not a bucket name/,
+    ],
+    [
+      'an s3: block on a folder archive',
+      GOOD.replace('archive: ./short', 'archive: ./short\n    s3: {storageClass: GLACIER_IR}'),
+      /^retention\.yml:15:9: rule "short calls" has s3: but a folder archive: give it archive: s3:\/\/BUCKET\/PREFIX, or remove s3:\.$/,
+    ],
+    [
+      'an s3: block without an archive',
+      GOOD.replace('keep: 90d', 'keep: 90d\n    s3: {sse: AES256}'),
+      /^retention\.yml:17:9: rule "default" has s3: but no archive/,
+    ],
+    [
+      'an unknown storage class',
+      GOOD.replace('archive: ./short', 'archive: s3://my-recordings/short\n    s3: {storageClass: COLD}'),
+      /^retention\.yml:15:24: rules\[1\]\.s3\.storageClass must be one of "STANDARD", "STANDARD_IA"/,
+    ],
+    [
+      'an unknown key in an s3: block',
+      GOOD.replace('archive: ./short', 'archive: s3://my-recordings/short\n    s3: {storage: GLACIER}'),
+      /^retention\.yml:15:10: unknown key "storage": use storageClass, sse, kmsKeyId\.$/,
+    ],
+    [
+      'an empty s3: block',
+      GOOD.replace('archive: ./short', 'archive: s3://my-recordings/short\n    s3: {}'),
+      /^retention\.yml:15:9: rules\[1\]\.s3 must name storageClass, sse or kmsKeyId, or be left out\.$/,
+    ],
+    [
+      'a KMS key without aws:kms',
+      GOOD.replace(
+        'archive: ./short',
+        'archive: s3://my-recordings/short\n    s3: {sse: AES256, kmsKeyId: alias/recordings}',
+      ),
+      /^retention\.yml:15:33: kmsKeyId needs sse: aws:kms: add it, or remove kmsKeyId\.$/,
+    ],
+    [
+      'two rules archiving to one bucket in different ways',
+      GOOD.replace('archive: ./short', 'archive: s3://my-recordings/short\n    s3: {storageClass: GLACIER_IR}').replace(
+        'keep: 90d',
+        'keep: 90d\n    archive: s3://my-recordings/short',
+      ),
+      /^retention\.yml:18:14: rules "short calls" and "default" archive to s3:\/\/my-recordings\/short with different s3: settings/,
     ],
     [
       'a hold naming no recording',
