@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedMedia, servedMedia } from '../../sandbox';
@@ -95,7 +95,7 @@ describe('encrypted recordings in recordings:purge and recordings:list', functio
     expect(run.stderr).to.include(
       'Keep 2 completed recordings: encrypted, and without --decrypt-key its copy cannot be verified',
     );
-    expect(run.stderr).to.include('Kept 2 completed recordings: encrypted, and without --decrypt-key');
+    expect(run.stderr).to.include('Keep 2 completed recordings: encrypted, and without --decrypt-key');
     expect(chosen.map(onTwilio)).to.deep.equal([true, true, false]);
     expect(world.sandbox.counters.requests.media).to.equal(1);
   });
@@ -145,5 +145,84 @@ describe('encrypted recordings in recordings:purge and recordings:list', functio
     const [line] = manifestLines(archive).filter((l) => l.event === 'downloaded');
     expect(line!.path).to.match(/\.wav\.enc$/);
     expect(sha256Of(join(archive, line!.path))).to.equal(sha256(served));
+  });
+});
+
+describe('encrypted recordings in recordings:purge --policy, archived by a rule', function () {
+  this.timeout(180_000);
+  let world: TwilioWorld;
+  let scratch: string;
+  let key: KeyFiles;
+  let sids: string[];
+
+  before(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'encrypted-policy-e2e-'));
+    key = keyFiles(scratch, 'main');
+  });
+  beforeEach(async () => {
+    world = await TwilioWorld.start({
+      seed: 9,
+      subaccounts: 0,
+      recordings: { count: 2, statusMix: { completed: 1 }, maxDurationSeconds: 4, to: Date.now() - 40 * DAY },
+    });
+    const account = world.sandbox.account.sid;
+    sids = world.sandbox.store.recordings(account).map((r) => r.sid);
+    world.sandbox.encryptRecordings(account, { keySid: world.sandbox.registerPublicKey(key.publicPem) });
+  });
+  afterEach(() => world.close());
+
+  /** A policy whose default rule archives to `folder`, beside the policy file. */
+  function policyArchivingTo(folder: string): string {
+    const file = join(scratch, `${folder}.yml`);
+    writeFileSync(file, `rules:\n  - name: default\n    keep: 30d\n    archive: ./${folder}\n`);
+    return file;
+  }
+  const purge = (...args: string[]) => world.run(['recordings:purge', '--force', ...args], { env: world.authTokenEnv });
+  const onTwilio = (sid: string) => world.sandbox.store.getRecording(sid)!.status !== 'deleted';
+
+  it("with --accept-unverified-encrypted, archives each as served in the rule's folder and deletes it", async () => {
+    const run = await purge('--policy', policyArchivingTo('accepted'), '--accept-unverified-encrypted');
+    expect(run.status, run.stderr).to.equal(0);
+    expect(sids.map(onTwilio)).to.deep.equal([false, false]);
+    const saved = manifestLines(join(scratch, 'accepted')).filter((line) => line.event === 'downloaded');
+    expect(saved.map((line) => line.sid).sort()).to.deep.equal([...sids].sort());
+    for (const line of saved) {
+      expect(line.path).to.match(/\.wav\.enc$/);
+      const served = servedMedia(world.sandbox.store.getRecording(line.sid)!);
+      expect(sha256Of(join(scratch, 'accepted', line.path))).to.equal(
+        createHash('sha256').update(served).digest('hex'),
+      );
+    }
+  });
+
+  it("with --decrypt-key, archives each decrypted and verified in the rule's folder and deletes it", async () => {
+    const run = await purge('--policy', policyArchivingTo('decrypted'), '--decrypt-key', key.privatePath);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(sids.map(onTwilio)).to.deep.equal([false, false]);
+    const saved = manifestLines(join(scratch, 'decrypted')).filter((line) => line.event === 'downloaded');
+    expect(saved.map((line) => line.sid).sort()).to.deep.equal([...sids].sort());
+    for (const line of saved) {
+      expect(line.encryption).to.include({ decrypted: true });
+      expect(sha256Of(join(scratch, 'decrypted', line.path))).to.equal(
+        expectedMedia(world.sandbox.store.getRecording(line.sid)!).sha256,
+      );
+    }
+  });
+
+  it('without either, keeps them on Twilio and says why', async () => {
+    const run = await purge('--policy', policyArchivingTo('kept'));
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stderr).to.include('Keep 2 completed recordings: encrypted, and without --decrypt-key');
+    expect(sids.map(onTwilio)).to.deep.equal([true, true]);
+  });
+
+  it('refuses --accept-unverified-encrypted without an archive in one line, exit 2, deleting nothing', async () => {
+    const run = await purge('--older-than', '30d', '--accept-unverified-encrypted');
+    expect(run.status, run.stderr).to.equal(2);
+    expect(run.stderr.trim().split('\n'), run.stderr).to.have.length(1);
+    expect(run.stderr).to.include(
+      '--accept-unverified-encrypted needs --archive-dir, or a --policy whose rules archive',
+    );
+    expect(world.sandbox.counters.requests.total).to.equal(0);
   });
 });

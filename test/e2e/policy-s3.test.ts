@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectedMedia } from '../../sandbox';
+import { expectedMedia, servedMedia } from '../../sandbox';
+import { keyFiles } from './encryption-keys';
 import { expectOneLineFailure } from './one-line-failure';
 import { S3World } from './s3-world';
 import { TwilioWorld } from './twilio-world';
@@ -112,5 +114,21 @@ describe("twilio recordings:purge --policy with a rule's archive: s3://…", fun
     expectOneLineFailure(run, 2, /--s3-storage-class applies to an s3:\/\/ archive, and this purge archives to none/);
     expect(world.sandbox.counters.requests.total).to.equal(0);
     expect(recordings().every((recording) => recording.status === 'completed')).to.equal(true);
+  });
+
+  it("with --accept-unverified-encrypted, stores encrypted recordings as served in the rule's bucket and deletes them", async () => {
+    const key = keyFiles(world.home, 'main');
+    const account = world.sandbox.account.sid;
+    world.sandbox.encryptRecordings(account, { keySid: world.sandbox.registerPublicKey(key.publicPem) });
+    const run = await purge(policy(), '--accept-unverified-encrypted');
+    expect(run.status, run.stderr).to.equal(0);
+    const keys = await s3.mediaKeys();
+    for (const recording of recordings()) {
+      expect(recording.status, recording.sid).to.equal('deleted');
+      const stored = keys.find((name) => name.includes(recording.sid));
+      expect(stored, `${recording.sid} has no object`).to.match(/\.wav\.enc$/);
+      const served = createHash('sha256').update(servedMedia(recording)).digest('hex');
+      expect(await s3.sha256At(stored!)).to.equal(served);
+    }
   });
 });

@@ -121,9 +121,7 @@ export default class RecordingsPurge extends RecordingsCommand {
     ...decryptionFlags,
     'accept-unverified-encrypted': Flags.boolean({
       description:
-        'with --archive-dir and no --decrypt-key, archive encrypted recordings as served (….wav.enc) and delete them, although their copies cannot be verified',
-      // No default: oclif would take a default as given and ask for --archive-dir.
-      dependsOn: ['archive-dir'],
+        "with --archive-dir (or a --policy or --plan rule's archive) and no --decrypt-key, archive encrypted recordings as served (….wav.enc) and delete them, although their copies cannot be verified",
     }),
     ...expectKeyFlag,
     log: Flags.string({
@@ -157,6 +155,12 @@ export default class RecordingsPurge extends RecordingsCommand {
     if (decryption && !archiveDir && !policyPath && !planPath) {
       throw new BadInputError('--decrypt-key needs --archive-dir: a purge decrypts only the copies it archives.');
     }
+    const acceptUnverified = this.flags['accept-unverified-encrypted'] ?? false;
+    if (acceptUnverified && !archiveDir && !policyPath && !planPath) {
+      throw new BadInputError(
+        '--accept-unverified-encrypted needs --archive-dir, or a --policy whose rules archive: it applies only to the copies a purge archives.',
+      );
+    }
     const keys = await keyRingFrom(decryption, this.passphrasePrompt());
     const format = mediaFormatFrom(this.flags);
     // With a policy or a plan, the rules' archives are known only once its file is read (see purgeSource).
@@ -164,7 +168,6 @@ export default class RecordingsPurge extends RecordingsCommand {
       policyPath === undefined && planPath === undefined
         ? s3SettingsFrom(this.flags, archiveDir, 'archive-dir')
         : s3FlagSettings(this.flags);
-    const acceptUnverified = this.flags['accept-unverified-encrypted'] ?? false;
     const api = this.recordingsApi(concurrency);
     const now = this.now();
     const json = this.flags['cli-output-format'] === 'json';
