@@ -14,6 +14,7 @@ import { checkCredentials, credentialsLabel } from '../twilio/credentials';
 import { nodeTransport } from '../twilio/http-transport';
 import { RetriesExhaustedError, RetryPolicy } from '../twilio/retry-policy';
 import { stopOnSignals, type Interruption } from '../tasks/interruption';
+import { guardUnsettled } from '../tasks/unsettled-guard';
 import { TwilioApi, apiBaseUrl } from '../twilio/twilio-api';
 
 const { BaseCommand, TwilioClientCommand } = baseCommands;
@@ -54,12 +55,32 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
   /** JSON arrays opened on stdout, closed by `catch` if a command fails without closing its own. */
   private readonly jsonOutputs: JsonArrayWriter[] = [];
 
+  /** Ends the guard `init` sets (see guardUnsettled) once the command's work has settled. */
+  private settled?: () => void;
+
   /** False for commands that work on local files only: they need no profile or credentials. */
   protected readonly needsTwilio: boolean = true;
 
   /** The clock selection flags such as --older-than are measured against. */
   protected now(): Date {
     return new Date();
+  }
+
+  override async init(): Promise<void> {
+    // Work left pending when nothing else is left to do is a bug, and must not exit 0 as if it had succeeded.
+    this.settled = guardUnsettled(
+      ` » twilio ${this.id} stopped before it finished; this is a bug: please report it.\n`,
+      (line) => {
+        this.closeJsonOutputs();
+        process.stderr.write(line);
+      },
+    );
+    await super.init();
+  }
+
+  override async finally(error: Error | undefined): Promise<unknown> {
+    this.settled?.();
+    return super.finally(error);
   }
 
   override async run(): Promise<void> {
