@@ -17,7 +17,7 @@ import type { TwilioApi } from '../../../src/twilio/twilio-api';
 import { LOCAL_STORE_CREDENTIALS } from '../../support/object-store-server';
 import { sha256Of, StoreWorld } from '../destinations/store-world';
 import { allRecordings } from '../../unit/media/media-test-kit';
-import { sandboxApi } from '../../unit/sandbox-api';
+import { sandboxApi } from '../../support/sandbox-api';
 
 describe('ObjectStoreDestination with the sandbox and a local S3 server (integration)', function () {
   this.timeout(60_000);

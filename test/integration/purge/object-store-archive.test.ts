@@ -14,7 +14,7 @@ import { buildCriteria } from '../../../src/selection/criteria';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
 import { LOCAL_STORE_CREDENTIALS } from '../../support/object-store-server';
 import { aRecording } from '../../unit/recording-fixture';
-import { sandboxApi } from '../../unit/sandbox-api';
+import { sandboxApi } from '../../support/sandbox-api';
 import { StoreWorld } from '../destinations/store-world';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -11,7 +11,7 @@ import type { HoldRecheck } from '../../../src/holds/holds-file';
 import type { Recording } from '../../../src/recordings/recording';
 import type { RetentionDecider } from '../../../src/retention/retention-decision';
 import { buildCriteria } from '../../../src/selection/criteria';
-import { sandboxApi } from '../sandbox-api';
+import { sandboxApi } from '../../support/sandbox-api';
 
 const DAY = 24 * 60 * 60 * 1000;
 

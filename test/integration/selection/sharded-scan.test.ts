@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../sandbox';
 import { buildCriteria, matchesCriteria, type SelectionInput } from '../../../src/selection/criteria';
 import { selectRecordings } from '../../../src/selection/select-recordings';
-import { sandboxApi } from '../sandbox-api';
+import { sandboxApi } from '../../support/sandbox-api';
 
 const DAY = 86_400_000;
 

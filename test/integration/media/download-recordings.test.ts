@@ -9,8 +9,8 @@ import type { MediaFileSystem } from '../../../src/media/media-file-system';
 import { MediaStore } from '../../../src/media/media-store';
 import { buildCriteria } from '../../../src/selection/criteria';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
-import { temporaryFolder } from './media-test-kit';
-import { sandboxApi } from '../sandbox-api';
+import { temporaryFolder } from '../../unit/media/media-test-kit';
+import { sandboxApi } from '../../support/sandbox-api';
 
 describe('downloadRecordings', function () {
   this.timeout(30_000);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../sandbox';
 import { buildCriteria, type SelectionInput } from '../../../src/selection/criteria';
 import { selectRecordingPages, type RecordingPage } from '../../../src/selection/select-recordings';
-import { sandboxApi } from '../sandbox-api';
+import { sandboxApi } from '../../support/sandbox-api';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;

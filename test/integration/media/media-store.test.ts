@@ -20,8 +20,8 @@ import type { MediaFileSystem } from '../../../src/media/media-file-system';
 import { MANIFEST_FILE, MediaStore, type ManifestEntry } from '../../../src/media/media-store';
 import type { Recording } from '../../../src/recordings/recording';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
-import { allRecordings, temporaryFolder } from './media-test-kit';
-import { sandboxApi } from '../sandbox-api';
+import { allRecordings, temporaryFolder } from '../../unit/media/media-test-kit';
+import { sandboxApi } from '../../support/sandbox-api';
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');

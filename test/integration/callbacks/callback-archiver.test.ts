@@ -7,7 +7,7 @@ import { expectedMedia, startSandbox, type Sandbox } from '../../../sandbox';
 import { AccountCheck } from '../../../src/callbacks/account-check';
 import { CallbackArchiver } from '../../../src/callbacks/callback-archiver';
 import { MediaStore } from '../../../src/media/media-store';
-import { sandboxApi } from '../sandbox-api';
+import { sandboxApi } from '../../support/sandbox-api';
 
 describe('CallbackArchiver', () => {
   let sandbox: Sandbox;

@@ -7,8 +7,8 @@ import { deletionEntry, deletionIntent } from '../../../src/purge/deletion-log';
 import { readJsonLines } from '../../../src/media/json-lines-file';
 import { deletionLogFile, openIntents, reconcileDeletions } from '../../../src/purge/reconciliation';
 import type { Recording } from '../../../src/recordings/recording';
-import { aRecording } from '../recording-fixture';
-import { sandboxApi } from '../sandbox-api';
+import { aRecording } from '../../unit/recording-fixture';
+import { sandboxApi } from '../../support/sandbox-api';
 
 const DAY = 24 * 60 * 60 * 1000;
 
