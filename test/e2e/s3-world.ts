@@ -5,68 +5,35 @@ import {
   type HeadObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { LOCAL_STORE_CREDENTIALS, LocalObjectStore } from '../support/object-store-server';
-import { S3FaultProxy } from '../support/s3-fault-proxy';
-
-let buckets = 0;
-
-/** What one test has to itself: a bucket on the suite's server, reached through a fault proxy of its own. */
-interface TestBucket {
-  proxy: S3FaultProxy;
-  bucket: string;
-}
+import { LocalBuckets } from '../support/local-buckets';
+import { LOCAL_STORE_CREDENTIALS, type LocalObjectStore } from '../support/object-store-server';
+import type { S3FaultProxy } from '../support/s3-fault-proxy';
 
 /**
  * The local S3 server of a suite, and for each test a fresh bucket reached by `twilio` through a
  * fresh fault proxy: the command talks to the proxy, the test looks at the server directly.
  */
 export class S3World {
-  private started?: LocalObjectStore;
-  private current?: TestBucket;
-
-  private constructor() {}
+  private constructor(private readonly buckets: LocalBuckets) {}
 
   /**
    * Starts the server before the suite and stops it after; gives each test its own bucket and
    * proxy, and stops the proxy after the test. Call it in a `describe`, and use it in tests.
    */
   static perTest(): S3World {
-    const world = new S3World();
-    before(async () => {
-      world.started = await LocalObjectStore.start();
-    });
-    after(async () => {
-      await world.started?.stop();
-    });
-    beforeEach(async () => {
-      const bucket = `e2e-recordings-${process.pid}-${++buckets}`;
-      await world.server.createBucket(bucket);
-      world.current = { proxy: await S3FaultProxy.start(world.server.endpoint), bucket };
-    });
-    afterEach(async () => {
-      const test = world.current;
-      world.current = undefined;
-      await test?.proxy.stop();
-    });
-    return world;
+    return new S3World(LocalBuckets.perTest(`e2e-recordings-${process.pid}`));
   }
 
   get server(): LocalObjectStore {
-    if (!this.started) throw new Error('the local S3 server runs only while its suite does');
-    return this.started;
+    return this.buckets.server;
   }
 
   get proxy(): S3FaultProxy {
-    return this.test.proxy;
+    return this.buckets.proxy;
   }
 
   get bucket(): string {
-    return this.test.bucket;
-  }
-
-  private get test(): TestBucket {
-    if (!this.current) throw new Error("a test's bucket exists only while the test runs");
-    return this.current;
+    return this.buckets.bucket;
   }
 
   /** The variables a user of an S3-compatible store sets; none of the developer's own AWS settings leak in. */

@@ -2,75 +2,49 @@ import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput } fro
 import { createHash } from 'node:crypto';
 import { ObjectStore, type ExpectedObject, type ObjectStoreOptions } from '../../../src/destinations/object-store';
 import { parseS3Url } from '../../../src/destinations/s3-url';
-import { LOCAL_STORE_CREDENTIALS, LocalObjectStore } from '../../support/object-store-server';
-import { S3FaultProxy } from '../../support/s3-fault-proxy';
+import { LocalBuckets } from '../../support/local-buckets';
+import { LOCAL_STORE_CREDENTIALS, type LocalObjectStore } from '../../support/object-store-server';
+import type { S3FaultProxy } from '../../support/s3-fault-proxy';
 
 export const MiB = 1024 * 1024;
 
 /** The smallest part S3 (and the local store) takes. */
 export const PART_BYTES = 5 * MiB;
 
-let bucketCount = 0;
-
-/** What one test has to itself: a bucket, the fault proxy in front of the server, and the stores it opened. */
-interface TestBucket {
-  proxy: S3FaultProxy;
-  bucket: string;
-  stores: ObjectStore[];
-}
-
 /**
  * The local S3 server of a suite, and for each test a fresh bucket reached through a fresh fault
  * proxy: the store under test talks to the proxy, the test looks at the server directly.
  */
 export class StoreWorld {
-  private started?: LocalObjectStore;
-  private current?: TestBucket;
-
-  private constructor() {}
+  private constructor(
+    private readonly buckets: LocalBuckets,
+    /** The stores the running test opened, closed after it. */
+    private readonly stores: ObjectStore[],
+  ) {}
 
   /**
    * Starts the server before the suite and stops it after; gives each test its own bucket and
    * proxy, and closes the stores the test opened. Call it in a `describe`, and use it in tests.
    */
   static perTest(): StoreWorld {
-    const world = new StoreWorld();
-    before(async () => {
-      world.started = await LocalObjectStore.start();
+    const stores: ObjectStore[] = [];
+    // Before the bucket's hooks, so that each test's stores are closed before its proxy stops.
+    afterEach(() => {
+      for (const store of stores.splice(0)) store.close();
     });
-    after(async () => {
-      await world.started?.stop();
-    });
-    beforeEach(async () => {
-      const bucket = `recordings-test-${++bucketCount}`;
-      await world.server.createBucket(bucket);
-      world.current = { proxy: await S3FaultProxy.start(world.server.endpoint), bucket, stores: [] };
-    });
-    afterEach(async () => {
-      const test = world.current;
-      world.current = undefined;
-      for (const store of test?.stores ?? []) store.close();
-      await test?.proxy.stop();
-    });
-    return world;
+    return new StoreWorld(LocalBuckets.perTest('recordings-test'), stores);
   }
 
   get server(): LocalObjectStore {
-    if (!this.started) throw new Error('the local S3 server runs only while its suite does');
-    return this.started;
+    return this.buckets.server;
   }
 
   get proxy(): S3FaultProxy {
-    return this.test.proxy;
+    return this.buckets.proxy;
   }
 
   get bucket(): string {
-    return this.test.bucket;
-  }
-
-  private get test(): TestBucket {
-    if (!this.current) throw new Error("a test's bucket exists only while the test runs");
-    return this.current;
+    return this.buckets.bucket;
   }
 
   /**
@@ -86,7 +60,7 @@ export class StoreWorld {
       env: {},
       ...options,
     });
-    this.test.stores.push(store);
+    this.stores.push(store);
     return store;
   }
 
