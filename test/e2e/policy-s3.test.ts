@@ -89,6 +89,19 @@ describe("twilio recordings:purge --policy with a rule's archive: s3://…", fun
     }
   });
 
+  it("gives the --s3-* flags of a reviewed --plan to its policy's bucket archive", async () => {
+    const plan = join(world.home, 'plan.json');
+    const planned = await purge(policy(), '--plan-out', plan);
+    expect(planned.status, planned.stderr).to.equal(0);
+    const run = await world.run(['recordings:purge', '--plan', plan, '--force', '--s3-storage-class', 'STANDARD_IA'], {
+      env: { ...world.authTokenEnv, ...s3.env },
+    });
+    expect(run.status, run.stderr).to.equal(0);
+    await expectAllArchived();
+    expect(mediaPuts()).to.have.length(3);
+    for (const put of mediaPuts()) expect(put.headers['x-amz-storage-class'], put.key).to.equal('STANDARD_IA');
+  });
+
   it("writes the objects as the rule's s3: block says, with a flag filling in what it leaves out", async () => {
     const run = await purge(policy('s3:', '  storageClass: GLACIER_IR'), '--s3-sse', 'AES256');
     expect(run.status, run.stderr).to.equal(0);
