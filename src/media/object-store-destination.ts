@@ -197,10 +197,12 @@ export class ObjectStoreDestination implements MediaDestination {
       });
       const file = { path, bytes: received.bytes, sha256: received.sha256 };
       try {
-        await received.spool.toFile();
+        // A body that stayed in memory goes up from there; a larger one from the spool file it spilled to.
+        const held = received.spool.heldBytes();
+        if (!held) await received.spool.toFile();
         await received.spool.close();
         await this.uploads.run(() =>
-          this.store.putFile(path, received.spoolFile.path, {
+          this.store.put(path, held ?? { path: received.spoolFile.path }, {
             sha256: file.sha256,
             size: file.bytes,
             metadata: recordingObjectMetadata(recording, file.sha256),
