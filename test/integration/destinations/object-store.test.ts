@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recordingObjectMetadata } from '../../../src/destinations/object-metadata';
 import { ObjectUploadError, type ObjectSource, type ObjectStore } from '../../../src/destinations/object-store';
+import { LOCAL_STORE_CREDENTIALS } from '../../support/object-store-server';
 import { aRecording } from '../../unit/recording-fixture';
 import { bytesOf, expectedFor, PART_BYTES, sha256Of, StoreWorld } from './store-world';
 
@@ -165,6 +166,25 @@ describe('ObjectStore against a local S3 server (integration)', () => {
         expect(error.reason).to.equal('stopped');
         expect(await world.head('archive/big.wav')).to.equal(undefined);
         expect(await world.server.hasUploadsInProgress(world.bucket)).to.equal(false);
+      });
+
+      it('gives up a PUT the store never answers once its connection has been idle on every try', async () => {
+        const idle = await world.open({
+          connection: {
+            endpoint: world.proxy.endpoint,
+            credentials: LOCAL_STORE_CREDENTIALS,
+            maxAttempts: 2,
+            idleTimeoutMs: 500,
+          },
+        });
+        world.proxy.inject({ operation: 'PutObject', nth: [1, 2], fault: { kind: 'hold' } });
+        const bytes = bytesOf(4096, 12);
+        const error = await idle
+          .put('RE1.wav', sourceOf(kind, bytes), expectedFor(bytes))
+          .catch((thrown: unknown) => thrown);
+        expect(error).to.be.instanceOf(ObjectUploadError);
+        expect(world.proxy.count('PutObject')).to.equal(2);
+        expect(await world.head('archive/RE1.wav')).to.equal(undefined);
       });
     });
   }
