@@ -17,6 +17,7 @@ import type { TwilioApi } from '../twilio/twilio-api';
 import { Layout, type MediaFormat } from './layout';
 import { manifestEntry, ManifestIndex } from './manifest';
 import type { MediaDestination, SavedMedia } from './media-destination';
+import { SavesUnderWay } from './saves-under-way';
 import { ENCRYPTED_SUFFIX, mediaTreatment } from './media-encryption';
 import { asSaveError, MediaSaveError } from './media-errors';
 import { receiveMedia, type SpoolFile } from './media-receiver';
@@ -69,7 +70,7 @@ export class ObjectStoreDestination implements MediaDestination {
   readonly format: MediaFormat;
   readonly layout: Layout;
   manifestPath: string;
-  private readonly saving = new Map<string, Promise<SavedMedia>>();
+  private readonly saving = new SavesUnderWay<SavedMedia>();
   private readonly uploads: ConcurrencyLimiter;
   private readonly now: () => Date;
   private index: ManifestIndex | undefined;
@@ -141,13 +142,7 @@ export class ObjectStoreDestination implements MediaDestination {
 
   save(recording: Recording, onBytes?: (bytes: number) => void): Promise<SavedMedia> {
     if (!this.manifest) return Promise.reject(new Error('This destination is read-only or closed.'));
-    // The same recording asked for twice at once (a repeated callback) is fetched once.
-    let saving = this.saving.get(recording.sid);
-    if (!saving) {
-      saving = this.saveOnce(recording, onBytes).finally(() => this.saving.delete(recording.sid));
-      this.saving.set(recording.sid, saving);
-    }
-    return saving;
+    return this.saving.once(recording.sid, () => this.saveOnce(recording, onBytes));
   }
 
   appendToManifest(entry: object): Promise<void> {
@@ -168,7 +163,7 @@ export class ObjectStoreDestination implements MediaDestination {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.saving.values()]);
+    await this.saving.settled();
     await this.manifest?.flush();
     this.manifest = undefined;
     if (this.spoolFolder) await fsPromises.rm(this.spoolFolder, { recursive: true, force: true });
