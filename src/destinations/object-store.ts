@@ -1,4 +1,4 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BadInputError, messageOf } from '../errors';
@@ -324,21 +324,19 @@ export class ObjectStore {
     const md5 = parts.md5s[0]!.toString('hex');
     const etag = await this.sendPart(parts, signal, async () => {
       const { body, length } = parts.part(0);
-      const answer = await this.client
-        .send(
-          new this.sdk.PutObjectCommand({
-            Bucket: this.location.bucket,
-            Key: key,
-            Body: body,
-            ContentLength: length,
-            ContentMD5: parts.md5s[0]!.toString('base64'),
-            ContentType: expected.contentType,
-            Metadata: metadata,
-            ...this.writeOptions(),
-          }),
-          { abortSignal: signal },
-        )
-        .finally(() => destroyStream(body));
+      const command = new this.sdk.PutObjectCommand({
+        Bucket: this.location.bucket,
+        Key: key,
+        Body: body,
+        ContentLength: length,
+        ContentMD5: parts.md5s[0]!.toString('base64'),
+        ContentType: expected.contentType,
+        Metadata: metadata,
+        ...this.writeOptions(),
+      });
+      // The signer would hash a body in memory again for its payload hash: it is the SHA-256 already checked.
+      if (Buffer.isBuffer(body)) signedWithPayloadSha256(command, expected.sha256);
+      const answer = await this.client.send(command, { abortSignal: signal }).finally(() => destroyStream(body));
       this.checkEtag(key, answer.ETag, md5, 'the object');
       return unquoted(answer.ETag).toLowerCase();
     });
@@ -591,6 +589,18 @@ function reasonOf(error: unknown, signal?: AbortSignal): string {
   if (error instanceof ObjectUploadError) return error.reason;
   if (signal?.aborted) return 'stopped';
   return error instanceof Error && error.name === 'Error' ? messageOf(error) : uploadFailureReason(error);
+}
+
+/** Gives the request the body's SHA-256 as `x-amz-content-sha256`, which SigV4 signs and AWS checks against the body. */
+function signedWithPayloadSha256(command: PutObjectCommand, sha256: string): void {
+  command.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = sha256;
+      return next(args);
+    },
+    { step: 'build', name: 'payloadSha256' },
+  );
 }
 
 function destroyStream(body: Buffer | Readable): void {

@@ -246,10 +246,17 @@ export class ObjectStoreDestination implements MediaDestination {
   /** A file (0600) in this run's own spool folder, created only when a body outgrows memory. */
   private spoolFile(recording: Recording): SpoolFile {
     const path = join(this.spoolFolder!, `${recording.sid}-${randomBytes(6).toString('hex')}`);
+    let opened = false;
     return {
       path,
-      open: () => fsPromises.open(path, CREATE_FLAGS, 0o600),
-      remove: () => fsPromises.unlink(path).catch(() => undefined),
+      open: () => {
+        opened = true;
+        return fsPromises.open(path, CREATE_FLAGS, 0o600);
+      },
+      // Most bodies stay in memory: unlinking a file never created costs an error each time.
+      remove: async () => {
+        if (opened) await fsPromises.unlink(path).catch(() => undefined);
+      },
     };
   }
 }

@@ -189,6 +189,13 @@ describe('ObjectStore against a local S3 server (integration)', () => {
     });
   }
 
+  it('signs a PUT from memory with the SHA-256 the media checks computed, for the store to check', async () => {
+    const bytes = bytesOf(4096, 14);
+    await store.put('RE1.wav', bytes, expectedFor(bytes));
+    const put = world.proxy.seen.find((seen) => seen.operation === 'PutObject');
+    expect(put?.headers['x-amz-content-sha256']).to.equal(sha256Of(bytes));
+  });
+
   it('fails when the file to store cannot be read, sending nothing', async () => {
     const bytes = bytesOf(1024);
     const error = await failedPut('RE1.wav', { path: join(folder, 'gone') }, expectedFor(bytes));
