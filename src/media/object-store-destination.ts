@@ -192,7 +192,8 @@ export class ObjectStoreDestination implements MediaDestination {
       });
       const file = { path, bytes: received.bytes, sha256: received.sha256 };
       try {
-        // A body that stayed in memory goes up from there; a larger one from the spool file it spilled to.
+        // A body that stayed in memory goes up from there (waiting for its upload there too: at most the
+        // spool's 512 KB for each recording in flight); a larger one from the spool file it spilled to.
         const held = received.spool.heldBytes();
         if (!held) await received.spool.toFile();
         await received.spool.close();
