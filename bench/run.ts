@@ -7,7 +7,7 @@ import { decryptingDownloadBenchmarks, decryptionBenchmarks, encryptionBenchmark
 import { inspectorBenchmarks } from './inspector';
 import { listMemoryBenchmarks } from './list-memory';
 import { purgeBenchmarks } from './purge';
-import { purgeS3Benchmarks } from './purge-s3';
+import { purgeS3Benchmarks, purgeS3MemoryBenchmarks, purgeS3TimeBenchmarks } from './purge-s3';
 import { scanBenchmarks } from './scan';
 import { retentionBenchmarks } from './retention';
 import { holdsBenchmarks } from './holds';
@@ -38,6 +38,8 @@ const SUITES: Suite[] = [
 const PARTS: Suite[] = [
   ['decrypting-download', decryptingDownloadBenchmarks],
   ['decryption', decryptionBenchmarks],
+  ['purge-s3-time', purgeS3TimeBenchmarks],
+  ['purge-s3-memory', purgeS3MemoryBenchmarks],
 ];
 
 async function main(): Promise<void> {

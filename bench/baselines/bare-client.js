@@ -1,6 +1,7 @@
 // What the bare download clients share: Node's https client alone, the account's credentials from
 // TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, keep-alive connections through HTTPS_PROXY (as the CLI
-// reaches the sandbox), a listing of every recording, and a media fetch that tries a 429 again at once.
+// reaches the sandbox), a listing of every recording, and a media fetch and a delete that try a 429
+// again at once.
 const https = require('node:https');
 const { HttpsProxyAgent } = require('https-proxy-agent');
 
@@ -9,16 +10,21 @@ const authorization = `Basic ${Buffer.from(`${accountSid}:${process.env.TWILIO_A
 const agent = new HttpsProxyAgent(process.env.HTTPS_PROXY, { keepAlive: true });
 const base = `https://api.twilio.com/2010-04-01/Accounts/${accountSid}`;
 
-/** GETs a URL, giving each chunk of the body to onData with the answer's status; resolves with the status. */
-function get(url, onData) {
+/** Sends a request, giving each chunk of the answer's body to onData with its status; resolves with the status. */
+function send(method, url, onData) {
   return new Promise((resolve, reject) => {
-    const request = https.get(url, { agent, headers: { Authorization: authorization } }, (response) => {
+    const request = https.request(url, { method, agent, headers: { Authorization: authorization } }, (response) => {
       response.on('data', (chunk) => onData(chunk, response.statusCode));
       response.on('end', () => resolve(response.statusCode));
       response.on('error', reject);
     });
     request.on('error', reject);
+    request.end();
   });
+}
+
+function get(url, onData) {
+  return send('GET', url, onData);
 }
 
 /** Every recording of the account, in pages of 1,000, each kept as `keep` makes it. */
@@ -53,6 +59,16 @@ async function fetchMedia(sid, receiver = () => undefined) {
   }
 }
 
+/** Deletes one recording, asking again at once after a 429. */
+async function deleteRecording(sid) {
+  for (;;) {
+    const status = await send('DELETE', `${base}/Recordings/${sid}.json`, () => undefined);
+    if (status === 429) continue;
+    if (status !== 204) throw new Error(`deleting ${sid} answered ${status}`);
+    return;
+  }
+}
+
 /** Runs `work` on every item with `concurrency` in flight, then closes the connections. */
 async function forEachAtOnce(items, concurrency, work) {
   let next = 0;
@@ -63,4 +79,4 @@ async function forEachAtOnce(items, concurrency, work) {
   agent.destroy();
 }
 
-module.exports = { fetchMedia, forEachAtOnce, listRecordings };
+module.exports = { deleteRecording, fetchMedia, forEachAtOnce, listRecordings };

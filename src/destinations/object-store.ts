@@ -1,9 +1,9 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BadInputError, messageOf } from '../errors';
 import { printable } from '../output/printable';
-import { fileParts, partStream, type FileParts } from './file-parts';
+import { partsOf, type ObjectParts, type ObjectSource } from './object-parts';
 import { S3_SSE_MODES, S3_STORAGE_CLASSES, type S3ServerSideEncryption, type S3StorageClass } from './object-options';
 import { metadataFits, SHA256_METADATA_KEY } from './object-metadata';
 import {
@@ -14,11 +14,11 @@ import {
   storeAccessError,
   uploadFailureReason,
 } from './object-store-errors';
-import { readParts } from './part-reader';
 import { createS3Client, loadS3Sdk, resolveEndpoint, type S3ConnectionSettings } from './s3-client';
 import type { S3Location } from './s3-url';
 
 export { ObjectUploadError } from './object-store-errors';
+export type { ObjectSource } from './object-parts';
 
 /** S3's smallest part (but the last) and largest part, and its most parts per upload. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -88,8 +88,9 @@ export interface UploadCleanUp {
 /**
  * Recordings' media in an S3 bucket under a prefix. An object is reported stored only once
  * the store has taken every byte against its Content-MD5 (so the store verified it), the
- * bytes matched the size and SHA-256 the caller expected, and a HEAD shows the complete object
- * with that size and SHA-256. A failed upload is aborted, never left half done.
+ * bytes matched the size and SHA-256 the caller expected, and the object is known complete:
+ * a single PUT answered with the ETag of the bytes sent, or else a HEAD showing that size and
+ * SHA-256. A failed upload is aborted, never left half done.
  */
 export class ObjectStore {
   readonly location: S3Location;
@@ -144,67 +145,31 @@ export class ObjectStore {
   }
 
   /**
-   * Stores `body` under `name` unless it cannot verify it completely. Bodies up to the part
-   * size go up in one PUT, larger ones in parts, `uploadConcurrency` at a time, each with its
-   * Content-MD5; memory holds at most that many parts whatever the size. Throws an
-   * ObjectUploadError, after aborting the multipart upload, when anything fails or differs.
+   * Stores the bytes of `source` under `name`, in constant memory whatever their size: they are
+   * read once for their SHA-256 and each part's MD5, which must match what the caller expects,
+   * then sent up to the part size in one PUT, larger ones in parts, `uploadConcurrency` at a
+   * time, each with its Content-MD5. A request that fails transiently is sent again from the
+   * source, up to the connection's tries; anything else (after aborting a multipart upload)
+   * throws an ObjectUploadError.
    */
-  async put(
-    name: string,
-    body: AsyncIterable<Buffer>,
-    expected: ExpectedObject,
-    signal?: AbortSignal,
-  ): Promise<StoredObject> {
+  async put(name: string, source: ObjectSource, expected: ExpectedObject, signal?: AbortSignal): Promise<StoredObject> {
     const key = this.keyOf(name);
     const metadata = { ...expected.metadata, [SHA256_METADATA_KEY]: expected.sha256 };
     if (!metadataFits(metadata)) throw new ObjectUploadError(key, 'its metadata is larger than the 2 KB S3 keeps');
     const partBytes = Math.max(this.partBytes, Math.ceil(expected.size / MAX_PARTS));
     try {
-      const parts = readParts(fromSource(body), partBytes);
-      const etag =
-        expected.size <= partBytes
-          ? await this.putWhole(key, parts, expected, metadata, signal)
-          : await this.putInParts(key, parts, expected, metadata, signal);
-      await this.confirm(key, expected, etag);
-    } catch (error) {
-      if (error instanceof ObjectUploadError) throw error;
-      if (error instanceof SourceError) {
-        throw new ObjectUploadError(
-          key,
-          `the bytes to store stopped arriving (${printable(messageOf(error.cause))})`,
-          error.cause,
-        );
-      }
-      throw new ObjectUploadError(key, signal?.aborted ? 'stopped' : uploadFailureReason(error));
-    }
-    return { name, key, bytes: expected.size, sha256: expected.sha256, outcome: 'uploaded' };
-  }
-
-  /**
-   * Stores the file at `path` under `name`, as `put` does, in constant memory whatever its
-   * size: the file is read once for its SHA-256 and each part's MD5, which must match what the
-   * caller expects, then each part is streamed from the file with its Content-MD5. A part (or
-   * single PUT) that fails transiently is sent again from the file, up to the connection's
-   * tries; anything else aborts the upload and throws an ObjectUploadError.
-   */
-  async putFile(name: string, path: string, expected: ExpectedObject, signal?: AbortSignal): Promise<StoredObject> {
-    const key = this.keyOf(name);
-    const metadata = { ...expected.metadata, [SHA256_METADATA_KEY]: expected.sha256 };
-    if (!metadataFits(metadata)) throw new ObjectUploadError(key, 'its metadata is larger than the 2 KB S3 keeps');
-    const partBytes = Math.max(this.partBytes, Math.ceil(expected.size / MAX_PARTS));
-    try {
-      let parts: FileParts;
+      let parts: ObjectParts;
       try {
-        parts = await fileParts(path, partBytes);
+        parts = await partsOf(source, partBytes);
       } catch (error) {
         throw new SourceError(error);
       }
       checkBytes(key, parts.size, parts.sha256, expected);
-      const etag =
-        parts.md5s.length === 1
-          ? await this.putWholeFile(key, path, parts, expected, metadata, signal)
-          : await this.putFileInParts(key, path, parts, expected, metadata, signal);
-      await this.confirm(key, expected, etag);
+      if (parts.md5s.length === 1) {
+        await this.putWhole(key, parts, expected, metadata, signal);
+      } else {
+        await this.confirm(key, expected, await this.putInParts(key, parts, expected, metadata, signal));
+      }
     } catch (error) {
       if (error instanceof ObjectUploadError) throw error;
       if (error instanceof SourceError) {
@@ -344,147 +309,44 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * One PUT with the body's Content-MD5, which the store checks: an answer whose ETag is that MD5
+   * is a complete object of exactly these bytes, with the metadata sent beside them, so no HEAD
+   * follows. Under SSE-KMS the ETag is no MD5, so a HEAD confirms the object as after a multipart upload.
+   */
   private async putWhole(
     key: string,
-    parts: AsyncIterable<Buffer>,
+    parts: ObjectParts,
     expected: ExpectedObject,
     metadata: Record<string, string>,
     signal?: AbortSignal,
-  ): Promise<string | undefined> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const part of parts) {
-      chunks.push(part);
-      size += part.length;
-      // More than announced: read no further than the first byte too many.
-      if (size > expected.size) break;
-    }
-    const bytes = Buffer.concat(chunks);
-    checkBytes(key, bytes.length, createHash('sha256').update(bytes).digest('hex'), expected);
-    const md5 = createHash('md5').update(bytes).digest();
-    const answer = await this.client.send(
-      new this.sdk.PutObjectCommand({
+  ): Promise<void> {
+    const md5 = parts.md5s[0]!.toString('hex');
+    const etag = await this.sendPart(parts, signal, async () => {
+      const { body, length } = parts.part(0);
+      const command = new this.sdk.PutObjectCommand({
         Bucket: this.location.bucket,
         Key: key,
-        Body: bytes,
-        ContentLength: bytes.length,
-        ContentMD5: md5.toString('base64'),
+        Body: body,
+        ContentLength: length,
+        ContentMD5: parts.md5s[0]!.toString('base64'),
         ContentType: expected.contentType,
         Metadata: metadata,
         ...this.writeOptions(),
-      }),
-      { abortSignal: signal },
-    );
-    this.checkEtag(key, answer.ETag, md5.toString('hex'), 'the object');
-    return this.etagIsMd5() ? md5.toString('hex') : undefined;
+      });
+      // The signer would hash a body in memory again for its payload hash: it is the SHA-256 already checked.
+      if (Buffer.isBuffer(body)) signedWithPayloadSha256(command, expected.sha256);
+      const answer = await this.client.send(command, { abortSignal: signal }).finally(() => destroyStream(body));
+      this.checkEtag(key, answer.ETag, md5, 'the object');
+      return unquoted(answer.ETag).toLowerCase();
+    });
+    // A store whose ETags are of its own making (or SSE-KMS's) says nothing of the bytes: ask what it holds.
+    if (!this.etagIsMd5() || etag !== md5) await this.confirm(key, expected, undefined);
   }
 
   private async putInParts(
     key: string,
-    parts: AsyncIterable<Buffer>,
-    expected: ExpectedObject,
-    metadata: Record<string, string>,
-    signal?: AbortSignal,
-  ): Promise<string | undefined> {
-    const created = await this.client.send(
-      new this.sdk.CreateMultipartUploadCommand({
-        Bucket: this.location.bucket,
-        Key: key,
-        ContentType: expected.contentType,
-        Metadata: metadata,
-        ...this.writeOptions(),
-      }),
-      { abortSignal: signal },
-    );
-    const uploadId = created.UploadId;
-    if (!uploadId) throw new ObjectUploadError(key, 'the store started a multipart upload without an upload id');
-    const md5s: Buffer[] = [];
-    const inFlight = new Set<Promise<void>>();
-    try {
-      const sha256 = createHash('sha256');
-      const etags: string[] = [];
-      let failure: unknown;
-      let size = 0;
-      for await (const part of parts) {
-        if (failure !== undefined) break;
-        signal?.throwIfAborted();
-        sha256.update(part);
-        size += part.length;
-        if (size > expected.size) break;
-        const partNumber = md5s.length + 1;
-        const md5 = createHash('md5').update(part).digest();
-        md5s.push(md5);
-        const sending: Promise<void> = this.uploadPart(key, uploadId, partNumber, part, part.length, md5, signal)
-          .then((etag) => void (etags[partNumber - 1] = etag))
-          .catch((error: unknown) => void (failure ??= error))
-          .finally(() => inFlight.delete(sending));
-        inFlight.add(sending);
-        if (inFlight.size >= this.uploadConcurrency) await Promise.race(inFlight);
-      }
-      await Promise.all(inFlight);
-      if (failure !== undefined) throw failure;
-      signal?.throwIfAborted();
-      checkBytes(key, size, size > expected.size ? '' : sha256.digest('hex'), expected);
-      await this.client.send(
-        new this.sdk.CompleteMultipartUploadCommand({
-          Bucket: this.location.bucket,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: etags.map((ETag, index) => ({ ETag, PartNumber: index + 1 })) },
-        }),
-        { abortSignal: signal },
-      );
-    } catch (error) {
-      // Parts still on their way could land after the abort and keep the upload alive.
-      await Promise.allSettled(inFlight);
-      await this.abortUpload(key, uploadId).catch((abortError: unknown) => {
-        throw new ObjectUploadError(
-          key,
-          `${reasonOf(error, signal)}, and aborting its multipart upload failed (${uploadFailureReason(abortError)}): the next run removes it`,
-        );
-      });
-      throw error;
-    }
-    if (!this.etagIsMd5()) return undefined;
-    const combined = createHash('md5').update(Buffer.concat(md5s)).digest('hex');
-    return `${combined}-${md5s.length}`;
-  }
-
-  private async putWholeFile(
-    key: string,
-    path: string,
-    parts: FileParts,
-    expected: ExpectedObject,
-    metadata: Record<string, string>,
-    signal?: AbortSignal,
-  ): Promise<string | undefined> {
-    const md5 = parts.md5s[0]!;
-    await this.sendAgainWhenTransient(signal, async () => {
-      const { body, length } = partStream(path, parts, 0);
-      const answer = await this.client
-        .send(
-          new this.sdk.PutObjectCommand({
-            Bucket: this.location.bucket,
-            Key: key,
-            Body: body,
-            ContentLength: length,
-            ContentMD5: md5.toString('base64'),
-            ContentType: expected.contentType,
-            Metadata: metadata,
-            ...this.writeOptions(),
-          }),
-          { abortSignal: signal },
-        )
-        .finally(() => body.destroy());
-      this.checkEtag(key, answer.ETag, md5.toString('hex'), 'the object');
-    });
-    return this.etagIsMd5() ? md5.toString('hex') : undefined;
-  }
-
-  private async putFileInParts(
-    key: string,
-    path: string,
-    parts: FileParts,
+    parts: ObjectParts,
     expected: ExpectedObject,
     metadata: Record<string, string>,
     signal?: AbortSignal,
@@ -509,10 +371,10 @@ export class ObjectStore {
       while (failure === undefined && next < parts.md5s.length) {
         const index = next++;
         try {
-          etags[index] = await this.sendAgainWhenTransient(signal, () => {
-            const { body, length } = partStream(path, parts, index);
+          etags[index] = await this.sendPart(parts, signal, () => {
+            const { body, length } = parts.part(index);
             return this.uploadPart(key, uploadId, index + 1, body, length, parts.md5s[index]!, signal).finally(() =>
-              body.destroy(),
+              destroyStream(body),
             );
           });
         } catch (error) {
@@ -545,6 +407,15 @@ export class ObjectStore {
     if (!this.etagIsMd5()) return undefined;
     const combined = createHash('md5').update(Buffer.concat(parts.md5s)).digest('hex');
     return `${combined}-${parts.md5s.length}`;
+  }
+
+  /**
+   * Sends a part (or a whole object) from its source. The SDK sends a buffer again by itself on
+   * a transient failure, but never a stream, so a streamed part is sent again here, from the
+   * file, up to the connection's tries: either way a part gets that many tries, no more.
+   */
+  private sendPart<T>(parts: ObjectParts, signal: AbortSignal | undefined, send: () => Promise<T>): Promise<T> {
+    return parts.streamed ? this.sendAgainWhenTransient(signal, send) : send();
   }
 
   /**
@@ -702,24 +573,6 @@ class SourceError extends Error {
   }
 }
 
-async function* fromSource(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const iterator = body[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      let next: IteratorResult<Buffer>;
-      try {
-        next = await iterator.next();
-      } catch (error) {
-        throw new SourceError(error);
-      }
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    await iterator.return?.();
-  }
-}
-
 function checkBytes(key: string, size: number, sha256: string, expected: ExpectedObject): void {
   if (size !== expected.size) {
     throw new ObjectUploadError(
@@ -736,6 +589,22 @@ function reasonOf(error: unknown, signal?: AbortSignal): string {
   if (error instanceof ObjectUploadError) return error.reason;
   if (signal?.aborted) return 'stopped';
   return error instanceof Error && error.name === 'Error' ? messageOf(error) : uploadFailureReason(error);
+}
+
+/** Gives the request the body's SHA-256 as `x-amz-content-sha256`, which SigV4 signs and AWS checks against the body. */
+function signedWithPayloadSha256(command: PutObjectCommand, sha256: string): void {
+  command.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = sha256;
+      return next(args);
+    },
+    { step: 'build', name: 'payloadSha256' },
+  );
+}
+
+function destroyStream(body: Buffer | Readable): void {
+  if (!Buffer.isBuffer(body)) body.destroy();
 }
 
 function unquoted(etag: string | undefined): string {

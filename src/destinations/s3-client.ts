@@ -12,8 +12,12 @@ export interface S3ConnectionSettings {
   region?: string;
   /** Tries per request, the first included, on 5xx, throttling, time-outs and dropped connections. */
   maxAttempts?: number;
-  /** A request whose socket stays idle this long is given up (and retried). */
-  requestTimeoutMs?: number;
+  /**
+   * A request whose connection carries nothing either way for this long is given up (and sent
+   * again, up to `maxAttempts` tries): without it a store that stops answering holds an upload
+   * forever. Idle time, not the request's whole time, so a slow upload that keeps moving is never cut.
+   */
+  idleTimeoutMs?: number;
   /** Static credentials instead of the default provider chain (tests against a local store). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
@@ -25,7 +29,10 @@ const DEFAULT_MAX_ATTEMPTS = 4;
  * which the caller already reports (and sends again) in its own words.
  */
 const QUIET_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+/** Overrides the idle time-out, in milliseconds: for tests of a store that stops answering. */
+export const IDLE_TIMEOUT_VARIABLE = 'TWILIO_RECORDINGS_S3_IDLE_TIMEOUT_MS';
 const CUSTOM_ENDPOINT_REGION = 'us-east-1';
 
 /** The endpoint the settings and the standard variables name, checked, or undefined for AWS itself. */
@@ -81,8 +88,16 @@ export function createS3Client(settings: S3ConnectionSettings, env: NodeJS.Proce
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     logger: QUIET_LOGGER,
-    requestHandler: { requestTimeout: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
+    // The handler's `requestTimeout` only logs a warning unless told to throw, and counts the whole
+    // request (a large part on a slow link would fail); `socketTimeout` ends a connection that went idle.
+    requestHandler: { socketTimeout: idleTimeoutOf(settings, env) },
   });
+}
+
+function idleTimeoutOf(settings: S3ConnectionSettings, env: NodeJS.ProcessEnv): number {
+  if (settings.idleTimeoutMs !== undefined) return settings.idleTimeoutMs;
+  const fromEnv = Number(env[IDLE_TIMEOUT_VARIABLE]);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_IDLE_TIMEOUT_MS;
 }
 
 /** The URL with any `user:password@` shown as `***@`, so that a refused endpoint never prints a secret. */

@@ -12,6 +12,7 @@ import { ENCRYPTED_SUFFIX, mediaTreatment } from './media-encryption';
 import { asSaveError } from './media-errors';
 import type { MediaFileSystem } from './media-file-system';
 import type { MediaDestination, SavedMedia } from './media-destination';
+import { SavesUnderWay } from './saves-under-way';
 import { MediaFolder } from './media-folder';
 import { receiveMedia, type ReceivedMedia, type SpoolFile } from './media-receiver';
 import { TempFiles } from './temp-files';
@@ -57,7 +58,7 @@ export class MediaStore implements MediaDestination {
   private readonly recheck: 'sha256' | 'size';
   private readonly folder: MediaFolder;
   private readonly temp: TempFiles;
-  private readonly saving = new Map<string, Promise<SavedMedia>>();
+  private readonly saving = new SavesUnderWay<SavedMedia>();
   private readonly keys: KeyRing | undefined;
   private readonly refuseUnverifiedEncrypted: string | undefined;
   private index: ManifestIndex | undefined;
@@ -135,13 +136,7 @@ export class MediaStore implements MediaDestination {
    */
   save(recording: Recording, onBytes?: (bytes: number) => void): Promise<SavedMedia> {
     if (!this.manifest) return Promise.reject(new Error('This media store is read-only or closed.'));
-    // The same recording asked for twice at once (a repeated callback) is fetched once.
-    let saving = this.saving.get(recording.sid);
-    if (!saving) {
-      saving = this.saveOnce(recording, onBytes).finally(() => this.saving.delete(recording.sid));
-      this.saving.set(recording.sid, saving);
-    }
-    return saving;
+    return this.saving.once(recording.sid, () => this.saveOnce(recording, onBytes));
   }
 
   /**
@@ -167,7 +162,7 @@ export class MediaStore implements MediaDestination {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.saving.values()]);
+    await this.saving.settled();
     if (!this.manifest) return;
     await this.manifest.close();
     this.manifest = undefined;

@@ -17,6 +17,7 @@ import type { TwilioApi } from '../twilio/twilio-api';
 import { Layout, type MediaFormat } from './layout';
 import { manifestEntry, ManifestIndex } from './manifest';
 import type { MediaDestination, SavedMedia } from './media-destination';
+import { SavesUnderWay } from './saves-under-way';
 import { ENCRYPTED_SUFFIX, mediaTreatment } from './media-encryption';
 import { asSaveError, MediaSaveError } from './media-errors';
 import { receiveMedia, type SpoolFile } from './media-receiver';
@@ -69,7 +70,7 @@ export class ObjectStoreDestination implements MediaDestination {
   readonly format: MediaFormat;
   readonly layout: Layout;
   manifestPath: string;
-  private readonly saving = new Map<string, Promise<SavedMedia>>();
+  private readonly saving = new SavesUnderWay<SavedMedia>();
   private readonly uploads: ConcurrencyLimiter;
   private readonly now: () => Date;
   private index: ManifestIndex | undefined;
@@ -141,13 +142,7 @@ export class ObjectStoreDestination implements MediaDestination {
 
   save(recording: Recording, onBytes?: (bytes: number) => void): Promise<SavedMedia> {
     if (!this.manifest) return Promise.reject(new Error('This destination is read-only or closed.'));
-    // The same recording asked for twice at once (a repeated callback) is fetched once.
-    let saving = this.saving.get(recording.sid);
-    if (!saving) {
-      saving = this.saveOnce(recording, onBytes).finally(() => this.saving.delete(recording.sid));
-      this.saving.set(recording.sid, saving);
-    }
-    return saving;
+    return this.saving.once(recording.sid, () => this.saveOnce(recording, onBytes));
   }
 
   appendToManifest(entry: object): Promise<void> {
@@ -168,7 +163,7 @@ export class ObjectStoreDestination implements MediaDestination {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.saving.values()]);
+    await this.saving.settled();
     await this.manifest?.flush();
     this.manifest = undefined;
     if (this.spoolFolder) await fsPromises.rm(this.spoolFolder, { recursive: true, force: true });
@@ -197,10 +192,13 @@ export class ObjectStoreDestination implements MediaDestination {
       });
       const file = { path, bytes: received.bytes, sha256: received.sha256 };
       try {
-        await received.spool.toFile();
+        // A body that stayed in memory goes up from there (waiting for its upload there too: at most the
+        // spool's 512 KB for each recording in flight); a larger one from the spool file it spilled to.
+        const held = received.spool.heldBytes();
+        if (!held) await received.spool.toFile();
         await received.spool.close();
         await this.uploads.run(() =>
-          this.store.putFile(path, received.spoolFile.path, {
+          this.store.put(path, held ?? { path: received.spoolFile.path }, {
             sha256: file.sha256,
             size: file.bytes,
             metadata: recordingObjectMetadata(recording, file.sha256),
@@ -249,10 +247,17 @@ export class ObjectStoreDestination implements MediaDestination {
   /** A file (0600) in this run's own spool folder, created only when a body outgrows memory. */
   private spoolFile(recording: Recording): SpoolFile {
     const path = join(this.spoolFolder!, `${recording.sid}-${randomBytes(6).toString('hex')}`);
+    let opened = false;
     return {
       path,
-      open: () => fsPromises.open(path, CREATE_FLAGS, 0o600),
-      remove: () => fsPromises.unlink(path).catch(() => undefined),
+      open: () => {
+        opened = true;
+        return fsPromises.open(path, CREATE_FLAGS, 0o600);
+      },
+      // Most bodies stay in memory: unlinking a file never created costs an error each time.
+      remove: async () => {
+        if (opened) await fsPromises.unlink(path).catch(() => undefined);
+      },
     };
   }
 }

@@ -61,6 +61,11 @@ export class SpooledFile extends Writable {
     return this.handle!;
   }
 
+  /** Every byte received, when they all stayed in memory (the file was never opened); undefined otherwise. */
+  heldBytes(): Buffer | undefined {
+    return this.handle ? undefined : Buffer.concat(this.chunks, this.buffered);
+  }
+
   /** Closes the file, if it was opened, and drops what is in memory. */
   async close(): Promise<void> {
     this.chunks = [];

@@ -313,6 +313,20 @@ describe('twilio recordings:purge --archive-dir s3://…', function () {
     expect(await expectEveryDeletionArchived()).to.equal(initiallyCompleted().length);
   });
 
+  it('gives up an upload the store never answers, and keeps that recording, reported failed, exit 1', async () => {
+    await seededWorld(6);
+    const unanswered = initiallyCompleted()[0].sid;
+    proxy.inject({ operation: 'PutObject', keyIncludes: unanswered, nth: [1, 2, 3, 4], fault: { kind: 'hold' } });
+    // Each try is given up after a second without a byte either way, instead of a minute.
+    const env = { ...storeEnv(), TWILIO_RECORDINGS_S3_IDLE_TIMEOUT_MS: '1000' };
+    const run = await world.run(purgeArgs('-o', 'json'), { env });
+    expect(run.status, run.stderr).to.equal(1);
+    const failed = (JSON.parse(run.stdout) as PurgeResult[]).filter((result) => result.error !== null);
+    expect(failed.map((result) => [result.sid, result.outcome])).to.deep.equal([[unanswered, 'failed']]);
+    expect(world.sandbox.store.getRecording(unanswered)!.status).to.equal('completed');
+    expect(await expectEveryDeletionArchived()).to.equal(initiallyCompleted().length - 1);
+  });
+
   it('with --dry-run, shows the plan and neither deletes nor writes anything in the bucket', async () => {
     await seededWorld(5);
     const run = await world.run(purgeArgs('--dry-run'), { env: storeEnv() });

@@ -43,7 +43,9 @@ export type Fault =
   /** Flip one byte of the body before forwarding it. */
   | { kind: 'corrupt' }
   /** Forward nothing and never answer: a store that has stopped responding. */
-  | { kind: 'hold' };
+  | { kind: 'hold' }
+  /** Forward the request, and answer with this ETag instead of the store's: one of a store's own making. */
+  | { kind: 'etag'; etag: string };
 
 export interface FaultRule {
   operation: S3Operation;
@@ -135,11 +137,11 @@ export class S3FaultProxy {
       if (fault?.kind === 'answer') return answerWithError(res, fault);
       const body = Buffer.concat(chunks);
       if (fault?.kind === 'corrupt' && body.length > 0) body[body.length >> 1] ^= 0xff;
-      this.forward(req, url, body, res);
+      this.forward(req, url, body, res, fault?.kind === 'etag' ? fault.etag : undefined);
     });
   }
 
-  private forward(req: IncomingMessage, url: URL, body: Buffer, res: ServerResponse): void {
+  private forward(req: IncomingMessage, url: URL, body: Buffer, res: ServerResponse, etag?: string): void {
     const upstream = httpRequest(
       {
         host: this.target.hostname,
@@ -150,7 +152,7 @@ export class S3FaultProxy {
       },
       (answer) => {
         if (answer.statusCode && answer.statusCode < 300) this.bytesAnswered += body.length;
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        res.writeHead(answer.statusCode ?? 502, etag ? { ...answer.headers, etag } : answer.headers);
         answer.pipe(res);
       },
     );

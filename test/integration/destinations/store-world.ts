@@ -86,11 +86,6 @@ export function bytesOf(size: number, seed = 1): Buffer {
   return bytes;
 }
 
-/** The bytes as a stream of 64 KiB chunks, as an HTTP body arrives. */
-export async function* chunksOf(bytes: Buffer, chunkBytes = 64 * 1024): AsyncGenerator<Buffer> {
-  for (let offset = 0; offset < bytes.length; offset += chunkBytes) yield bytes.subarray(offset, offset + chunkBytes);
-}
-
 export function sha256Of(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
