@@ -1,105 +1,142 @@
 import { parseEncryptionDetails, type RecordingEncryption } from '../encryption/encryption-details';
 import type { ApiRecording, Recording } from './recording';
 
+/** How a field is written: each value is one of these bytes, then its bytes if it has any. */
+const NULL = 0;
+const MISSING = 1;
+/** A string of characters below 256: a 32-bit length, then a byte a character. */
+const LATIN1 = 2;
+/** Any other string: a 32-bit length in bytes, then UTF-16 code units, lone surrogates and all. */
+const UTF16 = 3;
+const NUMBER = 4;
+const TRUE = 5;
+const FALSE = 6;
+/** Anything else JSON can hold (an object or an array): its JSON text, as UTF16 is written. */
+const JSON_TEXT = 7;
+/** The value a field usually has, which the reader rebuilds: the page's account, the usual uri or media URL. */
+const USUAL = 8;
+
+/** Bytes a recording usually takes, to size a new buffer. */
+const BYTES_PER_RECORDING = 256;
+
+/** Buffers of pages handed on, lent again to the next pages. */
+const spareBuffers: Buffer[] = [];
+/** Spare buffers kept: about as many as pages are held at once. */
+const MAX_SPARE_BUFFERS = 64;
+
 /**
- * A page of recordings held compactly while it waits its turn: one array per field, times as
- * numbers, and no `uri` or `media_url` kept where it is the one Twilio builds from the SIDs.
- * A held page costs about a third of its Recording objects, which are made only when it is
- * handed on, so that they die young instead of filling the old generation of the heap.
+ * A page of recordings held compactly while it waits its turn: each recording's fields written
+ * one after another into one buffer lent from those of pages handed on before, times as numbers,
+ * and no account, `uri` or `media_url` kept where it is the usual one. A page waits for seconds,
+ * longer than the heap's young generation keeps anything, so held as JavaScript strings and arrays
+ * it moved to the old generation and stayed there, dead, until a full collection; V8 lets the old
+ * generation grow to several times what is live before one. Held in reused buffers, a waiting page
+ * leaves nothing behind, and its Recording objects, made only when it is handed on, die young.
  */
 export class RecordingColumns {
-  private readonly sids: string[] = [];
-  /** Null where it is the page's account, as it always is in an account's own list. */
-  private readonly accountSids: Array<string | null> = [];
-  private readonly callSids: Array<string | null> = [];
-  private readonly conferenceSids: Array<string | null> = [];
-  /** Milliseconds; NaN for a missing or malformed date. */
-  private readonly times: number[] = [];
-  private readonly durations: number[] = [];
-  private readonly statuses: string[] = [];
-  private readonly channels: Array<number | null> = [];
-  private readonly sources: Array<string | null> = [];
-  private readonly prices: Array<string | null> = [];
-  private readonly priceUnits: Array<string | null> = [];
-  private readonly errorCodes: Array<number | null> = [];
-  /** Undefined where it is the usual one for the recording (see usualUri, usualMediaUrl). */
-  private readonly uris: Array<string | undefined> = [];
-  private readonly mediaUrls: Array<string | null | undefined> = [];
+  private bytes: Buffer;
+  private size = 0;
+  /** Where each recording starts in `bytes`. */
+  private readonly starts: number[] = [];
   private readonly encryptions = new Map<number, RecordingEncryption>();
 
   constructor(
     readonly accountSid: string,
     /** The origin of media URLs Twilio gives for this API host, such as https://api.twilio.com. */
     private readonly mediaOrigin: string,
-  ) {}
+    expectedRecordings = 0,
+  ) {
+    this.bytes = lendBuffer(Math.max(expectedRecordings, 1) * BYTES_PER_RECORDING);
+  }
 
   get length(): number {
-    return this.sids.length;
+    return this.starts.length;
   }
 
   /** Keeps the recordings of a list page, in order, as recordingFromApi reads them. */
   static of(accountSid: string, mediaOrigin: string, page: Iterable<ApiRecording>): RecordingColumns {
-    const columns = new RecordingColumns(accountSid, mediaOrigin);
+    const columns = new RecordingColumns(accountSid, mediaOrigin, Array.isArray(page) ? page.length : 1000);
     for (const json of page) columns.push(json);
     return columns;
   }
 
+  /** Gives the buffer back for the next page: nothing may be read from these columns after. */
+  release(): void {
+    giveBack(this.bytes);
+    this.bytes = Buffer.alloc(0);
+    this.size = 0;
+    this.starts.length = 0;
+    this.encryptions.clear();
+  }
+
   private push(json: ApiRecording): void {
     const { sid, account_sid: accountSid } = json;
-    const index = this.sids.length;
+    this.starts.push(this.size);
     const duration = Number.parseInt(json.duration ?? '', 10);
-    this.sids.push(sid);
-    this.accountSids.push(accountSid === this.accountSid ? null : accountSid);
-    this.callSids.push(json.call_sid);
-    this.conferenceSids.push(json.conference_sid);
-    // A recording always has a creation date; the epoch keeps a malformed one out of every age window.
     const created = parseMs(json.date_created);
-    this.times.push(Number.isNaN(created) ? 0 : created, parseMs(json.date_updated), parseMs(json.start_time));
-    this.durations.push(Number.isFinite(duration) && duration > 0 ? duration : 0);
-    this.statuses.push(json.status);
-    this.channels.push(json.channels);
-    this.sources.push(json.source);
-    this.prices.push(json.price);
-    this.priceUnits.push(json.price_unit);
-    this.errorCodes.push(json.error_code);
-    this.uris.push(json.uri === usualUri(accountSid, sid) ? undefined : json.uri);
-    this.mediaUrls.push(
-      json.media_url === usualMediaUrl(this.mediaOrigin, accountSid, sid) ? undefined : json.media_url,
-    );
+    // A recording always has a creation date; the epoch keeps a malformed one out of every age window.
+    this.writeNumber(Number.isNaN(created) ? 0 : created);
+    this.writeNumber(parseMs(json.date_updated));
+    this.writeNumber(parseMs(json.start_time));
+    this.writeNumber(Number.isFinite(duration) && duration > 0 ? duration : 0);
+    this.write(sid);
+    if (accountSid === this.accountSid) this.writeTag(USUAL);
+    else this.write(accountSid);
+    this.write(json.call_sid);
+    this.write(json.conference_sid);
+    this.write(json.status);
+    this.write(json.channels);
+    this.write(json.source);
+    this.write(json.price);
+    this.write(json.price_unit);
+    this.write(json.error_code);
+    if (json.uri === usualUri(accountSid, sid)) this.writeTag(USUAL);
+    else this.write(json.uri);
+    if (json.media_url === usualMediaUrl(this.mediaOrigin, accountSid, sid)) this.writeTag(USUAL);
+    else this.write(json.media_url);
     const encryption = parseEncryptionDetails(json.encryption_details);
-    if (encryption) this.encryptions.set(index, encryption);
+    if (encryption) this.encryptions.set(this.starts.length - 1, encryption);
   }
 
   /** When the `index`-th recording was created, in milliseconds. */
   createdMs(index: number): number {
-    return this.times[3 * index]!;
+    return this.bytes.readDoubleLE(this.starts[index]!);
   }
 
   /** The `index`-th recording, the same as recordingFromApi makes it. */
   recording(index: number): Recording {
-    const sid = this.sids[index]!;
-    const accountSid = this.accountSids[index] ?? this.accountSid;
-    const encryption = this.encryptions.get(index);
-    const uri = this.uris[index];
-    const mediaUrl = this.mediaUrls[index];
+    const reader = new FieldReader(this.bytes, this.starts[index]!);
+    const created = reader.number();
+    const updated = reader.number();
+    const start = reader.number();
+    const duration = reader.number();
+    const sid = reader.value() as string;
+    const accountSidField = reader.value();
+    const accountSid = accountSidField === USUAL_VALUE ? this.accountSid : (accountSidField as string);
     const recording: Recording = {
       sid,
       accountSid,
-      callSid: this.callSids[index]!,
-      conferenceSid: this.conferenceSids[index]!,
-      dateCreated: new Date(this.times[3 * index]!),
-      dateUpdated: dateOrNull(this.times[3 * index + 1]!),
-      startTime: dateOrNull(this.times[3 * index + 2]!),
-      duration: this.durations[index]!,
-      status: this.statuses[index]!,
-      channels: this.channels[index]!,
-      source: this.sources[index]!,
-      price: this.prices[index]!,
-      priceUnit: this.priceUnits[index]!,
-      errorCode: this.errorCodes[index]!,
-      uri: uri ?? usualUri(accountSid, sid),
-      mediaUrl: mediaUrl === undefined ? usualMediaUrl(this.mediaOrigin, accountSid, sid) : mediaUrl,
+      callSid: reader.value() as string | null,
+      conferenceSid: reader.value() as string | null,
+      dateCreated: new Date(created),
+      dateUpdated: dateOrNull(updated),
+      startTime: dateOrNull(start),
+      duration,
+      status: reader.value() as string,
+      channels: reader.value() as number | null,
+      source: reader.value() as string | null,
+      price: reader.value() as string | null,
+      priceUnit: reader.value() as string | null,
+      errorCode: reader.value() as number | null,
+      uri: '',
+      mediaUrl: null,
     };
+    const uri = reader.value();
+    recording.uri = uri === USUAL_VALUE ? usualUri(accountSid, sid) : (uri as string);
+    const mediaUrl = reader.value();
+    recording.mediaUrl =
+      mediaUrl === USUAL_VALUE ? usualMediaUrl(this.mediaOrigin, accountSid, sid) : (mediaUrl as string | null);
+    const encryption = this.encryptions.get(index);
     if (encryption) recording.encryption = encryption;
     return recording;
   }
@@ -107,11 +144,122 @@ export class RecordingColumns {
   /** The recordings created after `afterMs`, in order. */
   recordingsAfter(afterMs: number): Recording[] {
     const recordings: Recording[] = [];
-    for (let i = 0; i < this.sids.length; i += 1) {
+    for (let i = 0; i < this.starts.length; i += 1) {
       if (this.createdMs(i) > afterMs) recordings.push(this.recording(i));
     }
     return recordings;
   }
+
+  private room(bytes: number): void {
+    if (this.size + bytes <= this.bytes.length) return;
+    const larger = lendBuffer(Math.max(2 * this.bytes.length, this.size + bytes));
+    this.bytes.copy(larger, 0, 0, this.size);
+    giveBack(this.bytes);
+    this.bytes = larger;
+  }
+
+  private writeTag(tag: number): void {
+    this.room(1);
+    this.bytes[this.size] = tag;
+    this.size += 1;
+  }
+
+  private writeNumber(value: number): void {
+    this.room(8);
+    this.size = this.bytes.writeDoubleLE(value, this.size);
+  }
+
+  private write(value: unknown): void {
+    if (value === null) this.writeTag(NULL);
+    else if (value === undefined) this.writeTag(MISSING);
+    else if (value === true) this.writeTag(TRUE);
+    else if (value === false) this.writeTag(FALSE);
+    else if (typeof value === 'number') {
+      this.writeTag(NUMBER);
+      this.writeNumber(value);
+    } else if (typeof value === 'string') this.writeString(value);
+    else this.writeUtf16(JSON_TEXT, JSON.stringify(value));
+  }
+
+  /** A byte a character where every character is below 256, as nearly all of Twilio's are; else UTF-16. */
+  private writeString(value: string): void {
+    const length = value.length;
+    this.room(5 + length);
+    const bytes = this.bytes;
+    const start = this.size + 5;
+    for (let i = 0; i < length; i += 1) {
+      const code = value.charCodeAt(i);
+      if (code > 0xff) {
+        this.writeUtf16(UTF16, value);
+        return;
+      }
+      bytes[start + i] = code;
+    }
+    bytes[this.size] = LATIN1;
+    bytes.writeUInt32LE(length, this.size + 1);
+    this.size = start + length;
+  }
+
+  private writeUtf16(tag: typeof UTF16 | typeof JSON_TEXT, text: string): void {
+    const length = 2 * text.length;
+    this.room(5 + length);
+    this.bytes[this.size] = tag;
+    this.bytes.writeUInt32LE(length, this.size + 1);
+    this.size += 5 + this.bytes.write(text, this.size + 5, length, 'utf16le');
+  }
+}
+
+/** What FieldReader.value gives for a field written as USUAL. */
+const USUAL_VALUE = Symbol('usual');
+
+/** Reads back, in order, the fields of one recording as RecordingColumns wrote them. */
+class FieldReader {
+  constructor(
+    private readonly bytes: Buffer,
+    private at: number,
+  ) {}
+
+  number(): number {
+    const value = this.bytes.readDoubleLE(this.at);
+    this.at += 8;
+    return value;
+  }
+
+  value(): unknown {
+    const tag = this.bytes[this.at]!;
+    this.at += 1;
+    switch (tag) {
+      case NULL:
+        return null;
+      case MISSING:
+        return undefined;
+      case TRUE:
+        return true;
+      case FALSE:
+        return false;
+      case NUMBER:
+        return this.number();
+      case USUAL:
+        return USUAL_VALUE;
+      default: {
+        const length = this.bytes.readUInt32LE(this.at);
+        const start = this.at + 4;
+        this.at = start + length;
+        const text = this.bytes.toString(tag === LATIN1 ? 'latin1' : 'utf16le', start, start + length);
+        return tag === JSON_TEXT ? JSON.parse(text) : text;
+      }
+    }
+  }
+}
+
+function lendBuffer(size: number): Buffer {
+  const index = spareBuffers.findIndex((buffer) => buffer.length >= size);
+  if (index >= 0) return spareBuffers.splice(index, 1)[0]!;
+  return Buffer.allocUnsafeSlow(size);
+}
+
+function giveBack(buffer: Buffer): void {
+  if (buffer.length > 0 && spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
 }
 
 /** As recordingFromApi reads a date: NaN for none or a malformed one. */

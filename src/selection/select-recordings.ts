@@ -111,6 +111,8 @@ export async function* selectRecordingPages(
       recordings.push(recording);
       if (counts) counted += 1;
     }
+    // This frame keeps the page while the next is awaited, often long enough to move its recordings into the old generation.
+    page.recordings.length = 0;
     if (recordings.length > 0) yield { accountSid: page.accountSid, recordings };
   }
 }

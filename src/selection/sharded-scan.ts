@@ -168,7 +168,9 @@ export async function* scanShards(
       const olderKnown = older?.accountSid !== head.accountSid || older.newestMs !== undefined;
       if (head.pages.length > 0 && !head.splitting && olderKnown) {
         const cut = cutOf(head, older);
-        const recordings = head.pages.shift()!.recordingsAfter(cut);
+        const page = head.pages.shift()!;
+        const recordings = page.recordingsAfter(cut);
+        page.release();
         held -= 1;
         yield { accountSid: head.accountSid, recordings };
         continue;

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { ConnectionPool } from './connection-pool';
 
 export interface BasicAuth {
@@ -104,19 +105,65 @@ export async function readChunks(body: Readable, maxBytes = 64 * 1024 * 1024): P
   return { chunks, size };
 }
 
-/** Where joinedInScratch joins a body: one buffer, reused. */
-let scratch = Buffer.alloc(0);
+/** A body read whole into a lent buffer: its bytes are `bytes` up to `size`, until `release()` takes the buffer back. */
+export interface LentBody {
+  bytes: Buffer;
+  size: number;
+  release(): void;
+}
+
+/** Buffers given back by bodies read before, lent again to the next. */
+const spareBuffers: Buffer[] = [];
+/** Spare buffers kept: about as many as bodies arrive at once. */
+const MAX_SPARE_BUFFERS = 8;
+
+function lendBuffer(size: number): Buffer {
+  const index = spareBuffers.findIndex((buffer) => buffer.length >= size);
+  if (index >= 0) return spareBuffers.splice(index, 1)[0]!;
+  return Buffer.allocUnsafeSlow(size);
+}
+
+function giveBack(buffer: Buffer): void {
+  if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
+}
 
 /**
- * A body's chunks joined in one reused buffer, valid only until the next call: read it before
- * anything else can run. A list page is a megabyte, and a new buffer for each would be memory
- * outside the heap that stays until a full collection.
+ * Reads a whole body, refusing more than `maxBytes`, into a buffer lent from those earlier bodies
+ * gave back, each chunk copied in as it arrives. A list page is a megabyte in some sixty chunks:
+ * held until the page was whole, they outlived the young generation and waited, outside the heap,
+ * for a full collection; copied at once, they die young, and the lent buffers are reused.
+ * `sizeHint` (a Content-Length) sizes a new buffer; it grows if the body is larger.
  */
-export function joinedInScratch({ chunks, size }: BodyChunks): Buffer {
-  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, 2 * scratch.length));
-  let offset = 0;
-  for (const chunk of chunks) offset += chunk.copy(scratch, offset);
-  return scratch;
+export async function readLentBody(body: Readable, sizeHint = 0, maxBytes = 64 * 1024 * 1024): Promise<LentBody> {
+  let bytes = lendBuffer(Math.min(Math.max(sizeHint, 64 * 1024), maxBytes));
+  let size = 0;
+  body.on('data', (chunk: Buffer) => {
+    if (size + chunk.length > maxBytes) {
+      body.destroy(new Error(`response body larger than ${maxBytes} bytes`));
+      return;
+    }
+    if (size + chunk.length > bytes.length) {
+      const larger = Buffer.allocUnsafeSlow(Math.min(Math.max(2 * bytes.length, size + chunk.length), maxBytes));
+      bytes.copy(larger, 0, 0, size);
+      bytes = larger;
+    }
+    size += chunk.copy(bytes, size);
+  });
+  try {
+    await finished(body);
+  } catch (error) {
+    giveBack(bytes);
+    throw error;
+  }
+  let lent = true;
+  return {
+    bytes,
+    size,
+    release() {
+      if (lent) giveBack(bytes);
+      lent = false;
+    },
+  };
 }
 
 /** Discards a body so its connection can be reused. */

@@ -4,9 +4,8 @@ import { checkMediaAnswer } from '../media/media-answer';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import {
   discardBody,
-  joinedInScratch,
   readBody,
-  readChunks,
+  readLentBody,
   type BasicAuth,
   type HttpRequest,
   type HttpResponse,
@@ -128,9 +127,13 @@ export class TwilioApi {
           const body = await readBody(response.body);
           throw this.errorFor(response, body, `GET ${new URL(url).pathname}`, new URL(url).pathname);
         }
-        const chunks = await readChunks(response.body);
-        const { envelope, items } = readListPage(joinedInScratch(chunks), chunks.size, key);
-        return { envelope, collected: collect(items) };
+        const body = await readLentBody(response.body, Number(response.headers['content-length']) || 0);
+        try {
+          const { envelope, items } = readListPage(body.bytes, body.size, key);
+          return { envelope, collected: collect(items) };
+        } finally {
+          body.release();
+        }
       },
       this.limiter,
       `GET ${new URL(url).pathname}`,

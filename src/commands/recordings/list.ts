@@ -68,6 +68,8 @@ export default class RecordingsList extends RecordingsCommand {
       )) {
         if (records !== DISCARD_RECORDS) records.write(page.recordings.map(recordingRow));
         tally.addPage(page);
+        // Let go of them now: this frame keeps the page while the next is awaited (see selectRecordingPages).
+        page.recordings.length = 0;
         await records.drained();
       }
     } catch (error) {

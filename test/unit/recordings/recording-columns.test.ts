@@ -88,4 +88,28 @@ describe('RecordingColumns', () => {
     expect(columns.recordingsAfter(after).map((r) => r.sid)).to.deep.equal([page[0]!.sid, page[1]!.sid]);
     expect(columns.length).to.equal(3);
   });
+
+  it('keeps strings beyond Latin-1 and values of other types than the API documents as they came', () => {
+    const page = [
+      anApiRecording(1, { source: 'Dial\u00e9 \u6f22 \ud83d\ude00', price: 'lone \ud800 surrogate' }),
+      anApiRecording(2, {
+        channels: '2' as unknown as number,
+        error_code: true as unknown as number,
+        price_unit: { currency: 'USD' } as unknown as string,
+        conference_sid: undefined as unknown as string,
+      }),
+    ];
+    const columns = RecordingColumns.of(ACCOUNT, ORIGIN, page);
+    page.forEach((json, i) => expect(columns.recording(i)).to.deep.equal(recordingFromApi(json)));
+    expect(columns.recording(1)).to.have.property('conferenceSid', undefined);
+  });
+
+  it("gives a released page's buffer to the next page, which reads back only its own recordings", () => {
+    const first = RecordingColumns.of(ACCOUNT, ORIGIN, [anApiRecording(1), anApiRecording(2)]);
+    first.release();
+    const page = [anApiRecording(3, { source: 'x'.repeat(1000) })];
+    const second = RecordingColumns.of(ACCOUNT, ORIGIN, page);
+    expect(second.length).to.equal(1);
+    expect(second.recording(0)).to.deep.equal(recordingFromApi(page[0]!));
+  });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConnectionPool } from '../../../src/twilio/connection-pool';
-import { nodeTransport, readBody, type HttpTransport } from '../../../src/twilio/http-transport';
+import { nodeTransport, readBody, readLentBody, type HttpTransport } from '../../../src/twilio/http-transport';
 import { isTransientNetworkError } from '../../../src/twilio/retry-policy';
 
 describe('nodeTransport', () => {
@@ -22,6 +22,16 @@ describe('nodeTransport', () => {
         res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"code":20500}');
       } else if (req.url === '/silent') {
         // Never answers.
+      } else if (req.url === '/chunks') {
+        res.writeHead(200);
+        let sent = 0;
+        const more = () => {
+          if (sent === 40) return void res.end();
+          res.write(Buffer.alloc(1000, sent % 256));
+          sent += 1;
+          setImmediate(more);
+        };
+        more();
       } else if (req.url === '/cut') {
         res.writeHead(200, { 'Content-Length': '1000' });
         res.write(Buffer.alloc(100));
@@ -91,6 +101,32 @@ describe('nodeTransport', () => {
     );
     expect(error).to.be.instanceOf(Error);
     expect(isTransientNetworkError(error)).to.equal(true);
+  });
+
+  it('reads a body of many chunks whole into a lent buffer larger than its size hint', async () => {
+    const response = await transport.send({ method: 'GET', url: `${origin}/chunks` });
+    const body = await readLentBody(response.body, 100);
+    const expected = Buffer.concat(Array.from({ length: 40 }, (_, i) => Buffer.alloc(1000, i)));
+    expect(body.bytes.subarray(0, body.size).equals(expected)).to.equal(true);
+    body.release();
+  });
+
+  it('fails a lent body cut short with a transient error', async () => {
+    const response = await transport.send({ method: 'GET', url: `${origin}/cut` });
+    const error = await readLentBody(response.body).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(isTransientNetworkError(error)).to.equal(true);
+  });
+
+  it('refuses a lent body larger than its limit', async () => {
+    const response = await transport.send({ method: 'GET', url: `${origin}/chunks` });
+    const error = await readLentBody(response.body, 0, 10_000).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect((error as Error).message).to.equal('response body larger than 10000 bytes');
   });
 
   it('fails a refused connection with an error that is not transient', async () => {
