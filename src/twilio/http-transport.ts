@@ -80,17 +80,6 @@ export function nodeTransport(userAgent: string, pool = new ConnectionPool()): H
 
 /** Reads a whole response body, refusing to hold more than `maxBytes`. */
 export async function readBody(body: Readable, maxBytes = 64 * 1024 * 1024): Promise<Buffer> {
-  return Buffer.concat((await readChunks(body, maxBytes)).chunks);
-}
-
-/** A body's chunks as they arrived, and their size. */
-export interface BodyChunks {
-  chunks: Buffer[];
-  size: number;
-}
-
-/** Reads a whole response body without joining it, refusing to hold more than `maxBytes`. */
-export async function readChunks(body: Readable, maxBytes = 64 * 1024 * 1024): Promise<BodyChunks> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -102,7 +91,7 @@ export async function readChunks(body: Readable, maxBytes = 64 * 1024 * 1024): P
     }
     chunks.push(buffer);
   }
-  return { chunks, size };
+  return Buffer.concat(chunks, size);
 }
 
 /** A body read whole into a lent buffer: its bytes are `bytes` up to `size`, until `release()` takes the buffer back. */
