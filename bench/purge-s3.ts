@@ -147,7 +147,11 @@ async function throughput(server: LocalObjectStore, dir: string): Promise<BenchR
   }
 }
 
-/** Peak RSS of archiving one 200 MB recording to the bucket and to a folder, and the floor of loading the SDK. */
+/**
+ * Peak RSS of archiving one 200 MB recording to the bucket and to a folder, beside the bare floor
+ * (bench/baselines/bare-archive-file.js) doing the same job both ways in the same rounds, and the
+ * floor of loading the SDK.
+ */
 async function memory(server: LocalObjectStore, dir: string): Promise<BenchRow[]> {
   const world = await TwilioWorld.start({ subaccounts: 0 });
   const env = world.environment({ ...world.authTokenEnv, ...storeEnv(server) });
@@ -161,44 +165,91 @@ async function memory(server: LocalObjectStore, dir: string): Promise<BenchRow[]
       channels: 1,
       dateCreated: Date.now() - 40 * DAY_MS,
     }).sid;
-  const purge = async (archive: string) => {
+  const peak = async (what: string, command: string, args: (sid: string) => string[]) => {
     const sid = addLarge();
-    const result = await measure(
-      TWILIO_BIN,
-      ['recordings:purge', '--sid', sid, '--force', '--archive-dir', archive, '-o', 'none'],
-      env,
-    );
-    if (result.status !== 0) throw new Error(`recordings:purge --archive-dir ${archive} failed: ${result.stderr}`);
+    const result = await measure(command, args(sid), env);
+    if (result.status !== 0) throw new Error(`${what} failed: ${result.stderr}`);
+    if (world.sandbox.store.recordings(accountSid).length !== 0) throw new Error(`${what} left its recording`);
     return result.peakRssMb;
   };
+  const purge = (archive: string) =>
+    peak(`recordings:purge --archive-dir ${archive}`, TWILIO_BIN, (sid) => [
+      'recordings:purge',
+      '--sid',
+      sid,
+      '--force',
+      '--archive-dir',
+      archive,
+      '-o',
+      'none',
+    ]);
+  const floor = (where: 's3' | 'dir', archive: string) =>
+    peak(`the bare archive to ${archive}`, process.execPath, (sid) => [
+      join(__dirname, 'baselines', 'bare-archive-file.js'),
+      where,
+      archive,
+      sid,
+    ]);
   try {
-    const s3: number[] = [];
-    const local: number[] = [];
+    const ours = { s3: [] as number[], folder: [] as number[] };
+    const bare = { s3: [] as number[], folder: [] as number[] };
     const sdk: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const folder = join(dir, `large-${round}`);
-      s3.push(await purge(`s3://${BUCKET}/large-${round}`));
-      local.push(await purge(folder));
-      rmSync(folder, { recursive: true, force: true });
-      const bare = await measure(process.execPath, [join(__dirname, 'baselines', 'load-s3-sdk.js')], process.env);
-      if (bare.status !== 0) throw new Error(`loading the SDK failed: ${bare.stderr}`);
-      sdk.push(bare.peakRssMb);
+      const runs: Array<() => Promise<void>> = [
+        async () => void ours.s3.push(await purge(`s3://${BUCKET}/large-${round}`)),
+        async () => void ours.folder.push(await purge(join(dir, `large-${round}`))),
+        async () => void bare.s3.push(await floor('s3', `s3://${BUCKET}/large-floor-${round}`)),
+        async () => void bare.folder.push(await floor('dir', join(dir, `large-floor-${round}`))),
+      ];
+      // Each round starts with another kind, so that none always runs on a warmer machine.
+      for (let next = 0; next < runs.length; next++) await runs[(next + round) % runs.length]!();
+      rmSync(join(dir, `large-${round}`), { recursive: true, force: true });
+      rmSync(join(dir, `large-floor-${round}`), { recursive: true, force: true });
+      const loaded = await measure(process.execPath, [join(__dirname, 'baselines', 'load-s3-sdk.js')], process.env);
+      if (loaded.status !== 0) throw new Error(`loading the SDK failed: ${loaded.stderr}`);
+      sdk.push(loaded.peakRssMb);
     }
-    const ours = median(s3);
-    const baseline = median(local);
     const list = (values: number[]) => values.map((mb) => mb.toFixed(0)).join(', ');
+    const described = (values: number[]) => `${median(values).toFixed(0)} MB (runs ${list(values)})`;
+    const more = (mb: number) => `${mb < 0 ? '−' : '+'}${Math.abs(mb).toFixed(0)} MB`;
+    const oursMore = median(ours.s3) - median(ours.folder);
+    const floorMore = median(bare.s3) - median(bare.folder);
     return [
       row(
-        `peak RSS of \`recordings:purge --archive-dir\` of one 200 MB recording: to s3:// (local S3 server) vs to a folder, median of ${ROUNDS}`,
-        `${ours.toFixed(0)} MB (runs ${list(s3)})`,
-        `${baseline.toFixed(0)} MB (runs ${list(local)})`,
-        ours / baseline,
+        `peak RSS of \`recordings:purge --archive-dir\` of one 200 MB recording: to s3:// (local S3 server) vs to a folder, alternated with the floor, median of ${ROUNDS}: ${more(oursMore)}, the floor's ${more(floorMore)}`,
+        described(ours.s3),
+        described(ours.folder),
+        median(ours.s3) / median(ours.folder),
         '≤ +10 MB',
-        ours - baseline <= 10,
+        oursMore <= 10,
+      ),
+      row(
+        `the floor in the same run: a bare Node client fetching the recording into a file, then uploading it in 8 MiB parts one at a time, each streamed with its Content-MD5 (\`@aws-sdk/client-s3\`), vs fsync'ing it in a folder, then DELETE, median of ${ROUNDS}: ${more(floorMore)}`,
+        described(bare.s3),
+        described(bare.folder),
+        median(bare.s3) / median(bare.folder),
+        'measured',
+        true,
+      ),
+      row(
+        `the 200 MB recording to s3:// against the floor's s3:// (ours − floor ${more(median(ours.s3) - median(bare.s3))}), median of ${ROUNDS}`,
+        `${median(ours.s3).toFixed(0)} MB`,
+        `${median(bare.s3).toFixed(0)} MB`,
+        median(ours.s3) / median(bare.s3),
+        'measured',
+        true,
+      ),
+      row(
+        `the 200 MB recording to a folder against the floor's folder (ours − floor ${more(median(ours.folder) - median(bare.folder))}), median of ${ROUNDS}`,
+        `${median(ours.folder).toFixed(0)} MB`,
+        `${median(bare.folder).toFixed(0)} MB`,
+        median(ours.folder) / median(bare.folder),
+        'measured',
+        true,
       ),
       row(
         `a bare Node process that only loads \`@aws-sdk/client-s3\` and makes a client: the SDK's own share, median of ${ROUNDS}`,
-        `${median(sdk).toFixed(0)} MB (runs ${list(sdk)})`,
+        described(sdk),
         '—',
         1,
         'measured',

@@ -2,8 +2,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 
-/** Bytes read from a file at a time: memory holds this much per part being read, whatever the file's size. */
-const READ_BYTES = 256 * 1024;
+/**
+ * Bytes read from a file at a time: memory holds this much per part being read, whatever the
+ * file's size. Node's own default for a file stream: each chunk read is garbage once hashed or
+ * sent, freed only when V8 collects, and 256 KB chunks left the peak of a 200 MB upload 6 to 7 MB
+ * higher than these.
+ */
+const READ_BYTES = 64 * 1024;
 
 /**
  * The bytes of an object to store: in memory (a small body the spool kept), or a file read in
