@@ -14,7 +14,7 @@ export default class RecordingsHoldsRemove extends RecordingsCommand {
 
   static override examples = [
     '$ twilio recordings:holds:remove --sid RExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-    '$ twilio recordings:holds:remove --call-sid CAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --holds /shared/holds.json',
+    '$ twilio recordings:holds:remove --conference-sid CFxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --holds /shared/holds.json',
   ];
 
   static override flags = { ...RecordingsCommand.flagsWithoutProfile, ...holdTargetFlags, ...holdsFlag };
