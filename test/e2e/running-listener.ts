@@ -27,9 +27,17 @@ export class RunningListener {
     args: string[],
     env: Record<string, string | undefined>,
   ): Promise<RunningListener> {
-    const child = spawn(TWILIO_BIN, ['recordings:callbacks:listen', '--port', '0', ...args], {
-      env: world.environment(env),
-    });
+    return RunningListener.run(world, ['recordings:callbacks:listen', '--port', '0', ...args], env);
+  }
+
+  /** Starts `twilio ARGV` (a listen command line as given), in `cwd`, and waits for its banner. */
+  static async run(
+    world: TwilioWorld,
+    argv: string[],
+    env: Record<string, string | undefined>,
+    cwd?: string,
+  ): Promise<RunningListener> {
+    const child = spawn(TWILIO_BIN, argv, { env: world.environment(env), cwd });
     const listener = new RunningListener(child);
     await listener.waitFor(() => /Press Ctrl-C to stop\./.test(listener.err), 'the listening banner', true);
     return listener;

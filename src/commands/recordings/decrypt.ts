@@ -7,10 +7,13 @@ import type { DecryptionInput } from '../../cli/flags';
 import { privateKeySource } from '../../encryption/key-ring';
 import { BadInputError, CancelledError, OperationFailedError } from '../../errors';
 import { decryptFolder, decryptSummaryLines, type DecryptResult } from '../../media/decrypt-folder';
+import { docLink } from '../../cli/doc-links';
 
 export default class RecordingsDecrypt extends RecordingsCommand {
   static override description =
     'decrypt the encrypted recordings a download saved as served (….wav.enc), verifying each GCM tag; a re-run decrypts only what is left';
+
+  static docLink = docLink('decrypting-later', 'docs/encryption.md');
 
   static override examples = [
     '$ twilio recordings:decrypt --key private.pem ./recordings',

@@ -24,10 +24,13 @@ import { downloadLayout, downloadRecordings, downloadSummaryLines } from '../../
 import { stoppedByFullDisk } from '../../media/media-errors';
 import { openMediaDestination } from '../../media/open-destination';
 import { createProgressReporter } from '../../progress/progress-reporter';
+import { docLink } from '../../cli/doc-links';
 
 export default class RecordingsDownload extends RecordingsCommand {
   static override description =
     'download the media of the selected recordings into a folder or an S3 bucket, with a manifest; a re-run fetches only what is missing';
+
+  static docLink = docLink('downloading');
 
   static override examples = [
     '$ twilio recordings:download --older-than 30d --output-dir ./recordings',

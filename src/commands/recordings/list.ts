@@ -16,12 +16,15 @@ import { SelectionTally, selectionSummaryLines } from '../../output/selection-su
 import { createScanProgress } from '../../progress/scan-progress';
 import { selectRecordingPages } from '../../selection/select-recordings';
 import { recordingRow } from '../../recordings/recording';
+import { docLink } from '../../cli/doc-links';
 
 const { TwilioClientCommand } = baseCommands;
 
 export default class RecordingsList extends RecordingsCommand {
   static override description =
     'list call recordings selected by age, date, call, conference and status, with their storage cost';
+
+  static docLink = docLink('listing-recordings');
 
   static override examples = [
     '$ twilio recordings:list --older-than 30d',

@@ -36,6 +36,7 @@ import { requirePurgeBound } from '../../purge/purge-plan';
 import { runUnattended } from '../../purge/unattended-run';
 import type { PurgeOptions } from '../../purge/purge';
 import { DISCARD_RECORDS, type RecordOutput } from '../../output/record-output';
+import { docLink } from '../../cli/doc-links';
 
 const RECORDING_PROPERTIES = 'sid, callSid, dateCreated, duration, status';
 const RESULT_PROPERTIES = 'sid, accountSid, outcome, archivedPath, error';
@@ -53,6 +54,8 @@ function blankNulls(sink: RecordOutput): RecordOutput {
 export default class RecordingsPurge extends RecordingsCommand {
   static override description =
     'delete old call recordings for good, after showing a plan and asking; optionally archive each one first';
+
+  static docLink = docLink('purging');
 
   static override examples = [
     '$ twilio recordings:purge --older-than 90d --dry-run',

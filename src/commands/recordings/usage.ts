@@ -8,10 +8,13 @@ import { planRetention, readRetentionInput } from '../../purge/retention-run';
 import { usageChartLines, usageNoteLines } from '../../usage/usage-chart';
 import { scanStorageUsage, type UsageOptions } from '../../usage/usage-scan';
 import type { UsageGrouping, UsageReport } from '../../usage/storage-usage';
+import { docLink } from '../../cli/doc-links';
 
 export default class RecordingsUsage extends RecordingsCommand {
   static override description =
     'show the minutes of recordings stored and what they cost a month, by month of creation and by account or source; with a policy, before and after it';
+
+  static docLink = docLink('storage-usage');
 
   static override examples = [
     '$ twilio recordings:usage',

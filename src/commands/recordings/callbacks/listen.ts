@@ -18,10 +18,13 @@ import { RecordingsCommand } from '../../../cli/recordings-command';
 import { ExitStatus } from '../../../errors';
 import { findAuthToken } from '../../../callbacks/auth-token';
 import { DEFAULT_CALLBACK_PATH, listenForCallbacks, type ListenOptions } from '../../../callbacks/listen-session';
+import { docLink } from '../../../cli/doc-links';
 
 export default class RecordingsCallbacksListen extends RecordingsCommand {
   static override description =
     'receive recording status callbacks: verify their signatures, show each event, and optionally forward them to your handler, download completed recordings and log every request';
+
+  static docLink = docLink('step-1-start-a-listener', 'docs/callbacks.md');
 
   static override examples = [
     '$ twilio recordings:callbacks:listen --tunnel ngrok',

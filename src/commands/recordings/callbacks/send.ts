@@ -5,10 +5,13 @@ import { OperationFailedError } from '../../../errors';
 import { requireAuthToken } from '../../../callbacks/auth-token';
 import { SEND_EVENTS, sendFailure, sendRecordingCallbacks } from '../../../callbacks/sender';
 import { WebhookClient } from '../../../callbacks/webhook-request';
+import { docLink } from '../../../cli/doc-links';
 
 export default class RecordingsCallbacksSend extends RecordingsCommand {
   static override description =
     'send realistic recording status callbacks, signed with the auth token, to a URL, and report how each was answered (exit 1 unless all are 2xx)';
+
+  static docLink = docLink('step-3-test-your-handler-without-a-call', 'docs/callbacks.md');
 
   static override examples = [
     '$ twilio recordings:callbacks:send http://localhost:8080/recording-status',

@@ -7,12 +7,15 @@ import { addHold, holdRows } from '../../../holds/hold-book';
 import { holdsLocation } from '../../../holds/holds-file';
 import { describeTarget, type Hold } from '../../../retention/holds';
 import { parseInstant } from '../../../time/durations';
+import { docLink } from '../../../cli/doc-links';
 
 export const HOLD_PROPERTIES = 'sid, covers, reason, until, active';
 
 export default class RecordingsHoldsAdd extends RecordingsCommand {
   static override description =
     'put a legal hold on a recording, or on every recording of a call or conference: no command of this plugin deletes it while the hold lasts';
+
+  static docLink = docLink('legal-holds');
 
   static override examples = [
     '$ twilio recordings:holds:add --sid RExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --reason "case 2026-114"',

@@ -3,9 +3,12 @@ import { RecordingsCommand } from '../../../cli/recordings-command';
 import { holdRows, listHolds } from '../../../holds/hold-book';
 import { holdsLocation } from '../../../holds/holds-file';
 import { HOLD_PROPERTIES } from './add';
+import { docLink } from '../../../cli/doc-links';
 
 export default class RecordingsHoldsList extends RecordingsCommand {
   static override description = 'list the legal holds, in force and expired, of the holds file';
+
+  static docLink = docLink('legal-holds');
 
   static override examples = [
     '$ twilio recordings:holds:list',

@@ -5,13 +5,16 @@ import { holdRows, removeHold } from '../../../holds/hold-book';
 import { holdsLocation } from '../../../holds/holds-file';
 import { describeTarget } from '../../../retention/holds';
 import { HOLD_PROPERTIES } from './add';
+import { docLink } from '../../../cli/doc-links';
 
 export default class RecordingsHoldsRemove extends RecordingsCommand {
   static override description = 'lift the legal hold on a recording, call or conference';
 
+  static docLink = docLink('legal-holds');
+
   static override examples = [
     '$ twilio recordings:holds:remove --sid RExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-    '$ twilio recordings:holds:remove --call-sid CAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --holds /shared/holds.json',
+    '$ twilio recordings:holds:remove --conference-sid CFxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --holds /shared/holds.json',
   ];
 
   static override flags = { ...RecordingsCommand.flagsWithoutProfile, ...holdTargetFlags, ...holdsFlag };
