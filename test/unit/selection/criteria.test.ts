@@ -2,7 +2,13 @@ import { expect } from 'chai';
 import { BadInputError } from '../../../src/errors';
 import type { Recording } from '../../../src/recordings/recording';
 import { aRecording } from '../recording-fixture';
-import { buildCriteria, describeWindow, matchesCriteria, twilioListQuery } from '../../../src/selection/criteria';
+import {
+  buildCriteria,
+  describeWindow,
+  matchesCriteria,
+  twilioListQuery,
+  type SelectionInput,
+} from '../../../src/selection/criteria';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const MINUTE = 60_000;
@@ -72,11 +78,30 @@ describe('far and ambiguous bounds', () => {
     expect(() => buildCriteria({ olderThan: '6M' }, NOW)).to.throw(BadInputError, /6mo for months or 6m for minutes/);
   });
 
-  for (const input of [{ olderThan: '99999999y' }, { olderThan: '3000y' }, { newerThan: '2100y' }]) {
-    it(`refuses ${JSON.stringify(input)} with one line, never an invalid date`, () => {
-      expect(() => buildCriteria(input, NOW)).to.throw(BadInputError, /before the year 0000/);
+  const far: Array<[SelectionInput, RegExp]> = [
+    [{ olderThan: '3000y' }, /--older-than "3000y": from now it reaches back before the year 0000/],
+    [{ newerThan: '2100y' }, /--newer-than "2100y": from now it reaches back before the year 0000/],
+    [{ olderThan: '99999999y' }, /--older-than "99999999y": it is longer than 10000y/],
+    [{ olderThan: '99999999999999999999y' }, /--older-than "99999999999999999999y": it is longer than 10000y/],
+    [{ newerThan: '9'.repeat(400) + 'd' }, /--newer-than "9{400}d": it is longer than 10000y/],
+    [{ olderThan: '1e400d' }, /--older-than "1e400d": use a number and a unit/],
+    [{ before: '+010000-01-01' }, /--before "\+010000-01-01": use an ISO 8601 date/],
+    [{ after: '0000-01-01T00:00:00+01:00' }, /--after .*out of the years 0000 to 9999/],
+  ];
+  for (const [input, message] of far) {
+    it(`refuses ${JSON.stringify(input).slice(0, 60)} with one line, never an invalid date`, () => {
+      expect(() => buildCriteria(input, NOW))
+        .to.throw(BadInputError, message)
+        .with.property('message')
+        .that.does.not.include('\n');
     });
   }
+
+  it('gives only valid dates for the longest durations it takes', () => {
+    const criteria = buildCriteria({ olderThan: '2000y', newerThan: '2020y' }, NOW);
+    expect(criteria.createdFrom!.getUTCFullYear()).to.equal(8);
+    expect(criteria.createdBefore!.getUTCFullYear()).to.equal(28);
+  });
 
   it('describes the window in exact UTC instants', () => {
     expect(describeWindow(buildCriteria({ olderThan: '90d' }, NOW))).to.equal(
