@@ -72,6 +72,23 @@ describe('buildCriteria and matchesCriteria', () => {
   });
 });
 
+describe('SIDs of the selection flags', () => {
+  it('match the recordings they name in upper-case hex', () => {
+    const recording = aRecording({ conferenceSid: 'CF' + 'f'.repeat(32) });
+    const criteria = buildCriteria(
+      {
+        sids: [recording.sid.toUpperCase()],
+        callSid: recording.callSid!.toUpperCase(),
+        conferenceSid: recording.conferenceSid!.toUpperCase(),
+      },
+      NOW,
+    );
+    expect(criteria).to.include({ callSid: recording.callSid, conferenceSid: recording.conferenceSid });
+    expect(matchesCriteria(recording, criteria)).to.equal(true);
+    expect(twilioListQuery(criteria)).to.include({ CallSid: recording.callSid });
+  });
+});
+
 describe('far and ambiguous bounds', () => {
   it('reads --older-than 6mo as 180 days and refuses 6M', () => {
     expect(buildCriteria({ olderThan: '6mo' }, NOW).createdBefore?.toISOString()).to.equal('2026-05-25T12:00:00.000Z');
