@@ -104,10 +104,7 @@ describe('twilio recordings:holds', function () {
     const held = add(50, { callSid });
     const free = add(50, { callSid });
     const holds = scratch('upper-case-file.json');
-    writeFileSync(
-      holds,
-      JSON.stringify({ version: 1, holds: [{ sid: held.toUpperCase(), reason: 'x' }] }),
-    );
+    writeFileSync(holds, JSON.stringify({ version: 1, holds: [{ sid: held.toUpperCase(), reason: 'x' }] }));
     const run = await twilio(['recordings:purge', '--call-sid', callSid.toUpperCase(), '--force', '--holds', holds]);
     expect(run.status, run.stderr).to.equal(0);
     expect(status(held)).to.equal('completed');
