@@ -231,6 +231,9 @@ function checkRuleName(map: SourceMap, name: string, index: number): void {
       `rule name "${withInvisibleEscaped(name)}" holds the invisible or control character ${invisible}: name rules with characters that show.`,
     );
   }
+  if (lookAlikeKey(name) === '') {
+    throw map.errorAt(['rules', index, 'name'], 'a rule name is blank: give the rule a name that shows.');
+  }
 }
 
 /**

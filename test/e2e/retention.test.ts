@@ -197,7 +197,7 @@ describe('twilio recordings:purge --policy', function () {
         expect(lines, run.stderr).to.have.length(1);
         expect(lines[0]).to.include(`${policy}:`);
         expect(lines[0]).to.match(message);
-        expect(run.stderr).not.to.match(/-\d{4}|unexpected error/);
+        expect(run.stderr).not.to.match(/ -\d{4}-\d\d-\d\dT|unexpected error/);
       }
       expect(existsSync(planOut)).to.equal(false);
       expect(world.sandbox.counters.requests.delete).to.equal(0);

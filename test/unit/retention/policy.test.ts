@@ -342,6 +342,12 @@ describe('retention policy', () => {
       });
     }
 
+    it('refuses a blank name', () => {
+      expect(refusal(GOOD.replace('name: short calls', 'name: "  "'))).to.match(
+        /^retention\.yml:9:11: a rule name is blank/,
+      );
+    });
+
     it('refuses a rule without match before the default one, whatever its name', () => {
       const text = GOOD.replace('  - name: default\n', '  - name: everything\n    keep: 1d\n  - name: default\n');
       expect(refusal(text)).to.match(
