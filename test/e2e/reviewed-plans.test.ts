@@ -8,6 +8,8 @@ const DAY = 24 * 60 * 60 * 1000;
 const POLICY = `subaccounts: true
 rules:
   - name: old
+    match:
+      status: completed
     keep: 30d
   - name: default
     keep: forever
