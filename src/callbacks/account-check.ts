@@ -1,4 +1,5 @@
 import { CredentialsError, TwilioApiError } from '../errors';
+import { canonicalApiSid } from '../twilio/sids';
 import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
 
 interface ApiAccount {
@@ -33,7 +34,10 @@ export class AccountCheck {
   private async fetchIsSubaccount(accountSid: string): Promise<boolean> {
     try {
       const account = await this.api.getJson<ApiAccount>(`${API_VERSION_PATH}/Accounts/${accountSid}.json`);
-      return account.sid === accountSid && account.owner_account_sid === this.api.accountSid;
+      return (
+        canonicalApiSid(account.sid) === accountSid &&
+        canonicalApiSid(account.owner_account_sid) === this.api.accountSid
+      );
     } catch (error) {
       // Twilio answers 401 for an account these credentials cannot act on, 404 for none at all.
       if (error instanceof CredentialsError) return false;

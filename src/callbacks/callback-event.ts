@@ -1,5 +1,5 @@
 import { printable, printableClip } from '../output/printable';
-import { isSid } from '../twilio/sids';
+import { canonicalSid } from '../twilio/sids';
 import { recordingPath } from '../twilio/twilio-api';
 import type { CallbackParams } from './signature';
 
@@ -46,22 +46,20 @@ export function describeErrorCode(code: number): string {
 
 /**
  * Reads a recording status callback's parameters, refusing anything that is not one: sids must be
- * well formed, since they end up in API paths and file names.
+ * well formed, since they end up in API paths and file names, and are kept in canonical form.
  */
 export function parseRecordingStatusCallback(pairs: CallbackParams): ParsedCallback {
   const params: Record<string, string> = {};
   for (const [key, value] of pairs) if (!(key in params)) params[key] = value;
-  const accountSid = params.AccountSid;
-  const recordingSid = params.RecordingSid;
+  const accountSid = canonicalSid('account', params.AccountSid);
+  const recordingSid = canonicalSid('recording', params.RecordingSid);
+  const callSid = params.CallSid ? canonicalSid('call', params.CallSid) : null;
+  const conferenceSid = params.ConferenceSid ? canonicalSid('conference', params.ConferenceSid) : null;
   const status = params.RecordingStatus;
-  if (!isSid('account', accountSid)) return { ok: false, problem: describeBadSid('AccountSid', accountSid) };
-  if (!isSid('recording', recordingSid)) return { ok: false, problem: describeBadSid('RecordingSid', recordingSid) };
-  if (params.CallSid && !isSid('call', params.CallSid)) {
-    return { ok: false, problem: describeBadSid('CallSid', params.CallSid) };
-  }
-  if (params.ConferenceSid && !isSid('conference', params.ConferenceSid)) {
-    return { ok: false, problem: describeBadSid('ConferenceSid', params.ConferenceSid) };
-  }
+  if (!accountSid) return { ok: false, problem: describeBadSid('AccountSid', params.AccountSid) };
+  if (!recordingSid) return { ok: false, problem: describeBadSid('RecordingSid', params.RecordingSid) };
+  if (callSid === undefined) return { ok: false, problem: describeBadSid('CallSid', params.CallSid) };
+  if (conferenceSid === undefined) return { ok: false, problem: describeBadSid('ConferenceSid', params.ConferenceSid) };
   if (!status || !/^[a-z][a-z-]{0,31}$/.test(status)) {
     return {
       ok: false,
@@ -73,8 +71,8 @@ export function parseRecordingStatusCallback(pairs: CallbackParams): ParsedCallb
     ok: true,
     event: {
       accountSid,
-      callSid: params.CallSid || null,
-      conferenceSid: params.ConferenceSid || null,
+      callSid,
+      conferenceSid,
       recordingSid,
       recordingUrl: params.RecordingUrl || null,
       status,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BadInputError, TwilioApiError } from '../errors';
 import { printable } from '../output/printable';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
-import { requireSid } from '../twilio/sids';
+import { parseSid } from '../twilio/sids';
 import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
 import { CALLBACK_STATUSES, RECORDING_URL_ORIGIN, type CallbackStatus } from './callback-event';
 import { readReplayableRequests, type LoggedRequest } from './request-log';
@@ -337,9 +337,9 @@ function replayLog(
 /** A real recording of the profile's account, as its callbacks would describe it. */
 async function fetchCallbackRecording(
   api: Pick<TwilioApi, 'accountSid' | 'getJson'>,
-  recordingSid: string,
+  recordingSidAsWritten: string,
 ): Promise<CallbackRecording> {
-  requireSid('recording', recordingSid, '--recording-sid');
+  const recordingSid = parseSid('recording', recordingSidAsWritten, '--recording-sid');
   try {
     const json = await api.getJson<ApiRecording>(`${recordingPath(api.accountSid, recordingSid)}.json`);
     return callbackRecordingFrom(recordingFromApi(json));

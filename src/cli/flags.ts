@@ -12,6 +12,7 @@ import { DEFAULT_LAYOUT, LAYOUT_FIELDS, MEDIA_FORMATS, type MediaFormat } from '
 import type { S3DestinationSettings } from '../media/object-store-destination';
 import { RECORDING_STATUSES } from '../recordings/recording';
 import type { LimitCounts, SelectionInput } from '../selection/criteria';
+import { canonicalSid } from '../twilio/sids';
 
 /** The host CLI's own flags on every command, which cli-core declares without types. */
 interface HostFlagValues {
@@ -237,17 +238,16 @@ export function decryptionInputFrom(flags: {
   return { keys: values.map(privateKeySource), passphraseEnv: flags['decrypt-key-passphrase-env'] };
 }
 
-const PUBLIC_KEY_SID = /^CR[0-9a-fA-F]{32}$/;
-
 /** Reads --expect-key, which must be a Public Key SID. */
 export function expectedKeyFrom(flags: { 'expect-key'?: string }): string | undefined {
   const value = flags['expect-key'];
-  if (value !== undefined && !PUBLIC_KEY_SID.test(value)) {
+  const keySid = canonicalSid('publicKey', value);
+  if (value !== undefined && keySid === undefined) {
     throw new BadInputError(
       `Invalid --expect-key: expected a Public Key SID (CR followed by 32 hexadecimal digits), as "twilio api:accounts:v1:credentials:public-keys:list" shows.`,
     );
   }
-  return value;
+  return keySid;
 }
 
 /** How objects are written to an `s3://` destination: shared by download, purge's archive and listen. */

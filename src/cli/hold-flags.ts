@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import type { HoldsLockOptions } from '../holds/holds-lock';
 import { printable } from '../output/printable';
 import type { HoldTarget } from '../retention/holds';
-import { requireSid } from '../twilio/sids';
+import { parseSid } from '../twilio/sids';
 
 const TARGETS = ['sid', 'call-sid', 'conference-sid'];
 
@@ -17,11 +17,11 @@ export const holdTargetFlags = {
   }),
 };
 
-/** The hold's target from the flags, its SID checked; oclif has made sure exactly one is given. */
+/** The hold's target from the flags, its SID in canonical form; oclif has made sure exactly one is given. */
 export function holdTargetFrom(flags: { sid?: string; 'call-sid'?: string; 'conference-sid'?: string }): HoldTarget {
-  if (flags.sid !== undefined) return { sid: requireSid('recording', flags.sid, '--sid') };
-  if (flags['call-sid'] !== undefined) return { callSid: requireSid('call', flags['call-sid'], '--call-sid') };
-  return { conferenceSid: requireSid('conference', flags['conference-sid'] ?? '', '--conference-sid') };
+  if (flags.sid !== undefined) return { sid: parseSid('recording', flags.sid, '--sid') };
+  if (flags['call-sid'] !== undefined) return { callSid: parseSid('call', flags['call-sid'], '--call-sid') };
+  return { conferenceSid: parseSid('conference', flags['conference-sid'] ?? '', '--conference-sid') };
 }
 
 /** Says once on stderr that a holds command waits for another process's lock on the file. */

@@ -16,6 +16,7 @@ import { RetriesExhaustedError, RetryPolicy } from '../twilio/retry-policy';
 import { stopOnSignals, type Interruption } from '../tasks/interruption';
 import { guardUnsettled } from '../tasks/unsettled-guard';
 import { TwilioApi, apiBaseUrl } from '../twilio/twilio-api';
+import { canonicalSid } from '../twilio/sids';
 
 const { BaseCommand, TwilioClientCommand } = baseCommands;
 const { TwilioCliError } = services.error;
@@ -117,7 +118,8 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     return new TwilioApi({
       transport: nodeTransport(`${pkg.name}/${pkg.version} ${this.config.userAgent}`),
       credentials: { username: profile.apiKey, password: profile.apiSecret },
-      accountSid: profile.accountSid,
+      // Canonical, as every SID compared with it: a profile may hold one typed in upper-case hex.
+      accountSid: canonicalSid('account', profile.accountSid) ?? profile.accountSid,
       baseUrl: apiBaseUrl(profile.region, edge),
       retryPolicy: new RetryPolicy({
         onRetry: debug

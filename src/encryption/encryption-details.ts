@@ -1,5 +1,5 @@
-/** The CR… SID of a Public Key credential, as Twilio names the key a recording was encrypted for. */
-const PUBLIC_KEY_SID = /^CR[0-9a-fA-F]{32}$/;
+import { canonicalSid } from '../twilio/sids';
+
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** Voice Recording Encryption's IV: 12 bytes, as AES-GCM expects. */
@@ -52,10 +52,10 @@ export function parseEncryptionDetails(value: unknown): RecordingEncryption | un
   if (raw.type !== undefined && raw.type !== 'rsa-aes') return unreadable(`unknown type ${String(raw.type)}`, raw);
   const naming = NAMINGS.find((names) => names.wrappedKey in raw || names.keySid in raw);
   if (!naming) return unreadable('no key SID, wrapped key or IV in them', raw);
-  const keySid = raw[naming.keySid];
+  const keySid = canonicalSid('publicKey', raw[naming.keySid]);
   const wrappedKey = base64Field(raw[naming.wrappedKey]);
   const iv = base64Field(raw[naming.iv]);
-  if (typeof keySid !== 'string' || !PUBLIC_KEY_SID.test(keySid)) return unreadable('no CR… key SID', raw);
+  if (keySid === undefined) return unreadable('no CR… key SID', raw);
   if (!wrappedKey || wrappedKey.length === 0) return unreadable('no wrapped content key', raw);
   if (!iv || iv.length !== GCM_IV_BYTES) return unreadable(`the IV is not ${GCM_IV_BYTES} bytes`, raw);
   return { readable: true, keySid, wrappedKey, iv, raw };

@@ -3,6 +3,7 @@ import { promises as fsPromises } from 'node:fs';
 import { BadInputError } from '../errors';
 import type { RecordingEncryption } from './encryption-details';
 import { CONTENT_KEY_BYTES } from './gcm-decipher';
+import { canonicalSid } from '../twilio/sids';
 
 /** A private key given with `--decrypt-key`: a PEM file, optionally tied to its Public Key SID as `CR…=FILE`. */
 export interface PrivateKeySource {
@@ -40,7 +41,8 @@ const KEY_SID_PREFIX = /^(CR[0-9a-fA-F]{32})=(.+)$/s;
 /** Reads a `--decrypt-key` value: `FILE`, or `CR…=FILE` to say which Public Key it belongs to. */
 export function privateKeySource(value: string): PrivateKeySource {
   const match = KEY_SID_PREFIX.exec(value);
-  return match ? { keySid: match[1]!, path: match[2]! } : { path: value };
+  const keySid = match ? canonicalSid('publicKey', match[1]) : undefined;
+  return keySid ? { keySid, path: match![2]! } : { path: value };
 }
 
 function isEncryptedPem(pem: string): boolean {

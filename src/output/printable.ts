@@ -1,13 +1,17 @@
 /**
  * Characters a terminal acts on instead of showing: C0 controls (line breaks, ESC, BEL…), DEL, C1
  * controls (a lone U+009B is a CSI to some terminals), the Unicode line and paragraph separators,
- * and the bidirectional marks, embeddings, overrides and isolates that reorder what follows them.
+ * the bidirectional marks, embeddings, overrides and isolates that reorder what follows them, and
+ * the characters that take no room (soft hyphen, zero-width space and joiners, word joiner, BOM),
+ * with which two different texts read alike.
  */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNPRINTABLE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 /** What JSON.stringify leaves raw of the above: it escapes C0 itself, and its indentation is made of them. */
-const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const RAW_IN_JSON =
+  /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -55,4 +59,44 @@ function escapeCode(code: number): string {
 
 function unicodeEscape(code: number): string {
   return `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Characters that show as nothing, or move or hide what is around them: controls, format
+ * characters (zero-width space and joiners, bidi marks and overrides, the byte-order mark, soft
+ * hyphen), line and paragraph separators, private-use and lone surrogates, and whatever else
+ * Unicode says a renderer may ignore (variation selectors, Hangul fillers…).
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}]/u;
+const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'gu');
+
+/**
+ * The first character of `text` that a reader cannot see as itself, escaped (`\u200b`), or
+ * undefined when every character shows: names a person must be able to read and tell apart
+ * (rule names, hold reasons) are refused with it.
+ */
+export function invisibleCharacter(text: string): string | undefined {
+  const found = INVISIBLE.exec(text);
+  return found ? escapeInvisible(found[0]) : undefined;
+}
+
+/** `text` with every character invisibleCharacter finds escaped: for showing a name that is refused. */
+export function withInvisibleEscaped(text: string): string {
+  return text.replace(INVISIBLE_ALL, escapeInvisible);
+}
+
+function escapeInvisible(char: string): string {
+  const code = char.codePointAt(0)!;
+  if (NAMED_ESCAPES[char] !== undefined) return NAMED_ESCAPES[char];
+  if (code <= 0xff) return escapeCode(code);
+  return code <= 0xffff ? unicodeEscape(code) : `\\u{${code.toString(16)}}`;
+}
+
+/**
+ * What a name looks like to a reader, for telling whether two look alike: compatibility
+ * forms folded (NFKC: full-width letters, ligatures, non-breaking spaces), invisible characters
+ * left out, runs of white space as one space, no letter case.
+ */
+export function lookAlikeKey(text: string): string {
+  return text.normalize('NFKC').replace(INVISIBLE_ALL, '').replace(/\s+/gu, ' ').trim().toLowerCase();
 }

@@ -11,6 +11,7 @@ import { checkPlanStillApplies } from '../retention/plan-file';
 import type { SelectionCriteria } from '../selection/criteria';
 import type { RecordingPage } from '../selection/select-recordings';
 import { planFileRecorder, planPages, readPlanFile } from './plan-io';
+import { canonicalApiSid } from '../twilio/sids';
 import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
 import type { PlanRule, PurgePlan } from './purge-plan';
 import type { PlanRecorder } from './purge';
@@ -33,13 +34,14 @@ export interface RetentionInput {
 export async function readRetentionInput(
   policyPath: string | undefined,
   holds: HoldsLocation,
+  now: Date,
 ): Promise<RetentionInput> {
   let policy: RetentionPolicy | undefined;
   if (policyPath !== undefined) {
     const text = (await readRegularFile(resolve(policyPath), 'policy file'))!;
     // Loaded here only: YAML and the schema validator cost every other command nothing.
     const { parsePolicy } = await import('../retention/policy');
-    policy = parsePolicy(text, policyPath);
+    policy = parsePolicy(text, policyPath, now);
   }
   const fileHolds = await readHoldsFile(holds);
   return {
@@ -97,9 +99,10 @@ async function knownAccounts(api: TwilioApi, includeSubaccounts: boolean): Promi
   while (next) {
     const page: AccountsEnvelope = await api.getJson<AccountsEnvelope>(next);
     for (const account of page.accounts) {
-      if (account.sid === api.accountSid) parent.friendlyName = account.friendly_name;
+      const sid = canonicalApiSid(account.sid);
+      if (sid === api.accountSid) parent.friendlyName = account.friendly_name;
       else if (includeSubaccounts && account.status !== 'closed') {
-        subaccounts.push({ sid: account.sid, friendlyName: account.friendly_name });
+        subaccounts.push({ sid, friendlyName: account.friendly_name });
       }
     }
     next = page.next_page_uri;
@@ -138,7 +141,7 @@ export async function reviewedPlan(
   const fileHolds = await readHoldsFile(holdsAt);
   // The plan's policy must still parse: its own holds apply, whatever --force says.
   const policy = plan.policy
-    ? (await readRetentionInput(plan.policy.file, { ...holdsAt, named: false })).policy
+    ? (await readRetentionInput(plan.policy.file, { ...holdsAt, named: false }, options.now)).policy
     : undefined;
   checkPlanStillApplies(plan, planPath, {
     accountSid: api.accountSid,
@@ -235,7 +238,7 @@ export async function purgeSource(api: TwilioApi, options: PurgeSourceOptions): 
       ruleArchives: ruleArchives(run.policy, options),
     };
   }
-  const input = await readRetentionInput(policyPath, holds);
+  const input = await readRetentionInput(policyPath, holds, now);
   // Before Accounts.json: the flags and the rules' archives are known from the files alone.
   const archives = ruleArchives(input.policy, options);
   const retention = await planRetention(api, input, now);

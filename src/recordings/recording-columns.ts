@@ -1,4 +1,5 @@
 import { parseEncryptionDetails, type RecordingEncryption } from '../encryption/encryption-details';
+import { canonicalApiSid } from '../twilio/sids';
 import type { ApiRecording, Recording } from './recording';
 
 /** How a field is written: each value is one of these bytes, then its bytes if it has any. */
@@ -70,7 +71,9 @@ export class RecordingColumns {
   }
 
   private push(json: ApiRecording): void {
-    const { sid, account_sid: accountSid } = json;
+    // SIDs in canonical form, as recordingFromApi gives them.
+    const sid = canonicalApiSid(json.sid);
+    const accountSid = canonicalApiSid(json.account_sid);
     this.starts.push(this.size);
     const duration = Number.parseInt(json.duration ?? '', 10);
     const created = parseMs(json.date_created);
@@ -82,8 +85,8 @@ export class RecordingColumns {
     this.write(sid);
     if (accountSid === this.accountSid) this.writeTag(USUAL);
     else this.write(accountSid);
-    this.write(json.call_sid);
-    this.write(json.conference_sid);
+    this.write(canonicalApiSid(json.call_sid));
+    this.write(canonicalApiSid(json.conference_sid));
     this.write(json.status);
     this.write(json.channels);
     this.write(json.source);

@@ -1,4 +1,5 @@
 import { parseEncryptionDetails, type RecordingEncryption } from '../encryption/encryption-details';
+import { canonicalApiSid } from '../twilio/sids';
 
 /** Recording statuses as the Recordings API reports them. */
 export const RECORDING_STATUSES = [
@@ -63,13 +64,14 @@ function parseDate(value: string | null): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
+/** A recording from Twilio's JSON, its SIDs in canonical form (see canonicalApiSid). */
 export function recordingFromApi(json: ApiRecording): Recording {
   const duration = Number.parseInt(json.duration ?? '', 10);
   return {
-    sid: json.sid,
-    accountSid: json.account_sid,
-    callSid: json.call_sid,
-    conferenceSid: json.conference_sid,
+    sid: canonicalApiSid(json.sid),
+    accountSid: canonicalApiSid(json.account_sid),
+    callSid: canonicalApiSid(json.call_sid),
+    conferenceSid: canonicalApiSid(json.conference_sid),
     // A recording always has a creation date; the epoch keeps a malformed one out of every age window.
     dateCreated: parseDate(json.date_created) ?? new Date(0),
     dateUpdated: parseDate(json.date_updated),

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { BadInputError } from '../errors';
-import { printable } from '../output/printable';
+import { invisibleCharacter, printable, withInvisibleEscaped } from '../output/printable';
 import type { Recording } from '../recordings/recording';
 import { parseInstant } from '../time/durations';
+import { parseSid, type SidKind } from '../twilio/sids';
 
 /** What a hold covers: one recording, or every recording of a call or of a conference. */
 export type HoldTarget = { sid: string } | { callSid: string } | { conferenceSid: string };
@@ -32,8 +33,32 @@ export interface HoldRecord {
 }
 
 const TARGET_KEYS = ['sid', 'callSid', 'conferenceSid'] as const;
+const TARGET_KINDS: Record<(typeof TARGET_KEYS)[number], SidKind> = {
+  sid: 'recording',
+  callSid: 'call',
+  conferenceSid: 'conference',
+};
 
-/** A hold from its record in a holds file or a policy's `holds:`; throws when it names no or several targets. */
+/**
+ * A hold's reason as written, refused when it is empty or holds a character that does not show
+ * (a control, a zero-width or bidi one): a legal record is kept as someone wrote it, and must
+ * read the same wherever it is shown.
+ */
+export function parseHoldReason(reason: string, where: string): string {
+  if (reason.trim() === '') throw new BadInputError(`${where} is empty: say why it is held.`);
+  const invisible = invisibleCharacter(reason);
+  if (invisible !== undefined) {
+    throw new BadInputError(
+      `${where} "${withInvisibleEscaped(reason)}" holds the invisible or control character ${invisible}: write the reason on one line, with characters that show.`,
+    );
+  }
+  return reason;
+}
+
+/**
+ * A hold from its record in a holds file or a policy's `holds:`, its SID in canonical form;
+ * throws when it names no or several targets.
+ */
 export function holdFromDocument(record: Record<string, string>): Hold {
   const targets = TARGET_KEYS.filter((key) => record[key] !== undefined);
   if (targets.length !== 1) {
@@ -42,8 +67,8 @@ export function holdFromDocument(record: Record<string, string>): Hold {
     );
   }
   const key = targets[0];
-  const target = { [key]: record[key] } as HoldTarget;
-  const hold: Hold = { target, reason: record.reason };
+  const target = { [key]: parseSid(TARGET_KINDS[key], record[key], key) } as HoldTarget;
+  const hold: Hold = { target, reason: parseHoldReason(record.reason, 'reason') };
   if (record.until !== undefined) hold.until = parseInstant(record.until, 'until');
   if (record.createdAt !== undefined) hold.createdAt = parseInstant(record.createdAt, 'createdAt');
   return hold;

@@ -1,7 +1,8 @@
 import { BadInputError } from '../errors';
 import { printable } from '../output/printable';
 import type { Recording } from '../recordings/recording';
-import { isSid } from '../twilio/sids';
+import { parseInstant } from '../time/durations';
+import { canonicalSid } from '../twilio/sids';
 
 export const PLAN_KIND = 'twilio-recordings-purge-plan';
 
@@ -42,26 +43,46 @@ export function plannedRecording(recording: Recording, rule: string | undefined)
   };
 }
 
-/** Checks the shape of a parsed plan file; anything else is a bad-input error naming the file. */
+/**
+ * Checks the shape of a parsed plan file, its SIDs put in canonical form and its times read as
+ * instants of the years 0000 to 9999; anything else is a bad-input error naming the file.
+ */
 export function checkPlanDocument(data: unknown, file: string): PlanDocument {
   const refuse = (what: string) =>
     new BadInputError(`${printable(file)} is not a purge plan (${what}): make one with recordings:purge --plan-out.`);
   if (typeof data !== 'object' || data === null) throw refuse('not a JSON object');
   const plan = data as Partial<PlanDocument>;
   if (plan.kind !== PLAN_KIND || plan.version !== 1) throw refuse('unknown kind or version');
-  if (!isSid('account', plan.accountSid)) throw refuse('no account SID');
-  if (typeof plan.createdAt !== 'string' || Number.isNaN(Date.parse(plan.createdAt))) throw refuse('no creation time');
+  const accountSid = canonicalSid('account', plan.accountSid);
+  if (accountSid === undefined) throw refuse('no account SID');
+  plan.accountSid = accountSid;
+  if (instantOf(plan.createdAt) === undefined) throw refuse('no creation time');
   if (!plan.holds || typeof plan.holds.digest !== 'string') throw refuse('no holds digest');
   if (plan.policy !== null && (typeof plan.policy?.digest !== 'string' || typeof plan.policy.file !== 'string')) {
     throw refuse('no policy digest');
   }
   if (!Array.isArray(plan.recordings)) throw refuse('no recordings');
   plan.recordings.forEach((entry, index) => {
-    if (!isSid('recording', entry?.sid) || !isSid('account', entry?.accountSid)) {
+    const sid = canonicalSid('recording', entry?.sid);
+    const entryAccount = canonicalSid('account', entry?.accountSid);
+    if (sid === undefined || entryAccount === undefined) {
       throw refuse(`recording ${index + 1} has no recording and account SID`);
     }
+    if (instantOf(entry.dateCreated) === undefined) throw refuse(`recording ${index + 1} has no creation time`);
+    entry.sid = sid;
+    entry.accountSid = entryAccount;
   });
   return plan as PlanDocument;
+}
+
+/** An ISO 8601 time of the years 0000 to 9999, as plans write them; undefined for anything else. */
+function instantOf(text: unknown): Date | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return parseInstant(text, 'time');
+  } catch {
+    return undefined;
+  }
 }
 
 export interface PlanChecks {
@@ -76,7 +97,8 @@ export interface PlanChecks {
 }
 
 /**
- * Refuses, in one line each, a plan made for another account, one older than --max-plan-age, and
+ * Refuses, in one line each, a plan made for another account, one made later than now (a clock
+ * or a hand that wrote it cannot be trusted to date it), one older than --max-plan-age, and
  * (unless --force) one whose policy or holds changed since it was made.
  */
 export function checkPlanStillApplies(plan: PlanHeader, file: string, checks: PlanChecks): void {
@@ -86,7 +108,16 @@ export function checkPlanStillApplies(plan: PlanHeader, file: string, checks: Pl
       `${name} was made for account ${plan.accountSid}, not ${checks.accountSid}: run it with that account's profile.`,
     );
   }
-  const age = checks.now.getTime() - Date.parse(plan.createdAt);
+  const createdAt = instantOf(plan.createdAt);
+  if (createdAt === undefined) {
+    throw new BadInputError(`${name} has no creation time: make a new plan with recordings:purge --plan-out.`);
+  }
+  if (createdAt > checks.now) {
+    throw new BadInputError(
+      `${name} says it was made at ${printable(plan.createdAt)}, later than now (${checks.now.toISOString()}): make a new plan, or check this machine's clock.`,
+    );
+  }
+  const age = checks.now.getTime() - createdAt.getTime();
   if (age > checks.maxAgeMs) {
     throw new BadInputError(
       `${name} was made at ${plan.createdAt}, more than ${checks.maxAgeText} ago: make a new plan, or raise --max-plan-age.`,

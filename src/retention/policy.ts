@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { messageOf } from '../errors';
 import type { S3ServerSideEncryption, S3StorageClass } from '../destinations/object-options';
 import { isS3Url, parseS3Url } from '../destinations/s3-url';
-import { printable } from '../output/printable';
-import { parseDuration } from '../time/durations';
+import { invisibleCharacter, lookAlikeKey, printable, withInvisibleEscaped } from '../output/printable';
+import { instantBefore, parseDuration } from '../time/durations';
+import { canonicalSid } from '../twilio/sids';
 import { holdFromDocument, type Hold } from './holds';
 import { checkPolicySchema } from './schema-check';
 import { SourceMap, type SourcePosition } from './source-map';
@@ -85,16 +86,17 @@ interface RawPolicy {
 /**
  * Reads a policy from its text: YAML or JSON, checked against the shipped JSON Schema, then
  * its durations, names and rules. Throws a bad-input error that names the file, line and
- * column; nothing here asks Twilio anything.
+ * column; nothing here asks Twilio anything. Every cut-off its durations make from `now` must
+ * fall in the years 0000 to 9999, so that none can become an invalid date later.
  */
-export function parsePolicy(text: string, file: string): RetentionPolicy {
+export function parsePolicy(text: string, file: string, now: Date = new Date()): RetentionPolicy {
   const map = SourceMap.parse(text, file);
   const data = map.toJSON();
   checkPolicySchema(map, data);
   const raw = data as RawPolicy;
   const minimumAge = raw.minimumAge ?? DEFAULT_MINIMUM_AGE;
-  const minimumAgeMs = duration(map, ['minimumAge'], minimumAge, 'minimumAge');
-  const rules = raw.rules.map((rule, index) => parseRule(map, rule, index));
+  const minimumAgeMs = age(map, ['minimumAge'], minimumAge, 'minimumAge', now);
+  const rules = raw.rules.map((rule, index) => parseRule(map, rule, index, now));
   checkRuleOrder(map, rules, raw);
   checkSharedArchives(map, rules);
   const holds = (raw.holds ?? []).map((hold, index) => {
@@ -115,9 +117,10 @@ export function parsePolicy(text: string, file: string): RetentionPolicy {
   };
 }
 
-function parseRule(map: SourceMap, raw: RawPolicy['rules'][number], index: number): RetentionRule {
+function parseRule(map: SourceMap, raw: RawPolicy['rules'][number], index: number, now: Date): RetentionRule {
   const at = ['rules', index];
-  const keepMs = raw.keep === 'forever' ? undefined : duration(map, [...at, 'keep'], raw.keep, 'keep', true);
+  checkRuleName(map, raw.name, index);
+  const keepMs = raw.keep === 'forever' ? undefined : age(map, [...at, 'keep'], raw.keep, 'keep', now);
   const match: RuleMatch = {};
   const rawMatch = raw.match;
   if (rawMatch) {
@@ -132,8 +135,9 @@ function parseRule(map: SourceMap, raw: RawPolicy['rules'][number], index: numbe
     if (rawMatch.account !== undefined) {
       const texts = Array.isArray(rawMatch.account) ? rawMatch.account : [rawMatch.account];
       const listed = Array.isArray(rawMatch.account);
+      // A SID in any letter case is the account's; a friendly name is kept as written.
       match.accounts = texts.map((text, i) => ({
-        text,
+        text: canonicalSid('account', text) ?? text,
         position: map.positionOf(listed ? [...where, 'account', i] : [...where, 'account']),
       }));
     }
@@ -218,17 +222,42 @@ function objectOptionsOf(rule: RetentionRule): ArchiveObjectOptions {
   return { storageClass, sse, kmsKeyId };
 }
 
-/** Rule names are unique, and the one named default comes last and matches everything. */
+/** A rule's name is shown in plans and reports: every character of it must show as itself. */
+function checkRuleName(map: SourceMap, name: string, index: number): void {
+  const invisible = invisibleCharacter(name);
+  if (invisible !== undefined) {
+    throw map.errorAt(
+      ['rules', index, 'name'],
+      `rule name "${withInvisibleEscaped(name)}" holds the invisible or control character ${invisible}: name rules with characters that show.`,
+    );
+  }
+  if (lookAlikeKey(name) === '') {
+    throw map.errorAt(['rules', index, 'name'], 'a rule name is blank: give the rule a name that shows.');
+  }
+}
+
+/**
+ * Rule names are unique and do not look alike (see lookAlikeKey); only the last rule may go
+ * without match, and it is the one named default.
+ */
 function checkRuleOrder(map: SourceMap, rules: RetentionRule[], raw: RawPolicy): void {
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   rules.forEach((rule, index) => {
-    if (seen.has(rule.name)) {
+    const key = lookAlikeKey(rule.name);
+    const earlier = seen.get(key);
+    if (earlier === rule.name) {
       throw map.errorAt(
         ['rules', index, 'name'],
         `a second rule is named "${printable(rule.name)}": give each rule its own name.`,
       );
     }
-    seen.add(rule.name);
+    if (earlier !== undefined) {
+      throw map.errorAt(
+        ['rules', index, 'name'],
+        `rule "${printable(rule.name)}" looks like the earlier rule "${printable(earlier)}": give each rule a name that reads differently.`,
+      );
+    }
+    seen.set(key, rule.name);
     if (rule.name === DEFAULT_RULE && index !== rules.length - 1) {
       throw map.errorAt(
         ['rules', index, 'name'],
@@ -242,8 +271,14 @@ function checkRuleOrder(map: SourceMap, rules: RetentionRule[], raw: RawPolicy):
         'match',
       );
     }
+    if (raw.rules[index].match === undefined && index !== rules.length - 1) {
+      throw map.errorAt(
+        ['rules', index, 'name'],
+        `rule "${printable(rule.name)}" has no match, so it takes every recording and the rules after it could never match: give it a match, or make it the last rule (named ${DEFAULT_RULE}).`,
+      );
+    }
   });
-  if (!seen.has(DEFAULT_RULE)) {
+  if (!rules.some((rule) => rule.name === DEFAULT_RULE)) {
     throw map.errorAt(
       [],
       `no rule is named "${DEFAULT_RULE}": end the rules with one (name: ${DEFAULT_RULE}, keep: DURATION or forever), so that no recording is left unaccounted for.`,
@@ -257,18 +292,36 @@ function listOf(value: string | string[] | undefined): string[] | undefined {
   return Array.isArray(value) ? value : [value];
 }
 
+/**
+ * An age (`keep`, `minimumAge`) in the grammar of --older-than whose cut-off from `now` is a date
+ * of the years 0000 to 9999, or a bad-input error at its place in the file. A keep too long for
+ * that is refused with a pointer to `forever`, never read as a date that cannot be.
+ */
+function age(map: SourceMap, path: (string | number)[], text: string, name: 'keep' | 'minimumAge', now: Date): number {
+  const forever = name === 'keep' ? 'to keep recordings for good, write keep: forever' : undefined;
+  const milliseconds = duration(map, path, text, name, forever);
+  try {
+    instantBefore(now, milliseconds, name, text, forever);
+  } catch (error) {
+    throw map.errorAt(path, messageOf(error));
+  }
+  return milliseconds;
+}
+
 /** A duration in the grammar of --older-than, or a bad-input error at its place in the file. */
 function duration(
   map: SourceMap,
   path: (string | number)[],
   text: string,
   name: string,
-  foreverAllowed = false,
+  /** For `keep`: how to say "for good" instead of a duration too long. */
+  forever?: string,
 ): number {
   try {
-    return parseDuration(text, name);
+    return parseDuration(text, name, forever);
   } catch (error) {
-    const hint = foreverAllowed ? ' (or forever)' : '';
-    throw map.errorAt(path, `${messageOf(error).replace(/\.$/, '')}${hint}.`);
+    const message = messageOf(error);
+    const hint = forever !== undefined && !message.includes(forever) ? ' (or forever)' : '';
+    throw map.errorAt(path, `${message.replace(/\.$/, '')}${hint}.`);
   }
 }

@@ -1,4 +1,5 @@
 import type { Recording } from '../recordings/recording';
+import { instantBefore } from '../time/durations';
 import { HoldSet, type Hold } from './holds';
 import type { RetentionRule } from './policy';
 import type { ResolvedPolicy } from './policy-accounts';
@@ -52,14 +53,26 @@ export function keepingUnverifiable(
   };
 }
 
-/** The instant before which a rule's recordings go: its keep, but never less than the minimum age. */
+/**
+ * The instant before which a rule's recordings go: its keep, but never less than the minimum age.
+ * A cut-off outside the years 0000 to 9999 is a bad-input error, never an invalid date (with which
+ * every comparison is false, and "created before the cut-off" would not protect).
+ */
 export function ruleCutoff(
-  rule: RetentionRule,
-  policy: Pick<ResolvedPolicy, 'minimumAgeMs'>,
+  rule: Pick<RetentionRule, 'keepMs' | 'keep'>,
+  policy: Pick<ResolvedPolicy, 'minimumAgeMs' | 'minimumAge'>,
   now: Date,
 ): Date | undefined {
   if (rule.keepMs === undefined) return undefined;
-  return new Date(now.getTime() - Math.max(rule.keepMs, policy.minimumAgeMs));
+  // Written so that a keep that is not a number goes to instantBefore, which refuses it.
+  return rule.keepMs < policy.minimumAgeMs
+    ? youngestDeletable(policy, now)
+    : instantBefore(now, rule.keepMs, 'keep', rule.keep, 'to keep recordings for good, write keep: forever');
+}
+
+/** Recordings created at or after this instant are too young for any rule to delete. */
+function youngestDeletable(policy: Pick<ResolvedPolicy, 'minimumAgeMs' | 'minimumAge'>, now: Date): Date {
+  return instantBefore(now, policy.minimumAgeMs, 'minimumAge', policy.minimumAge);
 }
 
 /** Whether every condition of the rule's match holds for the recording. */
@@ -84,7 +97,7 @@ export function ruleMatches(policy: ResolvedPolicy, index: number, recording: Re
  */
 export function policyDecider(policy: ResolvedPolicy, holds: HoldSet, now: Date): RetentionDecider {
   const cutoffs = policy.rules.map((rule) => ruleCutoff(rule, policy, now));
-  const youngFrom = new Date(now.getTime() - policy.minimumAgeMs);
+  const youngFrom = youngestDeletable(policy, now);
   return (recording) => {
     const index = firstMatch(policy, recording);
     const rule = policy.rules[index];

@@ -6,7 +6,7 @@ import {
   type RecordingStatus,
 } from '../recordings/recording';
 import { instantBefore, parseDuration, parseInstant, utcDay } from '../time/durations';
-import { requireSid } from '../twilio/sids';
+import { parseSid } from '../twilio/sids';
 
 /** Selection flags as the user typed them. */
 export interface SelectionInput {
@@ -93,15 +93,15 @@ export function buildCriteria(input: SelectionInput, now: Date): SelectionCriter
   }
 
   const sids = input.sids?.length
-    ? [...new Set(input.sids.map((sid) => requireSid('recording', sid, '--sid')))]
+    ? [...new Set(input.sids.map((sid) => parseSid('recording', sid, '--sid')))]
     : undefined;
   const statuses = input.statuses?.length ? [...new Set(input.statuses.map(parseStatus))] : undefined;
   return {
     createdBefore,
     createdFrom,
-    callSid: input.callSid === undefined ? undefined : requireSid('call', input.callSid, '--call-sid'),
+    callSid: input.callSid === undefined ? undefined : parseSid('call', input.callSid, '--call-sid'),
     conferenceSid:
-      input.conferenceSid === undefined ? undefined : requireSid('conference', input.conferenceSid, '--conference-sid'),
+      input.conferenceSid === undefined ? undefined : parseSid('conference', input.conferenceSid, '--conference-sid'),
     sids,
     statuses,
     includeSubaccounts: input.subaccounts ?? false,

@@ -1,6 +1,7 @@
 import { TwilioApiError } from '../errors';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import { API_VERSION_PATH, recordingPath, type TwilioApi } from '../twilio/twilio-api';
+import { canonicalApiSid } from '../twilio/sids';
 import { countsTowardLimit, matchesCriteria, twilioListQuery, type SelectionCriteria } from './criteria';
 import { scanShards } from './sharded-scan';
 
@@ -51,9 +52,10 @@ async function selectAccounts(api: TwilioApi, includeSubaccounts: boolean): Prom
   while (next) {
     const page: AccountsEnvelope = await api.getJson<AccountsEnvelope>(next);
     for (const account of page.accounts) {
+      const sid = canonicalApiSid(account.sid);
       const created = Date.parse(account.date_created ?? '');
-      if (Number.isFinite(created)) accounts.created.set(account.sid, created);
-      if (account.status !== 'closed' && !accounts.sids.includes(account.sid)) accounts.sids.push(account.sid);
+      if (Number.isFinite(created)) accounts.created.set(sid, created);
+      if (account.status !== 'closed' && !accounts.sids.includes(sid)) accounts.sids.push(sid);
     }
     next = page.next_page_uri;
   }

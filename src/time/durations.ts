@@ -19,16 +19,27 @@ const DURATION_UNITS: Readonly<Record<string, number>> = {
 const DURATION_PATTERN = /^(\d+(?:\.\d+)?)([A-Za-z]+)$/;
 const UNIT_LIST = 's, m, h, d, w, mo or y';
 
+/**
+ * The longest duration: 10000 years of 365 days. No two instants of the years 0000 to 9999 lie
+ * further apart, so a longer one can only make a date no one can write (or none at all).
+ */
+export const MAX_DURATION_MS = 10_000 * DURATION_UNITS.y;
+
 /** The earliest instant a bound may name: 0000-01-01T00:00:00.000Z, the first day ISO 8601 writes with four digits. */
 export const EARLIEST_INSTANT = new Date('0000-01-01T00:00:00.000Z');
 /** Just after the last instant a bound may name: 10000-01-01T00:00:00.000Z. */
 export const INSTANT_LIMIT = new Date('+010000-01-01T00:00:00.000Z');
 
 /**
- * Parses a positive duration like `30d`, `12h` or `6mo` into milliseconds. Units are
+ * Parses a positive duration like `30d`, `12h` or `6mo` into milliseconds, at most
+ * MAX_DURATION_MS (`tooLong` says what to write instead of a longer one). Units are
  * case-sensitive: `6M` could mean minutes or months, and guessing wrong widens a purge.
  */
-export function parseDuration(text: string, flagName = 'duration'): number {
+export function parseDuration(
+  text: string,
+  flagName = 'duration',
+  tooLong = 'use a shorter duration, for example 30d',
+): number {
   const trimmed = text.trim();
   const match = DURATION_PATTERN.exec(trimmed);
   if (!match) {
@@ -43,6 +54,11 @@ export function parseDuration(text: string, flagName = 'duration'): number {
   const unitMs = DURATION_UNITS[unit];
   if (unitMs === undefined) throw new BadInputError(`Invalid ${flagName} "${text}": ${unitHint(amount, unit)}`);
   const milliseconds = Math.round(Number(amount) * unitMs);
+  if (!(milliseconds <= MAX_DURATION_MS)) {
+    throw new BadInputError(
+      `Invalid ${flagName} "${text}": it is longer than 10000y, more than lies between any two dates; ${tooLong}.`,
+    );
+  }
   if (milliseconds <= 0) {
     throw new BadInputError(`Invalid ${flagName} "${text}": it must be greater than zero, for example 30d.`);
   }
@@ -56,16 +72,31 @@ function unitHint(amount: string, unit: string): string {
   return `"${unit}" is not a unit: use ${UNIT_LIST}, for example 30d, 12h or 6mo.`;
 }
 
+/** Whether `date` is a valid instant of the years 0000 to 9999 (UTC). */
+export function isWritableInstant(date: Date): boolean {
+  const time = date.getTime();
+  return Number.isFinite(time) && time >= EARLIEST_INSTANT.getTime() && time < INSTANT_LIMIT.getTime();
+}
+
 /**
- * The instant `milliseconds` before `now`, refused when it falls outside the years 0000 to
- * 9999, where no recording can be and dates stop having one written form.
+ * The instant `milliseconds` before `now`: every cut-off, age bound and window edge is computed
+ * here. Refused when it falls outside the years 0000 to 9999, where no recording can be and dates
+ * stop having one written form; `hint` says what to write instead (default: a shorter duration).
+ * Never an invalid Date: every comparison with one is false, and a false "is it younger" deletes.
  */
-export function instantBefore(now: Date, milliseconds: number, flagName: string, text: string): Date {
+export function instantBefore(
+  now: Date,
+  milliseconds: number,
+  flagName: string,
+  text: string,
+  hint = 'use a shorter duration, for example 30d',
+): Date {
+  if (!isWritableInstant(now)) {
+    throw new BadInputError(`The clock reads ${String(now)}, outside the years 0000 to 9999: set the clock right.`);
+  }
   const instant = new Date(now.getTime() - milliseconds);
-  if (Number.isNaN(instant.getTime()) || instant < EARLIEST_INSTANT) {
-    throw new BadInputError(
-      `Invalid ${flagName} "${text}": it reaches back before the year 0000; use a shorter duration, for example 30d.`,
-    );
+  if (!Number.isFinite(milliseconds) || !isWritableInstant(instant)) {
+    throw new BadInputError(`Invalid ${flagName} "${text}": from now it reaches back before the year 0000; ${hint}.`);
   }
   return instant;
 }

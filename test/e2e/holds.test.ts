@@ -63,6 +63,54 @@ describe('twilio recordings:holds', function () {
     expect(status(other)).to.equal('deleted');
   });
 
+  it('keeps what holds:add names in upper-case hex (--sid, --call-sid, --conference-sid) through a purge', async () => {
+    const holds = scratch('upper-case.json');
+    const hex = (digit: string) => digit.repeat(32);
+    const callSid = 'CA' + hex('c');
+    const conferenceSid = 'CF' + hex('d');
+    const bySid = add(50);
+    const byCall = add(50, { callSid });
+    const byConference = world.sandbox.store.addRecording({
+      dateCreated: Date.now() - 50 * DAY,
+      durationSeconds: 30,
+      conferenceSid,
+    }).sid;
+    const other = add(50);
+    for (const flag of [
+      ['--sid', bySid.toUpperCase()],
+      ['--call-sid', callSid.toUpperCase()],
+      ['--conference-sid', conferenceSid.toUpperCase()],
+    ]) {
+      const added = await twilio(['recordings:holds:add', ...flag, '--reason', 'case 9', '--holds', holds]);
+      expect(added.status, added.stderr).to.equal(0);
+    }
+    // Written as Twilio writes SIDs, so that every reader of the file compares like with like.
+    const written = JSON.parse(readFileSync(holds, 'utf8')) as { holds: Array<Record<string, string>> };
+    expect(written.holds.map((hold) => hold.sid ?? hold.callSid ?? hold.conferenceSid)).to.deep.equal([
+      bySid,
+      callSid,
+      conferenceSid,
+    ]);
+    const run = await twilio(['recordings:purge', '--older-than', '45d', '--force', '--holds', holds]);
+    expect(run.status, run.stderr).to.equal(0);
+    expect([bySid, byCall, byConference].map(status)).to.deep.equal(['completed', 'completed', 'completed']);
+    expect(status(other)).to.equal('deleted');
+    for (const sid of [bySid, byCall, byConference])
+      expect(world.sandbox.counters.deletesPerSid[sid], sid).to.equal(undefined);
+  });
+
+  it('keeps what a holds file names in upper-case hex, and selects by --call-sid in upper-case hex', async () => {
+    const callSid = 'CA' + 'e'.repeat(32);
+    const held = add(50, { callSid });
+    const free = add(50, { callSid });
+    const holds = scratch('upper-case-file.json');
+    writeFileSync(holds, JSON.stringify({ version: 1, holds: [{ sid: held.toUpperCase(), reason: 'x' }] }));
+    const run = await twilio(['recordings:purge', '--call-sid', callSid.toUpperCase(), '--force', '--holds', holds]);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(status(held)).to.equal('completed');
+    expect(status(free)).to.equal('deleted');
+  });
+
   it('no longer protects a recording once its hold has expired', async () => {
     const sid = add(40);
     const holds = scratch('expired.json');

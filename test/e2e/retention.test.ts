@@ -37,7 +37,13 @@ describe('twilio recordings:purge --policy', function () {
   const sub = (i: number) => world.sandbox.subaccounts[i].sid;
   const add = (
     ageMs: number,
-    init: { accountSid?: string; durationSeconds?: number; status?: 'completed' | 'absent' | 'processing' } = {},
+    init: {
+      accountSid?: string;
+      durationSeconds?: number;
+      status?: 'completed' | 'absent' | 'processing';
+      callSid?: string;
+      conferenceSid?: string;
+    } = {},
   ) => store().addRecording({ dateCreated: Date.now() - ageMs, durationSeconds: 120, ...init }).sid;
 
   const file = (name: string, text: string) => {
@@ -154,6 +160,102 @@ describe('twilio recordings:purge --policy', function () {
       expect(world.sandbox.counters.requests.total).to.equal(0);
     });
   }
+
+  const FAR_POLICIES: Array<[string, string, RegExp]> = [
+    [
+      'keep: 1000000y',
+      POLICY.replace('keep: 30d', 'keep: 1000000y'),
+      /:14:11: Invalid keep "1000000y": .*write keep: forever\.$/,
+    ],
+    ['keep: 3000y', POLICY.replace('keep: 30d', 'keep: 3000y'), /:14:11: Invalid keep "3000y": .*before the year 0000/],
+    [
+      'minimumAge: 1000000y',
+      POLICY.replace('minimumAge: 1d', 'minimumAge: 1000000y'),
+      /:2:13: Invalid minimumAge "1000000y": it is longer than 10000y/,
+    ],
+    [
+      'minimumAge: 10001y',
+      POLICY.replace('minimumAge: 1d', 'minimumAge: 10001y'),
+      /:2:13: Invalid minimumAge "10001y": it is longer than 10000y/,
+    ],
+  ];
+  for (const [what, text, message] of FAR_POLICIES) {
+    it(`refuses ${what} (exit 2, at its place) for --dry-run, --plan-out, --force and usage, deleting nothing`, async () => {
+      const old = add(400 * DAY);
+      const policy = file(`far-${what.replace(/\W+/g, '-')}.yml`, text);
+      const planOut = join(world.home, 'policies', 'far-plan.json');
+      world.sandbox.resetCounters();
+      for (const args of [
+        ['recordings:purge', '--policy', policy, '--dry-run'],
+        ['recordings:purge', '--policy', policy, '--plan-out', planOut],
+        ['recordings:purge', '--policy', policy, '--force'],
+        ['recordings:usage', '--policy', policy],
+      ]) {
+        const run = await world.run(args, { env: world.authTokenEnv });
+        expect(run.status, `${args.join(' ')}: ${run.stderr}`).to.equal(2);
+        const lines = run.stderr.trim().split('\n');
+        expect(lines, run.stderr).to.have.length(1);
+        expect(lines[0]).to.include(`${policy}:`);
+        expect(lines[0]).to.match(message);
+        expect(run.stderr).not.to.match(/ -\d{4}-\d\d-\d\dT|unexpected error/);
+      }
+      expect(existsSync(planOut)).to.equal(false);
+      expect(world.sandbox.counters.requests.delete).to.equal(0);
+      expect(status(old)).to.equal('completed');
+    });
+  }
+
+  it('refuses a rule with an invisible character in its name, without match, before the default (exit 2), deleting nothing', async () => {
+    const old = add(400 * DAY);
+    const policy = file(
+      'invisible.yml',
+      'rules:\n  - name: "default\\u200b"\n    keep: 1h\n  - name: default\n    keep: forever\n',
+    );
+    world.sandbox.resetCounters();
+    for (const args of [['--force'], ['--dry-run']]) {
+      const run = await purge(['--policy', policy, ...args]);
+      expect(run.status, run.stderr).to.equal(2);
+      expect(run.stderr.trim().split('\n')).to.have.length(1);
+      expect(run.stderr).to.include(
+        `${policy}:2:11: rule name "default\\u200b" holds the invisible or control character \\u200b`,
+      );
+      expect(run.stderr).not.to.include('\u200b');
+    }
+    expect(world.sandbox.counters.requests.total).to.equal(0);
+    expect(status(old)).to.equal('completed');
+  });
+
+  it('refuses a rule without match before the default, whatever it is named (exit 2), deleting nothing', async () => {
+    const old = add(400 * DAY);
+    const policy = file(
+      'catch-all.yml',
+      'rules:\n  - name: everything\n    keep: 1h\n  - name: default\n    keep: forever\n',
+    );
+    world.sandbox.resetCounters();
+    const run = await purge(['--policy', policy, '--force']);
+    expect(run.status, run.stderr).to.equal(2);
+    expect(run.stderr).to.include(`${policy}:2:11: rule "everything" has no match`);
+    expect(world.sandbox.counters.requests.total).to.equal(0);
+    expect(status(old)).to.equal('completed');
+  });
+
+  it('keeps what the policy’s own holds name in upper-case hex: a recording, a call, a conference', async () => {
+    const callSid = 'CA' + 'ab'.repeat(16);
+    const conferenceSid = 'CF' + 'cd'.repeat(16);
+    const bySid = add(400 * DAY);
+    const byCall = add(400 * DAY, { callSid });
+    const byConference = add(400 * DAY, { conferenceSid });
+    const other = add(400 * DAY);
+    const policy = file(
+      'upper-holds.yml',
+      `holds:\n  - {sid: ${bySid.toUpperCase()}, reason: case 1}\n  - {callSid: ${callSid.toUpperCase()}, reason: case 2}\n` +
+        `  - {conferenceSid: ${conferenceSid.toUpperCase()}, reason: case 3}\nrules:\n  - name: default\n    keep: 30d\n`,
+    );
+    const run = await purge(['--policy', policy, '--force']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect([bySid, byCall, byConference].map(status)).to.deep.equal(['completed', 'completed', 'completed']);
+    expect(status(other)).to.equal('deleted');
+  });
 
   it('refuses a policy naming an account it does not have, at its line, with no recording listed or deleted', async () => {
     world.sandbox.resetCounters();

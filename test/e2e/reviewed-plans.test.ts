@@ -8,6 +8,8 @@ const DAY = 24 * 60 * 60 * 1000;
 const POLICY = `subaccounts: true
 rules:
   - name: old
+    match:
+      status: completed
     keep: 30d
   - name: default
     keep: forever
@@ -171,5 +173,60 @@ describe('twilio recordings:purge --plan-out, then --plan', function () {
     expect(world.sandbox.counters.requests.total).to.equal(0);
     expect(status(sid)).to.equal('completed');
     expect(existsSync(plan)).to.equal(true);
+  });
+
+  /** A plan of selection flags for the profile's account, as --plan-out writes it. */
+  function handWrittenPlan(holds: string, sids: string[], overrides: Record<string, unknown> = {}) {
+    return {
+      kind: 'twilio-recordings-purge-plan',
+      version: 1,
+      accountSid: world.sandbox.account.sid,
+      createdAt: new Date().toISOString(),
+      policy: null,
+      holds: { file: holds, digest: '0'.repeat(64) },
+      recordings: sids.map((sid) => ({
+        sid,
+        accountSid: world.sandbox.account.sid,
+        dateCreated: new Date().toISOString(),
+        duration: 90,
+        rule: null,
+      })),
+      ...overrides,
+    };
+  }
+
+  it('refuses a plan made later than now (exit 2), whatever --max-plan-age and --force say, before calling Twilio', async () => {
+    const { holds, plan } = files();
+    const sid = add(40);
+    world.sandbox.resetCounters();
+    for (const createdAt of ['2099-01-01T00:00:00.000Z', new Date(Date.now() + DAY).toISOString()]) {
+      writeFileSync(plan, JSON.stringify(handWrittenPlan(holds, [sid], { createdAt })));
+      for (const extra of [[], ['--max-plan-age', '10000y']]) {
+        const run = await purge(['--plan', plan, '--holds', holds, '--force', ...extra]);
+        expect(run.status, run.stderr).to.equal(2);
+        expect(run.stderr.trim().split('\n')).to.have.length(1);
+        expect(run.stderr).to.include(`says it was made at ${createdAt}, later than now`);
+      }
+    }
+    const far = await purge(['--plan', plan, '--holds', holds, '--force', '--max-plan-age', '1000000y']);
+    expect(far.status, far.stderr).to.equal(2);
+    expect(far.stderr).to.match(/Invalid --max-plan-age "1000000y": it is longer than 10000y/);
+    expect(world.sandbox.counters.requests.total).to.equal(0);
+    expect(status(sid)).to.equal('completed');
+  });
+
+  it('reads a plan’s SIDs in upper-case hex as the recordings they name, and keeps the held one', async () => {
+    const { holds, plan } = files();
+    const planned = [add(40), add(41)];
+    writeFileSync(holds, JSON.stringify({ version: 1, holds: [{ sid: planned[0], reason: 'case 5' }] }));
+    const document = handWrittenPlan(
+      holds,
+      planned.map((sid) => sid.toUpperCase()),
+      { accountSid: world.sandbox.account.sid.toUpperCase() },
+    );
+    writeFileSync(plan, JSON.stringify(document));
+    const run = await purge(['--plan', plan, '--holds', holds, '--force']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(planned.map(status)).to.deep.equal(['completed', 'deleted']);
   });
 });

@@ -52,9 +52,9 @@ export default class RecordingsUsage extends RecordingsCommand {
     const grouping = this.flags.by as UsageGrouping;
     const policyPath = pathFrom(this.flags, 'policy', 'retention.yml');
     const holds = holdsLocation(pathFrom(this.flags, 'holds', 'holds.json'), process.env, this.pluginDataDir);
-    const input = policyPath ? await readRetentionInput(policyPath, holds) : undefined;
-    const api = this.recordingsApi();
     const now = this.now();
+    const input = policyPath ? await readRetentionInput(policyPath, holds, now) : undefined;
+    const api = this.recordingsApi();
     const retention = input ? await planRetention(api, input, now) : undefined;
     const interruption = this.stopOnSignals();
     const options: UsageOptions = {

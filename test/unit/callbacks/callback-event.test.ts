@@ -63,6 +63,23 @@ describe('parseRecordingStatusCallback', () => {
     }
   });
 
+  it('keeps every sid in canonical form, whatever the letter case of its digits', () => {
+    const parsed = parseRecordingStatusCallback(
+      params({
+        AccountSid: AC.toUpperCase(),
+        CallSid: CA.toUpperCase(),
+        RecordingSid: RE.toUpperCase(),
+        ConferenceSid: 'CF' + 'D'.repeat(32),
+      }),
+    );
+    expect(parsed.ok && parsed.event).to.include({
+      accountSid: AC,
+      callSid: CA,
+      recordingSid: RE,
+      conferenceSid: 'CF' + 'd'.repeat(32),
+    });
+  });
+
   it('accepts a conference recording without a CallSid', () => {
     const parsed = parseRecordingStatusCallback(params({ CallSid: undefined, ConferenceSid: 'CF' + 'd'.repeat(32) }));
     expect(parsed.ok).to.equal(true);

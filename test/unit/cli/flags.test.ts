@@ -133,6 +133,8 @@ describe('decryption flags to options', () => {
 
   it('takes --expect-key only as a Public Key SID', async () => {
     expect(expectedKeyFrom(await flagsOf(RecordingsPurge, ['--expect-key', SID]))).to.equal(SID);
+    const upper = await flagsOf(RecordingsPurge, ['--expect-key', SID.toUpperCase()]);
+    expect(expectedKeyFrom(upper), 'in canonical form').to.equal(SID);
     const bad = await flagsOf(RecordingsList, ['--expect-key', 'SK' + 'a'.repeat(32)]);
     expect(() => expectedKeyFrom(bad)).to.throw(BadInputError, /Invalid --expect-key/);
   });

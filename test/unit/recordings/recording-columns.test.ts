@@ -41,6 +41,23 @@ describe('RecordingColumns', () => {
     expect(roundTrip(page)).to.deep.equal(page.map((json) => JSON.stringify(recordingFromApi(json))));
   });
 
+  it('gives SIDs in canonical form, as recordingFromApi does, whatever letter case the answer used', () => {
+    const upper = anApiRecording(7, {
+      sid: 'RE' + 'ab'.repeat(16).toUpperCase(),
+      account_sid: ACCOUNT.toUpperCase(),
+      call_sid: 'CA' + 'cd'.repeat(16).toUpperCase(),
+      conference_sid: 'CF' + 'ef'.repeat(16).toUpperCase(),
+    });
+    const expected = {
+      sid: 'RE' + 'ab'.repeat(16),
+      accountSid: ACCOUNT,
+      callSid: 'CA' + 'cd'.repeat(16),
+      conferenceSid: 'CF' + 'ef'.repeat(16),
+    };
+    expect(recordingFromApi(upper)).to.include(expected);
+    expect(RecordingColumns.of(ACCOUNT, ORIGIN, [upper]).recording(0)).to.include(expected);
+  });
+
   it('keeps missing and malformed dates and durations as recordingFromApi reads them', () => {
     const page = [
       anApiRecording(1, { date_created: null, date_updated: null, start_time: 'not a date', duration: null }),

@@ -47,6 +47,58 @@ describe('plan files', () => {
     }
   });
 
+  it('reads SIDs in upper-case hex in canonical form', () => {
+    const plan = aPlan({
+      accountSid: ACCOUNT.toUpperCase(),
+      recordings: [
+        {
+          sid: 'RE' + 'ab'.repeat(16).toUpperCase(),
+          accountSid: 'AC' + 'c'.repeat(32).toUpperCase(),
+          dateCreated: now.toISOString(),
+          duration: 60,
+          rule: null,
+        },
+      ],
+    });
+    const read = checkPlanDocument(JSON.parse(JSON.stringify(plan)), 'plan.json');
+    expect(read.accountSid).to.equal(ACCOUNT);
+    expect(read.recordings[0]).to.include({ sid: 'RE' + 'ab'.repeat(16), accountSid: 'AC' + 'c'.repeat(32) });
+  });
+
+  it('refuses creation times that are no instant of the years 0000 to 9999', () => {
+    for (const createdAt of [
+      'yesterday',
+      '+010000-01-01T00:00:00.000Z',
+      '2026-02-30T00:00:00Z',
+      'Sat, 21 Nov 2026 12:00:00 GMT',
+    ]) {
+      expect(() => checkPlanDocument({ ...aPlan(), createdAt }, 'plan.json'), createdAt).to.throw(
+        BadInputError,
+        /no creation time/,
+      );
+    }
+    const entry = { ...aPlan().recordings[0], dateCreated: 'not a date' };
+    expect(() => checkPlanDocument({ ...aPlan(), recordings: [entry] }, 'plan.json')).to.throw(
+      BadInputError,
+      /recording 1 has no creation time/,
+    );
+  });
+
+  it('refuses a plan made later than now, whatever --max-plan-age and --force say', () => {
+    for (const createdAt of ['2099-01-01T00:00:00.000Z', new Date(now.getTime() + 1000).toISOString()]) {
+      expect(() =>
+        checkPlanStillApplies(aPlan({ createdAt }), 'plan.json', {
+          ...checks,
+          maxAgeMs: 10_000 * 365 * DAY,
+          force: true,
+        }),
+      ).to.throw(
+        BadInputError,
+        /^plan\.json says it was made at .*, later than now \(2026-11-21T12:00:00\.000Z\): make a new plan/,
+      );
+    }
+  });
+
   it('applies when nothing changed', () => {
     expect(() => checkPlanStillApplies(aPlan(), 'plan.json', checks)).not.to.throw();
   });

@@ -242,5 +242,152 @@ describe('retention policy', () => {
         /^retention\.yml:7:16: rule "compliance" names account "Legal", which is not the account or its subaccounts/,
       );
     });
+
+    it('reads an account SID in upper-case hex as the account', () => {
+      const hex = 'abcdef'.repeat(5) + 'ab';
+      const upper = parsePolicy(GOOD.replace('Compliance team', `AC${hex.toUpperCase()}`), 'retention.yml');
+      const resolved = resolvePolicyAccounts(upper, [
+        { sid: PARENT, friendlyName: 'Main' },
+        { sid: `AC${hex}`, friendlyName: '' },
+      ]);
+      expect([...resolved.ruleAccounts[0]!]).to.deep.equal([`AC${hex}`]);
+    });
+  });
+
+  describe('durations whose cut-off would leave the years 0000 to 9999', () => {
+    const NOW = new Date('2026-11-21T12:00:00Z');
+    const refusedAt = (text: string) => {
+      try {
+        parsePolicy(text, 'retention.yml', NOW);
+      } catch (error) {
+        expect(error).to.be.instanceOf(BadInputError);
+        return (error as Error).message;
+      }
+      throw new Error('the policy was accepted');
+    };
+
+    const cases: Array<[string, string, RegExp]> = [
+      [
+        'keep: 1000000y',
+        GOOD.replace('keep: 90d', 'keep: 1000000y'),
+        /^retention\.yml:16:11: Invalid keep "1000000y": it is longer than 10000y, more than lies between any two dates; to keep recordings for good, write keep: forever\.$/,
+      ],
+      [
+        'keep: 5000y',
+        GOOD.replace('keep: 90d', 'keep: 5000y'),
+        /^retention\.yml:16:11: Invalid keep "5000y": from now it reaches back before the year 0000; to keep recordings for good, write keep: forever\.$/,
+      ],
+      [
+        'keep: 99999999999999999999y',
+        GOOD.replace('keep: 7d', 'keep: 99999999999999999999y'),
+        /^retention\.yml:13:11: Invalid keep "99999999999999999999y": it is longer than 10000y/,
+      ],
+      [
+        'a 400-digit keep',
+        GOOD.replace('keep: 7d', `keep: ${'9'.repeat(400)}d`),
+        /^retention\.yml:13:11: Invalid keep "9+d": it is longer than 10000y/,
+      ],
+      [
+        'minimumAge: 1000000y',
+        GOOD.replace('minimumAge: 2d', 'minimumAge: 1000000y'),
+        /^retention\.yml:2:13: Invalid minimumAge "1000000y": it is longer than 10000y.*use a shorter duration, for example 30d\.$/,
+      ],
+      [
+        'minimumAge: 10001y',
+        GOOD.replace('minimumAge: 2d', 'minimumAge: 10001y'),
+        /^retention\.yml:2:13: Invalid minimumAge "10001y": it is longer than 10000y/,
+      ],
+      [
+        'minimumAge: 2100y',
+        GOOD.replace('minimumAge: 2d', 'minimumAge: 2100y'),
+        /^retention\.yml:2:13: Invalid minimumAge "2100y": from now it reaches back before the year 0000; use a shorter duration/,
+      ],
+      [
+        'maxDuration: 20000y',
+        GOOD.replace('maxDuration: 30s', 'maxDuration: 20000y'),
+        /^retention\.yml:11:20: Invalid maxDuration "20000y": it is longer than 10000y/,
+      ],
+    ];
+    for (const [what, text, message] of cases) {
+      it(`refuses ${what} in one line at its place, never a date that cannot be`, () => {
+        const line = refusedAt(text);
+        expect(line).to.match(message);
+        expect(line).not.to.include('\n');
+      });
+    }
+
+    it('takes the longest keep whose cut-off is a date, and forever', () => {
+      const policy = parsePolicy(GOOD.replace('keep: 90d', 'keep: 2000y'), 'retention.yml', NOW);
+      expect(policy.rules[2].keepMs).to.equal(2000 * 365 * DAY);
+      expect(policy.rules[0].keepMs).to.equal(undefined);
+    });
+  });
+
+  describe('rule names', () => {
+    const names: Array<[string, string]> = [
+      ['a zero-width space', 'default\u200b'],
+      ['a right-to-left override', 'short\u202ecalls'],
+      ['a tab', 'short\tcalls'],
+      ['a C1 control', 'short\u0085calls'],
+      ['a byte-order mark', '\ufeffshort calls'],
+      ['a variation selector', 'short calls\ufe0f'],
+    ];
+    for (const [what, name] of names) {
+      it(`refuses a name with ${what}, at its line and column`, () => {
+        const line = refusal(GOOD.replace('name: short calls', `name: "${name}"`));
+        expect(line).to.match(
+          /^retention\.yml:9:11: rule name ".*" holds the invisible or control character \\(x[0-9a-f]{2}|u[0-9a-f]{4}|t)/,
+        );
+        for (const char of ['\u0085', '\u200b', '\u202e', '\ufeff', '\ufe0f', '\t']) expect(line).not.to.include(char);
+      });
+    }
+
+    it('refuses a blank name', () => {
+      expect(refusal(GOOD.replace('name: short calls', 'name: "  "'))).to.match(
+        /^retention\.yml:9:11: a rule name is blank/,
+      );
+    });
+
+    it('refuses a rule without match before the default one, whatever its name', () => {
+      const text = GOOD.replace('  - name: default\n', '  - name: everything\n    keep: 1d\n  - name: default\n');
+      expect(refusal(text)).to.match(
+        /^retention\.yml:15:11: rule "everything" has no match, so it takes every recording and the rules after it could never match/,
+      );
+    });
+
+    const alike: Array<[string, string]> = [
+      ['another letter case', 'Compliance'],
+      ['full-width letters', '\uff43ompliance'],
+      ['a no-break space and trailing space', 'compliance\u00a0'],
+    ];
+    for (const [what, name] of alike) {
+      it(`refuses a name that differs from another only by ${what}`, () => {
+        const line = refusal(GOOD.replace('name: short calls', `name: "${name}"`));
+        expect(line).to.match(/^retention\.yml:9:11: rule ".*" looks like the earlier rule "compliance"/);
+      });
+    }
+  });
+
+  describe('holds', () => {
+    const HEX = '0123456789abcdef'.repeat(2);
+    it('reads SIDs in upper-case hex in canonical form', () => {
+      const text =
+        `holds:\n  - {sid: RE${HEX.toUpperCase()}, reason: case 1}\n  - {callSid: CA${HEX.toUpperCase()}, reason: case 2}\n  - {conferenceSid: CF${HEX.toUpperCase()}, reason: case 3}\n${GOOD}`.replace(
+          'version: 1\n',
+          '',
+        );
+      expect(parsePolicy(text, 'retention.yml').holds.map((hold) => hold.target)).to.deep.equal([
+        { sid: `RE${HEX}` },
+        { callSid: `CA${HEX}` },
+        { conferenceSid: `CF${HEX}` },
+      ]);
+    });
+
+    it('refuses a reason with an invisible character, at its hold', () => {
+      const text = `holds:\n  - {sid: RE${HEX}, reason: "case\\u200b1"}\nrules: [{name: default, keep: 1d}]\n`;
+      expect(refusal(text)).to.match(
+        /^retention\.yml:2:5: reason "case\\u200b1" holds the invisible or control character \\u200b/,
+      );
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { BadInputError } from '../../../src/errors';
 import { HoldSet } from '../../../src/retention/holds';
 import { parsePolicy } from '../../../src/retention/policy';
 import { resolvePolicyAccounts } from '../../../src/retention/policy-accounts';
@@ -88,6 +89,35 @@ describe('retention decisions', () => {
       ago(DAY).toISOString(),
       ago(30 * DAY).toISOString(),
     ]);
+  });
+
+  describe('cut-offs that would leave the years 0000 to 9999', () => {
+    // Built by hand, as a policy parsed at another time could be: parsePolicy refuses these itself.
+    const far = (keepMs: number | undefined, minimumAgeMs = DAY) => ({
+      ...policy,
+      minimumAgeMs,
+      minimumAge: `${minimumAgeMs}ms`,
+      rules: policy.rules.map((rule) => (rule.name === 'default' ? { ...rule, keepMs, keep: `${keepMs}ms` } : rule)),
+    });
+    const old = aRecording({ accountSid: PARENT, dateCreated: ago(400 * DAY) });
+
+    for (const keepMs of [1_000_000 * 365 * DAY, 1e300, Number.POSITIVE_INFINITY, Number.NaN]) {
+      it(`refuses a keep of ${keepMs} ms in one line instead of deleting`, () => {
+        const farPolicy = far(keepMs);
+        expect(() => ruleCutoff(farPolicy.rules[3], farPolicy, now)).to.throw(BadInputError, /write keep: forever/);
+        expect(() => policyDecider(farPolicy, HoldSet.none, now)(old)).to.throw(BadInputError);
+      });
+    }
+
+    it('refuses a minimum age whose cut-off is before the year 0000', () => {
+      const farPolicy = far(30 * DAY, 3000 * 365 * DAY);
+      expect(() => policyDecider(farPolicy, HoldSet.none, now)).to.throw(BadInputError, /Invalid minimumAge/);
+      expect(() => ruleCutoff(farPolicy.rules[3], farPolicy, now)).to.throw(BadInputError, /Invalid minimumAge/);
+    });
+
+    it('refuses a clock that reads no valid instant', () => {
+      expect(() => policyDecider(policy, HoldSet.none, new Date(Number.NaN))).to.throw(BadInputError, /clock/);
+    });
   });
 
   it('keeps held recordings of a purge without a policy, by recording, call or conference', () => {

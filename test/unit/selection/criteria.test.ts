@@ -2,7 +2,13 @@ import { expect } from 'chai';
 import { BadInputError } from '../../../src/errors';
 import type { Recording } from '../../../src/recordings/recording';
 import { aRecording } from '../recording-fixture';
-import { buildCriteria, describeWindow, matchesCriteria, twilioListQuery } from '../../../src/selection/criteria';
+import {
+  buildCriteria,
+  describeWindow,
+  matchesCriteria,
+  twilioListQuery,
+  type SelectionInput,
+} from '../../../src/selection/criteria';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const MINUTE = 60_000;
@@ -66,17 +72,53 @@ describe('buildCriteria and matchesCriteria', () => {
   });
 });
 
+describe('SIDs of the selection flags', () => {
+  it('match the recordings they name in upper-case hex', () => {
+    const recording = aRecording({ conferenceSid: 'CF' + 'f'.repeat(32) });
+    const criteria = buildCriteria(
+      {
+        sids: [recording.sid.toUpperCase()],
+        callSid: recording.callSid!.toUpperCase(),
+        conferenceSid: recording.conferenceSid!.toUpperCase(),
+      },
+      NOW,
+    );
+    expect(criteria).to.include({ callSid: recording.callSid, conferenceSid: recording.conferenceSid });
+    expect(matchesCriteria(recording, criteria)).to.equal(true);
+    expect(twilioListQuery(criteria)).to.include({ CallSid: recording.callSid });
+  });
+});
+
 describe('far and ambiguous bounds', () => {
   it('reads --older-than 6mo as 180 days and refuses 6M', () => {
     expect(buildCriteria({ olderThan: '6mo' }, NOW).createdBefore?.toISOString()).to.equal('2026-05-25T12:00:00.000Z');
     expect(() => buildCriteria({ olderThan: '6M' }, NOW)).to.throw(BadInputError, /6mo for months or 6m for minutes/);
   });
 
-  for (const input of [{ olderThan: '99999999y' }, { olderThan: '3000y' }, { newerThan: '2100y' }]) {
-    it(`refuses ${JSON.stringify(input)} with one line, never an invalid date`, () => {
-      expect(() => buildCriteria(input, NOW)).to.throw(BadInputError, /before the year 0000/);
+  const far: Array<[SelectionInput, RegExp]> = [
+    [{ olderThan: '3000y' }, /--older-than "3000y": from now it reaches back before the year 0000/],
+    [{ newerThan: '2100y' }, /--newer-than "2100y": from now it reaches back before the year 0000/],
+    [{ olderThan: '99999999y' }, /--older-than "99999999y": it is longer than 10000y/],
+    [{ olderThan: '99999999999999999999y' }, /--older-than "99999999999999999999y": it is longer than 10000y/],
+    [{ newerThan: '9'.repeat(400) + 'd' }, /--newer-than "9{400}d": it is longer than 10000y/],
+    [{ olderThan: '1e400d' }, /--older-than "1e400d": use a number and a unit/],
+    [{ before: '+010000-01-01' }, /--before "\+010000-01-01": use an ISO 8601 date/],
+    [{ after: '0000-01-01T00:00:00+01:00' }, /--after .*out of the years 0000 to 9999/],
+  ];
+  for (const [input, message] of far) {
+    it(`refuses ${JSON.stringify(input).slice(0, 60)} with one line, never an invalid date`, () => {
+      expect(() => buildCriteria(input, NOW))
+        .to.throw(BadInputError, message)
+        .with.property('message')
+        .that.does.not.include('\n');
     });
   }
+
+  it('gives only valid dates for the longest durations it takes', () => {
+    const criteria = buildCriteria({ olderThan: '2000y', newerThan: '2020y' }, NOW);
+    expect(criteria.createdFrom!.getUTCFullYear()).to.equal(8);
+    expect(criteria.createdBefore!.getUTCFullYear()).to.equal(28);
+  });
 
   it('describes the window in exact UTC instants', () => {
     expect(describeWindow(buildCriteria({ olderThan: '90d' }, NOW))).to.equal(

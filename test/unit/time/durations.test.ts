@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { BadInputError } from '../../../src/errors';
-import { instantBefore, parseDuration, parseInstant, utcDay } from '../../../src/time/durations';
+import { MAX_DURATION_MS, instantBefore, parseDuration, parseInstant, utcDay } from '../../../src/time/durations';
 
 describe('parseDuration', () => {
   const cases: Array<[string, number]> = [
@@ -33,6 +33,10 @@ describe('parseDuration', () => {
     ['NaNd', /number and a unit/],
     ['Infinityd', /number and a unit/],
     ['5x', /"x" is not a unit/],
+    ['10001y', /longer than 10000y/],
+    ['99999999999999999999y', /longer than 10000y/],
+    ['9'.repeat(400) + 'd', /longer than 10000y/],
+    ['1' + '0'.repeat(309) + '.5s', /longer than 10000y/],
   ];
   for (const [text, message] of invalid) {
     it(`rejects ${JSON.stringify(text)} with an example`, () => {
@@ -43,6 +47,19 @@ describe('parseDuration', () => {
         .and.matches(/30d/);
     });
   }
+});
+
+describe('parseDuration bounds', () => {
+  it('takes 10000y, the longest span between two dates of the years 0000 to 9999', () => {
+    expect(parseDuration('10000y')).to.equal(MAX_DURATION_MS);
+  });
+
+  it('says what to write instead of a longer one, when told', () => {
+    expect(() => parseDuration('1000000y', 'keep', 'write keep: forever')).to.throw(
+      BadInputError,
+      /^Invalid keep "1000000y": it is longer than 10000y, more than lies between any two dates; write keep: forever\.$/,
+    );
+  });
 });
 
 describe('parseDuration units are case-sensitive', () => {
@@ -76,14 +93,28 @@ describe('instantBefore', () => {
     );
   });
 
-  for (const text of ['3000y', '99999999y', '1' + '0'.repeat(400) + 'd']) {
-    it(`refuses ${text.length > 20 ? 'a 400-digit duration' : text}, which reaches before the year 0000`, () => {
+  for (const text of ['3000y', '2100y', '10000y']) {
+    it(`refuses ${text}, which reaches before the year 0000`, () => {
       expect(() => instantBefore(now, parseDuration(text), '--older-than', text)).to.throw(
         BadInputError,
         /--older-than .*before the year 0000; use a shorter duration/,
       );
     });
   }
+
+  it('says what to write instead, when told', () => {
+    expect(() => instantBefore(now, parseDuration('5000y'), 'keep', '5000y', 'write keep: forever')).to.throw(
+      BadInputError,
+      /^Invalid keep "5000y": from now it reaches back before the year 0000; write keep: forever\.$/,
+    );
+  });
+
+  it('never gives an invalid date, whatever it is given', () => {
+    for (const ms of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e300, -1e300]) {
+      expect(() => instantBefore(now, ms, '--older-than', String(ms)), String(ms)).to.throw(BadInputError);
+    }
+    expect(() => instantBefore(new Date(Number.NaN), 1000, '--older-than', '1s')).to.throw(BadInputError, /clock/);
+  });
 
   it('accepts a duration that reaches back into the first century', () => {
     expect(instantBefore(now, parseDuration('2020y'), '--newer-than', '2020y').getUTCFullYear()).to.equal(8);

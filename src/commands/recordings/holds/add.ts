@@ -2,10 +2,9 @@ import { Flags } from '@oclif/core';
 import { type CommandFlags, pathFrom } from '../../../cli/flags';
 import { holdTargetFlags, holdTargetFrom, lockWaitNotice } from '../../../cli/hold-flags';
 import { RecordingsCommand } from '../../../cli/recordings-command';
-import { BadInputError } from '../../../errors';
 import { addHold, holdRows } from '../../../holds/hold-book';
 import { holdsLocation } from '../../../holds/holds-file';
-import { describeTarget, type Hold } from '../../../retention/holds';
+import { describeTarget, parseHoldReason, type Hold } from '../../../retention/holds';
 import { parseInstant } from '../../../time/durations';
 import { docLink } from '../../../cli/doc-links';
 
@@ -48,11 +47,10 @@ export default class RecordingsHoldsAdd extends RecordingsCommand {
     const now = this.now();
     const hold: Hold = {
       target: holdTargetFrom(this.flags),
-      reason: this.flags.reason,
+      reason: parseHoldReason(this.flags.reason, '--reason'),
       until: this.flags.until === undefined ? undefined : parseInstant(this.flags.until, '--until'),
       createdAt: now,
     };
-    if (hold.reason.trim() === '') throw new BadInputError('--reason is empty: say why it is held.');
     const location = holdsLocation(pathFrom(this.flags, 'holds', 'holds.json'), process.env, this.pluginDataDir);
     const { replaced } = await addHold(
       location,
