@@ -4,7 +4,7 @@ import type { S3ServerSideEncryption, S3StorageClass } from '../destinations/obj
 import { isS3Url, parseS3Url } from '../destinations/s3-url';
 import { printable } from '../output/printable';
 import { parseDuration } from '../time/durations';
-import { holdFromDocument, type Hold } from './holds';
+import { holdFromDocument, withHoldIds, type Hold } from './holds';
 import { checkPolicySchema } from './schema-check';
 import { SourceMap, type SourcePosition } from './source-map';
 
@@ -97,13 +97,16 @@ export function parsePolicy(text: string, file: string): RetentionPolicy {
   const rules = raw.rules.map((rule, index) => parseRule(map, rule, index));
   checkRuleOrder(map, rules, raw);
   checkSharedArchives(map, rules);
-  const holds = (raw.holds ?? []).map((hold, index) => {
-    try {
-      return holdFromDocument(hold);
-    } catch (error) {
-      throw map.errorAt(['holds', index], messageOf(error));
-    }
-  });
+  const holds = withHoldIds(
+    (raw.holds ?? []).map((hold, index) => {
+      try {
+        return holdFromDocument(hold);
+      } catch (error) {
+        throw map.errorAt(['holds', index], messageOf(error));
+      }
+    }),
+    (index, message) => map.errorAt(['holds', index, 'id'], message),
+  );
   return {
     file,
     minimumAge,

@@ -8,7 +8,7 @@ import { holdsLocation } from '../../../holds/holds-file';
 import { describeTarget, type Hold } from '../../../retention/holds';
 import { parseInstant } from '../../../time/durations';
 
-export const HOLD_PROPERTIES = 'sid, covers, reason, until, active';
+export const HOLD_PROPERTIES = 'id, sid, covers, reason, until, active';
 
 export default class RecordingsHoldsAdd extends RecordingsCommand {
   static override description =
@@ -51,17 +51,19 @@ export default class RecordingsHoldsAdd extends RecordingsCommand {
     };
     if (hold.reason.trim() === '') throw new BadInputError('--reason is empty: say why it is held.');
     const location = holdsLocation(pathFrom(this.flags, 'holds', 'holds.json'), process.env, this.pluginDataDir);
-    const { replaced } = await addHold(
+    const { added, others } = await addHold(
       location,
       hold,
       now,
       lockWaitNotice(location.path, (line) => this.logger.info(line)),
     );
-    this.logger.info(
-      `${replaced ? 'Replaced the hold on' : 'Held'} ${describeTarget(hold.target)} in ${location.path}`,
-    );
+    const besides =
+      others.length === 0
+        ? ''
+        : `; ${others.length === 1 ? 'the other hold' : `the ${others.length} other holds`} on it (${others.map((other) => other.id).join(', ')}) stay${others.length === 1 ? 's' : ''} in force`;
+    this.logger.info(`Held ${describeTarget(hold.target)} in ${location.path} as hold ${added.id ?? ''}${besides}`);
     const output = this.recordOutput(HOLD_PROPERTIES);
-    output.write(holdRows([hold], now, this.flags['cli-output-format'] === 'json'));
+    output.write(holdRows([added], now, this.flags['cli-output-format'] === 'json'));
     output.end();
   }
 }
