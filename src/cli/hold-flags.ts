@@ -51,7 +51,9 @@ export function holdSelectorFrom(flags: {
   if (flags.id === undefined) return { target: holdTargetFrom(flags) };
   const id = flags.id.trim().toLowerCase();
   if (!/^[0-9a-z][0-9a-z-]{0,39}$/.test(id)) {
-    throw new BadInputError(`Invalid --id "${printable(flags.id)}": give a hold's id as recordings:holds:list shows it.`);
+    throw new BadInputError(
+      `Invalid --id "${printable(flags.id)}": give a hold's id as recordings:holds:list shows it.`,
+    );
   }
   return { id };
 }

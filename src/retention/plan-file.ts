@@ -26,6 +26,19 @@ export interface PlanHeader {
   policy: { file: string; digest: string } | null;
   /** The holds file and the digest of the holds in it and in the policy. */
   holds: { file: string; digest: string };
+  /** For a plan made from selection flags, what they selected: the bound a recording must still be within. */
+  selection?: PlanSelection;
+}
+
+/** The selection flags of a plan made without a policy, as exact instants and SIDs. */
+export interface PlanSelection {
+  createdBefore?: string;
+  createdFrom?: string;
+  callSid?: string;
+  conferenceSid?: string;
+  sids?: string[];
+  statuses?: string[];
+  subaccounts: boolean;
 }
 
 export interface PlanDocument extends PlanHeader {
@@ -51,14 +64,23 @@ export function checkPlanDocument(data: unknown, file: string): PlanDocument {
   if (plan.kind !== PLAN_KIND || plan.version !== 1) throw refuse('unknown kind or version');
   if (!isSid('account', plan.accountSid)) throw refuse('no account SID');
   if (typeof plan.createdAt !== 'string' || Number.isNaN(Date.parse(plan.createdAt))) throw refuse('no creation time');
-  if (!plan.holds || typeof plan.holds.digest !== 'string') throw refuse('no holds digest');
+  if (!plan.holds || typeof plan.holds.digest !== 'string' || typeof plan.holds.file !== 'string') {
+    throw refuse('no holds file and digest');
+  }
   if (plan.policy !== null && (typeof plan.policy?.digest !== 'string' || typeof plan.policy.file !== 'string')) {
     throw refuse('no policy digest');
   }
   if (!Array.isArray(plan.recordings)) throw refuse('no recordings');
+  if (plan.selection !== undefined && !isPlanSelection(plan.selection)) throw refuse('a malformed selection');
   plan.recordings.forEach((entry, index) => {
     if (!isSid('recording', entry?.sid) || !isSid('account', entry?.accountSid)) {
       throw refuse(`recording ${index + 1} has no recording and account SID`);
+    }
+    if (typeof entry.dateCreated !== 'string' || Number.isNaN(Date.parse(entry.dateCreated))) {
+      throw refuse(`recording ${index + 1} has no creation time`);
+    }
+    if (typeof entry.duration !== 'number' || !(entry.rule === null || typeof entry.rule === 'string')) {
+      throw refuse(`recording ${index + 1} has no duration or rule`);
     }
   });
   return plan as PlanDocument;
@@ -87,6 +109,11 @@ export function checkPlanStillApplies(plan: PlanHeader, file: string, checks: Pl
     );
   }
   const age = checks.now.getTime() - Date.parse(plan.createdAt);
+  if (age < 0) {
+    throw new BadInputError(
+      `${name} says it was made at ${printable(plan.createdAt)}, which is still to come: a plan is made before it is run; make a new plan with --plan-out.`,
+    );
+  }
   if (age > checks.maxAgeMs) {
     throw new BadInputError(
       `${name} was made at ${plan.createdAt}, more than ${checks.maxAgeText} ago: make a new plan, or raise --max-plan-age.`,
@@ -103,4 +130,78 @@ export function checkPlanStillApplies(plan: PlanHeader, file: string, checks: Pl
       `The legal holds changed since ${name} was made: make a new plan, or add --force to run this one anyway (held recordings are still kept).`,
     );
   }
+}
+
+function isPlanSelection(value: unknown): value is PlanSelection {
+  if (typeof value !== 'object' || value === null) return false;
+  const selection = value as Record<string, unknown>;
+  const instant = (key: string) =>
+    selection[key] === undefined || (typeof selection[key] === 'string' && !Number.isNaN(Date.parse(selection[key])));
+  const sids = (key: string, kind: 'recording' | 'call' | 'conference', list: boolean) => {
+    const found = selection[key];
+    if (found === undefined) return true;
+    return list ? Array.isArray(found) && found.every((sid) => isSid(kind, sid)) : isSid(kind, found);
+  };
+  return (
+    typeof selection.subaccounts === 'boolean' &&
+    instant('createdBefore') &&
+    instant('createdFrom') &&
+    sids('callSid', 'call', false) &&
+    sids('conferenceSid', 'conference', false) &&
+    sids('sids', 'recording', true) &&
+    (selection.statuses === undefined ||
+      (Array.isArray(selection.statuses) && selection.statuses.every((status) => typeof status === 'string')))
+  );
+}
+
+/** What a plan's entries may name, by the policy it was made from as it is now, or by its selection. */
+export interface PlanScope {
+  /** The policy's rule names; undefined for a plan made from selection flags. */
+  ruleNames?: ReadonlySet<string>;
+  /** The policy file, for messages. */
+  policyFile?: string;
+  /** Whether the plan may hold subaccounts' recordings: its policy's `subaccounts`, or its selection's. */
+  subaccounts: boolean;
+  now: Date;
+}
+
+/**
+ * Refuses, in one line, a plan whose entries the run it claims to come from could not have written:
+ * a recording listed twice, one created in the future, a rule its policy does not have (or none, in
+ * a policy's plan; or one, in a plan made from selection flags), a subaccount's recording when the
+ * plan's scope has no subaccounts.
+ */
+export function checkPlanEntries(plan: PlanDocument, file: string, scope: PlanScope): void {
+  const name = printable(file);
+  const refuse = (index: number, what: string) =>
+    new BadInputError(
+      `${name}: entry ${index + 1} (${plan.recordings[index].sid}) ${what}: nothing was deleted; make a new plan with --plan-out.`,
+    );
+  const seen = new Map<string, number>();
+  plan.recordings.forEach((entry, index) => {
+    const first = seen.get(entry.sid);
+    if (first !== undefined) throw refuse(index, `lists the recording of entry ${first + 1} again`);
+    seen.set(entry.sid, index);
+    if (Date.parse(entry.dateCreated) > scope.now.getTime()) {
+      throw refuse(index, `says it was created at ${printable(entry.dateCreated)}, which is still to come`);
+    }
+    if (scope.ruleNames && entry.rule === null) {
+      throw refuse(index, `names no rule, though the plan comes from the policy ${printable(scope.policyFile ?? '')}`);
+    }
+    if (scope.ruleNames && entry.rule !== null && !scope.ruleNames.has(entry.rule)) {
+      throw refuse(
+        index,
+        `names the rule "${printable(entry.rule)}", which the policy ${printable(scope.policyFile ?? '')} does not have (renamed or removed since?)`,
+      );
+    }
+    if (!scope.ruleNames && entry.rule !== null) {
+      throw refuse(index, `names the rule "${printable(entry.rule)}", though the plan comes from selection flags`);
+    }
+    if (!scope.subaccounts && entry.accountSid !== plan.accountSid) {
+      throw refuse(
+        index,
+        `is a recording of account ${entry.accountSid}, but the plan covers ${plan.accountSid} only (${plan.policy ? 'its policy has no subaccounts: true' : 'it was made without --subaccounts'})`,
+      );
+    }
+  });
 }

@@ -158,7 +158,9 @@ describe('twilio recordings:holds', function () {
       (run) => (JSON.parse(run.stdout) as Array<{ id: string }>)[0].id,
     );
     expect(litigationId).to.match(/^[0-9a-f]{8}$/);
-    expect(reviewId).to.match(/^[0-9a-f]{8}$/).and.not.equal(litigationId);
+    expect(reviewId)
+      .to.match(/^[0-9a-f]{8}$/)
+      .and.not.equal(litigationId);
     expect(review.stderr).to.include(`as hold ${reviewId}; the other hold on it (${litigationId}) stays in force`);
 
     const listed = await twilio(['recordings:holds:list', '--holds', holds, '-o', 'json'], later);
@@ -184,9 +186,7 @@ describe('twilio recordings:holds', function () {
     expect(lifted.status, lifted.stderr).to.equal(0);
     const left = JSON.parse(readFileSync(holds, 'utf8')) as { holds: Array<{ id: string; reason: string }> };
     expect(left.holds.map((kept) => [kept.id, kept.reason])).to.deep.equal([[litigationId, 'litigation']]);
-    expect(
-      (await twilio(['recordings:purge', '--sid', sid, '--force', '--holds', holds], later)).status,
-    ).to.equal(0);
+    expect((await twilio(['recordings:purge', '--sid', sid, '--force', '--holds', holds], later)).status).to.equal(0);
     expect(status(sid)).to.equal('completed');
 
     expect((await twilio(['recordings:holds:remove', '--id', litigationId, '--holds', holds])).status).to.equal(0);

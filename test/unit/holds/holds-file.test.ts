@@ -101,7 +101,11 @@ describe('holds file', () => {
     const location = { path: join(dir, 'holds.json'), named: true };
     writeFileSync(
       location.path,
-      '{"version": 1, "holds": [\n{"id": "abc", "sid": "' + SID + '", "reason": "a"},\n{"id": "abc", "sid": "' + SID + '", "reason": "b"}]}',
+      '{"version": 1, "holds": [\n{"id": "abc", "sid": "' +
+        SID +
+        '", "reason": "a"},\n{"id": "abc", "sid": "' +
+        SID +
+        '", "reason": "b"}]}',
     );
     try {
       await readHoldsFile(location);
