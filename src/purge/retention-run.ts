@@ -304,7 +304,6 @@ const DRIFT_WORDS: Partial<Record<KeepReason, string>> = {
   'too-young': 'too young for the policy now (kept)',
   'rule-keeps': 'kept by their rule now (kept)',
   'outside-plan': 'not as planned (kept)',
-  unverifiable: 'not verifiable once archived (kept)',
 };
 
 /**

@@ -12,7 +12,7 @@ export const HOLD_PROPERTIES = 'id, sid, covers, reason, until, active';
 
 export default class RecordingsHoldsAdd extends RecordingsCommand {
   static override description =
-    'put a legal hold on a recording, or on every recording of a call or conference: no command of this plugin deletes it while the hold lasts';
+    'put a legal hold on a recording, or on every recording of a call or conference, beside any hold already there: no command of this plugin deletes it while any hold lasts';
 
   static override examples = [
     '$ twilio recordings:holds:add --sid RExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --reason "case 2026-114"',
