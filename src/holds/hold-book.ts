@@ -1,6 +1,6 @@
 import { BadInputError } from '../errors';
 import { printable } from '../output/printable';
-import { describeTarget, isActive, sameTarget, type Hold, type HoldTarget } from '../retention/holds';
+import { describeTarget, isActive, newHoldId, sameTarget, type Hold, type HoldTarget } from '../retention/holds';
 import { dirname } from 'node:path';
 import { promises as fs } from 'node:fs';
 import { readHoldsFile, writeHoldsFile, type HoldsLocation } from './holds-file';
@@ -8,6 +8,7 @@ import { lockHoldsFile, type HoldsLockOptions } from './holds-lock';
 
 /** A hold as `holds:list` and `holds:add` print it. */
 export interface HoldRow {
+  id: string;
   sid: string;
   covers: 'recording' | 'call' | 'conference';
   reason: string;
@@ -25,6 +26,7 @@ export function holdRow(hold: Hold, now: Date): HoldRow {
         ? ['call', target.callSid]
         : ['conference', target.conferenceSid];
   return {
+    id: hold.id ?? '',
     sid,
     covers,
     reason: hold.reason,
@@ -44,15 +46,16 @@ export function holdRows(holds: readonly Hold[], now: Date, json: boolean): Arra
 
 /**
  * Adds a hold to the holds file, creating the file when it does not exist yet (this is how a team's
- * shared file begins); a hold on the same recording, call or conference is replaced, so that its
- * reason or end can be changed. An end already past is refused: it would hold nothing.
+ * shared file begins). Holds are records: a new one never replaces, shortens or removes another,
+ * also on the same recording, call or conference; each is named by an id of its own. An end
+ * already past is refused: it would hold nothing.
  */
 export async function addHold(
   location: HoldsLocation,
   hold: Hold,
   now: Date,
   lock: HoldsLockOptions = {},
-): Promise<{ replaced: boolean }> {
+): Promise<{ added: Hold; others: Hold[] }> {
   if (hold.until && hold.until <= now) {
     throw new BadInputError(
       `--until ${hold.until.toISOString()} is already past: the hold would keep nothing; give a later date, or none.`,
@@ -61,25 +64,52 @@ export async function addHold(
   await fs.mkdir(dirname(location.path), { recursive: true, mode: 0o700 });
   return changeHoldsFile(location.path, lock, async (write) => {
     const holds = await readHoldsFile({ ...location, named: false });
-    const kept = holds.filter((existing) => !sameTarget(existing.target, hold.target));
-    await write([...kept, hold]);
-    return { replaced: kept.length < holds.length };
+    const added: Hold = { ...hold, id: newHoldId(new Set(holds.map((existing) => existing.id ?? ''))) };
+    await write([...holds, added]);
+    return {
+      added,
+      others: holds.filter((existing) => sameTarget(existing.target, hold.target) && isActive(existing, now)),
+    };
   });
 }
 
-/** Removes the hold on a recording, call or conference; there must be one. */
+/** Which hold `holds:remove` lifts: the one with this id, or the only one on a recording, call or conference. */
+export type HoldSelector = { id: string } | { target: HoldTarget };
+
+/**
+ * Removes one hold from the file, and no other. A target with several holds (in force or ended) is
+ * refused, listing their ids: lifting a legal hold names the hold it lifts.
+ */
 export async function removeHold(
   location: HoldsLocation,
-  target: HoldTarget,
+  which: HoldSelector,
   lock: HoldsLockOptions = {},
 ): Promise<Hold> {
   return changeHoldsFile(location.path, lock, async (write) => {
     const holds = await readHoldsFile(location);
-    const removed = holds.find((hold) => sameTarget(hold.target, target));
-    if (!removed) {
-      throw new BadInputError(
-        `No hold in ${printable(location.path)} covers ${describeTarget(target)}: nothing removed; recordings:holds:list shows the holds.`,
-      );
+    const file = printable(location.path);
+    let removed: Hold | undefined;
+    if ('id' in which) {
+      removed = holds.find((hold) => hold.id === which.id);
+      if (!removed) {
+        throw new BadInputError(
+          `No hold in ${file} has the id ${printable(which.id)}: nothing removed; recordings:holds:list shows the ids.`,
+        );
+      }
+    } else {
+      const covering = holds.filter((hold) => sameTarget(hold.target, which.target));
+      if (covering.length === 0) {
+        throw new BadInputError(
+          `No hold in ${file} covers ${describeTarget(which.target)}: nothing removed; recordings:holds:list shows the holds.`,
+        );
+      }
+      if (covering.length > 1) {
+        const listed = covering.map((hold) => `${hold.id ?? ''} (${printable(hold.reason)})`).join(', ');
+        throw new BadInputError(
+          `${covering.length} holds in ${file} cover ${describeTarget(which.target)}: ${listed}; nothing removed: name the one to lift with --id.`,
+        );
+      }
+      removed = covering[0];
     }
     await write(holds.filter((hold) => hold !== removed));
     return removed;

@@ -116,3 +116,18 @@ export function holdsRecheck(
     return holds.heldBy(recording, clock());
   };
 }
+
+/** Asks each holds file again (see holdsRecheck): the first hold any of them has on the recording now. */
+export function holdsRecheckAll(
+  locations: readonly HoldsLocation[],
+  clock: () => Date = () => new Date(),
+): HoldRecheck {
+  const rechecks = locations.map((location) => holdsRecheck(location, clock));
+  return async (recording) => {
+    for (const recheck of rechecks) {
+      const hold = await recheck(recording);
+      if (hold) return hold;
+    }
+    return undefined;
+  };
+}

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BadInputError, TwilioApiError, messageOf } from '../errors';
@@ -24,6 +24,8 @@ import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
  */
 export class PlanFileWriter {
   private count = 0;
+  /** SHA-256 of the bytes written, for the approver to check the file they review is the file run. */
+  private readonly hash: Hash = createHash('sha256');
 
   private constructor(
     private readonly path: string,
@@ -50,22 +52,28 @@ export class PlanFileWriter {
     }
     const writer = new PlanFileWriter(absolute, temporary, handle);
     const head = JSON.stringify(header, null, 2);
-    await handle.write(`${head.slice(0, -2)},\n  "recordings": [`);
+    await writer.write(`${head.slice(0, -2)},\n  "recordings": [`);
     return writer;
+  }
+
+  private async write(text: string): Promise<void> {
+    this.hash.update(text, 'utf8');
+    await this.handle.write(text);
   }
 
   async add(recording: Recording, rule: string | undefined): Promise<void> {
     const line = JSON.stringify(plannedRecording(recording, rule));
-    await this.handle.write(`${this.count === 0 ? '\n' : ',\n'}    ${line}`);
+    await this.write(`${this.count === 0 ? '\n' : ',\n'}    ${line}`);
     this.count += 1;
   }
 
-  /** Completes the file and gives it its name. */
-  async commit(): Promise<void> {
-    await this.handle.write(`${this.count === 0 ? '' : '\n  '}]\n}\n`);
+  /** Completes the file and gives it its name; returns the SHA-256 of its bytes. */
+  async commit(): Promise<string> {
+    await this.write(`${this.count === 0 ? '' : '\n  '}]\n}\n`);
     await this.handle.sync();
     await this.handle.close();
     await fs.rename(this.temporary, this.path);
+    return this.hash.digest('hex');
   }
 
   /** Leaves nothing behind. */
@@ -75,8 +83,14 @@ export class PlanFileWriter {
   }
 }
 
+/** A plan file as read: its document, and the SHA-256 of the very bytes it was parsed from. */
+export interface ReadPlan {
+  plan: PlanDocument;
+  sha256: string;
+}
+
 /** Reads and checks a plan file; a missing, linked or malformed one is a bad-input error. */
-export async function readPlanFile(path: string): Promise<PlanDocument> {
+export async function readPlanFile(path: string): Promise<ReadPlan> {
   const text = (await readRegularFile(resolve(path), 'plan'))!;
   let data: unknown;
   try {
@@ -84,7 +98,7 @@ export async function readPlanFile(path: string): Promise<PlanDocument> {
   } catch (error) {
     throw new BadInputError(`${printable(path)} is not JSON (${messageOf(error)}): make a plan with --plan-out.`);
   }
-  return checkPlanDocument(data, path);
+  return { plan: checkPlanDocument(data, path), sha256: createHash('sha256').update(text, 'utf8').digest('hex') };
 }
 
 /** Recordings fetched at once while a plan is re-checked; the API's limiter bounds the requests. */
@@ -153,10 +167,14 @@ function goneRecording(entry: PlannedRecording, status: string): Recording {
 export function planFileRecorder(path: string, header: Omit<PlanHeader, 'kind' | 'version'>): PlanRecorder {
   // Created with the first line: a run refused before planning leaves no file behind.
   let writer: Promise<PlanFileWriter> | undefined;
+  let sha256: string | undefined;
   const open = () => (writer ??= PlanFileWriter.create(path, { kind: PLAN_KIND, version: 1, ...header }));
   return {
     add: async (recording, rule) => (await open()).add(recording, rule),
-    commit: async () => (await open()).commit(),
+    commit: async () => {
+      sha256 = await (await open()).commit();
+    },
+    sha256: () => sha256,
     abandon: async () => {
       if (writer) await (await writer).abandon();
     },

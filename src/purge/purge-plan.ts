@@ -221,6 +221,7 @@ const KEPT_WORDS: Readonly<Record<string, string>> = {
   'too-young': 'too young',
   'rule-keeps': 'rule says keep',
   unverifiable: 'encrypted, unverifiable',
+  'outside-plan': 'not as planned',
 };
 
 function describeKept(account: AccountPurgePlan): string {

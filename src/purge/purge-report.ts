@@ -119,6 +119,7 @@ const KEPT_WORDS: Readonly<Record<string, string>> = {
   'too-young': 'too young',
   'rule-keeps': 'kept by their rule',
   unverifiable: 'kept encrypted',
+  'outside-plan': 'kept, not as planned',
 };
 
 function describeAccountTally(tally: AccountPurgeTally): string {

@@ -30,6 +30,8 @@ export interface PlanRecorder {
   add(recording: Recording, rule: string | undefined): Promise<void>;
   commit(): Promise<void>;
   abandon(): Promise<void>;
+  /** The SHA-256 of the plan file, once committed. */
+  sha256(): string | undefined;
   readonly description: string;
 }
 
@@ -73,6 +75,8 @@ export interface PurgeOptions {
   pages?: () => AsyncIterable<RecordingPage>;
   /** Receives each recording the plan deletes, then the purge stops as a dry run does: `--plan-out`. */
   planOut?: PlanRecorder;
+  /** With --plan: the SHA-256 of the plan file run, for the report. */
+  planSha256?: string;
   /** Lines said after the plan, e.g. what drifted since a reviewed plan was made. */
   planNotes?(plan: PurgePlan): string[];
   /** Sees the plan once it is made (for a report). */
@@ -96,6 +100,8 @@ export interface PurgeOptions {
 
 export interface PurgeReport {
   plan: PurgePlan;
+  /** With --plan-out: the SHA-256 of the plan file written. */
+  planSha256?: string;
   /** Undefined for a dry run or when there was nothing to delete. */
   tally?: PurgeTally;
 }
@@ -119,8 +125,11 @@ export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
   for (const line of options.planNotes?.(plan) ?? []) options.info(line);
   options.onPlan?.(plan);
   if (options.planOut) {
-    options.info(`Plan written to ${options.planOut.description}: nothing was deleted. Run it with --plan.`);
-    return { plan };
+    const sha256 = options.planOut.sha256();
+    options.info(
+      `Plan written to ${options.planOut.description} (SHA-256 ${sha256}): nothing was deleted. Run it with --plan.`,
+    );
+    return { plan, planSha256: sha256 };
   }
   if (options.dryRun) {
     options.info('Dry run: nothing was deleted.');

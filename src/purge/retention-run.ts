@@ -5,9 +5,24 @@ import { HoldSet, digestOfHolds, type Hold } from '../retention/holds';
 import type { S3DestinationSettings } from '../media/open-destination';
 import type { RetentionPolicy } from '../retention/policy';
 import { resolvePolicyAccounts, type KnownAccount } from '../retention/policy-accounts';
-import { policyDecider, ruleCutoff, selectionDecider, type RetentionDecider } from '../retention/retention-decision';
+import {
+  policyDecider,
+  reviewedPlanDecider,
+  ruleCutoff,
+  selectionDecider,
+  type KeepReason,
+  type RetentionDecider,
+} from '../retention/retention-decision';
 import { plural } from '../output/plural';
-import { checkPlanStillApplies } from '../retention/plan-file';
+import {
+  checkPlanEntries,
+  checkPlanStillApplies,
+  type PlannedRecording,
+  type PlanSelection,
+} from '../retention/plan-file';
+import { BadInputError } from '../errors';
+import { printable } from '../output/printable';
+import { matchesCriteria } from '../selection/criteria';
 import type { SelectionCriteria } from '../selection/criteria';
 import type { RecordingPage } from '../selection/select-recordings';
 import { planFileRecorder, planPages, readPlanFile } from './plan-io';
@@ -36,13 +51,7 @@ export async function readRetentionInput(
   holds: HoldsLocation,
   now: Date,
 ): Promise<RetentionInput> {
-  let policy: RetentionPolicy | undefined;
-  if (policyPath !== undefined) {
-    const text = (await readRegularFile(resolve(policyPath), 'policy file'))!;
-    // Loaded here only: YAML and the schema validator cost every other command nothing.
-    const { parsePolicy } = await import('../retention/policy');
-    policy = parsePolicy(text, policyPath, now);
-  }
+  const policy = policyPath === undefined ? undefined : await readPolicyFile(policyPath, now);
   const fileHolds = await readHoldsFile(holds);
   return {
     policy,
@@ -50,6 +59,14 @@ export async function readRetentionInput(
     holdsFileDigest: digestOfHolds(fileHolds),
     holdsPath: holds.path,
   };
+}
+
+/** A policy file, checked in full; a missing or invalid one is a bad-input error at its place. */
+async function readPolicyFile(policyPath: string, now: Date): Promise<RetentionPolicy> {
+  const text = (await readRegularFile(resolve(policyPath), 'policy file'))!;
+  // Loaded here only: YAML and the schema validator cost every other command nothing.
+  const { parsePolicy } = await import('../retention/policy');
+  return parsePolicy(text, policyPath, now);
 }
 
 /** How a purge decides, once the policy's account names are known to be the account's. */
@@ -62,15 +79,23 @@ export interface RetentionPlan {
 }
 
 /** The decisions of a purge at `now`: the policy's rules (accounts resolved through Accounts.json) and the holds. */
-export async function planRetention(api: TwilioApi, input: RetentionInput, now: Date): Promise<RetentionPlan> {
+export async function planRetention(
+  api: TwilioApi,
+  input: RetentionInput,
+  now: Date,
+  /** The account and its subaccounts, when the caller has them already. */
+  known?: KnownAccount[],
+): Promise<RetentionPlan> {
   const holds = new HoldSet(input.holds, now);
   const holdsDigest = input.holdsFileDigest;
   const { policy } = input;
   if (!policy) return { decide: selectionDecider(holds), holdsDigest };
   const namesAccounts = policy.rules.some((rule) => rule.match.accounts !== undefined);
-  const accounts = namesAccounts
-    ? await knownAccounts(api, policy.subaccounts)
-    : [{ sid: api.accountSid, friendlyName: '' }];
+  const accounts = !namesAccounts
+    ? [{ sid: api.accountSid, friendlyName: '' }]
+    : known
+      ? known.slice(0, policy.subaccounts ? known.length : 1)
+      : await knownAccounts(api, policy.subaccounts);
   const resolved = resolvePolicyAccounts(policy, accounts);
   return {
     criteria: { includeSubaccounts: policy.subaccounts, limitCounts: 'completed' },
@@ -110,12 +135,17 @@ async function knownAccounts(api: TwilioApi, includeSubaccounts: boolean): Promi
   return [parent, ...subaccounts];
 }
 
-/** How a reviewed plan is carried out: its recordings, re-checked, and what drifted since. */
+/** How a reviewed plan is carried out: its recordings, decided anew, and what drifted since. */
 export interface ReviewedPlanRun {
   pages: () => AsyncIterable<RecordingPage>;
   decide: RetentionDecider;
   /** The plan's policy, whose rules' `archive:` the plan's recordings go to. */
   policy?: RetentionPolicy;
+  planRules?: PlanRule[];
+  /** Every holds file the plan's recordings are checked against, again just before each deletion. */
+  holdsFiles: HoldsLocation[];
+  /** The SHA-256 of the plan file's bytes, as read. */
+  planSha256: string;
   planNotes(plan: PurgePlan): string[];
 }
 
@@ -127,9 +157,13 @@ export interface ReviewedPlanOptions {
 }
 
 /**
- * Reads a plan made with --plan-out and checks it still applies (see checkPlanStillApplies)
- * before any request. Its recordings are then fetched one by one and deleted only if still
- * completed and not held now; one deleted meanwhile counts as done.
+ * Reads a plan made with --plan-out and refuses, before any request to Twilio, one that no longer
+ * applies (see checkPlanStillApplies) or whose entries --plan-out could not have written (see
+ * checkPlanEntries). The plan only narrows what may go: each of its recordings is fetched and
+ * decided anew, as its policy would decide now (its rules, minimum age, scope and archives) or,
+ * for a plan made from selection flags, within the selection recorded in it; with the holds of the
+ * plan's own holds file, of the one named now (--holds, TWILIO_RECORDINGS_HOLDS, or the default)
+ * and of the policy. A recording deleted meanwhile counts as done.
  */
 export async function reviewedPlan(
   api: TwilioApi,
@@ -137,41 +171,155 @@ export async function reviewedPlan(
   holdsAt: HoldsLocation,
   options: ReviewedPlanOptions,
 ): Promise<ReviewedPlanRun> {
-  const plan = await readPlanFile(planPath);
-  const fileHolds = await readHoldsFile(holdsAt);
-  // The plan's policy must still parse: its own holds apply, whatever --force says.
-  const policy = plan.policy
-    ? (await readRetentionInput(plan.policy.file, { ...holdsAt, named: false }, options.now)).policy
-    : undefined;
+  const { now } = options;
+  const { plan, sha256 } = await readPlanFile(planPath);
+  // A plan whose holds file held nothing may have used a default file not created yet; otherwise it must still be there.
+  const planHoldsAt: HoldsLocation = { path: resolve(plan.holds.file), named: plan.holds.digest !== NO_HOLDS };
+  const holdsFiles = [planHoldsAt, ...(resolve(holdsAt.path) === planHoldsAt.path ? [] : [holdsAt])];
+  const planFileHolds = await readHoldsFile(planHoldsAt);
+  const otherHolds = holdsFiles.length > 1 ? await readHoldsFile(holdsAt) : [];
+  const policy = plan.policy ? await readPolicyFile(plan.policy.file, now) : undefined;
   checkPlanStillApplies(plan, planPath, {
     accountSid: api.accountSid,
-    now: options.now,
+    now,
     maxAgeMs: options.maxAgeMs,
     maxAgeText: options.maxAgeText,
     policyDigestNow: policy?.digest,
-    holdsDigestNow: digestOfHolds(fileHolds),
+    holdsDigestNow: digestOfHolds(planFileHolds),
     force: options.force,
   });
-  const holds = new HoldSet([...fileHolds, ...(policy?.holds ?? [])], options.now);
-  const rules = new Map(plan.recordings.map((entry) => [entry.sid, entry.rule ?? undefined]));
-  const archives = new Map(policy?.rules.map((rule) => [rule.name, rule.archive]) ?? []);
-  const held = selectionDecider(holds);
-  const decide: RetentionDecider = (recording) => {
-    const rule = rules.get(recording.sid);
-    const decision = held(recording);
-    if (decision.action === 'keep') return { ...decision, rule };
-    return { action: 'delete', rule, archive: rule === undefined ? undefined : archives.get(rule) };
+  checkPlanEntries(plan, planPath, {
+    ruleNames: policy ? new Set(policy.rules.map((rule) => rule.name)) : undefined,
+    policyFile: plan.policy?.file,
+    subaccounts: policy ? policy.subaccounts : (plan.selection?.subaccounts ?? true),
+    now,
+  });
+  // The only request before the recordings: which subaccounts there are, when the plan names any.
+  const foreign = plan.recordings.filter((entry) => entry.accountSid !== plan.accountSid);
+  const known = foreign.length > 0 ? await knownAccounts(api, true) : undefined;
+  if (known) refuseUnknownAccounts(planPath, foreign, known);
+  const input: RetentionInput = {
+    policy,
+    holds: [...planFileHolds, ...otherHolds, ...(policy?.holds ?? [])],
+    holdsFileDigest: digestOfHolds(planFileHolds),
+    holdsPath: planHoldsAt.path,
   };
+  const retention = await planRetention(api, input, now, known);
+  const rules = new Map(plan.recordings.map((entry) => [entry.sid, entry.rule]));
+  const selection = plan.selection && selectionCriteria(plan.selection);
+  const drift = new DriftNotes();
+  const decide = drift.noting(
+    reviewedPlanDecider(
+      retention.decide,
+      (recording) => rules.get(recording.sid),
+      (recording) =>
+        selection && !matchesCriteria(recording, selection)
+          ? `outside the plan's selection${describeSelection(plan.selection!)}`
+          : undefined,
+    ),
+  );
   return {
     pages: () => planPages(api, plan.recordings),
     decide,
     policy,
-    planNotes: (current) => driftLines(plan.recordings.length, plan.createdAt, current),
+    planRules: retention.planRules,
+    holdsFiles,
+    planSha256: sha256,
+    planNotes: (current) => [
+      `Plan ${printable(resolve(planPath))}: SHA-256 ${sha256}.`,
+      ...driftLines(plan.recordings.length, plan.createdAt, current, policy, drift),
+    ],
   };
 }
 
-/** What changed since the plan was made: deleted by someone else (done), held now, no longer completed. */
-function driftLines(planned: number, createdAt: string, plan: PurgePlan): string[] {
+const NO_HOLDS = digestOfHolds([]);
+
+/** Refuses a plan entry of an account that is neither the plan's nor one of its subaccounts Twilio knows now. */
+function refuseUnknownAccounts(planPath: string, entries: readonly PlannedRecording[], known: KnownAccount[]): void {
+  const sids = new Set(known.map((account) => account.sid));
+  const unknown = entries.find((entry) => !sids.has(entry.accountSid));
+  if (unknown) {
+    throw new BadInputError(
+      `${printable(planPath)}: ${unknown.sid} is listed under account ${unknown.accountSid}, which is neither the plan's account nor an open subaccount of it: nothing was deleted; make a new plan with --plan-out.`,
+    );
+  }
+}
+
+/** A plan's recorded selection as criteria, to test each recording against. */
+function selectionCriteria(selection: PlanSelection): SelectionCriteria {
+  return {
+    createdBefore: selection.createdBefore === undefined ? undefined : new Date(selection.createdBefore),
+    createdFrom: selection.createdFrom === undefined ? undefined : new Date(selection.createdFrom),
+    callSid: selection.callSid,
+    conferenceSid: selection.conferenceSid,
+    sids: selection.sids,
+    statuses: selection.statuses as SelectionCriteria['statuses'],
+    includeSubaccounts: selection.subaccounts,
+    limitCounts: 'completed',
+  };
+}
+
+/** The selection of a plan made from selection flags, as it is recorded in the plan. */
+export function planSelection(criteria: SelectionCriteria): PlanSelection {
+  return {
+    ...(criteria.createdBefore ? { createdBefore: criteria.createdBefore.toISOString() } : {}),
+    ...(criteria.createdFrom ? { createdFrom: criteria.createdFrom.toISOString() } : {}),
+    ...(criteria.callSid ? { callSid: criteria.callSid } : {}),
+    ...(criteria.conferenceSid ? { conferenceSid: criteria.conferenceSid } : {}),
+    ...(criteria.sids ? { sids: criteria.sids } : {}),
+    ...(criteria.statuses ? { statuses: criteria.statuses } : {}),
+    subaccounts: criteria.includeSubaccounts,
+  };
+}
+
+function describeSelection(selection: PlanSelection): string {
+  const parts = [
+    selection.createdFrom && `created at or after ${selection.createdFrom}`,
+    selection.createdBefore && `created before ${selection.createdBefore}`,
+    selection.callSid && `of call ${selection.callSid}`,
+    selection.conferenceSid && `of conference ${selection.conferenceSid}`,
+    selection.statuses && `${selection.statuses.join(' or ')}`,
+  ].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+/** Recordings named in the drift lines per reason; beyond this many they are only counted. */
+const LISTED_DRIFT = 10;
+
+/** The first recordings a reviewed plan keeps for each reason, with why, for the lines that say what drifted. */
+class DriftNotes {
+  readonly byReason = new Map<KeepReason, Map<string, string | undefined>>();
+
+  noting(decide: RetentionDecider): RetentionDecider {
+    return (recording) => {
+      const decision = decide(recording);
+      if (decision.action === 'keep' && decision.reason !== 'held' && decision.reason !== 'not-completed') {
+        let listed = this.byReason.get(decision.reason);
+        if (!listed) this.byReason.set(decision.reason, (listed = new Map()));
+        if (listed.size < LISTED_DRIFT) listed.set(recording.sid, decision.detail);
+      }
+      return decision;
+    };
+  }
+}
+
+const DRIFT_WORDS: Partial<Record<KeepReason, string>> = {
+  'too-young': 'too young for the policy now (kept)',
+  'rule-keeps': 'kept by their rule now (kept)',
+  'outside-plan': 'not as planned (kept)',
+};
+
+/**
+ * What differs from what the plan said: deleted by someone else (done), held now, no longer
+ * completed, and what the policy or the plan's selection keeps now, each with its first recordings.
+ */
+function driftLines(
+  planned: number,
+  createdAt: string,
+  plan: PurgePlan,
+  policy: RetentionPolicy | undefined,
+  drift: DriftNotes,
+): string[] {
   const gone = plan.total.skippedByStatus.get('deleted') ?? 0;
   const held = plan.total.kept.get('held') ?? 0;
   const other = plan.total.skipped - gone;
@@ -179,8 +327,28 @@ function driftLines(planned: number, createdAt: string, plan: PurgePlan): string
   if (gone > 0) parts.push(`${plural(gone, 'recording')} deleted meanwhile (counted as done)`);
   if (held > 0) parts.push(`${plural(held, 'recording')} held now (kept)`);
   if (other > 0) parts.push(`${plural(other, 'recording')} no longer completed (kept)`);
+  const details: string[] = [];
+  for (const [reason, words] of Object.entries(DRIFT_WORDS) as Array<[KeepReason, string]>) {
+    const count = plan.total.kept.get(reason) ?? 0;
+    if (count === 0) continue;
+    parts.push(`${plural(count, 'recording')} ${words}`);
+    const listed = [...(drift.byReason.get(reason) ?? new Map<string, string | undefined>())].map(([sid, detail]) =>
+      detail === undefined || reason === 'unverifiable' ? sid : `${sid} (${printable(detail)})`,
+    );
+    const more = count > listed.length ? `, and ${(count - listed.length).toLocaleString('en-US')} more` : '';
+    const why =
+      reason === 'too-young' && policy
+        ? ` (minimumAge ${policy.minimumAge})`
+        : reason === 'rule-keeps'
+          ? ' (their keep has not passed)'
+          : '';
+    if (listed.length > 0) details.push(`  ${words.replace(' (kept)', '')}${why}: ${listed.join('; ')}${more}.`);
+  }
   const head = `Reviewed plan of ${createdAt}: ${plural(planned, 'recording')} planned`;
-  return [parts.length > 0 ? `${head}; since then ${parts.join(', ')}.` : `${head}; nothing drifted since.`];
+  return [
+    parts.length > 0 ? `${head}; since then ${parts.join(', ')}.` : `${head}; nothing drifted since.`,
+    ...details,
+  ];
 }
 
 /** Everything a purge takes from a policy, the holds or a reviewed plan, besides its flags. */
@@ -194,6 +362,10 @@ export interface PurgeSource {
   pages?: () => AsyncIterable<RecordingPage>;
   planNotes?(plan: PurgePlan): string[];
   planOut?: PlanRecorder;
+  /** Every holds file to ask again just before each deletion. */
+  holdsFiles: HoldsLocation[];
+  /** With --plan: the SHA-256 of the plan file run. */
+  planSha256?: string;
 }
 
 export interface PurgeSourceOptions {
@@ -203,6 +375,8 @@ export interface PurgeSourceOptions {
   /** Where to write the plan for review (`--plan-out`). */
   planOutPath?: string;
   holds: HoldsLocation;
+  /** The selection flags', recorded in a plan written without a policy. */
+  selection?: SelectionCriteria;
   now: Date;
   maxPlanAge: { ms: number; text: string };
   force: boolean;
@@ -248,9 +422,10 @@ export async function purgeSource(api: TwilioApi, options: PurgeSourceOptions): 
         createdAt: now.toISOString(),
         policy: input.policy ? { file: resolve(policyPath!), digest: input.policy.digest } : null,
         holds: { file: holds.path, digest: input.holdsFileDigest },
+        ...(input.policy || !options.selection ? {} : { selection: planSelection(options.selection) }),
       })
     : undefined;
-  return { ...retention, ruleArchives: archives, planOut };
+  return { ...retention, ruleArchives: archives, planOut, holdsFiles: [holds] };
 }
 
 /**

@@ -31,6 +31,8 @@ export interface RunReport {
   error: string | null;
   policy: string | null;
   plan: string | null;
+  /** The SHA-256 of the plan file run (--plan) or written (--plan-out), to check against the one approved. */
+  planSha256: string | null;
   total: RunCounts;
   accounts: Array<{ accountSid: string } & RunCounts>;
   rules: Array<{ rule: string; accounts: Array<{ accountSid: string } & RunCounts> }>;
@@ -45,6 +47,7 @@ export interface RunReportInput {
   error?: string;
   policy?: string;
   plan?: string;
+  planSha256?: string;
   /** What the run did; without it (nothing to delete, a dry run), what its plan found. */
   tally?: PurgeTally;
   purgePlan?: PurgePlan;
@@ -133,6 +136,7 @@ export function buildRunReport(input: RunReportInput): RunReport {
     error: input.error ?? null,
     policy: input.policy ?? null,
     plan: input.plan ?? null,
+    planSha256: input.planSha256 ?? null,
     total,
     accounts: perAccount,
     rules,
@@ -164,6 +168,7 @@ export function runReportMarkdown(report: RunReport): string {
   ];
   if (report.policy) lines.push(`- Policy: ${cell(report.policy)}`);
   if (report.plan) lines.push(`- Plan: ${cell(report.plan)}`);
+  if (report.planSha256) lines.push(`- Plan SHA-256: ${cell(report.planSha256)}`);
   const separator = `|${COLUMNS.split('|')
     .slice(1, -1)
     .map(() => '---')

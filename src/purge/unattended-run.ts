@@ -43,13 +43,16 @@ export async function runUnattended(
   if (unattended.reportPath) await checkReportPath(unattended.reportPath);
   let result: PurgeReport | undefined;
   let failure: unknown;
+  let planSha256: string | undefined;
   try {
     const options = await prepare();
+    planSha256 = options.planSha256;
     if (options.dryRun) outcome = 'dry-run';
     const deletes = !options.dryRun && options.planOut === undefined;
     const lock = deletes ? await lockAccount(unattended.lockFolder, unattended.accountSid, startedAt) : undefined;
     try {
       result = await runPurge({ ...options, tally, onPlan: (made) => (plan = made) });
+      planSha256 ??= result.planSha256;
     } finally {
       await lock?.release();
     }
@@ -75,6 +78,7 @@ export async function runUnattended(
         error,
         policy: unattended.policy,
         plan: unattended.plan,
+        planSha256,
         tally,
         purgePlan: plan,
       });

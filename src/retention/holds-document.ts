@@ -1,5 +1,5 @@
 import { messageOf } from '../errors';
-import { holdFromDocument, type Hold, type HoldsDocument } from './holds';
+import { holdFromDocument, withHoldIds, type Hold, type HoldsDocument } from './holds';
 import { checkHoldsSchema } from './schema-check';
 import { SourceMap } from './source-map';
 
@@ -8,11 +8,12 @@ export function parseHolds(text: string, file: string): Hold[] {
   const map = SourceMap.parse(text, file);
   const data = map.toJSON();
   checkHoldsSchema(map, data);
-  return (data as HoldsDocument).holds.map((record, index) => {
+  const holds = (data as HoldsDocument).holds.map((record, index) => {
     try {
       return holdFromDocument(record as unknown as Record<string, string>);
     } catch (error) {
       throw map.errorAt(['holds', index], messageOf(error));
     }
   });
+  return withHoldIds(holds, (index, message) => map.errorAt(['holds', index, 'id'], message));
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { BadInputError } from '../errors';
 import { invisibleCharacter, printable, withInvisibleEscaped } from '../output/printable';
 import type { Recording } from '../recordings/recording';
@@ -10,6 +10,8 @@ export type HoldTarget = { sid: string } | { callSid: string } | { conferenceSid
 
 /** A legal hold: the recordings it covers are never deleted while it holds. */
 export interface Hold {
+  /** Names this hold among the others of its file, for `holds:remove --id` (see withHoldIds). */
+  id?: string;
   target: HoldTarget;
   reason: string;
   /** After this instant the hold no longer holds; undefined: until removed. */
@@ -24,6 +26,7 @@ export interface HoldsDocument {
 }
 
 export interface HoldRecord {
+  id?: string;
   sid?: string;
   callSid?: string;
   conferenceSid?: string;
@@ -69,6 +72,7 @@ export function holdFromDocument(record: Record<string, string>): Hold {
   const key = targets[0];
   const target = { [key]: parseSid(TARGET_KINDS[key], record[key], key) } as HoldTarget;
   const hold: Hold = { target, reason: parseHoldReason(record.reason, 'reason') };
+  if (record.id !== undefined) hold.id = record.id;
   if (record.until !== undefined) hold.until = parseInstant(record.until, 'until');
   if (record.createdAt !== undefined) hold.createdAt = parseInstant(record.createdAt, 'createdAt');
   return hold;
@@ -76,6 +80,7 @@ export function holdFromDocument(record: Record<string, string>): Hold {
 
 export function holdRecord(hold: Hold): HoldRecord {
   return {
+    ...(hold.id !== undefined ? { id: hold.id } : {}),
     ...hold.target,
     reason: hold.reason,
     ...(hold.until ? { until: hold.until.toISOString() } : {}),
@@ -151,13 +156,54 @@ function add(holds: Map<string, Hold[]>, key: string, hold: Hold): void {
   else holds.set(key, [hold]);
 }
 
-/** One digest for a list of holds, whatever their order. */
+/** One digest for a list of holds, whatever their order and ids: it changes when what is held changes. */
 export function digestOfHolds(holds: readonly Hold[]): string {
-  const lines = holds.map((hold) => JSON.stringify(holdRecord({ ...hold, createdAt: undefined }))).sort();
+  const lines = holds
+    .map((hold) => JSON.stringify(holdRecord({ ...hold, id: undefined, createdAt: undefined })))
+    .sort();
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 
 /** `held: legal case 42` for summaries, made printable. */
 export function describeHold(hold: Hold): string {
   return `${describeTarget(hold.target)}: ${printable(hold.reason)}${hold.until ? ` (until ${hold.until.toISOString()})` : ''}`;
+}
+
+/** The length of the ids holds:add gives, and of those derived for holds written without one. */
+const HOLD_ID_LENGTH = 8;
+
+/**
+ * Gives every hold of one file an id: its own, or one derived from what it says (so that a file
+ * written without ids names each hold the same way every time it is read, and the next write keeps
+ * that name). Holds that say the same thing are told apart by their order: `-2`, `-3`. Two holds
+ * with the same written id are refused through `refuse`, with the index of the second.
+ */
+export function withHoldIds(holds: readonly Hold[], refuse: (index: number, message: string) => Error): Hold[] {
+  const taken = new Set<string>();
+  holds.forEach((hold, index) => {
+    if (hold.id === undefined) return;
+    if (taken.has(hold.id)) {
+      throw refuse(index, `hold id "${printable(hold.id)}" is used twice: an id names one hold; change or remove one.`);
+    }
+    taken.add(hold.id);
+  });
+  return holds.map((hold) => {
+    if (hold.id !== undefined) return hold;
+    const base = createHash('sha256')
+      .update(JSON.stringify(holdRecord({ ...hold, id: undefined })))
+      .digest('hex')
+      .slice(0, HOLD_ID_LENGTH);
+    let id = base;
+    for (let n = 2; taken.has(id); n += 1) id = `${base}-${n}`;
+    taken.add(id);
+    return { ...hold, id };
+  });
+}
+
+/** A fresh id for a hold added to a file whose holds have the ids `taken`. */
+export function newHoldId(taken: ReadonlySet<string>): string {
+  for (;;) {
+    const id = randomBytes(HOLD_ID_LENGTH / 2).toString('hex');
+    if (!taken.has(id)) return id;
+  }
 }

@@ -2,7 +2,7 @@ import { BadInputError } from '../errors';
 import { printable } from '../output/printable';
 import type { Recording } from '../recordings/recording';
 import { parseInstant } from '../time/durations';
-import { canonicalSid } from '../twilio/sids';
+import { canonicalSid, isSid } from '../twilio/sids';
 
 export const PLAN_KIND = 'twilio-recordings-purge-plan';
 
@@ -27,6 +27,19 @@ export interface PlanHeader {
   policy: { file: string; digest: string } | null;
   /** The holds file and the digest of the holds in it and in the policy. */
   holds: { file: string; digest: string };
+  /** For a plan made from selection flags, what they selected: the bound a recording must still be within. */
+  selection?: PlanSelection;
+}
+
+/** The selection flags of a plan made without a policy, as exact instants and SIDs. */
+export interface PlanSelection {
+  createdBefore?: string;
+  createdFrom?: string;
+  callSid?: string;
+  conferenceSid?: string;
+  sids?: string[];
+  statuses?: string[];
+  subaccounts: boolean;
 }
 
 export interface PlanDocument extends PlanHeader {
@@ -57,11 +70,14 @@ export function checkPlanDocument(data: unknown, file: string): PlanDocument {
   if (accountSid === undefined) throw refuse('no account SID');
   plan.accountSid = accountSid;
   if (instantOf(plan.createdAt) === undefined) throw refuse('no creation time');
-  if (!plan.holds || typeof plan.holds.digest !== 'string') throw refuse('no holds digest');
+  if (!plan.holds || typeof plan.holds.digest !== 'string' || typeof plan.holds.file !== 'string') {
+    throw refuse('no holds file and digest');
+  }
   if (plan.policy !== null && (typeof plan.policy?.digest !== 'string' || typeof plan.policy.file !== 'string')) {
     throw refuse('no policy digest');
   }
   if (!Array.isArray(plan.recordings)) throw refuse('no recordings');
+  if (plan.selection !== undefined && !isPlanSelection(plan.selection)) throw refuse('a malformed selection');
   plan.recordings.forEach((entry, index) => {
     const sid = canonicalSid('recording', entry?.sid);
     const entryAccount = canonicalSid('account', entry?.accountSid);
@@ -71,6 +87,9 @@ export function checkPlanDocument(data: unknown, file: string): PlanDocument {
     if (instantOf(entry.dateCreated) === undefined) throw refuse(`recording ${index + 1} has no creation time`);
     entry.sid = sid;
     entry.accountSid = entryAccount;
+    if (typeof entry.duration !== 'number' || !(entry.rule === null || typeof entry.rule === 'string')) {
+      throw refuse(`recording ${index + 1} has no duration or rule`);
+    }
   });
   return plan as PlanDocument;
 }
@@ -134,4 +153,78 @@ export function checkPlanStillApplies(plan: PlanHeader, file: string, checks: Pl
       `The legal holds changed since ${name} was made: make a new plan, or add --force to run this one anyway (held recordings are still kept).`,
     );
   }
+}
+
+function isPlanSelection(value: unknown): value is PlanSelection {
+  if (typeof value !== 'object' || value === null) return false;
+  const selection = value as Record<string, unknown>;
+  const instant = (key: string) =>
+    selection[key] === undefined || (typeof selection[key] === 'string' && !Number.isNaN(Date.parse(selection[key])));
+  const sids = (key: string, kind: 'recording' | 'call' | 'conference', list: boolean) => {
+    const found = selection[key];
+    if (found === undefined) return true;
+    return list ? Array.isArray(found) && found.every((sid) => isSid(kind, sid)) : isSid(kind, found);
+  };
+  return (
+    typeof selection.subaccounts === 'boolean' &&
+    instant('createdBefore') &&
+    instant('createdFrom') &&
+    sids('callSid', 'call', false) &&
+    sids('conferenceSid', 'conference', false) &&
+    sids('sids', 'recording', true) &&
+    (selection.statuses === undefined ||
+      (Array.isArray(selection.statuses) && selection.statuses.every((status) => typeof status === 'string')))
+  );
+}
+
+/** What a plan's entries may name, by the policy it was made from as it is now, or by its selection. */
+export interface PlanScope {
+  /** The policy's rule names; undefined for a plan made from selection flags. */
+  ruleNames?: ReadonlySet<string>;
+  /** The policy file, for messages. */
+  policyFile?: string;
+  /** Whether the plan may hold subaccounts' recordings: its policy's `subaccounts`, or its selection's. */
+  subaccounts: boolean;
+  now: Date;
+}
+
+/**
+ * Refuses, in one line, a plan whose entries the run it claims to come from could not have written:
+ * a recording listed twice, one created in the future, a rule its policy does not have (or none, in
+ * a policy's plan; or one, in a plan made from selection flags), a subaccount's recording when the
+ * plan's scope has no subaccounts.
+ */
+export function checkPlanEntries(plan: PlanDocument, file: string, scope: PlanScope): void {
+  const name = printable(file);
+  const refuse = (index: number, what: string) =>
+    new BadInputError(
+      `${name}: entry ${index + 1} (${plan.recordings[index].sid}) ${what}: nothing was deleted; make a new plan with --plan-out.`,
+    );
+  const seen = new Map<string, number>();
+  plan.recordings.forEach((entry, index) => {
+    const first = seen.get(entry.sid);
+    if (first !== undefined) throw refuse(index, `lists the recording of entry ${first + 1} again`);
+    seen.set(entry.sid, index);
+    if (Date.parse(entry.dateCreated) > scope.now.getTime()) {
+      throw refuse(index, `says it was created at ${printable(entry.dateCreated)}, which is still to come`);
+    }
+    if (scope.ruleNames && entry.rule === null) {
+      throw refuse(index, `names no rule, though the plan comes from the policy ${printable(scope.policyFile ?? '')}`);
+    }
+    if (scope.ruleNames && entry.rule !== null && !scope.ruleNames.has(entry.rule)) {
+      throw refuse(
+        index,
+        `names the rule "${printable(entry.rule)}", which the policy ${printable(scope.policyFile ?? '')} does not have (renamed or removed since?)`,
+      );
+    }
+    if (!scope.ruleNames && entry.rule !== null) {
+      throw refuse(index, `names the rule "${printable(entry.rule)}", though the plan comes from selection flags`);
+    }
+    if (!scope.subaccounts && entry.accountSid !== plan.accountSid) {
+      throw refuse(
+        index,
+        `is a recording of account ${entry.accountSid}, but the plan covers ${plan.accountSid} only (${plan.policy ? 'its policy has no subaccounts: true' : 'it was made without --subaccounts'})`,
+      );
+    }
+  });
 }

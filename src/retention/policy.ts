@@ -5,7 +5,7 @@ import { isS3Url, parseS3Url } from '../destinations/s3-url';
 import { invisibleCharacter, lookAlikeKey, printable, withInvisibleEscaped } from '../output/printable';
 import { instantBefore, parseDuration } from '../time/durations';
 import { canonicalSid } from '../twilio/sids';
-import { holdFromDocument, type Hold } from './holds';
+import { holdFromDocument, withHoldIds, type Hold } from './holds';
 import { checkPolicySchema } from './schema-check';
 import { SourceMap, type SourcePosition } from './source-map';
 
@@ -99,13 +99,16 @@ export function parsePolicy(text: string, file: string, now: Date = new Date()):
   const rules = raw.rules.map((rule, index) => parseRule(map, rule, index, now));
   checkRuleOrder(map, rules, raw);
   checkSharedArchives(map, rules);
-  const holds = (raw.holds ?? []).map((hold, index) => {
-    try {
-      return holdFromDocument(hold);
-    } catch (error) {
-      throw map.errorAt(['holds', index], messageOf(error));
-    }
-  });
+  const holds = withHoldIds(
+    (raw.holds ?? []).map((hold, index) => {
+      try {
+        return holdFromDocument(hold);
+      } catch (error) {
+        throw map.errorAt(['holds', index], messageOf(error));
+      }
+    }),
+    (index, message) => map.errorAt(['holds', index, 'id'], message),
+  );
   return {
     file,
     minimumAge,

@@ -1,3 +1,4 @@
+import { printable } from '../output/printable';
 import type { Recording } from '../recordings/recording';
 import { instantBefore } from '../time/durations';
 import { HoldSet, type Hold } from './holds';
@@ -6,11 +7,20 @@ import type { ResolvedPolicy } from './policy-accounts';
 
 /**
  * Why a recording a purge looked at stays on Twilio; `unverifiable` is an encrypted one whose
- * archived copy could not be verified (the decision's `detail` says why).
+ * archived copy could not be verified, `outside-plan` one a reviewed plan lists that its policy
+ * now deletes under another rule, or that is outside the plan's selection (the decision's
+ * `detail` says why).
  */
-export type KeepReason = 'held' | 'not-completed' | 'too-young' | 'rule-keeps' | 'unverifiable';
+export type KeepReason = 'held' | 'not-completed' | 'too-young' | 'rule-keeps' | 'unverifiable' | 'outside-plan';
 
-export const KEEP_REASONS: readonly KeepReason[] = ['held', 'not-completed', 'too-young', 'rule-keeps', 'unverifiable'];
+export const KEEP_REASONS: readonly KeepReason[] = [
+  'held',
+  'not-completed',
+  'too-young',
+  'rule-keeps',
+  'unverifiable',
+  'outside-plan',
+];
 
 /** What a purge does with one recording, and which rule (with a policy) said so. */
 export type RetentionDecision =
@@ -119,4 +129,33 @@ export function firstMatch(policy: ResolvedPolicy, recording: Recording): number
     if (ruleMatches(policy, index, recording)) return index;
   }
   return policy.rules.length - 1;
+}
+
+/**
+ * A reviewed plan's decisions: `decide` (the plan's policy, or its selection's holds and status)
+ * decides each recording anew, and a recording it deletes goes only under the rule the plan
+ * approved and within the plan's selection (`within`, which says why not); otherwise it is kept
+ * as not planned. The plan's entries never make a recording go that `decide` keeps.
+ */
+export function reviewedPlanDecider(
+  decide: RetentionDecider,
+  plannedRule: (recording: Recording) => string | null | undefined,
+  within: (recording: Recording) => string | undefined = () => undefined,
+): RetentionDecider {
+  return (recording) => {
+    const decision = decide(recording);
+    if (decision.action === 'keep') return decision;
+    const planned = plannedRule(recording) ?? undefined;
+    if (planned !== decision.rule) {
+      return {
+        action: 'keep',
+        reason: 'outside-plan',
+        rule: decision.rule,
+        detail: `planned under the rule "${printable(planned ?? '')}", the policy now says "${printable(decision.rule ?? '')}"`,
+      };
+    }
+    const outside = within(recording);
+    if (outside !== undefined) return { action: 'keep', reason: 'outside-plan', rule: decision.rule, detail: outside };
+    return decision;
+  };
 }

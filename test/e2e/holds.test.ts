@@ -170,6 +170,79 @@ describe('twilio recordings:holds', function () {
 
   const holdsIn = (file: string) =>
     (JSON.parse(readFileSync(file, 'utf8')) as { holds: Array<{ sid?: string }> }).holds.map((hold) => hold.sid);
+
+  /** A preload that moves this process's clock `ms` ahead, so that a hold's end passes without waiting for it. */
+  const clockAhead = (ms: number) => {
+    const preload = scratch(`clock-ahead-${ms}.js`);
+    writeFileSync(
+      preload,
+      `const RealDate = Date;\n` +
+        `class LaterDate extends RealDate {\n` +
+        `  constructor(...args) { if (args.length === 0) super(RealDate.now() + ${ms}); else super(...args); }\n` +
+        `  static now() { return RealDate.now() + ${ms}; }\n` +
+        `}\n` +
+        `globalThis.Date = LaterDate;\n`,
+    );
+    return { NODE_OPTIONS: `--require ${preload}` };
+  };
+
+  it('keeps a recording under a hold without end after a second, shorter hold on it has ended; lifts one hold by its id', async () => {
+    const sid = add(40);
+    const holds = scratch('two-holds.json');
+    const hold = (args: string[]) =>
+      twilio(['recordings:holds:add', '--sid', sid, '--holds', holds, '-o', 'json', ...args]);
+    const litigation = await hold(['--reason', 'litigation']);
+    expect(litigation.status, litigation.stderr).to.equal(0);
+    const review = await hold(['--reason', 'review', '--until', new Date(Date.now() + 60 * 60_000).toISOString()]);
+    expect(review.status, review.stderr).to.equal(0);
+    // Two hours later, the review hold has ended; the litigation hold still holds.
+    const later = clockAhead(2 * 60 * 60_000);
+    const purged = await twilio(['recordings:purge', '--sid', sid, '--force', '--holds', holds], later);
+    expect(purged.status, purged.stderr).to.equal(0);
+    expect(status(sid)).to.equal('completed');
+    expect(purged.stderr).to.include(`Keep 1 held recording: ${sid}: litigation.`);
+
+    const [litigationId, reviewId] = [litigation, review].map(
+      (run) => (JSON.parse(run.stdout) as Array<{ id: string }>)[0].id,
+    );
+    expect(litigationId).to.match(/^[0-9a-f]{8}$/);
+    expect(reviewId)
+      .to.match(/^[0-9a-f]{8}$/)
+      .and.not.equal(litigationId);
+    expect(review.stderr).to.include(`as hold ${reviewId}; the other hold on it (${litigationId}) stays in force`);
+
+    const listed = await twilio(['recordings:holds:list', '--holds', holds, '-o', 'json'], later);
+    expect(listed.status, listed.stderr).to.equal(0);
+    expect(
+      (JSON.parse(listed.stdout) as Array<{ id: string; reason: string; active: boolean }>).map((row) => [
+        row.id,
+        row.reason,
+        row.active,
+      ]),
+    ).to.deep.equal([
+      [litigationId, 'litigation', true],
+      [reviewId, 'review', false],
+    ]);
+
+    const ambiguous = await twilio(['recordings:holds:remove', '--sid', sid, '--holds', holds]);
+    expect(ambiguous.status).to.equal(2);
+    expect(ambiguous.stderr.trim().split('\n')).to.have.length(1);
+    expect(ambiguous.stderr).to.include(`${litigationId} (litigation), ${reviewId} (review)`);
+    expect(holdsIn(holds)).to.deep.equal([sid, sid]);
+
+    const lifted = await twilio(['recordings:holds:remove', '--id', reviewId, '--holds', holds]);
+    expect(lifted.status, lifted.stderr).to.equal(0);
+    const left = JSON.parse(readFileSync(holds, 'utf8')) as { holds: Array<{ id: string; reason: string }> };
+    expect(left.holds.map((kept) => [kept.id, kept.reason])).to.deep.equal([[litigationId, 'litigation']]);
+    expect((await twilio(['recordings:purge', '--sid', sid, '--force', '--holds', holds], later)).status).to.equal(0);
+    expect(status(sid)).to.equal('completed');
+
+    expect((await twilio(['recordings:holds:remove', '--id', litigationId, '--holds', holds])).status).to.equal(0);
+    const free = await twilio(['recordings:purge', '--sid', sid, '--force', '--holds', holds], later);
+    expect(free.status, free.stderr).to.equal(0);
+    expect(status(sid)).to.equal('deleted');
+  });
+
   const sidOf = (n: number) => 'RE' + n.toString(16).padStart(32, '0');
   const lockOwnedBy = (pid: number) =>
     `${JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString(), token: 'test' })}\n`;

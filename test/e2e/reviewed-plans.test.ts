@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { filesUnder, sha256Of } from './download-tree';
 import { TwilioWorld } from './twilio-world';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -14,6 +15,19 @@ rules:
   - name: default
     keep: forever
 `;
+
+/** Short recordings (90 s, as these tests add them) go after 30 days, archived first; longer ones stay. */
+const ARCHIVING_POLICY = `minimumAge: 1d
+rules:
+  - name: short
+    match: {maxDuration: 2m}
+    keep: 30d
+    archive: ./archive-short
+  - name: default
+    keep: forever
+`;
+
+type PlanEntry = { sid: string; accountSid: string; dateCreated: string; duration: number; rule: string | null };
 
 interface PlanFile {
   accountSid: string;
@@ -228,5 +242,174 @@ describe('twilio recordings:purge --plan-out, then --plan', function () {
     const run = await purge(['--plan', plan, '--holds', holds, '--force']);
     expect(run.status, run.stderr).to.equal(0);
     expect(planned.map(status)).to.deep.equal(['completed', 'deleted']);
+  });
+
+  /** A plan of ARCHIVING_POLICY (or of `policyText`), written with --plan-out and read back. */
+  async function archivingPlan(policyText = ARCHIVING_POLICY) {
+    const made = files();
+    writeFileSync(made.policy, policyText);
+    const run = await purge(['--policy', made.policy, '--holds', made.holds, '--plan-out', made.plan]);
+    expect(run.status, run.stderr).to.equal(0);
+    return { ...made, run, written: JSON.parse(readFileSync(made.plan, 'utf8')) as PlanFile };
+  }
+  const entryOf = (sid: string, rule: string | null): PlanEntry => {
+    const recording = store().getRecording(sid)!;
+    return {
+      sid,
+      accountSid: recording.accountSid,
+      dateCreated: new Date(recording.dateCreatedMs).toISOString(),
+      duration: recording.durationSeconds,
+      rule,
+    };
+  };
+  const rewrite = (plan: string, change: (written: PlanFile) => PlanFile) =>
+    writeFileSync(plan, JSON.stringify(change(JSON.parse(readFileSync(plan, 'utf8')) as PlanFile), null, 2));
+
+  it('keeps a recording held in the plan’s own holds file after --plan-out, run without --holds', async () => {
+    await clearOld();
+    const { policy, holds, plan } = files();
+    const [held, free] = [add(40), add(41)];
+    expect((await purge(['--policy', policy, '--holds', holds, '--plan-out', plan])).status).to.equal(0);
+    writeFileSync(holds, JSON.stringify({ version: 1, holds: [{ sid: held, reason: 'late subpoena' }] }));
+    const run = await purge(['--plan', plan, '--force']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(status(held)).to.equal('completed');
+    expect(status(free)).to.equal('deleted');
+    expect(run.stderr).to.match(/1 recording held now \(kept\)/);
+  });
+
+  it('archives through the rule’s archive, and refuses (exit 2, nothing deleted) a plan whose rule was renamed or edited to null', async () => {
+    await clearOld();
+    const archived = add(40);
+    const first = await archivingPlan();
+    expect(first.written.recordings.map((entry) => [entry.sid, entry.rule])).to.deep.include([archived, 'short']);
+    const run = await purge(['--plan', first.plan, '--force']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(status(archived)).to.equal('deleted');
+    expect(filesUnder(join(dir, 'archive-short')).some((name) => name.includes(archived))).to.equal(true);
+
+    const renamed = add(40);
+    const second = await archivingPlan();
+    writeFileSync(second.policy, ARCHIVING_POLICY.replace('name: short', 'name: brief'));
+    world.sandbox.resetCounters();
+    const refused = await purge(['--plan', second.plan, '--force']);
+    expect(refused.status, refused.stderr).to.equal(2);
+    expect(refused.stderr.trim().split('\n')).to.have.length(1);
+    expect(refused.stderr).to.include(`(${renamed}) names the rule "short", which the policy`);
+    expect(world.sandbox.counters.requests.total).to.equal(0);
+    expect(status(renamed)).to.equal('completed');
+
+    const third = await archivingPlan();
+    rewrite(third.plan, (written) => ({
+      ...written,
+      recordings: written.recordings.map((entry) => ({ ...entry, rule: null })),
+    }));
+    world.sandbox.resetCounters();
+    const nulled = await purge(['--plan', third.plan, '--force']);
+    expect(nulled.status, nulled.stderr).to.equal(2);
+    expect(nulled.stderr).to.match(/names no rule, though the plan comes from the policy/);
+    expect(world.sandbox.counters.requests.total).to.equal(0);
+    expect(status(renamed)).to.equal('completed');
+  });
+
+  it('keeps recordings added to a plan by hand that its policy keeps now, and says why', async () => {
+    await clearOld();
+    const planned = add(40);
+    const { plan } = await archivingPlan();
+    const young = store().addRecording({ dateCreated: Date.now() - 60 * 60_000, durationSeconds: 90 }).sid;
+    const long = store().addRecording({ dateCreated: Date.now() - 40 * DAY, durationSeconds: 600 }).sid;
+    rewrite(plan, (written) => ({
+      ...written,
+      recordings: [...written.recordings, entryOf(young, 'short'), entryOf(long, 'default')],
+    }));
+    const run = await purge(['--plan', plan, '--force']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(status(planned)).to.equal('deleted');
+    expect(status(young)).to.equal('completed');
+    expect(status(long)).to.equal('completed');
+    expect(world.sandbox.counters.deletesPerSid[young]).to.equal(undefined);
+    expect(run.stderr).to.include('1 recording too young for the policy now (kept)');
+    expect(run.stderr).to.include('1 recording kept by their rule now (kept)');
+    expect(run.stderr).to.include(`too young for the policy now (minimumAge 1d): ${young}.`);
+    expect(run.stderr).to.include(`kept by their rule now (their keep has not passed): ${long}.`);
+  });
+
+  it('keeps a recording added by hand to a plan of selection flags that is outside its selection', async () => {
+    await clearOld();
+    const { holds, plan } = files();
+    const planned = add(40);
+    const made = await purge(['--older-than', '30d', '--holds', holds, '--plan-out', plan]);
+    expect(made.status, made.stderr).to.equal(0);
+    const young = add(1);
+    rewrite(plan, (written) => ({ ...written, recordings: [...written.recordings, entryOf(young, null)] }));
+    const run = await purge(['--plan', plan, '--force']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(status(planned)).to.equal('deleted');
+    expect(status(young)).to.equal('completed');
+    expect(run.stderr).to.include('1 recording not as planned (kept)');
+    expect(run.stderr).to.include(`${young} (outside the plan's selection (created before `);
+  });
+
+  it('refuses in one line (exit 2), deleting nothing, a plan with a subaccount’s recording outside its policy, a duplicate, a future creation time or an unknown account', async () => {
+    await clearOld();
+    const own = add(40);
+    const sub = add(40, world.sandbox.subaccounts[0].sid);
+    const cases: Array<[string, (written: PlanFile) => PlanFile, RegExp, string?]> = [
+      [
+        'subaccount',
+        (written) => ({ ...written, recordings: [...written.recordings, entryOf(sub, 'short')] }),
+        new RegExp(`\\(${sub}\\) is a recording of account ${world.sandbox.subaccounts[0].sid}, but the plan covers`),
+      ],
+      [
+        'duplicate',
+        (written) => ({ ...written, recordings: [...written.recordings, entryOf(own, 'short')] }),
+        new RegExp(`\\(${own}\\) lists the recording of entry \\d+ again`),
+      ],
+      [
+        'future',
+        (written) => ({ ...written, createdAt: '2099-01-01T00:00:00.000Z' }),
+        /says it was made at 2099-01-01T00:00:00\.000Z, later than now/,
+      ],
+      [
+        'unknown account',
+        (written) => ({
+          ...written,
+          recordings: [
+            ...written.recordings,
+            { ...entryOf(own, 'short'), sid: 'RE' + 'e'.repeat(32), accountSid: 'AC' + 'f'.repeat(32) },
+          ],
+        }),
+        /is listed under account ACf{32}, which is neither the plan's account nor an open subaccount/,
+        `subaccounts: true\n${ARCHIVING_POLICY}`,
+      ],
+    ];
+    for (const [name, change, message, policyText] of cases) {
+      const { plan } = await archivingPlan(policyText);
+      rewrite(plan, change);
+      world.sandbox.resetCounters();
+      const run = await purge(['--plan', plan, '--force']);
+      expect(run.status, `${name}: ${run.stderr}`).to.equal(2);
+      expect(run.stderr.trim().split('\n'), name).to.have.length(1);
+      expect(run.stderr, name).to.match(message);
+      expect(world.sandbox.counters.requests.delete, name).to.equal(0);
+      expect([status(own), status(sub)], name).to.deep.equal(['completed', 'completed']);
+    }
+  });
+
+  it('shows the plan file’s SHA-256 when it is written, when it is run, and in the run’s report', async () => {
+    await clearOld();
+    add(40);
+    const { plan, run: made } = await archivingPlan();
+    const sha256 = sha256Of(plan);
+    expect(made.stderr).to.include(`Plan written to ${plan} (SHA-256 ${sha256})`);
+    const report = join(dir, `report-${count}.json`);
+    const run = await purge(['--plan', plan, '--force', '--report', report]);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stderr).to.include(`Plan ${plan}: SHA-256 ${sha256}.`);
+    expect(JSON.parse(readFileSync(report, 'utf8'))).to.include({ planSha256: sha256 });
+    const markdown = join(dir, `report-${count}.md`);
+    const again = await purge(['--plan', plan, '--force', '--report', markdown]);
+    expect(again.status, again.stderr).to.equal(0);
+    expect(readFileSync(markdown, 'utf8')).to.include(`- Plan SHA-256: ${sha256}`);
   });
 });

@@ -28,7 +28,7 @@ import { keepingUnverifiable } from '../../retention/retention-decision';
 import { downloadLayout } from '../../media/download-recordings';
 import { createProgressReporter } from '../../progress/progress-reporter';
 import { defaultDeletionLogPath, defaultDeletionLogs } from '../../purge/deletion-log';
-import { holdsLocation, holdsRecheck } from '../../holds/holds-file';
+import { holdsLocation, holdsRecheckAll } from '../../holds/holds-file';
 import { archiveAt } from '../../purge/media-archive';
 import { purgeSource } from '../../purge/retention-run';
 import { parseDuration } from '../../time/durations';
@@ -90,7 +90,7 @@ export default class RecordingsPurge extends RecordingsCommand {
     }),
     plan: Flags.string({
       description:
-        'delete the recordings of a plan written by --plan-out and no others, each checked again first: still completed, not held now',
+        'delete the recordings of a plan written by --plan-out and no others, each decided again first by its policy (or selection) and every hold',
       helpValue: 'FILE',
       exclusive: [...SELECTION_FLAG_NAMES, 'policy', 'plan-out'],
     }),
@@ -182,6 +182,7 @@ export default class RecordingsPurge extends RecordingsCommand {
         planPath,
         planOutPath,
         holds,
+        selection,
         now,
         maxPlanAge,
         force: this.flags.force,
@@ -208,12 +209,13 @@ export default class RecordingsPurge extends RecordingsCommand {
         criteria,
         archive,
         decide: keepingUnverifiable(source.decide, unverifiable, archive !== undefined),
-        recheckHold: holdsRecheck(holds),
+        recheckHold: holdsRecheckAll(source.holdsFiles),
         expectKey,
         planRules: source.planRules,
         ruleArchives: new Map([...source.ruleArchives].map(([where, rule]) => [where, archiveIn(rule.root, rule.s3)])),
         pages: source.pages,
         planNotes: source.planNotes,
+        planSha256: source.planSha256,
         planOut: source.planOut,
         // A plan written for review shows what a dry run shows, and deletes nothing.
         dryRun: this.flags['dry-run'] || planOutPath !== undefined,

@@ -34,20 +34,85 @@ describe('holds file', () => {
     }
   });
 
-  it('adds, replaces and removes holds, leaving no temporary file', async () => {
+  it('adds holds beside each other on one recording, and removes one by its id, leaving no temporary file', async () => {
     const location = { path: join(dir, 'holds.json'), named: false };
-    expect(await addHold(location, { target: { sid: SID }, reason: 'first' }, now)).to.deep.equal({ replaced: false });
-    expect(await addHold(location, { target: { sid: SID }, reason: 'second' }, now)).to.deep.equal({ replaced: true });
-    const text = readFileSync(location.path, 'utf8');
-    expect(JSON.parse(text)).to.deep.equal({ version: 1, holds: [{ sid: SID, reason: 'second' }] });
-    await removeHold(location, { sid: SID });
-    expect(await readHoldsFile(location)).to.deep.equal([]);
+    const first = await addHold(location, { target: { sid: SID }, reason: 'litigation' }, now);
+    expect(first.others).to.deep.equal([]);
+    expect(first.added.id).to.match(/^[0-9a-f]{8}$/);
+    const until = new Date(now.getTime() + 20_000);
+    const second = await addHold(location, { target: { sid: SID }, reason: 'review', until }, now);
+    expect(second.others.map((hold) => hold.id)).to.deep.equal([first.added.id]);
+    expect(second.added.id).not.to.equal(first.added.id);
+    const written = JSON.parse(readFileSync(location.path, 'utf8')) as { holds: Array<Record<string, string>> };
+    expect(written.holds).to.deep.equal([
+      { id: first.added.id, sid: SID, reason: 'litigation' },
+      { id: second.added.id, sid: SID, reason: 'review', until: until.toISOString() },
+    ]);
+    await removeHold(location, { id: second.added.id! });
+    expect((await readHoldsFile(location)).map((hold) => hold.reason)).to.deep.equal(['litigation']);
     expect(readdirSync(dir)).to.deep.equal(['holds.json']);
     try {
-      await removeHold(location, { sid: SID });
+      await removeHold(location, { id: second.added.id! });
+      expect.fail('a removed hold was removed again');
+    } catch (error) {
+      expect((error as Error).message).to.match(/^No hold in .* has the id [0-9a-f]{8}: nothing removed/);
+    }
+    await removeHold(location, { target: { sid: SID } });
+    expect(await readHoldsFile(location)).to.deep.equal([]);
+    try {
+      await removeHold(location, { target: { sid: SID } });
       expect.fail('a missing hold was removed');
     } catch (error) {
       expect((error as Error).message).to.match(/^No hold in .* covers RE1+: nothing removed/);
+    }
+  });
+
+  it('refuses to lift by target when several holds cover it, naming their ids, and removes nothing', async () => {
+    const location = { path: join(dir, 'holds.json'), named: false };
+    const a = await addHold(location, { target: { callSid: 'CA' + '3'.repeat(32) }, reason: 'one' }, now);
+    const b = await addHold(location, { target: { callSid: 'CA' + '3'.repeat(32) }, reason: 'two' }, now);
+    const before = readFileSync(location.path, 'utf8');
+    try {
+      await removeHold(location, { target: { callSid: 'CA' + '3'.repeat(32) } });
+      expect.fail('an ambiguous hold was removed');
+    } catch (error) {
+      expect(error).to.be.instanceOf(BadInputError);
+      expect((error as Error).message).to.include(`2 holds in ${location.path} cover call CA`);
+      expect((error as Error).message).to.include(`${a.added.id} (one), ${b.added.id} (two)`);
+      expect((error as Error).message).to.match(/name the one to lift with --id\.$/);
+    }
+    expect(readFileSync(location.path, 'utf8')).to.equal(before);
+  });
+
+  it('reads a file written without ids with ids derived from each hold, the same every time, and keeps them when it writes', async () => {
+    const location = { path: join(dir, 'holds.json'), named: true };
+    const hold = { sid: SID, reason: 'same words' };
+    writeFileSync(location.path, JSON.stringify({ version: 1, holds: [hold, hold, { ...hold, reason: 'other' }] }));
+    const ids = (await readHoldsFile(location)).map((read) => read.id!);
+    expect(ids[0]).to.match(/^[0-9a-f]{8}$/);
+    expect(ids[1]).to.equal(`${ids[0]}-2`);
+    expect(new Set(ids).size).to.equal(3);
+    expect((await readHoldsFile(location)).map((read) => read.id)).to.deep.equal(ids);
+    const { added } = await addHold(location, { target: { sid: SID }, reason: 'new' }, now);
+    expect((await readHoldsFile(location)).map((read) => read.id)).to.deep.equal([...ids, added.id]);
+  });
+
+  it('refuses a holds file in which two holds have the same id, at the second', async () => {
+    const location = { path: join(dir, 'holds.json'), named: true };
+    writeFileSync(
+      location.path,
+      '{"version": 1, "holds": [\n{"id": "abc", "sid": "' +
+        SID +
+        '", "reason": "a"},\n{"id": "abc", "sid": "' +
+        SID +
+        '", "reason": "b"}]}',
+    );
+    try {
+      await readHoldsFile(location);
+      expect.fail('a duplicate id was read');
+    } catch (error) {
+      expect(error).to.be.instanceOf(BadInputError);
+      expect((error as Error).message).to.match(/holds\.json:3:\d+: hold id "abc" is used twice/);
     }
   });
 

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { BadInputError } from '../../../src/errors';
 import {
   checkPlanDocument,
+  checkPlanEntries,
   checkPlanStillApplies,
   PLAN_KIND,
   type PlanDocument,
@@ -131,5 +132,62 @@ describe('plan files', () => {
         force: true,
       }),
     ).not.to.throw();
+  });
+
+  it('refuses a plan made in the future', () => {
+    const future = aPlan({ createdAt: new Date(now.getTime() + DAY).toISOString() });
+    expect(() => checkPlanStillApplies(future, 'plan.json', { ...checks, force: true })).to.throw(
+      BadInputError,
+      /says it was made at .*, later than now/,
+    );
+  });
+
+  describe('entries', () => {
+    const SUB = 'AC' + '3'.repeat(32);
+    const scope = { ruleNames: new Set(['x', 'default']), policyFile: '/p.yml', subaccounts: false, now };
+    const entry = aPlan().recordings[0];
+    const withEntries = (...recordings: PlanDocument['recordings']) => aPlan({ recordings: [entry, ...recordings] });
+
+    it('accepts the entries --plan-out writes', () => {
+      expect(() => checkPlanEntries(aPlan(), 'plan.json', scope)).not.to.throw();
+    });
+
+    for (const [what, plan, message, overrides] of [
+      ['a duplicate', withEntries(entry), /entry 2 \(RE2+\) lists the recording of entry 1 again/, {}],
+      [
+        'a creation in the future',
+        withEntries({ ...entry, sid: 'RE' + '4'.repeat(32), dateCreated: '2099-01-01T00:00:00Z' }),
+        /entry 2 \(RE4+\) says it was created at 2099-01-01T00:00:00Z, which is still to come/,
+        {},
+      ],
+      [
+        'a rule the policy does not have',
+        aPlan({ recordings: [{ ...entry, rule: 'renamed' }] }),
+        /names the rule "renamed", which the policy \/p\.yml does not have/,
+        {},
+      ],
+      [
+        'no rule in a policy’s plan',
+        aPlan({ recordings: [{ ...entry, rule: null }] }),
+        /names no rule, though the plan comes from the policy/,
+        {},
+      ],
+      [
+        'a rule in a plan of selection flags',
+        aPlan({ policy: null }),
+        /names the rule "x", though the plan comes from selection flags/,
+        { ruleNames: undefined, subaccounts: true },
+      ],
+      [
+        'a subaccount’s recording outside the scope',
+        aPlan({ recordings: [{ ...entry, accountSid: SUB }] }),
+        /is a recording of account AC3+, but the plan covers AC1+ only \(its policy has no subaccounts: true\)/,
+        {},
+      ],
+    ] as const) {
+      it(`refuses ${what}, in one line`, () => {
+        expect(() => checkPlanEntries(plan, 'plan.json', { ...scope, ...overrides })).to.throw(BadInputError, message);
+      });
+    }
   });
 });

@@ -3,7 +3,12 @@ import { BadInputError } from '../../../src/errors';
 import { HoldSet } from '../../../src/retention/holds';
 import { parsePolicy } from '../../../src/retention/policy';
 import { resolvePolicyAccounts } from '../../../src/retention/policy-accounts';
-import { policyDecider, ruleCutoff, selectionDecider } from '../../../src/retention/retention-decision';
+import {
+  policyDecider,
+  reviewedPlanDecider,
+  ruleCutoff,
+  selectionDecider,
+} from '../../../src/retention/retention-decision';
 import { aRecording } from '../recording-fixture';
 
 const PARENT = 'AC' + '1'.repeat(32);
@@ -131,5 +136,48 @@ describe('retention decisions', () => {
       expect(held, JSON.stringify(target)).to.deep.include({ action: 'keep', reason: 'held' });
     }
     expect(selectionDecider()(recording)).to.deep.equal({ action: 'delete' });
+  });
+
+  describe('of a reviewed plan', () => {
+    const decide = policyDecider(policy, HoldSet.none, now);
+    const old = aRecording({ accountSid: PARENT, dateCreated: ago(40 * DAY), duration: 60, source: 'Api' });
+
+    it('deletes what the policy deletes now, under the rule the plan approved', () => {
+      expect(reviewedPlanDecider(decide, () => 'default')(old)).to.deep.equal({
+        action: 'delete',
+        rule: 'default',
+        archive: undefined,
+      });
+    });
+
+    it('keeps what the policy keeps now, whatever the plan says', () => {
+      const young = { ...old, dateCreated: ago(HOUR) };
+      expect(reviewedPlanDecider(decide, () => 'default')(young)).to.include({ action: 'keep', reason: 'too-young' });
+    });
+
+    it('keeps, as not planned, what the policy deletes under another rule than the plan’s', () => {
+      expect(reviewedPlanDecider(decide, () => 'short')(old)).to.deep.equal({
+        action: 'keep',
+        reason: 'outside-plan',
+        rule: 'default',
+        detail: 'planned under the rule "short", the policy now says "default"',
+      });
+    });
+
+    it('keeps, as not planned, what is outside the plan’s selection', () => {
+      const plain = selectionDecider(HoldSet.none);
+      expect(
+        reviewedPlanDecider(
+          plain,
+          () => null,
+          () => 'outside the selection',
+        )(old),
+      ).to.include({
+        action: 'keep',
+        reason: 'outside-plan',
+        detail: 'outside the selection',
+      });
+      expect(reviewedPlanDecider(plain, () => null)(old)).to.deep.equal({ action: 'delete' });
+    });
   });
 });

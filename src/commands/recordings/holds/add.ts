@@ -8,11 +8,11 @@ import { describeTarget, parseHoldReason, type Hold } from '../../../retention/h
 import { parseInstant } from '../../../time/durations';
 import { docLink } from '../../../cli/doc-links';
 
-export const HOLD_PROPERTIES = 'sid, covers, reason, until, active';
+export const HOLD_PROPERTIES = 'id, sid, covers, reason, until, active';
 
 export default class RecordingsHoldsAdd extends RecordingsCommand {
   static override description =
-    'put a legal hold on a recording, or on every recording of a call or conference: no command of this plugin deletes it while the hold lasts';
+    'put a legal hold on a recording, or on every recording of a call or conference, beside any hold already there: no command of this plugin deletes it while any hold lasts';
 
   static docLink = docLink('legal-holds');
 
@@ -52,17 +52,19 @@ export default class RecordingsHoldsAdd extends RecordingsCommand {
       createdAt: now,
     };
     const location = holdsLocation(pathFrom(this.flags, 'holds', 'holds.json'), process.env, this.pluginDataDir);
-    const { replaced } = await addHold(
+    const { added, others } = await addHold(
       location,
       hold,
       now,
       lockWaitNotice(location.path, (line) => this.logger.info(line)),
     );
-    this.logger.info(
-      `${replaced ? 'Replaced the hold on' : 'Held'} ${describeTarget(hold.target)} in ${location.path}`,
-    );
+    const besides =
+      others.length === 0
+        ? ''
+        : `; ${others.length === 1 ? 'the other hold' : `the ${others.length} other holds`} on it (${others.map((other) => other.id).join(', ')}) stay${others.length === 1 ? 's' : ''} in force`;
+    this.logger.info(`Held ${describeTarget(hold.target)} in ${location.path} as hold ${added.id ?? ''}${besides}`);
     const output = this.recordOutput(HOLD_PROPERTIES);
-    output.write(holdRows([hold], now, this.flags['cli-output-format'] === 'json'));
+    output.write(holdRows([added], now, this.flags['cli-output-format'] === 'json'));
     output.end();
   }
 }
