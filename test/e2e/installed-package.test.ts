@@ -19,7 +19,7 @@ import { filesUnder } from './download-tree';
 import { keyFiles } from './encryption-keys';
 import { expectOneLineFailure } from './one-line-failure';
 import { RunningListener } from './running-listener';
-import { REPO_ROOT, TWILIO_BIN, TwilioWorld, runCommand, type TwilioRun } from './twilio-world';
+import { REGISTRY_NETWORK, REPO_ROOT, TWILIO_BIN, TwilioWorld, runCommand, type TwilioRun } from './twilio-world';
 
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 const WORKFLOW = join(REPO_ROOT, 'docs', 'examples', 'retention-workflow.yml');
@@ -86,12 +86,12 @@ describe('the packed plugin, installed as the docs say', function () {
       { seed: 21, subaccounts: 0, recordings: { count: 6, statusMix: { completed: 1 }, maxDurationSeconds: 4 } },
       { link: false },
     );
-    // The workflow's step, with the tarball standing in for the published name; yarn needs the package
-    // registry, not the sandbox's proxy.
+    // The workflow's step, with the tarball standing in for the published name. Yarn reaches the package
+    // registry as this machine does (its own proxy and CA, if any), not through the sandbox's.
     const step = workflowStep('Install the recordings plugin');
     install = await runStep(
       step.run!.replace(pkg.name, `file:${tarball}`),
-      { ...step.env, HTTPS_PROXY: undefined, HTTP_PROXY: undefined },
+      { ...step.env, ...REGISTRY_NETWORK },
       scratch,
     );
     if (install.status !== 0) throw new Error(`the documented install failed: ${install.stderr}`);
