@@ -2,6 +2,7 @@
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 const prettier = require('eslint-config-prettier');
+const { importX } = require('eslint-plugin-import-x');
 
 module.exports = tseslint.config(
   { ignores: ['lib/**', 'node_modules/**', 'oclif.manifest.json', 'bench/results/**'] },
@@ -13,6 +14,22 @@ module.exports = tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
+    },
+  },
+  {
+    // What the published package imports must be installed with it: a devDependency is at hand in a
+    // checkout but missing where users install the plugin. Dev dependencies only where nothing ships.
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-extraneous-dependencies': [
+        'error',
+        {
+          devDependencies: ['test/**', 'bench/**', 'scripts/**', 'sandbox/**', '*.config.js'],
+          optionalDependencies: true,
+          peerDependencies: false,
+          includeTypes: false,
+        },
+      ],
     },
   },
   {

@@ -5,6 +5,7 @@ import { callbackBenchmarks } from './callbacks';
 import { downloadBenchmarks } from './download';
 import { decryptingDownloadBenchmarks, decryptionBenchmarks, encryptionBenchmarks } from './encryption';
 import { inspectorBenchmarks } from './inspector';
+import { installBenchmarks } from './install';
 import { listMemoryBenchmarks } from './list-memory';
 import { purgeBenchmarks } from './purge';
 import { purgeS3Benchmarks, purgeS3MemoryBenchmarks, purgeS3TimeBenchmarks } from './purge-s3';
@@ -34,8 +35,10 @@ const SUITES: Suite[] = [
   ['purge-s3', purgeS3Benchmarks],
 ];
 
-/** Parts of a suite that can be run alone; `npm run bench` without names runs only the suites above. */
+/** Parts of a suite, and suites that need the network, run only when named; `npm run bench` runs the suites above. */
 const PARTS: Suite[] = [
+  // Installs from the package registry, so only when asked for: `npm run bench -- install`.
+  ['install', installBenchmarks],
   ['decrypting-download', decryptingDownloadBenchmarks],
   ['decryption', decryptionBenchmarks],
   ['purge-s3-time', purgeS3TimeBenchmarks],

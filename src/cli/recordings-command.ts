@@ -2,7 +2,9 @@ import { Errors, Flags } from '@oclif/core';
 import { join } from 'node:path';
 import { baseCommands, services } from '@twilio/cli-core';
 import { BadInputError, ExitStatus, RecordingsError } from '../errors';
+import { unexpectedErrorLine, unsettledLine, type PluginPackage } from './bug-report';
 import { flagErrorLine, noProfileLine } from './flag-errors';
+import { exitError, isErrorNamed } from './host-exit';
 import type { PassphrasePrompt } from './key-passphrase';
 import { DEFAULT_CONCURRENCY } from './flags';
 import { JsonArrayWriter } from '../output/json-array-writer';
@@ -22,7 +24,10 @@ const { BaseCommand, TwilioClientCommand } = baseCommands;
 const { TwilioCliError } = services.error;
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const pkg = require('../../package.json') as { name: string; version: string };
+const pkg = require('../../package.json') as PluginPackage;
+
+/** Errors whose message is meant for the user: oclif's (flags, exits) and cli-core's; anything else is a bug. */
+const KNOWN_ERRORS = ['CLIError', 'TwilioCliError'];
 
 /** cli-core's level for `-l debug`. */
 const DEBUG_LEVEL = -1;
@@ -69,13 +74,10 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
 
   override async init(): Promise<void> {
     // Work left pending when nothing else is left to do is a bug, and must not exit 0 as if it had succeeded.
-    this.settled = guardUnsettled(
-      ` » twilio ${this.id} stopped before it finished; this is a bug: please report it.\n`,
-      (line) => {
-        this.closeJsonOutputs();
-        process.stderr.write(line);
-      },
-    );
+    this.settled = guardUnsettled(` » ${unsettledLine(pkg, this.id)}\n`, (line) => {
+      this.closeJsonOutputs();
+      process.stderr.write(line);
+    });
     await super.init();
   }
 
@@ -197,6 +199,11 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     for (const output of this.jsonOutputs) output.end(false);
   }
 
+  /** Ends the command with `status` through the host CLI's own ExitError, so that the host prints nothing more. */
+  override exit(status = 0): never {
+    throw exitError(this.config.root, status);
+  }
+
   override async catch(error: unknown): Promise<unknown> {
     // Flags that failed to parse leave no flags and no logger: say what is wrong in one line, exit 2.
     const flagError = this.flags === undefined ? flagErrorLine(error, this.id) : undefined;
@@ -208,11 +215,26 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     const json = this.flags?.['cli-output-format'] === 'json';
     // An array left open by a failure is still closed, so that stdout parses.
     if (json) this.closeJsonOutputs();
+    if (!isErrorNamed(reported, KNOWN_ERRORS)) return this.exitOnBug(reported);
     if (!json || !(reported instanceof TwilioCliError)) return super.catch(reported);
     // cli-core would print the error on stdout as a second JSON document; there stdout holds only the results.
     this.logger.error(reported.message);
     this.logger.debug(reported.stack);
     return this.exit(exitStatusOf(reported));
+  }
+
+  /** A bug: one line naming this plugin and its tracker (cli-core's names twilio-cli's), the details under -l debug. */
+  private exitOnBug(error: unknown): never {
+    const line = unexpectedErrorLine(pkg, this.id);
+    if (this.logger) {
+      this.logger.error(line);
+      this.logger.debug(error instanceof Error && error.stack ? error.stack : String(error));
+    } else {
+      // It failed before cli-core's logger was set up, so -l is read here.
+      const debug = /(^| )(-l|--cli-log-level)[ =]debug( |$)/.test(this.argv.join(' '));
+      process.stderr.write(` » ${line}\n${debug && error instanceof Error ? `${error.stack}\n` : ''}`);
+    }
+    return this.exit(ExitStatus.SomeFailed);
   }
 
   private asReportedError(error: unknown): InstanceType<typeof TwilioCliError> | undefined {

@@ -1,5 +1,15 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { cpSync, mkdtempSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
@@ -21,6 +31,14 @@ export interface RunOptions {
   timeoutMs?: number;
   cwd?: string;
 }
+
+/** This machine's own way to the package registry (proxy, CA), for yarn and npm: a world's environment has the sandbox's instead. */
+export const REGISTRY_NETWORK: Record<string, string | undefined> = {
+  HTTPS_PROXY: process.env.HTTPS_PROXY ?? process.env.https_proxy,
+  HTTP_PROXY: process.env.HTTP_PROXY ?? process.env.http_proxy,
+  NO_PROXY: process.env.NO_PROXY ?? process.env.no_proxy,
+  NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS,
+};
 
 /** Variables of the developer's own shell that must not leak into a test's `twilio`. */
 const SCRUBBED_VARIABLES = [
@@ -120,8 +138,10 @@ export class TwilioWorld {
  */
 export function pluginCopy(without: string[], extra: Record<string, Record<string, string>> = {}): string {
   const root = mkdtempSync(join(tmpdir(), 'recordings-plugin-'));
-  for (const entry of ['package.json', 'oclif.manifest.json', 'lib']) {
-    cpSync(join(REPO_ROOT, entry), join(root, entry), { recursive: true });
+  // What the package ships (its `files`), as a user's install has it.
+  const { files } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { files: string[] };
+  for (const entry of ['package.json', ...files.map((file) => file.replace(/^\//, ''))]) {
+    if (existsSync(join(REPO_ROOT, entry))) cpSync(join(REPO_ROOT, entry), join(root, entry), { recursive: true });
   }
   const modules = join(root, 'node_modules');
   mkdirSync(modules);
