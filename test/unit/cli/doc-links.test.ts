@@ -70,3 +70,11 @@ describe('command help', () => {
     });
   }
 });
+
+describe('the README', () => {
+  it('shows the GitHub Actions workflow the installed-package suite runs, as it is', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const workflow = readFileSync(join(REPO_ROOT, 'docs', 'examples', 'retention-workflow.yml'), 'utf8');
+    expect(readme).to.include(`\`\`\`yaml\n${workflow}\`\`\`\n`);
+  });
+});
