@@ -1,5 +1,6 @@
 import { messageOf, TwilioApiError } from '../errors';
 import type { MediaDestination, SavedMedia } from '../media/media-destination';
+import { MediaSaveError } from '../media/media-errors';
 import { DeletionJournal, UnrecordedDeletionError } from '../purge/deletion-log';
 import { reconcileDeletions, type ReconciliationReport } from '../purge/reconciliation';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
@@ -21,6 +22,8 @@ export interface ArchiveResult {
   storeOutcome?: SavedMedia['outcome'];
   deleted: boolean;
   error?: string;
+  /** Set when the destination refused a write (the copy or a manifest line): it may be unable to take more. */
+  destinationFailed?: true;
 }
 
 /**
@@ -98,7 +101,8 @@ export class CallbackArchiver {
     try {
       saved = await this.saver.save(recording);
     } catch (error) {
-      return { ...base, outcome: 'failed', error: messageOf(error) };
+      const destinationFailed = error instanceof MediaSaveError && error.atDestination ? true : undefined;
+      return { ...base, outcome: 'failed', error: messageOf(error), ...(destinationFailed && { destinationFailed }) };
     }
     const result: ArchiveResult = {
       ...base,
@@ -126,6 +130,7 @@ export class CallbackArchiver {
           ...result,
           deleted: true,
           error: `deleted from Twilio, but the manifest line could not be written: ${messageOf(error)}`,
+          destinationFailed: true,
         };
       }
       return { ...result, error: `the file is saved but deleting it from Twilio failed: ${messageOf(error)}` };

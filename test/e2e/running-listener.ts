@@ -64,8 +64,15 @@ export class RunningListener {
     return this.out;
   }
 
-  async waitForStdout(pattern: RegExp): Promise<void> {
-    await this.waitFor(() => pattern.test(this.out), String(pattern));
+  /** Waits until stdout matches `pattern`, or until `pattern(stdout)` holds. */
+  async waitForStdout(pattern: RegExp | ((stdout: string) => boolean)): Promise<void> {
+    const test = typeof pattern === 'function' ? pattern : (out: string) => pattern.test(out);
+    await this.waitFor(() => test(this.out), String(pattern));
+  }
+
+  /** Sends a signal, such as SIGHUP (a catch-up at once), to the running listener. */
+  signal(name: NodeJS.Signals): void {
+    this.child.kill(name);
   }
 
   async stop(): Promise<TwilioRun> {

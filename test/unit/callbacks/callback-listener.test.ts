@@ -29,6 +29,7 @@ class CollectingReport implements ListenerReport {
   download(report: DownloadReport): void {
     this.downloads.push(report);
   }
+  catchUp(): void {}
 }
 
 describe('CallbackListener', () => {

@@ -41,6 +41,7 @@ describe('TextListenerReport', () => {
     report.download({
       time: new Date(),
       result: { accountSid: 'AC1', recordingSid: 'RE1', outcome: 'failed', deleted: false, error: HOSTILE },
+      trigger: 'callback',
     });
     expect(lines).to.have.length(7);
     for (const line of lines) expect(line).to.not.match(UNSAFE);
