@@ -75,8 +75,9 @@ export class RunningListener {
     this.child.kill(name);
   }
 
-  async stop(): Promise<TwilioRun> {
-    this.child.kill('SIGINT');
+  /** Stops it as Ctrl-C does (SIGINT), or as a service manager does (SIGTERM), and waits for it to exit. */
+  async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<TwilioRun> {
+    this.child.kill(signal);
     return this.exited;
   }
 
