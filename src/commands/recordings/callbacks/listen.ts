@@ -39,7 +39,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     '$ twilio recordings:callbacks:listen --tunnel ngrok --download-dir ./recordings --decrypt-key private.pem',
     '$ twilio recordings:callbacks:listen --forward-to http://localhost:8080/recording-status --inspect',
     '$ twilio recordings:callbacks:listen --tunnel ngrok --download-dir s3://my-recordings/archive --delete-after-download',
-    '$ twilio recordings:callbacks:listen --public-url https://hooks.example.com --download-dir ./recordings --delete-after-download --catch-up 10m',
+    '$ twilio recordings:callbacks:listen --public-url https://hooks.example.com --download-dir ./archive --delete-after-download --catch-up 10m',
   ];
 
   static override flags = {
