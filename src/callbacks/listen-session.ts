@@ -117,7 +117,9 @@ function checkListenOptions(options: ListenOptions): void {
     throw missingAuthTokenError('Verifying X-Twilio-Signature', 'verify', 'turn verification off with --no-verify');
   }
   if (options.path === HEALTH_PATH) {
-    throw new BadInputError(`Invalid --path "${HEALTH_PATH}": the listener answers health checks there; pick another path.`);
+    throw new BadInputError(
+      `Invalid --path "${HEALTH_PATH}": the listener answers health checks there; pick another path.`,
+    );
   }
   if (options.catchUp && !options.download) {
     throw new BadInputError('--catch-up saves the recordings whose callbacks were lost: add --download-dir DIR.');

@@ -122,6 +122,7 @@ export function formatDuration(milliseconds: number): string {
     ['m', 60_000],
     ['s', 1000],
   ];
-  for (const [unit, size] of units) if (milliseconds >= size && milliseconds % size === 0) return `${milliseconds / size}${unit}`;
+  for (const [unit, size] of units)
+    if (milliseconds >= size && milliseconds % size === 0) return `${milliseconds / size}${unit}`;
   return `${milliseconds}ms`;
 }

@@ -120,7 +120,9 @@ describe('twilio recordings:callbacks:listen --catch-up (real twilio binary)', f
       expect(existsSync(join(dir, `${kept.sid}.wav`)), kept.sid).to.equal(false);
       expect(statusOf(kept.sid)).to.not.equal('deleted');
     }
-    expect(run.stderr).to.match(/Catching up every 1h on completed recordings the archive lacks, 2m after they complete/);
+    expect(run.stderr).to.match(
+      /Catching up every 1h on completed recordings the archive lacks, 2m after they complete/,
+    );
   });
 
   it('starts the next run at the newest recording its manifest lists, and catches up a lost callback at the next scan', async () => {
@@ -150,7 +152,15 @@ describe('twilio recordings:callbacks:listen --catch-up (real twilio binary)', f
     const dir = join(scratch, 'held');
     const holds = join(scratch, 'holds.json');
     const held = addRecording(10);
-    const added = await world.run(['recordings:holds:add', '--sid', held.sid, '--reason', 'litigation', '--holds', holds]);
+    const added = await world.run([
+      'recordings:holds:add',
+      '--sid',
+      held.sid,
+      '--reason',
+      'litigation',
+      '--holds',
+      holds,
+    ]);
     expect(added.status, added.stderr).to.equal(0);
 
     const listener = await start(dir, ['--delete-after-download', '--holds', holds]);

@@ -73,7 +73,9 @@ describe('the systemd unit of docs/service.md', function () {
       const run = await listener.stop('SIGTERM');
 
       expect(run.status, run.stderr).to.equal(0);
-      expect(run.stderr).to.match(/Callback URL \(your tunnel or proxy\): https:\/\/hooks\.example\.test\/recording-status/);
+      expect(run.stderr).to.match(
+        /Callback URL \(your tunnel or proxy\): https:\/\/hooks\.example\.test\/recording-status/,
+      );
       expect(run.stderr).to.match(/Stopping: closing the tunnel and finishing/);
       expect(run.stderr).to.match(/Received 0 requests: .*1 downloaded, 1 deleted\./);
       expect(existsSync(join(state, 'archive', 'manifest.jsonl'))).to.equal(true);

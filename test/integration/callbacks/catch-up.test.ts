@@ -55,7 +55,10 @@ describe('CatchUp', () => {
     });
   }
 
-  const add = (minutesAgo: number, init: { accountSid?: string; status?: 'completed' | 'in-progress'; durationSeconds?: number } = {}) =>
+  const add = (
+    minutesAgo: number,
+    init: { accountSid?: string; status?: 'completed' | 'in-progress'; durationSeconds?: number } = {},
+  ) =>
     sandbox.store.addRecording({
       accountSid: init.accountSid ?? sandbox.account.sid,
       status: init.status ?? 'completed',
