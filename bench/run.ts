@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { alwaysOnBenchmarks } from './always-on';
 import { callbackBenchmarks } from './callbacks';
 import { downloadBenchmarks } from './download';
 import { decryptingDownloadBenchmarks, decryptionBenchmarks, encryptionBenchmarks } from './encryption';
@@ -36,6 +37,7 @@ const SUITES: Suite[] = [
 
 /** Parts of a suite that can be run alone; `npm run bench` without names runs only the suites above. */
 const PARTS: Suite[] = [
+  ['always-on', alwaysOnBenchmarks],
   ['decrypting-download', decryptingDownloadBenchmarks],
   ['decryption', decryptionBenchmarks],
   ['purge-s3-time', purgeS3TimeBenchmarks],

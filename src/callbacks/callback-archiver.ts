@@ -22,6 +22,8 @@ export interface ArchiveResult {
   storeOutcome?: SavedMedia['outcome'];
   deleted: boolean;
   error?: string;
+  /** Set when a legal hold kept the saved recording on Twilio. */
+  held?: true;
   /** Set when the destination refused a write (the copy or a manifest line): it may be unable to take more. */
   destinationFailed?: true;
 }
@@ -119,7 +121,7 @@ export class CallbackArchiver {
     } catch (error) {
       return { ...result, error: `not deleted: the holds could not be read: ${messageOf(error)}` };
     }
-    if (hold !== undefined) return { ...result, error: `not deleted: held (${hold})` };
+    if (hold !== undefined) return { ...result, held: true, error: `not deleted: held (${hold})` };
     // Both outcomes mean a file checked against its hash: just written, or present and hashed again.
     try {
       const outcome = await this.journal.deleteRecording(this.api, recording, saved.path);

@@ -344,6 +344,8 @@ export class CallbackListener {
     const under = this.archives.get(key);
     if (under) return under;
     const work = archiver.archive(accountSid, recordingSid).then((result) => {
+      // A recording that left Twilio between a scan's list and its archive is no news.
+      if (trigger === 'catch-up' && result.outcome === 'gone') return result;
       try {
         this.archived(result, trigger);
       } catch {

@@ -24,7 +24,15 @@ export interface CatchUpSettings {
   /** Where the first scan starts when the manifest lists no recording. */
   since: Date;
   includeSubaccounts: boolean;
+  /**
+   * With --delete-after-download: a recording the manifest lists but Twilio still has (its deletion
+   * interrupted, or refused) is handed on too, unless this run saw a hold keep it.
+   */
+  deleting: boolean;
 }
+
+/** Recordings remembered as kept by a hold, at most: beyond it the oldest are forgotten (and checked again). */
+const MAX_REMEMBERED_HOLDS = 100_000;
 
 export interface CatchUpDependencies {
   api: TwilioApi;
@@ -51,6 +59,8 @@ export class CatchUp {
   private running: Promise<CatchUpReport> | undefined;
   private cancelTimer: (() => void) | undefined;
   private stopping = false;
+  /** Recordings this run archived and a hold kept on Twilio: not handed on again while it runs. */
+  private readonly keptByHold = new Set<string>();
   /** The last scan that ended, for the health check. */
   last: CatchUpReport | undefined;
 
@@ -135,18 +145,23 @@ export class CatchUp {
           continue;
         }
         // Checked and handed on with no wait between, so that a callback saving it now shares that work.
-        if (this.deps.destination.listsRecording(recording.sid)) continue;
+        if (this.deps.destination.listsRecording(recording.sid)) {
+          if (!this.settings.deleting || this.keptByHold.has(recording.sid)) continue;
+        }
         run.missing += 1;
         while (archives.size >= this.deps.concurrency) await Promise.race(archives);
         const work = this.deps
           .archive(recording.accountSid, recording.sid)
           .then((result) => {
             if (result.outcome === 'saved') run.saved += 1;
-            else if (result.outcome === 'failed') {
+            if (result.deleted) run.deleted += 1;
+            if (result.held) this.rememberHeld(recording.sid);
+            // Not saved, or saved but not deleted for a reason other than a hold: the next scan tries again.
+            const undone = this.settings.deleting && result.outcome === 'saved' && !result.deleted && !result.held;
+            if (result.outcome === 'failed' || undone) {
               run.failed += 1;
               wait(recording);
             }
-            if (result.deleted) run.deleted += 1;
           })
           .catch(() => {
             run.failed += 1;
@@ -170,6 +185,11 @@ export class CatchUp {
     this.last = run;
     this.deps.report(run);
     return run;
+  }
+
+  private rememberHeld(sid: string): void {
+    if (this.keptByHold.size >= MAX_REMEMBERED_HOLDS) this.keptByHold.clear();
+    this.keptByHold.add(sid);
   }
 
   /** The first scan reaches back to the newest recording the manifest lists (less the overlap), or to `since`. */

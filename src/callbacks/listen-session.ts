@@ -62,8 +62,11 @@ export interface ListenOptions {
   /** Serves the inspector page on 127.0.0.1 at this port (0 for any free one). */
   inspect?: { port: number };
   /** Scans for recordings whose callbacks never arrived, at start and then every interval; needs `download`. */
-  catchUp?: CatchUpSettings;
+  catchUp?: ListenCatchUp;
 }
+
+/** The catch-up's settings; it deletes when the listener does. */
+export type ListenCatchUp = Omit<CatchUpSettings, 'deleting'>;
 
 /** The catch-up flags as typed. */
 export interface CatchUpInput {
@@ -74,7 +77,7 @@ export interface CatchUpInput {
 }
 
 /** Reads the catch-up flags against `now`; throws a bad-input error naming the flag. */
-export function catchUpSettingsFrom(input: CatchUpInput, now: Date): CatchUpSettings {
+export function catchUpSettingsFrom(input: CatchUpInput, now: Date): ListenCatchUp {
   const intervalMs = parseDuration(input.interval, '--catch-up');
   if (intervalMs < 1000) {
     throw new BadInputError(`Invalid --catch-up "${input.interval}": scan at most once a second, for example 10m.`);
@@ -250,14 +253,17 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   }
   if (options.catchUp && store) {
     const report = reportFor(options.output, deps.writeLine);
-    catchUp = new CatchUp(options.catchUp, {
-      api: deps.api,
-      destination: store,
-      archive: (accountSid, recordingSid) => listener.archive(accountSid, recordingSid, 'catch-up'),
-      report: (run) => report.catchUp(run),
-      clock,
-      concurrency: deps.api.limiter.max,
-    });
+    catchUp = new CatchUp(
+      { ...options.catchUp, deleting: options.deleteAfterDownload },
+      {
+        api: deps.api,
+        destination: store,
+        archive: (accountSid, recordingSid) => listener.archive(accountSid, recordingSid, 'catch-up'),
+        report: (run) => report.catchUp(run),
+        clock,
+        concurrency: deps.api.limiter.max,
+      },
+    );
   }
   for (const line of introduction(listener, options, forwardUrl, deps.api.accountSid, inspector?.url)) info(line);
   for (const line of warnings(options)) deps.warn(printable(line));

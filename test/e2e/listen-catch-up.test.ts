@@ -148,6 +148,48 @@ describe('twilio recordings:callbacks:listen --catch-up (real twilio binary)', f
     expect(statusOf(older.sid)).to.equal('completed');
   });
 
+  it('deletes, when started with --delete-after-download, what an earlier run saved and left on Twilio, fetching it once', async () => {
+    const dir = join(scratch, 'saved-not-deleted');
+    const recording = addRecording(10);
+    let listener = await start(dir);
+    await listener.stop();
+    expect(statusOf(recording.sid)).to.equal('completed');
+
+    listener = await start(dir, ['--delete-after-download']);
+    const run = await listener.stop();
+
+    expect(run.status, run.stderr).to.equal(0);
+    expect(catchUps(listener)[0]).to.include({ missing: 1, saved: 1, deleted: 1 });
+    expect(statusOf(recording.sid)).to.equal('deleted');
+    expect(world.sandbox.counters.mediaFetchesPerSid[recording.sid]).to.equal(1);
+    expect(manifestLines(dir).map((line) => line.event)).to.deep.equal([
+      'downloaded',
+      'run-started',
+      'delete-intent',
+      'deleted',
+    ]);
+  });
+
+  it('loses nothing when killed (SIGKILL) during a scan: the next start archives and deletes it once', async () => {
+    const dir = join(scratch, 'killed');
+    let listener = await start(dir, ['--delete-after-download']);
+    const recording = addRecording(5);
+    world.sandbox.resetCounters();
+    world.sandbox.setKnobs({ holdAfterRequests: 0 });
+    listener.signal('SIGHUP');
+    await waitUntil(() => world.sandbox.counters.held >= 1, 'the scan held');
+    await listener.stop('SIGKILL');
+    world.sandbox.setKnobs({ holdAfterRequests: null });
+
+    listener = await start(dir, ['--delete-after-download']);
+    const run = await listener.stop();
+
+    expect(run.status, run.stderr).to.equal(0);
+    expect(statusOf(recording.sid)).to.equal('deleted');
+    expect(world.sandbox.counters.mediaFetchesPerSid[recording.sid]).to.equal(1);
+    expect(world.sandbox.counters.deletesPerSid[recording.sid]).to.equal(1);
+  });
+
   it('archives a held recording and keeps it on Twilio', async () => {
     const dir = join(scratch, 'held');
     const holds = join(scratch, 'holds.json');
@@ -178,7 +220,7 @@ describe('twilio recordings:callbacks:listen --catch-up (real twilio binary)', f
   it('saves and deletes once a recording whose callback and catch-up meet', async () => {
     const dir = join(scratch, 'race');
     const listener = await start(dir, ['--delete-after-download']);
-    const raced = addRecording(10);
+    const raced = addRecording(5);
     world.sandbox.resetCounters();
     // Every request to Twilio waits from here on, so the callback's archive and the scan are both under way at once.
     world.sandbox.setKnobs({ holdAfterRequests: 0 });
@@ -236,7 +278,7 @@ describe('twilio recordings:callbacks:listen --catch-up (real twilio binary)', f
     // The folder is moved away and a file stands in its place: the next save cannot be written.
     renameSync(dir, `${dir}-moved`);
     writeFileSync(dir, 'not a folder\n');
-    const next = addRecording(10);
+    const next = addRecording(5);
     const scan = await catchUpNow(listener);
     expect(scan).to.include({ missing: 1, failed: 1 });
     const failing = await fetch(healthUrl);

@@ -33,16 +33,21 @@ describe('CatchUp', () => {
     settleMs: 2 * MINUTE,
     since: new Date(now.getTime() - 24 * 60 * MINUTE),
     includeSubaccounts: false,
+    deleting: false,
     ...overrides,
   });
 
-  function catchUp(overrides: Partial<CatchUpSettings> = {}, outcome: ArchiveResult['outcome'] = 'saved'): CatchUp {
+  function catchUp(
+    overrides: Partial<CatchUpSettings> = {},
+    outcome: ArchiveResult['outcome'] = 'saved',
+    extra: Partial<ArchiveResult> = {},
+  ): CatchUp {
     return new CatchUp(settings(overrides), {
       api: sandboxApi(sandbox),
       destination: { listsRecording: (sid) => listed.has(sid), newestListedCreation: () => newest },
       archive: (accountSid, recordingSid) => {
         archived.push(recordingSid);
-        return Promise.resolve({ accountSid, recordingSid, outcome, deleted: outcome === 'saved' });
+        return Promise.resolve({ accountSid, recordingSid, outcome, deleted: outcome === 'saved', ...extra });
       },
       report: (run) => reports.push(run),
       clock: () => now,
@@ -135,6 +140,27 @@ describe('CatchUp', () => {
     expect(first).to.include({ missing: 1, failed: 1, waiting: 1 });
     expect(second.from.getTime()).to.equal(failing.dateCreatedMs);
     expect(archived).to.deep.equal([failing.sid, failing.sid]);
+  });
+
+  it('with deletion on, hands on a recording the manifest lists but Twilio still has, and not again once a hold kept it', async () => {
+    const undeleted = add(10);
+    listed.add(undeleted.sid);
+    const held = catchUp({ deleting: true }, 'saved', { deleted: false, held: true });
+    expect(await held.runNow()).to.include({ missing: 1, saved: 1, deleted: 0, failed: 0, waiting: 0 });
+    expect(await held.runNow()).to.include({ missing: 0 });
+    expect(archived).to.deep.equal([undeleted.sid]);
+
+    const withoutDeletion = catchUp({ deleting: false });
+    expect(await withoutDeletion.runNow()).to.include({ missing: 0 });
+  });
+
+  it('with deletion on, tries again a recording saved but not deleted for another reason than a hold', async () => {
+    const refused = add(10);
+    const scans = catchUp({ deleting: true }, 'saved', { deleted: false, error: 'deleting it from Twilio failed' });
+    expect(await scans.runNow()).to.include({ missing: 1, saved: 1, failed: 1, waiting: 1 });
+    listed.add(refused.sid);
+    expect(await scans.runNow()).to.include({ missing: 1 });
+    expect(archived).to.deep.equal([refused.sid, refused.sid]);
   });
 
   it('reports a scan that Twilio refused, repeats it from the same place, and /healthz answers 503 meanwhile', async () => {

@@ -94,7 +94,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     ...s3Flags,
     ...holdsFlag,
     format: mediaFlags.format,
-    // Callbacks of subaccounts go to the same folder: listen has no --subaccounts to put {accountSid}/ in front.
+    // Subaccounts' recordings go to the same folder, callbacks and catch-up alike: nothing puts {accountSid}/ in front.
     layout: Flags.string({
       helpValue: 'TEMPLATE',
       default: DEFAULT_LAYOUT,
@@ -119,7 +119,8 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       dependsOn: ['catch-up'],
     }),
     subaccounts: Flags.boolean({
-      description: "with --catch-up, scan the subaccounts' recordings too",
+      description:
+        "with --catch-up, scan the subaccounts' recordings too; they are saved under --layout as their callbacks would be",
       // No default: oclif would take it as given and ask for --catch-up every time.
       dependsOn: ['catch-up'],
     }),
