@@ -111,7 +111,8 @@ export async function alwaysOnBenchmarks(): Promise<BenchRow[]> {
           accountSid,
           status: 'completed',
           durationSeconds: 5,
-          dateCreated: Date.now() - 10 * 60_000,
+          // Settled (2 minutes), and well inside the overlap with the scan before.
+          dateCreated: Date.now() - 5 * 60_000,
         }),
       ).map((recording) => recording.sid);
       all.push(...sids);
@@ -167,8 +168,9 @@ export async function alwaysOnBenchmarks(): Promise<BenchRow[]> {
         String(atEnd.openFiles),
         String(start.openFiles),
         atEnd.openFiles / start.openFiles,
-        '≤ first + 5',
-        atEnd.openFiles <= start.openFiles + 5,
+        // Keep-alive sockets to Twilio come and go with the load; a leak grows with every hour.
+        '≤ first + 10',
+        atEnd.openFiles <= start.openFiles + 10,
       ),
       row(
         `always-on: manifest load after the last hour vs after the first (it lists every recording: ${total} at the end)`,
