@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { alwaysOnBenchmarks } from './always-on';
 import { callbackBenchmarks } from './callbacks';
 import { downloadBenchmarks } from './download';
 import { decryptingDownloadBenchmarks, decryptionBenchmarks, encryptionBenchmarks } from './encryption';
@@ -37,6 +38,7 @@ const SUITES: Suite[] = [
 
 /** Parts of a suite, and suites that need the network, run only when named; `npm run bench` runs the suites above. */
 const PARTS: Suite[] = [
+  ['always-on', alwaysOnBenchmarks],
   // Installs from the package registry, so only when asked for: `npm run bench -- install`.
   ['install', installBenchmarks],
   ['decrypting-download', decryptingDownloadBenchmarks],

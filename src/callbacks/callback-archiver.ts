@@ -1,5 +1,6 @@
 import { messageOf, TwilioApiError } from '../errors';
 import type { MediaDestination, SavedMedia } from '../media/media-destination';
+import { MediaSaveError } from '../media/media-errors';
 import { DeletionJournal, UnrecordedDeletionError } from '../purge/deletion-log';
 import { reconcileDeletions, type ReconciliationReport } from '../purge/reconciliation';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
@@ -21,6 +22,10 @@ export interface ArchiveResult {
   storeOutcome?: SavedMedia['outcome'];
   deleted: boolean;
   error?: string;
+  /** Set when a legal hold kept the saved recording on Twilio. */
+  held?: true;
+  /** Set when the destination refused a write (the copy or a manifest line): it may be unable to take more. */
+  destinationFailed?: true;
 }
 
 /**
@@ -98,7 +103,8 @@ export class CallbackArchiver {
     try {
       saved = await this.saver.save(recording);
     } catch (error) {
-      return { ...base, outcome: 'failed', error: messageOf(error) };
+      const destinationFailed = error instanceof MediaSaveError && error.atDestination ? true : undefined;
+      return { ...base, outcome: 'failed', error: messageOf(error), ...(destinationFailed && { destinationFailed }) };
     }
     const result: ArchiveResult = {
       ...base,
@@ -115,7 +121,7 @@ export class CallbackArchiver {
     } catch (error) {
       return { ...result, error: `not deleted: the holds could not be read: ${messageOf(error)}` };
     }
-    if (hold !== undefined) return { ...result, error: `not deleted: held (${hold})` };
+    if (hold !== undefined) return { ...result, held: true, error: `not deleted: held (${hold})` };
     // Both outcomes mean a file checked against its hash: just written, or present and hashed again.
     try {
       const outcome = await this.journal.deleteRecording(this.api, recording, saved.path);
@@ -126,6 +132,7 @@ export class CallbackArchiver {
           ...result,
           deleted: true,
           error: `deleted from Twilio, but the manifest line could not be written: ${messageOf(error)}`,
+          destinationFailed: true,
         };
       }
       return { ...result, error: `the file is saved but deleting it from Twilio failed: ${messageOf(error)}` };

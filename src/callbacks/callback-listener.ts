@@ -41,7 +41,17 @@ export interface CallbackListenerOptions {
   archiver?: CallbackArchiver;
   log?: RequestLog;
   clock?: () => Date;
+  /** Told of every archive's result, whatever started it. */
+  onArchived?: (result: ArchiveResult) => void;
+  /** Answers GET /healthz (never counted, logged or reported, so a load balancer can poll it). */
+  health?: () => CallbackReply;
 }
+
+/** Where the listener answers health checks, whatever --path is. */
+export const HEALTH_PATH = '/healthz';
+
+/** What started an archive: a callback, or a catch-up scan that found the recording missing. */
+export type ArchiveTrigger = 'callback' | 'catch-up';
 
 /** What the listener saw, for the summary printed when it stops. */
 export interface ListenerTally {
@@ -117,7 +127,9 @@ export class CallbackListener {
     deleted: 0,
   };
   private readonly server: CallbackServer;
-  private readonly archives = new Set<Promise<void>>();
+  private readonly archives = new Map<string, Promise<ArchiveResult>>();
+  /** When the last request taken as a callback arrived. */
+  lastCallbackAt: Date | undefined;
   private readonly clock: () => Date;
   private local: LocalAddress | undefined;
   private tunnel: Tunnel | undefined;
@@ -176,13 +188,16 @@ export class CallbackListener {
   async stop(): Promise<ListenerTally> {
     await this.tunnel?.close().catch(() => undefined);
     await this.server.stop();
-    while (this.archives.size > 0) await Promise.allSettled([...this.archives]);
+    while (this.archives.size > 0) await Promise.allSettled([...this.archives.values()]);
     this.options.forwarder?.close();
     await this.options.log?.close();
     return this.tally;
   }
 
   private async handle(request: IncomingCallback): Promise<CallbackReply> {
+    if (this.options.health && new URL(request.target, 'http://listener.invalid').pathname === HEALTH_PATH) {
+      if (request.method === 'GET' || request.method === 'HEAD') return this.options.health();
+    }
     const params = paramsOf(request);
     const judgement = await this.judge(request, params);
     let reply: CallbackReply = {
@@ -192,6 +207,7 @@ export class CallbackListener {
     let forwardOutcome: ForwardOutcome | undefined;
     let relay: RelayedExchange | undefined;
     const isCallback = isCallbackVerdict(judgement.verdict);
+    if (isCallback) this.lastCallbackAt = request.receivedAt;
     if (isCallback && this.options.forwarder) {
       const verified = judgement.verdict === 'accepted';
       ({
@@ -201,7 +217,7 @@ export class CallbackListener {
       } = await this.forward(this.options.forwarder, request, params, verified));
     }
     if (isCallback && judgement.event?.status === 'completed' && this.options.archiver) {
-      this.startArchive(this.options.archiver, judgement.event);
+      void this.archive(judgement.event.accountSid, judgement.event.recordingSid, 'callback');
     }
     this.finish(request, params, { ...judgement, status: reply.status }, forwardOutcome, relay);
     return reply;
@@ -317,21 +333,39 @@ export class CallbackListener {
     }
   }
 
-  private startArchive(archiver: CallbackArchiver, event: RecordingStatusEvent): void {
-    const work = archiver
-      .archive(event.accountSid, event.recordingSid)
-      .then((result) => this.archived(result))
-      // Only reporting can throw here (stdout gone); the archive itself reports its failures as results.
-      .catch(() => undefined)
-      .finally(() => this.archives.delete(work));
-    this.archives.add(work);
+  /**
+   * Archives one recording (save, verify, and delete when asked), counted and reported once: a
+   * callback and a catch-up that meet on one recording share one archive and one report.
+   */
+  archive(accountSid: string, recordingSid: string, trigger: ArchiveTrigger): Promise<ArchiveResult> {
+    const archiver = this.options.archiver;
+    if (!archiver) return Promise.reject(new Error('This listener does not download recordings.'));
+    const key = `${accountSid}/${recordingSid}`;
+    const under = this.archives.get(key);
+    if (under) return under;
+    const work = archiver.archive(accountSid, recordingSid).then((result) => {
+      // A recording that left Twilio between a scan's list and its archive is no news.
+      if (trigger === 'catch-up' && result.outcome === 'gone') return result;
+      try {
+        this.archived(result, trigger);
+      } catch {
+        // Only reporting can throw here (stdout gone); the archive itself reports its failures as results.
+      }
+      return result;
+    });
+    const tracked = work.finally(() => this.archives.delete(key));
+    // The archive reports its failures as results; this keeps a rejected report from going unhandled.
+    tracked.catch(() => undefined);
+    this.archives.set(key, tracked);
+    return tracked;
   }
 
-  private archived(result: ArchiveResult): void {
+  private archived(result: ArchiveResult, trigger: ArchiveTrigger): void {
     if (result.outcome === 'saved') this.tally.downloaded += 1;
     else this.tally.downloadFailed += 1;
     if (result.deleted) this.tally.deleted += 1;
-    this.options.report.download({ time: this.clock(), result });
+    this.options.onArchived?.(result);
+    this.options.report.download({ time: this.clock(), result, trigger });
     this.observer?.download(result);
   }
 

@@ -12,7 +12,10 @@ import { missingAuthTokenError, type AuthToken } from './auth-token';
 import { reconciliationLine } from '../purge/reconciliation';
 import { CallbackArchiver } from './callback-archiver';
 import { RECORDING_URL_ORIGIN } from './callback-event';
-import { CallbackListener, type ListenerTally } from './callback-listener';
+import { CallbackListener, HEALTH_PATH, type ListenerTally } from './callback-listener';
+import { CatchUp, type CatchUpSettings } from './catch-up';
+import { DestinationWrites, healthReply } from './listener-health';
+import { formatDuration, instantBefore, parseDuration, parseInstant } from '../time/durations';
 import { CallbackServer } from './callback-server';
 import { CallbackForwarder } from './forwarder';
 import { JsonLinesListenerReport, TextListenerReport, type ListenerReport } from './listener-report';
@@ -58,6 +61,32 @@ export interface ListenOptions {
   output: 'text' | 'json' | 'none';
   /** Serves the inspector page on 127.0.0.1 at this port (0 for any free one). */
   inspect?: { port: number };
+  /** Scans for recordings whose callbacks never arrived, at start and then every interval; needs `download`. */
+  catchUp?: ListenCatchUp;
+}
+
+/** The catch-up's settings; it deletes when the listener does. */
+export type ListenCatchUp = Omit<CatchUpSettings, 'deleting'>;
+
+/** The catch-up flags as typed. */
+export interface CatchUpInput {
+  interval: string;
+  settle: string;
+  since: string;
+  subaccounts: boolean;
+}
+
+/** Reads the catch-up flags against `now`; throws a bad-input error naming the flag. */
+export function catchUpSettingsFrom(input: CatchUpInput, now: Date): ListenCatchUp {
+  const intervalMs = parseDuration(input.interval, '--catch-up');
+  if (intervalMs < 1000) {
+    throw new BadInputError(`Invalid --catch-up "${input.interval}": scan at most once a second, for example 10m.`);
+  }
+  const settleMs = parseDuration(input.settle, '--settle');
+  const since = /^\d{4}-/.test(input.since.trim())
+    ? parseInstant(input.since, '--catch-up-since')
+    : instantBefore(now, parseDuration(input.since, '--catch-up-since'), '--catch-up-since', input.since);
+  return { intervalMs, settleMs, since, includeSubaccounts: input.subaccounts };
 }
 
 export interface ListenDependencies {
@@ -68,6 +97,9 @@ export interface ListenDependencies {
   warn(message: string): void;
   /** Resolves when the user asks to stop (Ctrl-C). */
   stopRequested: Promise<void>;
+  /** Calls `run` whenever the user asks for a catch-up at once (SIGHUP). */
+  onCatchUpRequested?: (run: () => void) => void;
+  clock?: () => Date;
   loadNgrok?: () => NgrokModule;
 }
 
@@ -86,6 +118,14 @@ function checkListenOptions(options: ListenOptions): void {
   if (options.forwardTo) parseHandlerUrl(options.forwardTo, '--forward-to');
   if (options.verify && !options.authToken) {
     throw missingAuthTokenError('Verifying X-Twilio-Signature', 'verify', 'turn verification off with --no-verify');
+  }
+  if (options.path === HEALTH_PATH) {
+    throw new BadInputError(
+      `Invalid --path "${HEALTH_PATH}": the listener answers health checks there; pick another path.`,
+    );
+  }
+  if (options.catchUp && !options.download) {
+    throw new BadInputError('--catch-up saves the recordings whose callbacks were lost: add --download-dir DIR.');
   }
   if (options.deleteAfterDownload && !options.download) {
     throw new BadInputError('--delete-after-download deletes what it has downloaded: add --download-dir DIR.');
@@ -146,6 +186,11 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
   let listener: CallbackListener;
   let archiver: CallbackArchiver | undefined;
   let forwarder: CallbackForwarder | undefined;
+  const clock = deps.clock ?? (() => new Date());
+  const startedAt = clock();
+  const writes = new DestinationWrites();
+  let catchUp: CatchUp | undefined;
+  let stopping = false;
   try {
     store = download ? await openMediaDestination(options.download!.dir, download) : undefined;
     archiver = store
@@ -167,6 +212,21 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
         : undefined),
       archiver,
       log,
+      clock,
+      onArchived: (result) => writes.note(result),
+      health: () =>
+        healthReply({
+          startedAt,
+          clock,
+          tally: () => listener.tally,
+          lastCallbackAt: () => listener.lastCallbackAt,
+          stopping: () => stopping,
+          catchUp: catchUp && {
+            scanning: () => catchUp!.scanning,
+            last: () => catchUp!.last,
+          },
+          destination: store && { writable: () => writes.writable() },
+        }),
     });
   } catch (error) {
     await store?.close();
@@ -191,10 +251,31 @@ export async function listenForCallbacks(options: ListenOptions, deps: ListenDep
     }
     listener.observe(inspector);
   }
+  if (options.catchUp && store) {
+    const report = reportFor(options.output, deps.writeLine);
+    catchUp = new CatchUp(
+      { ...options.catchUp, deleting: options.deleteAfterDownload },
+      {
+        api: deps.api,
+        destination: store,
+        archive: (accountSid, recordingSid) => listener.archive(accountSid, recordingSid, 'catch-up'),
+        report: (run) => report.catchUp(run),
+        clock,
+        concurrency: deps.api.limiter.max,
+      },
+    );
+  }
   for (const line of introduction(listener, options, forwardUrl, deps.api.accountSid, inspector?.url)) info(line);
   for (const line of warnings(options)) deps.warn(printable(line));
+  if (catchUp) {
+    const scans = catchUp;
+    scans.start();
+    deps.onCatchUpRequested?.(() => void scans.runNow());
+  }
   await deps.stopRequested;
+  stopping = true;
   info('Stopping: closing the tunnel and finishing the requests and downloads under way…');
+  await catchUp?.stop();
   const tally = await listener.stop();
   await inspector?.close();
   await store?.close();
@@ -272,6 +353,12 @@ function introduction(
       `Downloading completed recordings to ${options.download.dir}${options.deleteAfterDownload ? ', then deleting them from Twilio' : ''}`,
     );
   }
+  if (options.catchUp) {
+    lines.push(
+      `Catching up every ${formatDuration(options.catchUp.intervalMs)} on completed recordings the archive lacks, ${formatDuration(options.catchUp.settleMs)} after they complete${options.catchUp.includeSubaccounts ? ', in the account and its subaccounts' : ''}`,
+    );
+  }
+  lines.push(`Health checks: ${new URL(HEALTH_PATH, listener.localUrl).href}`);
   if (options.logFile) lines.push(`Logging every request to ${options.logFile}`);
   lines.push(
     'Point Twilio at it with TwiML:',

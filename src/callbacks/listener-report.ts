@@ -44,12 +44,34 @@ export interface RequestReport {
 export interface DownloadReport {
   time: Date;
   result: ArchiveResult;
+  /** What started it: a callback, or a catch-up scan. */
+  trigger: 'callback' | 'catch-up';
+}
+
+/** One catch-up scan, once it ends. */
+export interface CatchUpReport {
+  startedAt: Date;
+  finishedAt: Date;
+  /** Recordings created at or after this instant were scanned. */
+  from: Date;
+  /** Recordings the scan listed. */
+  scanned: number;
+  /** Completed, settled recordings the manifest did not list: each was archived. */
+  missing: number;
+  saved: number;
+  deleted: number;
+  failed: number;
+  /** Recordings not yet taken: still in progress, too recent (settling), or whose archive failed. */
+  waiting: number;
+  /** Why the scan itself stopped, when it did. */
+  error?: string;
 }
 
 /** Where the listener tells what happens, one entry at a time. */
 export interface ListenerReport {
   request(report: RequestReport): void;
   download(report: DownloadReport): void;
+  catchUp(report: CatchUpReport): void;
 }
 
 const ANSWERED_WITHOUT_EVENT: Partial<Record<Verdict, string>> = {
@@ -108,6 +130,17 @@ export class TextListenerReport implements ListenerReport {
       this.writeLine(`  ↓ ${result.recordingSid} not downloaded: ${result.error}`);
     }
   }
+
+  catchUp(report: CatchUpReport): void {
+    const head = `${formatTime(report.finishedAt)}  catch-up     since ${formatTime(report.from)}: `;
+    if (report.error !== undefined) {
+      this.writeLine(`${head}failed after ${report.scanned} listed: ${report.error}`);
+      return;
+    }
+    this.writeLine(
+      `${head}${report.scanned} listed, ${report.missing} missing from the archive: ${report.saved} saved, ${report.deleted} deleted, ${report.failed} failed; ${report.waiting} waiting`,
+    );
+  }
 }
 
 /** One JSON object per line (NDJSON), for piping into other tools; safe on a terminal too. */
@@ -150,6 +183,31 @@ export class JsonLinesListenerReport implements ListenerReport {
   }
 
   download(report: DownloadReport): void {
-    this.writeLine(printableJson({ type: 'download', time: report.time.toISOString(), ...report.result }));
+    this.writeLine(
+      printableJson({
+        type: 'download',
+        time: report.time.toISOString(),
+        trigger: report.trigger,
+        ...report.result,
+      }),
+    );
+  }
+
+  catchUp(report: CatchUpReport): void {
+    this.writeLine(
+      printableJson({
+        type: 'catch-up',
+        time: report.finishedAt.toISOString(),
+        startedAt: report.startedAt.toISOString(),
+        from: report.from.toISOString(),
+        scanned: report.scanned,
+        missing: report.missing,
+        saved: report.saved,
+        deleted: report.deleted,
+        failed: report.failed,
+        waiting: report.waiting,
+        error: report.error,
+      }),
+    );
   }
 }

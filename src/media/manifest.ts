@@ -72,6 +72,7 @@ export function manifestEntry(
 export class ManifestIndex {
   private readonly files = new Map<string, KnownFile>();
   private readonly paths = new Set<string>();
+  private newestMs: number | undefined;
 
   private constructor(private readonly format: MediaFormat) {}
 
@@ -90,9 +91,24 @@ export class ManifestIndex {
     return this.files.get(sid);
   }
 
-  add(sid: string, file: KnownFile): void {
+  add(sid: string, file: KnownFile, dateCreated?: Date): void {
     this.files.set(sid, file);
     this.paths.add(file.path);
+    if (dateCreated) this.noteCreated(dateCreated.getTime());
+  }
+
+  /** Whether a copy of recording `sid` in this index's format is listed. */
+  has(sid: string): boolean {
+    return this.files.has(sid);
+  }
+
+  /** When the most recently created recording any downloaded line names was created; undefined for none. */
+  get newestCreated(): Date | undefined {
+    return this.newestMs === undefined ? undefined : new Date(this.newestMs);
+  }
+
+  private noteCreated(ms: number): void {
+    if (Number.isFinite(ms) && (this.newestMs === undefined || ms > this.newestMs)) this.newestMs = ms;
   }
 
   /** Whether any line names this path, relative to the output folder with forward slashes. */
@@ -103,6 +119,7 @@ export class ManifestIndex {
   private read(entry: Partial<ManifestEntry> | null): void {
     if (entry?.event !== 'downloaded' || typeof entry.path !== 'string') return;
     this.paths.add(entry.path);
+    if (typeof entry.dateCreated === 'string') this.noteCreated(Date.parse(entry.dateCreated));
     if (
       entry.format === this.format &&
       typeof entry.sid === 'string' &&

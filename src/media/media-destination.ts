@@ -30,6 +30,10 @@ export interface MediaDestination {
   readonly manifestPath: string;
   /** Where `recording` is (or would be) saved, relative to the root, with forward slashes. */
   plannedPath(recording: Recording): string;
+  /** Whether the manifest lists a copy of recording `sid` in this format (without checking the copy). */
+  listsRecording(sid: string): boolean;
+  /** When the newest recording the manifest lists was created; undefined when it lists none. */
+  newestListedCreation(): Date | undefined;
   /** The saved copy of `recording` when the manifest lists it at its planned path and the copy agrees. */
   presentCopy(recording: Recording): Promise<SavedMedia | undefined>;
   /**

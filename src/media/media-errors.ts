@@ -6,6 +6,8 @@ export class MediaSaveError extends Error {
   constructor(
     readonly sid: string,
     readonly reason: string,
+    /** True when the destination refused the write (a folder or bucket that takes no more), not the fetch. */
+    readonly atDestination = false,
   ) {
     super(`Could not save recording ${sid}: ${reason}`);
     this.name = new.target.name;
@@ -36,12 +38,14 @@ export function stoppedByFullDisk(reason: string): OperationFailedError {
 export function asSaveError(sid: string, path: string, error: unknown): MediaSaveError {
   if (error instanceof MediaSaveError) return error;
   if (isDiskFull(error)) {
-    return new DiskFullError(sid, `the disk is full (${(error as NodeJS.ErrnoException).code}) writing ${path}`);
+    return new DiskFullError(sid, `the disk is full (${(error as NodeJS.ErrnoException).code}) writing ${path}`, true);
   }
   if (error instanceof RetriesExhaustedError)
     return new MediaSaveError(sid, `${error.lastError.message} (after ${error.attempts} tries)`);
   if (error instanceof CredentialsError || error instanceof TwilioApiError)
     return new MediaSaveError(sid, error.message);
   const code = (error as NodeJS.ErrnoException).code;
-  return new MediaSaveError(sid, code ? `cannot write ${path} (${code})` : (error as Error).message);
+  return code
+    ? new MediaSaveError(sid, `cannot write ${path} (${code})`, true)
+    : new MediaSaveError(sid, (error as Error).message);
 }

@@ -100,6 +100,14 @@ export class MediaStore implements MediaDestination {
     await new MediaStore(options).folder.check();
   }
 
+  listsRecording(sid: string): boolean {
+    return this.index?.has(sid) ?? false;
+  }
+
+  newestListedCreation(): Date | undefined {
+    return this.index?.newestCreated;
+  }
+
   /** Where `recording` is (or would be) saved, relative to the folder, with forward slashes. */
   plannedPath(recording: Recording): string {
     const path = this.layout.render(recording, this.format);
@@ -187,7 +195,7 @@ export class MediaStore implements MediaDestination {
       });
       const file = { path, ...(await this.commit(received, absolutePath)) };
       await this.manifest!.append(manifestEntry(recording, this.format, file, this.now(), received.encryption));
-      this.index!.add(recording.sid, file);
+      this.index!.add(recording.sid, file, recording.dateCreated);
       return {
         sid: recording.sid,
         accountSid: recording.accountSid,

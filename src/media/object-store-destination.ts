@@ -123,6 +123,14 @@ export class ObjectStoreDestination implements MediaDestination {
     ObjectStore.checkOptions(storeOptions(options));
   }
 
+  listsRecording(sid: string): boolean {
+    return this.index?.has(sid) ?? false;
+  }
+
+  newestListedCreation(): Date | undefined {
+    return this.index?.newestCreated;
+  }
+
   plannedPath(recording: Recording): string {
     const path = this.layout.render(recording, this.format);
     // Ciphertext never stands under a name that says it is audio.
@@ -214,12 +222,13 @@ export class ObjectStoreDestination implements MediaDestination {
         throw new MediaSaveError(
           recording.sid,
           `stored, but its manifest line could not be written (${messageOf(error)}); a re-run stores it again`,
+          true,
         );
       }
-      this.index!.add(recording.sid, file);
+      this.index!.add(recording.sid, file, recording.dateCreated);
       return this.saved(recording, path, file, 'downloaded');
     } catch (error) {
-      if (error instanceof ObjectUploadError) throw new MediaSaveError(recording.sid, error.reason);
+      if (error instanceof ObjectUploadError) throw new MediaSaveError(recording.sid, error.reason, true);
       if (error instanceof RecordingsError && !(error instanceof MediaSaveError)) {
         throw new MediaSaveError(recording.sid, error.message);
       }

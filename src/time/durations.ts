@@ -144,3 +144,16 @@ function isCalendarDay(day: string): boolean {
 export function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
+
+/** A duration as a flag would take it: `10m`, `2h`, `90s`; the largest unit that divides it evenly. */
+export function formatDuration(milliseconds: number): string {
+  const units: Array<[string, number]> = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
+  for (const [unit, size] of units)
+    if (milliseconds >= size && milliseconds % size === 0) return `${milliseconds / size}${unit}`;
+  return `${milliseconds}ms`;
+}

@@ -265,6 +265,16 @@ const CASES: ExampleCase[] = [
     check: needsNgrok,
   },
   {
+    example:
+      '$ twilio recordings:callbacks:listen --public-url https://hooks.example.com --download-dir ./archive --delete-after-download --catch-up 10m',
+    status: 0,
+    // The first scan reaches back 24 hours: the recordings of the fixed past stay where they are.
+    whileRunning: async (listener) => {
+      await listener.waitForStdout(/catch-up +since .*: \d+ listed, 0 missing/);
+      expect(listener.callbackUrl).to.equal('https://hooks.example.com/recording-status');
+    },
+  },
+  {
     example: '$ twilio recordings:callbacks:send http://localhost:8080/recording-status',
     status: 0,
     check: (_run, session) => expect(session.handler.received.at(-1)?.url).to.equal('/recording-status'),

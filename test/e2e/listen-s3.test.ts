@@ -101,4 +101,48 @@ describe('twilio recordings:callbacks:listen --download-dir s3:// --delete-after
       ['deleted', true],
     ]);
   });
+  it('catches up on a recording whose callback was lost, answering /healthz 503 while the bucket refuses it', async () => {
+    const recording = world.sandbox.store.addRecording({
+      accountSid: world.sandbox.account.sid,
+      status: 'completed',
+      durationSeconds: 3,
+      dateCreated: Date.now() - 2 * 60 * 60_000,
+    });
+    s3.proxy.inject({
+      operation: 'PutObject',
+      nth: [1, 2, 3, 4],
+      keyIncludes: recording.sid,
+      fault: { kind: 'answer', status: 500, code: 'InternalError' },
+    });
+    const listener = await RunningListener.start(
+      world,
+      [
+        '--download-dir',
+        s3.url(),
+        '--layout',
+        '{sid}.{ext}',
+        '--delete-after-download',
+        '--catch-up',
+        '1h',
+        '--settle',
+        '1h',
+      ],
+      env(),
+    );
+    await listener.waitForStdout(/catch-up .* 1 missing from the archive: 0 saved, 0 deleted, 1 failed/);
+    const health = () => fetch(new URL('/healthz', listener.localUrl).href);
+    expect((await health()).status).to.equal(503);
+    expect(world.sandbox.store.getRecording(recording.sid)?.status).to.equal('completed');
+
+    listener.signal('SIGHUP');
+    await listener.waitForStdout(/catch-up .* 1 missing from the archive: 1 saved, 1 deleted, 0 failed/);
+    expect((await health()).status).to.equal(200);
+    const stopped = await listener.stop();
+
+    expect(stopped.status, stopped.stderr).to.equal(0);
+    expect(await s3.sha256At(`archive/${recording.sid}.wav`)).to.equal(expectedMedia(recording, 'wav').sha256);
+    expect(world.sandbox.store.getRecording(recording.sid)?.status).to.equal('deleted');
+    const events = (await s3.manifestLines()).filter((line) => line.sid === recording.sid).map((line) => line.event);
+    expect(events).to.deep.equal(['downloaded', 'delete-intent', 'deleted']);
+  });
 });

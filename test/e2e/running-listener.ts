@@ -64,12 +64,20 @@ export class RunningListener {
     return this.out;
   }
 
-  async waitForStdout(pattern: RegExp): Promise<void> {
-    await this.waitFor(() => pattern.test(this.out), String(pattern));
+  /** Waits until stdout matches `pattern`, or until `pattern(stdout)` holds. */
+  async waitForStdout(pattern: RegExp | ((stdout: string) => boolean)): Promise<void> {
+    const test = typeof pattern === 'function' ? pattern : (out: string) => pattern.test(out);
+    await this.waitFor(() => test(this.out), String(pattern));
   }
 
-  async stop(): Promise<TwilioRun> {
-    this.child.kill('SIGINT');
+  /** Sends a signal, such as SIGHUP (a catch-up at once), to the running listener. */
+  signal(name: NodeJS.Signals): void {
+    this.child.kill(name);
+  }
+
+  /** Stops it as Ctrl-C does (SIGINT), or as a service manager does (SIGTERM), and waits for it to exit. */
+  async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<TwilioRun> {
+    this.child.kill(signal);
     return this.exited;
   }
 

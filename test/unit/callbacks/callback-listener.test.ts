@@ -29,6 +29,7 @@ class CollectingReport implements ListenerReport {
   download(report: DownloadReport): void {
     this.downloads.push(report);
   }
+  catchUp(): void {}
 }
 
 describe('CallbackListener', () => {
@@ -65,6 +66,18 @@ describe('CallbackListener', () => {
     expect(report.requests[0]).to.include({ verdict: 'accepted', status: 204 });
     expect(report.requests[0]!.event).to.include({ recordingSid: RE, status: 'completed', duration: 12 });
     expect(listener!.tally).to.include({ received: 1, verified: 1, rejected: 0 });
+  });
+
+  it('answers GET /healthz from its health function, without counting, reporting or checking a signature', async () => {
+    const { localUrl } = await start({
+      health: () => ({ status: 503, contentType: 'application/json', body: '{"status":"failing"}\n' }),
+    });
+    const answer = await send(new URL('/healthz', localUrl).href, 'GET', {});
+    expect(answer.status).to.equal(503);
+    expect(answer.body).to.equal('{"status":"failing"}\n');
+    expect(report.requests).to.have.length(0);
+    expect(listener!.tally).to.include({ received: 0 });
+    expect(listener!.lastCallbackAt).to.equal(undefined);
   });
 
   it('checks signatures against the public URL, whatever host and scheme the tunnel used locally', async () => {

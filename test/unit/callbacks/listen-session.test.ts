@@ -52,6 +52,28 @@ describe('listenForCallbacks', () => {
     expect(info.join('\n')).to.not.match(/Listening on/);
   });
 
+  for (const [name, overrides, message] of [
+    [
+      '--path /healthz (where health checks are answered)',
+      { path: '/healthz' },
+      /Invalid --path "\/healthz": the listener answers health checks there/,
+    ],
+    [
+      '--catch-up without --download-dir',
+      { catchUp: { intervalMs: 600_000, settleMs: 120_000, since: new Date(0), includeSubaccounts: false } },
+      /--catch-up saves the recordings whose callbacks were lost: add --download-dir DIR\./,
+    ],
+  ] as const) {
+    it(`refuses ${name} before listening`, async () => {
+      const error = await run(overrides).then(
+        () => expect.fail('listened'),
+        (failure: unknown) => failure,
+      );
+      expect(error).to.be.instanceOf(BadInputError);
+      expect((error as Error).message).to.match(message);
+    });
+  }
+
   it('creates the --log file when it can, and says so', async () => {
     const info: string[] = [];
     const logFile = join(dir, 'callbacks.jsonl');

@@ -3,6 +3,7 @@ import { parseRecordingStatusCallback, type RecordingStatusEvent } from '../../.
 import {
   JsonLinesListenerReport,
   TextListenerReport,
+  type CatchUpReport,
   type RequestReport,
 } from '../../../src/callbacks/listener-report';
 import { completedParams } from './callback-fixtures';
@@ -41,6 +42,7 @@ describe('TextListenerReport', () => {
     report.download({
       time: new Date(),
       result: { accountSid: 'AC1', recordingSid: 'RE1', outcome: 'failed', deleted: false, error: HOSTILE },
+      trigger: 'callback',
     });
     expect(lines).to.have.length(7);
     for (const line of lines) expect(line).to.not.match(UNSAFE);
@@ -60,5 +62,50 @@ describe('JsonLinesListenerReport', () => {
     const parsed = JSON.parse(lines[0]!) as { event: { source: string; params: Record<string, string> } };
     expect(parsed.event.source).to.equal(HOSTILE);
     expect(parsed.event.params.Extra).to.equal(HOSTILE);
+  });
+});
+
+describe('catch-up lines', () => {
+  const scan: CatchUpReport = {
+    startedAt: new Date('2026-01-14T09:30:00Z'),
+    finishedAt: new Date('2026-01-14T09:30:02Z'),
+    from: new Date('2026-01-14T09:10:00Z'),
+    scanned: 12,
+    missing: 2,
+    saved: 2,
+    deleted: 1,
+    failed: 0,
+    waiting: 3,
+  };
+
+  it('says in one line what a scan listed, archived and left waiting, or why it failed', () => {
+    const lines: string[] = [];
+    const report = new TextListenerReport((line) => lines.push(line));
+    report.catchUp(scan);
+    report.catchUp({ ...scan, error: `Twilio answered 503\r\n${HOSTILE}` });
+    expect(lines[0]).to.equal(
+      '2026-01-14T09:30:02Z  catch-up     since 2026-01-14T09:10:00Z: 12 listed, 2 missing from the archive: 2 saved, 1 deleted, 0 failed; 3 waiting',
+    );
+    expect(lines[1]).to.match(
+      /^2026-01-14T09:30:02Z {2}catch-up {5}since .*: failed after 12 listed: Twilio answered 503/,
+    );
+    for (const line of lines) expect(line).to.not.match(UNSAFE);
+  });
+
+  it('writes a JSON line of type catch-up', () => {
+    const lines: string[] = [];
+    new JsonLinesListenerReport((line) => lines.push(line)).catchUp(scan);
+    expect(JSON.parse(lines[0]!)).to.deep.equal({
+      type: 'catch-up',
+      time: '2026-01-14T09:30:02.000Z',
+      startedAt: '2026-01-14T09:30:00.000Z',
+      from: '2026-01-14T09:10:00.000Z',
+      scanned: 12,
+      missing: 2,
+      saved: 2,
+      deleted: 1,
+      failed: 0,
+      waiting: 3,
+    });
   });
 });

@@ -17,7 +17,12 @@ import { DEFAULT_LAYOUT, LAYOUT_FIELDS } from '../../../media/layout';
 import { RecordingsCommand } from '../../../cli/recordings-command';
 import { ExitStatus } from '../../../errors';
 import { findAuthToken } from '../../../callbacks/auth-token';
-import { DEFAULT_CALLBACK_PATH, listenForCallbacks, type ListenOptions } from '../../../callbacks/listen-session';
+import {
+  catchUpSettingsFrom,
+  DEFAULT_CALLBACK_PATH,
+  listenForCallbacks,
+  type ListenOptions,
+} from '../../../callbacks/listen-session';
 import { docLink } from '../../../cli/doc-links';
 
 export default class RecordingsCallbacksListen extends RecordingsCommand {
@@ -34,6 +39,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     '$ twilio recordings:callbacks:listen --tunnel ngrok --download-dir ./recordings --decrypt-key private.pem',
     '$ twilio recordings:callbacks:listen --forward-to http://localhost:8080/recording-status --inspect',
     '$ twilio recordings:callbacks:listen --tunnel ngrok --download-dir s3://my-recordings/archive --delete-after-download',
+    '$ twilio recordings:callbacks:listen --public-url https://hooks.example.com --download-dir ./archive --delete-after-download --catch-up 10m',
   ];
 
   static override flags = {
@@ -88,11 +94,35 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
     ...s3Flags,
     ...holdsFlag,
     format: mediaFlags.format,
-    // Callbacks of subaccounts go to the same folder: listen has no --subaccounts to put {accountSid}/ in front.
+    // Subaccounts' recordings go to the same folder, callbacks and catch-up alike: nothing puts {accountSid}/ in front.
     layout: Flags.string({
       helpValue: 'TEMPLATE',
       default: DEFAULT_LAYOUT,
       description: `where each file goes inside the folder, from the fields ${LAYOUT_FIELDS.map((field) => `{${field}}`).join(', ')}; must contain {sid}; add {accountSid}/ to keep subaccounts' recordings apart`,
+    }),
+    'catch-up': Flags.string({
+      description:
+        'at start and then every INTERVAL, also save (and with --delete-after-download delete) the completed recordings whose callbacks never arrived: those created since the last scan that the download folder lacks; SIGHUP scans at once',
+      helpValue: 'INTERVAL',
+      dependsOn: ['download-dir'],
+    }),
+    settle: Flags.string({
+      description:
+        'with --catch-up, take a recording only this long after it completed, so that its callback comes first (default: 2m)',
+      helpValue: 'DURATION',
+      dependsOn: ['catch-up'],
+    }),
+    'catch-up-since': Flags.string({
+      description:
+        "with --catch-up, where the first scan starts when the folder's manifest lists no recording (otherwise at the newest one it lists): a duration back from now or a date (default: 24h)",
+      helpValue: 'DURATION|DATE',
+      dependsOn: ['catch-up'],
+    }),
+    subaccounts: Flags.boolean({
+      description:
+        "with --catch-up, scan the subaccounts' recordings too; they are saved under --layout as their callbacks would be",
+      // No default: oclif would take it as given and ask for --catch-up every time.
+      dependsOn: ['catch-up'],
     }),
     log: Flags.string({
       description: 'append every request received to this file as a JSON line (for --replay)',
@@ -148,6 +178,18 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       logFile,
       output: flags.silent || format === 'none' ? 'none' : format === 'json' ? 'json' : 'text',
       inspect: flags.inspect ? { port: flags['inspect-port'] ?? 0 } : undefined,
+      catchUp:
+        flags['catch-up'] === undefined
+          ? undefined
+          : catchUpSettingsFrom(
+              {
+                interval: flags['catch-up'],
+                settle: flags.settle ?? '2m',
+                since: flags['catch-up-since'] ?? '24h',
+                subaccounts: flags.subaccounts ?? false,
+              },
+              new Date(),
+            ),
     };
     await listenForCallbacks(options, {
       api: this.recordingsApi(),
@@ -155,6 +197,7 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       info: (message) => this.logger.info(message),
       warn: (message) => this.logger.warn(message),
       stopRequested: this.interrupted(),
+      onCatchUpRequested: (run) => process.on('SIGHUP', run),
     });
   }
 
