@@ -1,7 +1,9 @@
 import { TwilioApiError } from '../errors';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
+import { utcDay } from '../time/durations';
 import { API_VERSION_PATH, recordingPath, type TwilioApi } from '../twilio/twilio-api';
 import { countsTowardLimit, matchesCriteria, twilioListQuery, type SelectionCriteria } from './criteria';
+import { dayFilterReading, type DayFilterReading } from './date-shards';
 import { scanShards } from './sharded-scan';
 
 /** The recordings of one account that one page of Twilio's list yielded, after exact filtering. */
@@ -25,6 +27,8 @@ const PAGE_SIZE = 1000;
 export const PAGES_HELD_PER_REQUEST = 3;
 /** Recordings a date shard is split to hold: two pages. */
 const SHARD_TARGET_RECORDS = 2 * PAGE_SIZE;
+/** Shards one split makes at most: widening twofold, 16 reach back 65,536 times the first one's width. */
+const MAX_SHARDS_PER_SPLIT = 16;
 
 interface AccountJson {
   sid: string;
@@ -75,6 +79,32 @@ function accountCreation(api: TwilioApi, known: Map<string, number>): (accountSi
       });
       asked.set(accountSid, answer);
     }
+    return answer;
+  };
+}
+
+/**
+ * How Twilio reads day filters, asked once: a list of one recording, both filters naming the
+ * day of a recording known to exist (see dayFilterReading).
+ */
+function dayFilterReadingOf(
+  api: TwilioApi,
+  query: Record<string, string>,
+): (accountSid: string, sampleMs: number) => Promise<DayFilterReading> {
+  let answer: Promise<DayFilterReading> | undefined;
+  return (accountSid, sampleMs) => {
+    answer ??= (async () => {
+      const day = utcDay(new Date(sampleMs));
+      const url = `${API_VERSION_PATH}/Accounts/${accountSid}/Recordings.json`;
+      const page = await api.getJson<{ recordings?: Array<{ date_created?: string }> }>(url, {
+        ...query,
+        PageSize: '1',
+        'DateCreated>': day,
+        'DateCreated<': day,
+      });
+      const created = Date.parse(page.recordings?.[0]?.date_created ?? '');
+      return dayFilterReading(sampleMs, Number.isFinite(created) ? created : undefined);
+    })();
     return answer;
   };
 }
@@ -145,7 +175,9 @@ function listPages(
     windowFilters,
     maxPagesHeld,
     shardTargetRecords: SHARD_TARGET_RECORDS,
+    maxShardsPerSplit: MAX_SHARDS_PER_SPLIT,
     accountCreated: accountCreation(api, accounts.created),
+    dayFilterReading: dayFilterReadingOf(api, query),
     onPageScanned: events.onPageScanned,
   });
 }

@@ -65,8 +65,8 @@ describe('the sharded scan of a selection (integration, sandbox)', function () {
 
   it('splits a full first page into shards and asks for several of them at once', async function () {
     await start({ seed: 11, subaccounts: 0, generated: { perAccount: 30_000 } });
-    // The first page and the account's creation date are answered; then requests wait until released.
-    sandbox.setKnobs({ holdAfterRequests: 2 });
+    // The first page, the day filter check and the account's creation date are answered; then requests wait.
+    sandbox.setKnobs({ holdAfterRequests: 3 });
     const scanned = scan({});
     while (sandbox.counters.held < 4) await new Promise((resolve) => setImmediate(resolve));
     sandbox.setKnobs({ holdAfterRequests: null });
