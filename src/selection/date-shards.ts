@@ -74,12 +74,15 @@ export function dayFilterReading(sampleMs: number, answeredCreatedMs: number | u
   return inDay ? 'whole-days' : 'unknown';
 }
 
-/** What a full first page of a shard says about the rest of it. */
-export interface FullFirstPage {
-  /** The newest and oldest date_created on the page. */
-  newestMs: number;
-  oldestMs: number;
-  records: number;
+/**
+ * The time between recordings just above the rest of a shard: over the older half of its full
+ * first page, so that a gap or a burst higher up the page does not stand for what lies below.
+ */
+export function spacingNearEnd(createdMs: readonly number[]): number {
+  const last = createdMs.length - 1;
+  const middle = Math.ceil(last / 2);
+  if (last < 1) return DAY_MS;
+  return Math.max(1, ((createdMs[middle] as number) - (createdMs[last] as number)) / (last - middle));
 }
 
 export interface SplitOptions {
@@ -100,18 +103,24 @@ export interface Split {
 }
 
 /**
- * Splits a shard whose first page came back full, from that page's evidence alone: the shard
- * keeps its page chain for about `targetRecords` at the page's density, and the stretch below is
+ * Splits a shard whose first page came back full (its date_created instants, newest first), from
+ * that page's evidence alone: the shard keeps its page chain for about `targetRecords` at the
+ * density of the page's older half (see spacingNearEnd), and the stretch below is
  * probed with whole-day shards that widen twofold going back in time. The first holds about
  * `targetRecords` if the density holds; wider ones cost one request each when the past is
  * sparse or empty, and split in turn when they come back full. Undefined when less than a whole
  * day lies below what the chain keeps.
  */
-export function splitFullShard(shard: DateShard, page: FullFirstPage, options: SplitOptions): Split | undefined {
-  const spanMs = Math.max(page.newestMs - page.oldestMs, 1000);
-  const perRecordMs = spanMs / page.records;
-  const extraRecords = Math.max(0, options.targetRecords - page.records);
-  let keepFromMs = floorDay(page.oldestMs - extraRecords * perRecordMs);
+export function splitFullShard(
+  shard: DateShard,
+  pageCreatedMs: readonly number[],
+  options: SplitOptions,
+): Split | undefined {
+  const oldestMs = pageCreatedMs[pageCreatedMs.length - 1];
+  if (oldestMs === undefined) return undefined;
+  const perRecordMs = spacingNearEnd(pageCreatedMs);
+  const extraRecords = Math.max(0, options.targetRecords - pageCreatedMs.length);
+  let keepFromMs = floorDay(oldestMs - extraRecords * perRecordMs);
   if (shard.beforeMs !== undefined) keepFromMs = Math.min(keepFromMs, floorDay(shard.beforeMs));
   const bottom = floorDay(shard.fromMs ?? options.accountCreatedMs);
   const days = Math.floor((keepFromMs - bottom) / DAY_MS);

@@ -23,8 +23,14 @@ export interface SelectionEvents {
 
 /** Twilio's largest page. */
 const PAGE_SIZE = 1000;
-/** Pages held at once (fetched and not yet handed on, or being fetched), per request allowed in flight. */
-export const PAGES_HELD_PER_REQUEST = 3;
+/**
+ * Pages held at once (fetched and not yet handed on, or being fetched), per request allowed in
+ * flight: enough for the other shards to go on while the one being printed reads a day of
+ * several pages, one after another.
+ */
+export const PAGES_HELD_PER_REQUEST = 6;
+/** --sid lookups started ahead of the one awaited, per request allowed in flight. */
+const LOOKUPS_AHEAD_PER_REQUEST = 3;
 /** Recordings a date shard is split to hold: two pages. */
 const SHARD_TARGET_RECORDS = 2 * PAGE_SIZE;
 /** Shards one split makes at most: widening twofold, 16 reach back 65,536 times the first one's width. */
@@ -201,7 +207,7 @@ async function* fetchBySid(
     return undefined;
   };
   const sids = criteria.sids ?? [];
-  const ahead = PAGES_HELD_PER_REQUEST * api.limiter.max;
+  const ahead = LOOKUPS_AHEAD_PER_REQUEST * api.limiter.max;
   const pending: Array<Promise<RecordingPage | undefined>> = [];
   let started = 0;
   try {

@@ -108,11 +108,11 @@ export async function* scanShards(
     const sample = readingSample(created);
     const reading = sample === undefined ? 'unknown' : await options.dayFilterReading(shard.accountSid, sample);
     const accountCreatedMs = shard.fromMs === undefined ? await options.accountCreated(shard.accountSid) : 0;
-    const plan = splitFullShard(
-      shard,
-      { newestMs: created[0]!, oldestMs: created[created.length - 1]!, records: page.length },
-      { accountCreatedMs, targetRecords: options.shardTargetRecords, maxShards: options.maxShardsPerSplit },
-    );
+    const plan = splitFullShard(shard, created, {
+      accountCreatedMs,
+      targetRecords: options.shardTargetRecords,
+      maxShards: options.maxShardsPerSplit,
+    });
     if (closed || !plan) return next;
     shard.fromMs = plan.keepFromMs;
     shards.splice(
