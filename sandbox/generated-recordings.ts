@@ -1,4 +1,4 @@
-import { accountSize, timelineOf, type GeneratedShape, type Timeline } from './generated-timeline';
+import { accountShape, timelineOf, type GeneratedShape, type Timeline } from './generated-timeline';
 import { Prng } from './prng';
 import type { PageQuery, PageResult, Recording, RecordingStatus } from './recording-store';
 import { DEFAULT_STATUS_MIX, recordingPrice } from './seed';
@@ -79,8 +79,9 @@ export class GeneratedRecordings {
     let size = 0;
     let oldestMs = fromMs;
     accountSids.forEach((sid, ordinal) => {
-      const count = accountSize(shape, options.perAccount, ordinal);
-      const timeline = timelineOf(shape, count, fromMs, newestMs, seed + ordinal);
+      const own = accountShape(shape, options.perAccount, ordinal);
+      const count = own.count;
+      const timeline = timelineOf(own.shape, count, fromMs, newestMs, seed + ordinal);
       const account = { sid, tag: hex8(mix(seed, ordinal + 1)), timeline };
       this.accounts.set(sid, account);
       this.accountsByTag.set(account.tag, account);

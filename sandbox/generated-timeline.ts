@@ -7,7 +7,7 @@ const DAY_MS = 86_400_000;
  * How an account's generated recordings spread over time (see GENERATED_SHAPES). Every shape
  * but `skewed` gives each account the same count; `skewed` gives accounts very different ones.
  */
-export type GeneratedShape = 'even' | 'grown' | 'recent' | 'seasonal' | 'skewed';
+export type GeneratedShape = 'even' | 'grown' | 'recent' | 'seasonal' | 'skewed' | 'mixed';
 
 export const GENERATED_SHAPES: Record<GeneratedShape, string> = {
   even: 'evenly over from..to',
@@ -15,7 +15,18 @@ export const GENERATED_SHAPES: Record<GeneratedShape, string> = {
   recent: 'evenly over the last six weeks before to; the account is as old as from',
   seasonal: 'evenly over alternate calendar months (busy, empty, busy, ...)',
   skewed: 'evenly, in accounts of very different sizes: most empty, one in ten of each full size, 1/10, 1/100',
+  mixed: 'each account in turn even, grown, recent, seasonal, empty, and one page (at most 1,000)',
 };
+
+/** The shapes of `mixed`, account after account, with each one's share of the full size. */
+const MIXED: Array<[Exclude<GeneratedShape, 'mixed'>, number]> = [
+  ['even', 1],
+  ['grown', 1],
+  ['recent', 1],
+  ['seasonal', 1],
+  ['even', 0],
+  ['even', -1],
+];
 
 /** Of every ten accounts, in order, each one's share of the full size under the `skewed` shape. */
 const SKEWED_SIZES = [1, 0, 0, 0.01, 0, 0, 0.1, 0, 0, 0];
@@ -31,10 +42,18 @@ export interface Timeline {
   createdMs(index: number): number;
 }
 
-/** How many recordings the account of this ordinal holds under a shape. */
-export function accountSize(shape: GeneratedShape, perAccount: number, ordinal: number): number {
-  if (shape !== 'skewed') return perAccount;
-  return Math.round(perAccount * (SKEWED_SIZES[ordinal % SKEWED_SIZES.length] as number));
+/** The shape of the account of this ordinal, and how many recordings it holds. */
+export function accountShape(
+  shape: GeneratedShape,
+  perAccount: number,
+  ordinal: number,
+): { shape: Exclude<GeneratedShape, 'mixed'>; count: number } {
+  if (shape === 'skewed') {
+    return { shape, count: Math.round(perAccount * (SKEWED_SIZES[ordinal % SKEWED_SIZES.length] as number)) };
+  }
+  if (shape !== 'mixed') return { shape, count: perAccount };
+  const [own, share] = MIXED[ordinal % MIXED.length]!;
+  return { shape: own, count: share < 0 ? Math.min(perAccount, 1000) : perAccount * share };
 }
 
 /** Evenly spaced from `toMs` back to `fromMs`. */
@@ -116,7 +135,13 @@ export class DailyTimeline implements Timeline {
 }
 
 /** The timeline of one account's recordings under a shape. */
-export function timelineOf(shape: GeneratedShape, count: number, fromMs: number, toMs: number, seed: number): Timeline {
+export function timelineOf(
+  shape: Exclude<GeneratedShape, 'mixed'>,
+  count: number,
+  fromMs: number,
+  toMs: number,
+  seed: number,
+): Timeline {
   switch (shape) {
     case 'even':
     case 'skewed':
