@@ -270,6 +270,7 @@ async function listRecordings(
   const cost = pageCostMs(state.knobs().pageCost, result.items.length);
   if (cost > 0) await delay(cost);
   if (ctx.res.destroyed) return;
+  state.counters.listedRecords += result.items.length;
   const first = result.items[0];
   const last = result.items[result.items.length - 1];
   sendJson(

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 
+import { GENERATED_SHAPES, type GeneratedShape } from './generated-timeline';
 import { PAGE_COST_MODEL, startSandbox, type Knobs } from './index';
 
 const USAGE = `Usage: node -r ts-node/register/transpile-only sandbox/cli.ts [options]
@@ -15,6 +16,9 @@ Starts the recordings sandbox (a fake api.twilio.com) and keeps it running until
   --generate N         N generated recordings in each of --generate-accounts, over --generate-days
   --generate-accounts W  parent, subaccounts or all (default parent)
   --generate-days N    spread generated recordings over the last N days (default 730)
+  --generate-shape S   how they spread: ${Object.entries(GENERATED_SHAPES)
+    .map(([shape, text]) => `${shape} (${text})`)
+    .join(',\n                       ')}; default even
   --latency MS         latency per request
   --page-cost B/R      each recordings list page takes B ms plus R ms per record on it
                        (the benchmarks' model: ${PAGE_COST_MODEL.baseMs}/${PAGE_COST_MODEL.perRecordMs})
@@ -44,6 +48,11 @@ function pageCostOption(value: string | undefined): Knobs['pageCost'] | undefine
   return { baseMs: Number(match[1]), perRecordMs: Number(match[2]) };
 }
 
+function generatedShapeOption(value: string | undefined): GeneratedShape | undefined {
+  if (value === undefined || Object.hasOwn(GENERATED_SHAPES, value)) return value as GeneratedShape | undefined;
+  throw new Error(`--generate-shape needs one of ${Object.keys(GENERATED_SHAPES).join(', ')}, got '${value}'`);
+}
+
 function generatedAccountsOption(value: string | undefined): 'parent' | 'subaccounts' | 'all' | undefined {
   if (value === undefined || value === 'parent' || value === 'subaccounts' || value === 'all') return value;
   throw new Error(`--generate-accounts needs parent, subaccounts or all, got '${value}'`);
@@ -68,6 +77,7 @@ async function main(): Promise<void> {
       generate: { type: 'string' },
       'generate-accounts': { type: 'string' },
       'generate-days': { type: 'string' },
+      'generate-shape': { type: 'string' },
       latency: { type: 'string' },
       'page-cost': { type: 'string' },
       'concurrency-cap': { type: 'string' },
@@ -128,6 +138,7 @@ async function main(): Promise<void> {
             from: now - generateDays * 86_400_000,
             to: now,
             accounts: generatedAccountsOption(values['generate-accounts']),
+            shape: generatedShapeOption(values['generate-shape']),
           },
     knobs,
   });

@@ -5,6 +5,8 @@ export interface Counters {
   requests: Record<RouteKind | 'total', number>;
   /** How requests arrived: direct (origin-form), tunnel (CONNECT + TLS) or absolute (absolute-form via proxy). */
   transports: { direct: number; tunnel: number; absolute: number };
+  /** Recordings sent on list pages, all accounts together. */
+  listedRecords: number;
   /** Media body bytes written, from the API host and the CDN host. */
   mediaBytes: number;
   /** Responses by HTTP status code ("200", "429", ...); dropped requests have none. */
@@ -39,6 +41,7 @@ export function createCounters(): Counters {
       other: 0,
     },
     transports: { direct: 0, tunnel: 0, absolute: 0 },
+    listedRecords: 0,
     mediaBytes: 0,
     responses: {},
     throttled: 0,

@@ -1,10 +1,13 @@
+import { accountShape, timelineOf, type GeneratedShape, type Timeline } from './generated-timeline';
 import { Prng } from './prng';
 import type { PageQuery, PageResult, Recording, RecordingStatus } from './recording-store';
 import { DEFAULT_STATUS_MIX, recordingPrice } from './seed';
 
 export interface GeneratedAccountsOptions {
-  /** Recordings in each generated account. */
+  /** Recordings in each generated account (under the `skewed` shape, in the largest ones). */
   perAccount: number;
+  /** How they spread over time and accounts (see GENERATED_SHAPES); default `even`. */
+  shape?: GeneratedShape;
   /** date_created of the oldest and newest recording; default the two years before now. */
   from?: Date | number | string;
   to?: Date | number | string;
@@ -16,7 +19,6 @@ export interface GeneratedAccountsOptions {
   statusMix?: Partial<Record<RecordingStatus, number>>;
 }
 
-const SECOND_MS = 1000;
 const TWO_YEARS_MS = 730 * 86_400_000;
 
 function toMs(value: Date | number | string): number {
@@ -41,6 +43,7 @@ interface GeneratedAccount {
   sid: string;
   /** The first 8 hex digits of every sid in this account, naming it. */
   tag: string;
+  timeline: Timeline;
 }
 
 /**
@@ -54,11 +57,11 @@ export class GeneratedRecordings {
   private readonly accounts = new Map<string, GeneratedAccount>();
   private readonly accountsByTag = new Map<string, GeneratedAccount>();
   private readonly deletedAt = new Map<string, number>();
-  private readonly newestMs: number;
-  private readonly stepMs: number;
   private readonly mix: [RecordingStatus, number][];
   private readonly mixTotal: number;
-  readonly perAccount: number;
+  /** The recordings of every account together. */
+  readonly size: number;
+  /** When the oldest recording could have been created: every account is older. */
   readonly oldestMs: number;
 
   constructor(
@@ -67,26 +70,26 @@ export class GeneratedRecordings {
     private readonly seed: number,
     nowMs: number,
   ) {
-    this.perAccount = options.perAccount;
-    this.newestMs = options.to === undefined ? nowMs : toMs(options.to);
-    const fromMs = options.from === undefined ? this.newestMs - TWO_YEARS_MS : toMs(options.from);
-    this.stepMs = this.perAccount > 1 ? (this.newestMs - fromMs) / (this.perAccount - 1) : 0;
-    if (this.perAccount > 1 && this.stepMs < SECOND_MS) {
-      throw new Error('Generated recordings need at least a second between them: widen from..to or generate fewer');
-    }
-    this.oldestMs = this.createdMs(Math.max(0, this.perAccount - 1));
+    const newestMs = options.to === undefined ? nowMs : toMs(options.to);
+    const fromMs = options.from === undefined ? newestMs - TWO_YEARS_MS : toMs(options.from);
+    const shape = options.shape ?? 'even';
     const weights = options.statusMix ?? DEFAULT_STATUS_MIX;
     this.mix = (Object.entries(weights) as [RecordingStatus, number][]).filter(([, weight]) => weight > 0);
     this.mixTotal = this.mix.reduce((sum, [, weight]) => sum + weight, 0);
+    let size = 0;
+    let oldestMs = fromMs;
     accountSids.forEach((sid, ordinal) => {
-      const account = { sid, tag: hex8(mix(seed, ordinal + 1)) };
+      const own = accountShape(shape, options.perAccount, ordinal);
+      const count = own.count;
+      const timeline = timelineOf(own.shape, count, fromMs, newestMs, seed + ordinal);
+      const account = { sid, tag: hex8(mix(seed, ordinal + 1)), timeline };
       this.accounts.set(sid, account);
       this.accountsByTag.set(account.tag, account);
+      size += count;
+      if (count > 0) oldestMs = Math.min(oldestMs, timeline.createdMs(count - 1));
     });
-  }
-
-  get size(): number {
-    return this.accounts.size * this.perAccount;
+    this.size = size;
+    this.oldestMs = oldestMs;
   }
 
   holds(accountSid: string): boolean {
@@ -99,7 +102,7 @@ export class GeneratedRecordings {
     const account = match && this.accountsByTag.get(match[1] as string);
     if (!match || !account) return undefined;
     const index = Number.parseInt(match[2] as string, 16);
-    if (index >= this.perAccount) return undefined;
+    if (index >= account.timeline.count) return undefined;
     const recording = this.recording(account, index);
     return recording.sid === sid ? recording : undefined;
   }
@@ -118,7 +121,7 @@ export class GeneratedRecordings {
     const account = this.accounts.get(accountSid);
     if (!account) return [];
     const out: Recording[] = [];
-    for (let i = 0; i < this.perAccount; i++) {
+    for (let i = 0; i < account.timeline.count; i++) {
       const recording = this.recording(account, i);
       if (includeDeleted || recording.status !== 'deleted') out.push(recording);
     }
@@ -135,8 +138,9 @@ export class GeneratedRecordings {
       return recording;
     };
     const { createdBeforeMs, createdFromMs, cursor } = query;
-    let lo = createdBeforeMs === undefined ? 0 : this.firstOlderThan(createdBeforeMs);
-    let hi = createdFromMs === undefined ? this.perAccount : this.firstOlderThan(createdFromMs);
+    const { timeline } = account;
+    let lo = createdBeforeMs === undefined ? 0 : firstOlderThan(timeline, createdBeforeMs);
+    let hi = createdFromMs === undefined ? timeline.count : firstOlderThan(timeline, createdFromMs);
     if (query.callSid !== undefined) {
       // A generated call has one recording, whose index its sid carries.
       const index = Number.parseInt(query.callSid.slice(10, 18), 16);
@@ -147,7 +151,7 @@ export class GeneratedRecordings {
     }
     const items: Recording[] = [];
     if (cursor?.direction === 'before') {
-      const end = Math.max(lo, Math.min(hi, this.firstOlderThan(cursor.position.dateCreatedMs + 1)));
+      const end = Math.max(lo, Math.min(hi, firstOlderThan(timeline, cursor.position.dateCreatedMs + 1)));
       let i = end - 1;
       for (; i >= lo && items.length < query.pageSize; i--) {
         const recording = visible(i);
@@ -160,7 +164,7 @@ export class GeneratedRecordings {
         hasPrevious: this.anyVisible(i, lo - 1, -1, visible),
       };
     }
-    const start = cursor ? Math.max(lo, this.firstOlderThan(cursor.position.dateCreatedMs)) : lo;
+    const start = cursor ? Math.max(lo, firstOlderThan(timeline, cursor.position.dateCreatedMs)) : lo;
     let toSkip = cursor ? 0 : (query.offset ?? 0);
     let i = start;
     let firstIndex: number | undefined;
@@ -183,22 +187,6 @@ export class GeneratedRecordings {
     return false;
   }
 
-  private createdMs(index: number): number {
-    return Math.floor((this.newestMs - index * this.stepMs) / SECOND_MS) * SECOND_MS;
-  }
-
-  /** The first index whose recording was created before `ms` (perAccount when none was). */
-  private firstOlderThan(ms: number): number {
-    let lo = 0;
-    let hi = this.perAccount;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.createdMs(mid) < ms) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  }
-
   private recording(account: GeneratedAccount, index: number): Recording {
     const key = mix(mix(this.seed, Number.parseInt(account.tag, 16)), index);
     const prng = new Prng(key);
@@ -207,7 +195,7 @@ export class GeneratedRecordings {
     let status = this.pickStatus(prng.next());
     const durationSeconds =
       status === 'in-progress' || status === 'paused' ? -1 : 3 + Math.floor(prng.next() ** 3 * 1798);
-    const createdMs = this.createdMs(index);
+    const createdMs = account.timeline.createdMs(index);
     let updatedMs = createdMs + Math.max(0, durationSeconds) * 1000 + 2000;
     const deletedAt = this.deletedAt.get(sid);
     if (deletedAt !== undefined) {
@@ -242,4 +230,16 @@ export class GeneratedRecordings {
     }
     return (this.mix[this.mix.length - 1] as [RecordingStatus, number])[0];
   }
+}
+
+/** The first index whose recording was created before `ms` (the count when none was). */
+function firstOlderThan(timeline: Timeline, ms: number): number {
+  let lo = 0;
+  let hi = timeline.count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (timeline.createdMs(mid) < ms) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

@@ -27,6 +27,7 @@ export type { Counters } from './counters';
 export type { Knobs, PageCost } from './knobs';
 export { PAGE_COST_MODEL } from './knobs';
 export type { GeneratedAccountsOptions } from './generated-recordings';
+export { GENERATED_SHAPES, type GeneratedShape } from './generated-timeline';
 export type { Recording, RecordingInit, RecordingStatus, RecordingSource } from './recording-store';
 export type { SeedOptions } from './seed';
 export { DIRECT_CDN_PREFIX } from './server';

@@ -144,11 +144,14 @@ export class RecordingColumns {
     return recording;
   }
 
-  /** The recordings created after `afterMs`, in order. */
-  recordingsAfter(afterMs: number): Recording[] {
+  /** The recordings created at or after `fromMs` and before `beforeMs` (either open when undefined), in order. */
+  recordingsWithin(fromMs: number | undefined, beforeMs: number | undefined): Recording[] {
     const recordings: Recording[] = [];
     for (let i = 0; i < this.starts.length; i += 1) {
-      if (this.createdMs(i) > afterMs) recordings.push(this.recording(i));
+      const created = this.createdMs(i);
+      if ((fromMs === undefined || created >= fromMs) && (beforeMs === undefined || created < beforeMs)) {
+        recordings.push(this.recording(i));
+      }
     }
     return recordings;
   }

@@ -7,15 +7,22 @@ const FIRST_FILTER_DAY = Date.parse('1970-01-01T00:00:00Z');
 const LAST_FILTER_DAY = Date.parse('9999-12-31T00:00:00Z');
 
 /**
- * A stretch of one account's recordings, listed with Twilio's day filters. It owns the
- * recordings created at or after `fromMs` (none below when undefined) and before `beforeMs`
- * (no end when undefined), in exact instants; its filters return a superset, since they work
- * in whole GMT days and Twilio does not say whether a day bound is inclusive.
+ * A stretch of one account's recordings, listed with Twilio's day filters. It owns exactly the
+ * recordings created at or after `fromMs` (none below when undefined) and before `beforeMs` (no
+ * end when undefined); shards of one account never overlap, so each recording has one owner.
  */
 export interface DateShard {
   fromMs?: number;
   beforeMs?: number;
 }
+
+/**
+ * How Twilio reads `DateCreated>` and `DateCreated<`. Its documentation says "on or after" and
+ * "on or before midnight of this date", which reads either as whole days, both ends included,
+ * or as instants at midnight. `whole-days` is the first, seen to hold by asking; `unknown` is
+ * either, so filters are widened by a day to be a superset under both.
+ */
+export type DayFilterReading = 'whole-days' | 'unknown';
 
 export function floorDay(ms: number): number {
   return Math.floor(ms / DAY_MS) * DAY_MS;
@@ -31,26 +38,51 @@ function filterDay(time: number): string | undefined {
 }
 
 /**
- * The day filters of a shard, a superset of it whichever way Twilio reads a bound:
- * `DateCreated<` the first midnight at or after its end (exclusive or "on or before that
- * day", both cover it), `DateCreated>` the day before its start. A day Twilio cannot take
- * is left out, which only widens the result.
+ * The day filters of a shard. Read as whole days they name exactly the days the shard touches,
+ * so two shards that meet at midnight never ask for the same day. Under an unknown reading
+ * `DateCreated<` is the first midnight at or after its end and `DateCreated>` the day before
+ * its start, a superset either way. A day Twilio cannot take is left out, which only widens it.
  */
-export function shardFilters(shard: DateShard): Record<string, string> {
+export function shardFilters(shard: DateShard, reading: DayFilterReading): Record<string, string> {
+  const wholeDays = reading === 'whole-days';
   const filters: Record<string, string> = {};
-  const before = shard.beforeMs === undefined ? undefined : filterDay(ceilDay(shard.beforeMs));
-  const from = shard.fromMs === undefined ? undefined : filterDay(floorDay(shard.fromMs) - DAY_MS);
+  const lastDay = shard.beforeMs === undefined ? undefined : ceilDay(shard.beforeMs) - (wholeDays ? DAY_MS : 0);
+  const firstDay = shard.fromMs === undefined ? undefined : floorDay(shard.fromMs) - (wholeDays ? 0 : DAY_MS);
+  const before = lastDay === undefined ? undefined : filterDay(lastDay);
+  const from = firstDay === undefined ? undefined : filterDay(firstDay);
   if (before) filters['DateCreated<'] = before;
   if (from) filters['DateCreated>'] = from;
   return filters;
 }
 
-/** What a full first page of a shard says about the rest of it. */
-export interface FullFirstPage {
-  /** The newest and oldest date_created on the page. */
-  newestMs: number;
-  oldestMs: number;
-  records: number;
+/**
+ * A recording to ask about to learn the reading: one created after its day's midnight, so that
+ * only a whole-day reading lists it for `DateCreated>` and `DateCreated<` both naming that day.
+ */
+export function readingSample(createdMs: readonly number[]): number | undefined {
+  return createdMs.find((ms) => ms > floorDay(ms));
+}
+
+/**
+ * What the answer to `DateCreated>=D&DateCreated<=D`, D the day of `sampleMs`, says: a recording
+ * after D's midnight and within D shows that both filters take whole days; an empty answer, or
+ * one at midnight, leaves the reading unknown.
+ */
+export function dayFilterReading(sampleMs: number, answeredCreatedMs: number | undefined): DayFilterReading {
+  const day = floorDay(sampleMs);
+  const inDay = answeredCreatedMs !== undefined && answeredCreatedMs > day && answeredCreatedMs < day + DAY_MS;
+  return inDay ? 'whole-days' : 'unknown';
+}
+
+/**
+ * The time between recordings just above the rest of a shard: over the older half of its full
+ * first page, so that a gap or a burst higher up the page does not stand for what lies below.
+ */
+export function spacingNearEnd(createdMs: readonly number[]): number {
+  const last = createdMs.length - 1;
+  const middle = Math.ceil(last / 2);
+  if (last < 1) return DAY_MS;
+  return Math.max(1, ((createdMs[middle] as number) - (createdMs[last] as number)) / (last - middle));
 }
 
 export interface SplitOptions {
@@ -58,32 +90,51 @@ export interface SplitOptions {
   accountCreatedMs: number;
   /** Recordings a shard should hold, so that it takes a page or two. */
   targetRecords: number;
+  /** Most shards one split makes: a bound on the requests a wrong guess of the density wastes. */
+  maxShards: number;
+}
+
+/** How a shard whose first page came back full goes on. */
+export interface Split {
+  /** The shard keeps reading its pages down to this instant, a midnight, and no further. */
+  keepFromMs: number;
+  /** Whole-day shards below it, newest first, together reaching down to where the shard started. */
+  rest: DateShard[];
 }
 
 /**
- * The shards that replace the rest of `shard` after a full first page, newest first, or
- * none when splitting would not pay (less than two days, or less than two shards' worth of
- * recordings, left). They cover from the shard's
- * start (open when it has none) up to the end of the day of the page's oldest recording,
- * never beyond the shard's own end, in whole days, as many as the page's density says the
- * rest needs to hold about `targetRecords` each.
+ * Splits a shard whose first page came back full (its date_created instants, newest first), from
+ * that page's evidence alone: the shard keeps its page chain for about `targetRecords` at the
+ * density of the page's older half (see spacingNearEnd), and the stretch below is
+ * probed with whole-day shards that widen twofold going back in time. The first holds about
+ * `targetRecords` if the density holds; wider ones cost one request each when the past is
+ * sparse or empty, and split in turn when they come back full. Undefined when less than a whole
+ * day lies below what the chain keeps.
  */
-export function splitRest(shard: DateShard, page: FullFirstPage, options: SplitOptions): DateShard[] {
-  const top = Math.min(ceilDay(page.oldestMs + 1000), shard.beforeMs ?? Number.POSITIVE_INFINITY);
+export function splitFullShard(
+  shard: DateShard,
+  pageCreatedMs: readonly number[],
+  options: SplitOptions,
+): Split | undefined {
+  const oldestMs = pageCreatedMs[pageCreatedMs.length - 1];
+  if (oldestMs === undefined) return undefined;
+  const perRecordMs = spacingNearEnd(pageCreatedMs);
+  const extraRecords = Math.max(0, options.targetRecords - pageCreatedMs.length);
+  let keepFromMs = floorDay(oldestMs - extraRecords * perRecordMs);
+  if (shard.beforeMs !== undefined) keepFromMs = Math.min(keepFromMs, floorDay(shard.beforeMs));
   const bottom = floorDay(shard.fromMs ?? options.accountCreatedMs);
-  const days = Math.floor((top - bottom) / DAY_MS);
-  if (days < 2 || !Number.isFinite(top)) return [];
-  const spanMs = Math.max(page.newestMs - page.oldestMs, 1000);
-  const expected = (page.records * (page.oldestMs - bottom)) / spanMs;
-  // A rest of a few pages is read faster as the chain it is than as shards that each start with a page.
-  if (expected < 2 * options.targetRecords) return [];
-  const count = Math.min(days, Math.ceil(expected / options.targetRecords));
-  const shards: DateShard[] = [];
-  let upper = top;
-  for (let i = 1; i <= count; i += 1) {
-    const lower = i === count ? bottom : top - Math.round((i * days) / count) * DAY_MS;
-    shards.push({ fromMs: i === count ? shard.fromMs : lower, beforeMs: upper });
+  const days = Math.floor((keepFromMs - bottom) / DAY_MS);
+  if (days < 1 || (shard.fromMs !== undefined && keepFromMs <= shard.fromMs)) return undefined;
+  const firstDays = Math.max(1, Math.round((options.targetRecords * perRecordMs) / DAY_MS));
+  const rest: DateShard[] = [];
+  let upper = keepFromMs;
+  let width = firstDays;
+  while (upper > bottom) {
+    const last = rest.length === options.maxShards - 1 || upper - width * DAY_MS <= bottom;
+    const lower = last ? bottom : upper - width * DAY_MS;
+    rest.push({ fromMs: last ? shard.fromMs : lower, beforeMs: upper });
     upper = lower;
+    width *= 2;
   }
-  return shards;
+  return { keepFromMs, rest };
 }

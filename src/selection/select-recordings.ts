@@ -1,8 +1,10 @@
 import { TwilioApiError } from '../errors';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
+import { utcDay } from '../time/durations';
 import { API_VERSION_PATH, recordingPath, type TwilioApi } from '../twilio/twilio-api';
 import { canonicalApiSid } from '../twilio/sids';
 import { countsTowardLimit, matchesCriteria, twilioListQuery, type SelectionCriteria } from './criteria';
+import { dayFilterReading, type DayFilterReading } from './date-shards';
 import { scanShards } from './sharded-scan';
 
 /** The recordings of one account that one page of Twilio's list yielded, after exact filtering. */
@@ -22,10 +24,18 @@ export interface SelectionEvents {
 
 /** Twilio's largest page. */
 const PAGE_SIZE = 1000;
-/** Pages held at once (fetched and not yet handed on, or being fetched), per request allowed in flight. */
-export const PAGES_HELD_PER_REQUEST = 3;
+/**
+ * Pages held at once (fetched and not yet handed on, or being fetched), per request allowed in
+ * flight: enough for the other shards to go on while the one being printed reads a day of
+ * several pages, one after another.
+ */
+export const PAGES_HELD_PER_REQUEST = 6;
+/** --sid lookups started ahead of the one awaited, per request allowed in flight. */
+const LOOKUPS_AHEAD_PER_REQUEST = 3;
 /** Recordings a date shard is split to hold: two pages. */
 const SHARD_TARGET_RECORDS = 2 * PAGE_SIZE;
+/** Shards one split makes at most: widening twofold, 16 reach back 65,536 times the first one's width. */
+const MAX_SHARDS_PER_SPLIT = 16;
 
 interface AccountJson {
   sid: string;
@@ -77,6 +87,32 @@ function accountCreation(api: TwilioApi, known: Map<string, number>): (accountSi
       });
       asked.set(accountSid, answer);
     }
+    return answer;
+  };
+}
+
+/**
+ * How Twilio reads day filters, asked once: a list of one recording, both filters naming the
+ * day of a recording known to exist (see dayFilterReading).
+ */
+function dayFilterReadingOf(
+  api: TwilioApi,
+  query: Record<string, string>,
+): (accountSid: string, sampleMs: number) => Promise<DayFilterReading> {
+  let answer: Promise<DayFilterReading> | undefined;
+  return (accountSid, sampleMs) => {
+    answer ??= (async () => {
+      const day = utcDay(new Date(sampleMs));
+      const url = `${API_VERSION_PATH}/Accounts/${accountSid}/Recordings.json`;
+      const page = await api.getJson<{ recordings?: Array<{ date_created?: string }> }>(url, {
+        ...query,
+        PageSize: '1',
+        'DateCreated>': day,
+        'DateCreated<': day,
+      });
+      const created = Date.parse(page.recordings?.[0]?.date_created ?? '');
+      return dayFilterReading(sampleMs, Number.isFinite(created) ? created : undefined);
+    })();
     return answer;
   };
 }
@@ -147,7 +183,9 @@ function listPages(
     windowFilters,
     maxPagesHeld,
     shardTargetRecords: SHARD_TARGET_RECORDS,
+    maxShardsPerSplit: MAX_SHARDS_PER_SPLIT,
     accountCreated: accountCreation(api, accounts.created),
+    dayFilterReading: dayFilterReadingOf(api, query),
     onPageScanned: events.onPageScanned,
   });
 }
@@ -171,7 +209,7 @@ async function* fetchBySid(
     return undefined;
   };
   const sids = criteria.sids ?? [];
-  const ahead = PAGES_HELD_PER_REQUEST * api.limiter.max;
+  const ahead = LOOKUPS_AHEAD_PER_REQUEST * api.limiter.max;
   const pending: Array<Promise<RecordingPage | undefined>> = [];
   let started = 0;
   try {

@@ -91,3 +91,66 @@ describe('scanning large accounts in parallel shards (twilio recordings:list)', 
     expect(printedSids(dryRun)).to.deep.equal(listed);
   });
 });
+
+describe('scanning accounts of every shape (twilio recordings:list)', function () {
+  this.timeout(120_000);
+  let world: TwilioWorld;
+
+  before(async () => {
+    // Six subaccounts of 12,000 generated recordings over five years: even, grown with single days of
+    // hundreds, all in the last six weeks, in alternate months; then one empty and one of a single page.
+    world = await TwilioWorld.start({
+      subaccounts: 6,
+      recordings: 0,
+      generated: {
+        perAccount: 12_000,
+        from: Date.now() - 5 * 365 * DAY,
+        to: Date.now(),
+        shape: 'mixed',
+        accounts: 'subaccounts',
+      },
+    });
+  });
+  after(() => world.close());
+
+  const walk = (accounts: string[]) => accounts.flatMap((sid) => world.sandbox.store.recordings(sid).map((r) => r.sid));
+  /** The pages a one-page-at-a-time walk of these accounts asks for. */
+  const walkPages = (accounts: string[]) =>
+    accounts.reduce((sum, sid) => sum + Math.max(1, Math.ceil(world.sandbox.store.recordings(sid).length / 1000)), 0);
+
+  /** Lists the account `accountSid` alone, or the parent with every subaccount, and what the sandbox served. */
+  async function listed(accountSid?: string): Promise<{ sids: string[]; requests: number; records: number }> {
+    const account = world.sandbox.subaccounts.find((s) => s.sid === accountSid);
+    const env = account
+      ? { TWILIO_ACCOUNT_SID: account.sid, TWILIO_AUTH_TOKEN: account.authToken }
+      : world.authTokenEnv;
+    world.sandbox.resetCounters();
+    const args = ['recordings:list', '--no-limit', '-o', 'json', ...(account ? [] : ['--subaccounts'])];
+    const sids = printedSids(await world.run(args, { env }));
+    const { requests, listedRecords } = world.sandbox.counters;
+    return { sids, requests: requests.list, records: listedRecords };
+  }
+
+  const shapes: Array<[string, number]> = [
+    ['grown over the years, with busy single days', 1],
+    ['whose recordings are all in its last six weeks', 2],
+    ['with busy and empty months in turn', 3],
+  ];
+  for (const [shape, ordinal] of shapes) {
+    it(`prints an account ${shape}: in the order of a walk, asking at most twice its pages and 1.5 times its records`, async () => {
+      const sid = world.sandbox.subaccounts[ordinal]!.sid;
+      const run = await listed(sid);
+      expect(run.sids).to.deep.equal(walk([sid]));
+      expect(run.requests).to.be.at.most(2 * walkPages([sid]));
+      expect(run.records).to.be.at.most(1.5 * run.sids.length);
+    });
+  }
+
+  it('prints a parent and subaccounts of every shape and size, asking at most twice the pages of a walk', async () => {
+    const accounts = [world.sandbox.account.sid, ...world.sandbox.subaccounts.map((s) => s.sid)];
+    const run = await listed();
+    expect(run.sids).to.deep.equal(walk(accounts));
+    expect(run.requests).to.be.at.most(2 * walkPages(accounts));
+    expect(run.records).to.be.at.most(1.5 * run.sids.length);
+  });
+});

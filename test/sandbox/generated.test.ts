@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Agent } from 'node:http';
 
-import { PAGE_COST_MODEL, startSandbox, type Sandbox } from '../../sandbox';
+import { GENERATED_SHAPES, PAGE_COST_MODEL, startSandbox, type GeneratedShape, type Sandbox } from '../../sandbox';
 import { pageCostMs } from '../../sandbox/knobs';
 import { direct } from './http-client';
 
@@ -90,6 +90,88 @@ describe('sandbox accounts with generated recordings', function () {
   it('keeps seeded recordings out of generated accounts', async function () {
     const added = () => sandbox.store.addRecording({ accountSid: sandbox.subaccounts[0]!.sid });
     expect(added).to.throw(/generated recordings/);
+  });
+});
+
+describe('sandbox accounts of generated recordings in shapes', function () {
+  const to = Date.parse('2026-06-30T12:00:00Z');
+  const from = to - 5 * 365 * DAY;
+  let sandbox: Sandbox | undefined;
+  afterEach(() => sandbox?.close());
+
+  async function shaped(shape: GeneratedShape, subaccounts = 0): Promise<Sandbox> {
+    sandbox = await startSandbox({
+      seed: 4,
+      subaccounts,
+      recordings: subaccounts > 0 ? 0 : undefined,
+      generated: { perAccount: 20_000, from, to, shape, accounts: subaccounts > 0 ? 'subaccounts' : 'parent' },
+    });
+    return sandbox;
+  }
+  const createdOf = (world: Sandbox, sid: string) =>
+    world.store.recordings(sid, { includeDeleted: true }).map((r) => r.dateCreatedMs);
+  const perDay = (created: number[]) => {
+    const days = new Map<number, number>();
+    for (const ms of created) days.set(Math.floor(ms / DAY), (days.get(Math.floor(ms / DAY)) ?? 0) + 1);
+    return days;
+  };
+
+  for (const shape of Object.keys(GENERATED_SHAPES) as GeneratedShape[]) {
+    it(`lists ${shape} recordings newest first, each at least a second older than the one before`, async function () {
+      const world = await shaped(shape, 6);
+      for (const account of world.subaccounts) {
+        const created = createdOf(world, account.sid);
+        for (let i = 1; i < created.length; i += 1) expect(created[i - 1]! - created[i]!).to.be.at.least(1000);
+      }
+    });
+  }
+
+  it('grows an account twentyfold over the years, with single days of more than 500', async function () {
+    const world = await shaped('grown');
+    const created = createdOf(world, world.account.sid);
+    const fifth = (to - from) / 5;
+    const newest = created.filter((ms) => ms > to - fifth).length;
+    const oldest = created.filter((ms) => ms <= from + fifth).length;
+    expect(newest).to.be.greaterThan(5 * oldest);
+    expect(Math.max(...perDay(created).values())).to.be.greaterThan(500);
+  });
+
+  it('puts recent recordings in the last six weeks of an account as old as from', async function () {
+    const world = await shaped('recent');
+    const created = createdOf(world, world.account.sid);
+    expect(created).to.have.length(20_000);
+    expect(Math.min(...created)).to.be.at.least(to - 42 * DAY);
+    const auth: [string, string] = [world.account.sid, world.account.authToken];
+    const account = (await direct(world, `/2010-04-01/Accounts/${world.account.sid}.json`, { auth })).json() as {
+      date_created: string;
+    };
+    expect(Date.parse(account.date_created)).to.be.below(from);
+  });
+
+  it('leaves every other calendar month of a seasonal account empty', async function () {
+    const world = await shaped('seasonal');
+    const months = new Set(
+      createdOf(world, world.account.sid).map((ms) => new Date(ms).getUTCFullYear() * 12 + new Date(ms).getUTCMonth()),
+    );
+    expect(months.size).to.be.within(29, 31);
+    for (const month of months) expect(months.has(month + 1)).to.equal(false);
+  });
+
+  it('gives skewed subaccounts very different sizes, most of them empty', async function () {
+    const world = await shaped('skewed', 10);
+    const sizes = world.subaccounts.map(
+      (account) => world.store.recordings(account.sid, { includeDeleted: true }).length,
+    );
+    expect(sizes).to.deep.equal([20_000, 0, 0, 200, 0, 0, 2_000, 0, 0, 0]);
+  });
+
+  it('gives mixed subaccounts each shape in turn, then an empty one and one of a page', async function () {
+    const world = await shaped('mixed', 6);
+    const sizes = world.subaccounts.map(
+      (account) => world.store.recordings(account.sid, { includeDeleted: true }).length,
+    );
+    expect(sizes).to.deep.equal([20_000, 20_000, 20_000, 20_000, 0, 1_000]);
+    expect(Math.min(...createdOf(world, world.subaccounts[2]!.sid))).to.be.at.least(to - 42 * DAY);
   });
 });
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../../sandbox';
+import { startSandbox, type GeneratedShape, type Sandbox, type SandboxOptions } from '../../../sandbox';
 import { buildCriteria, matchesCriteria, type SelectionInput } from '../../../src/selection/criteria';
 import { selectRecordings } from '../../../src/selection/select-recordings';
 import { sandboxApi } from '../../support/sandbox-api';
@@ -65,12 +65,59 @@ describe('the sharded scan of a selection (integration, sandbox)', function () {
 
   it('splits a full first page into shards and asks for several of them at once', async function () {
     await start({ seed: 11, subaccounts: 0, generated: { perAccount: 30_000 } });
-    // The first page and the account's creation date are answered; then requests wait until released.
-    sandbox.setKnobs({ holdAfterRequests: 2 });
+    // The first page, the day filter check and the account's creation date are answered; then requests wait.
+    sandbox.setKnobs({ holdAfterRequests: 3 });
     const scanned = scan({});
     while (sandbox.counters.held < 4) await new Promise((resolve) => setImmediate(resolve));
     sandbox.setKnobs({ holdAfterRequests: null });
     expect(await scanned).to.have.length(groundTruth(sandbox, [sandbox.account.sid], {}, now).length);
+  });
+
+  /** The pages and records of a walk of these accounts, one page of up to 1,000 after another. */
+  function walkOf(accounts: string[]): { pages: number; records: number } {
+    const counts = accounts.map((sid) => sandbox.store.recordings(sid).length);
+    return {
+      pages: counts.reduce((sum, n) => sum + Math.max(1, Math.ceil(n / 1000)), 0),
+      records: counts.reduce((sum, n) => sum + n, 0),
+    };
+  }
+
+  const shapes: Array<[GeneratedShape, number]> = [
+    ['even', 0],
+    ['grown', 0],
+    ['recent', 0],
+    ['seasonal', 0],
+    ['skewed', 10],
+    ['mixed', 6],
+  ];
+  for (const [shape, subaccounts] of shapes) {
+    it(`lists a ${shape} account in the walk order, asking at most twice its pages and 1.5 times its records`, async function () {
+      await start({
+        seed: 21,
+        subaccounts,
+        recordings: subaccounts > 0 ? 0 : undefined,
+        generated: {
+          perAccount: 30_000,
+          from: now.getTime() - 5 * 365 * DAY,
+          to: now.getTime(),
+          shape,
+          accounts: subaccounts > 0 ? 'subaccounts' : 'parent',
+        },
+      });
+      const accounts = subaccounts > 0 ? sandbox.subaccounts.map((s) => s.sid) : [sandbox.account.sid];
+      const walk = walkOf(accounts);
+      const listed = await scan({ subaccounts: subaccounts > 0 }, 20);
+      const listedAccounts = subaccounts > 0 ? [sandbox.account.sid, ...accounts] : accounts;
+      expect(listed).to.deep.equal(groundTruth(sandbox, listedAccounts, {}, now));
+      expect(sandbox.counters.requests.list).to.be.at.most(2 * walk.pages);
+      expect(sandbox.counters.listedRecords).to.be.at.most(1.5 * walk.records);
+    });
+  }
+
+  it('lists an account of one page with one list request', async function () {
+    await start({ seed: 22, subaccounts: 0, generated: { perAccount: 1_000, shape: 'recent' } });
+    expect(await scan({})).to.have.length(groundTruth(sandbox, [sandbox.account.sid], {}, now).length);
+    expect(sandbox.counters.requests.list).to.equal(1);
   });
 
   it('lists every subaccount in turn, accounts in the order of a walk', async function () {

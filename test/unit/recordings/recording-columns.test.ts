@@ -94,15 +94,15 @@ describe('RecordingColumns', () => {
     expect(columns.recording(1)).not.to.have.property('encryption');
   });
 
-  it('gives the recordings created after an instant, in order', () => {
+  it('gives the recordings created at or after one instant and before another, in order', () => {
     const page = [
       anApiRecording(1, { date_created: 'Fri, 02 Jan 2026 03:00:02 +0000' }),
       anApiRecording(2, { date_created: 'Fri, 02 Jan 2026 03:00:01 +0000' }),
       anApiRecording(3, { date_created: 'Fri, 02 Jan 2026 03:00:00 +0000' }),
     ];
     const columns = RecordingColumns.of(ACCOUNT, ORIGIN, page);
-    const after = Date.parse('2026-01-02T03:00:00Z');
-    expect(columns.recordingsAfter(after).map((r) => r.sid)).to.deep.equal([page[0]!.sid, page[1]!.sid]);
+    const within = columns.recordingsWithin(Date.parse('2026-01-02T03:00:01Z'), Date.parse('2026-01-02T03:00:02Z'));
+    expect(within.map((r) => r.sid)).to.deep.equal([page[1]!.sid]);
     expect(columns.length).to.equal(3);
   });
 
