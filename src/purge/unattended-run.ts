@@ -1,8 +1,9 @@
 import { extname } from 'node:path';
 import { promises as fs } from 'node:fs';
-import { BadInputError, ExitStatus, OperationFailedError, RecordingsError, messageOf } from '../errors';
+import { BadInputError, CancelledError, ExitStatus, OperationFailedError, RecordingsError, messageOf } from '../errors';
 import { replaceFile } from '../output/atomic-file';
 import { printable, printableJson } from '../output/printable';
+import { unlessAborted } from '../tasks/interruption';
 import { lockAccount } from './account-lock';
 import { runPurge, type PurgeOptions, type PurgeReport } from './purge';
 import type { PurgePlan } from './purge-plan';
@@ -18,6 +19,8 @@ export interface UnattendedOptions {
   lockFolder: string;
   policy?: string;
   plan?: string;
+  /** Aborted by Ctrl-C or SIGTERM: reading the files (and asking for the accounts) stops at once. */
+  stop?: AbortSignal;
   clock?: () => Date;
   info(line: string): void;
   warn(line: string): void;
@@ -44,7 +47,11 @@ export async function runUnattended(
   let result: PurgeReport | undefined;
   let failure: unknown;
   try {
-    const options = await prepare();
+    const options = await unlessAborted(
+      prepare(),
+      unattended.stop,
+      () => new CancelledError('Stopped before the plan was made: nothing was deleted.'),
+    );
     if (options.dryRun) outcome = 'dry-run';
     const deletes = !options.dryRun && options.planOut === undefined;
     const lock = deletes ? await lockAccount(unattended.lockFolder, unattended.accountSid, startedAt) : undefined;

@@ -234,6 +234,7 @@ export default class RecordingsPurge extends RecordingsCommand {
       lockFolder: this.pluginDataDir,
       policy: policyPath,
       plan: planPath,
+      stop: interruption.signal,
       info: (line) => this.logger.info(line),
       warn: (line) => this.logger.warn(line),
     }).finally(() => interruption.dispose());
