@@ -1,4 +1,5 @@
 import { Errors, Flags } from '@oclif/core';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { baseCommands, services } from '@twilio/cli-core';
 import { BadInputError, ExitStatus, RecordingsError } from '../errors';
@@ -67,6 +68,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
   }
 
   override async init(): Promise<void> {
+    if (process.env.NO_COLOR) withoutColor();
     // Work left pending when nothing else is left to do is a bug, and must not exit 0 as if it had succeeded.
     this.settled = guardUnsettled(
       ` » twilio ${this.id} stopped before it finished; this is a bug: please report it.\n`,
@@ -230,6 +232,15 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     message = printable(message);
     return new TwilioCliError(message, exitStatus, { error: { message, exitStatus } });
   }
+}
+
+/**
+ * Turns off the styling cli-core adds (bold table headings, italic warnings) when NO_COLOR is set,
+ * as https://no-color.org asks: the chalk cli-core uses reads only FORCE_COLOR and the terminal.
+ */
+function withoutColor(): void {
+  const fromCliCore = createRequire(require.resolve('@twilio/cli-core'));
+  (fromCliCore('chalk') as { level: number }).level = 0;
 }
 
 /** The exit status cli-core would give: the first two digits of the error's code, 1 without one. */
