@@ -40,6 +40,7 @@ export async function runUnattended(
   const startedAt = clock();
   const tally = new PurgeTally();
   let plan: PurgePlan | undefined;
+  let ruleOrder: string[] | undefined;
   let outcome: RunReport['outcome'] = 'completed';
   let exitStatus: number = ExitStatus.Success;
   let error: string | undefined;
@@ -53,6 +54,7 @@ export async function runUnattended(
       () => new CancelledError('Stopped before the plan was made: nothing was deleted.'),
     );
     if (options.dryRun) outcome = 'dry-run';
+    ruleOrder = options.planRules?.map((rule) => rule.name);
     const deletes = !options.dryRun && options.planOut === undefined;
     const lock = deletes ? await lockAccount(unattended.lockFolder, unattended.accountSid, startedAt) : undefined;
     try {
@@ -84,6 +86,7 @@ export async function runUnattended(
         plan: unattended.plan,
         tally,
         purgePlan: plan,
+        ruleOrder,
       });
       unattended.info(`Report written to ${printable(unattended.reportPath)}`);
     } catch (writeError) {
