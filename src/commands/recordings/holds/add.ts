@@ -1,12 +1,11 @@
 import { Flags } from '@oclif/core';
 import { type CommandFlags, pathFrom } from '../../../cli/flags';
-import { holdTargetFlags, holdTargetFrom, lockWaitNotice } from '../../../cli/hold-flags';
+import { holdTargetFlags, holdTargetFrom, holdUntilFrom, lockWaitNotice } from '../../../cli/hold-flags';
 import { RecordingsCommand } from '../../../cli/recordings-command';
 import { BadInputError } from '../../../errors';
 import { addHold, holdRows } from '../../../holds/hold-book';
 import { holdsLocation } from '../../../holds/holds-file';
 import { describeTarget, type Hold } from '../../../retention/holds';
-import { parseInstant } from '../../../time/durations';
 
 export const HOLD_PROPERTIES = 'sid, covers, reason, until, active';
 
@@ -26,7 +25,7 @@ export default class RecordingsHoldsAdd extends RecordingsCommand {
     reason: Flags.string({ description: 'why it is held, shown in plans and summaries', required: true }),
     until: Flags.string({
       description:
-        'the hold ends at this ISO 8601 date or date-time (a bare date is 00:00 UTC); default: until removed',
+        'the hold lasts until this ISO 8601 date-time, exactly, or through the whole of this date (it ends at 00:00 UTC the next day); default: until removed',
       helpValue: 'DATE',
     }),
     holds: Flags.string({
@@ -46,7 +45,7 @@ export default class RecordingsHoldsAdd extends RecordingsCommand {
     const hold: Hold = {
       target: holdTargetFrom(this.flags),
       reason: this.flags.reason,
-      until: this.flags.until === undefined ? undefined : parseInstant(this.flags.until, '--until'),
+      until: this.flags.until === undefined ? undefined : holdUntilFrom(this.flags.until),
       createdAt: now,
     };
     if (hold.reason.trim() === '') throw new BadInputError('--reason is empty: say why it is held.');
