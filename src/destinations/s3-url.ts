@@ -59,7 +59,9 @@ export function parseS3Url(destination: string): S3Location {
     if (segment === '.' || segment === '..') throw problem(`its prefix has a "${segment}" folder`);
     if (segment.includes('\\')) throw problem('use / to separate folders in the prefix, not \\');
     if (segment === MANIFEST_FOLDER) {
-      throw problem(`its prefix has a "${MANIFEST_FOLDER}" folder, where the runs' manifests are kept: name it otherwise`);
+      throw problem(
+        `its prefix has a "${MANIFEST_FOLDER}" folder, where the runs' manifests are kept: name it otherwise`,
+      );
     }
   }
   const prefix = segments.length === 0 ? '' : `${segments.join('/')}/`;
