@@ -56,6 +56,9 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
   /** JSON arrays opened on stdout, closed by `catch` if a command fails without closing its own. */
   private readonly jsonOutputs: JsonArrayWriter[] = [];
 
+  /** What must reach stdout before the JSON arrays close when a second signal leaves at once. */
+  private readonly abortFlushes: Array<() => void> = [];
+
   /** Ends the guard `init` sets (see guardUnsettled) once the command's work has settled. */
   private settled?: () => void;
 
@@ -188,8 +191,16 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
   protected stopOnSignals(): Interruption {
     return stopOnSignals(
       (line) => this.logger.warn(line),
-      () => this.closeJsonOutputs(),
+      () => {
+        for (const flush of this.abortFlushes) flush();
+        this.closeJsonOutputs();
+      },
     );
+  }
+
+  /** Registers `flush`, run when a second signal leaves at once, before the JSON arrays close (see stopOnSignals). */
+  protected beforeAbort(flush: () => void): void {
+    this.abortFlushes.push(flush);
   }
 
   /** Closes the JSON arrays still open on stdout with what they hold. */

@@ -223,6 +223,7 @@ export default class RecordingsPurge extends RecordingsCommand {
         stop: interruption.signal,
         selectionOutput: json ? this.recordOutput(RECORDING_PROPERTIES) : DISCARD_RECORDS,
         resultOutput: json ? this.recordOutput(RESULT_PROPERTIES) : blankNulls(this.recordOutput(RESULT_PROPERTIES)),
+        beforeAbort: (flush) => this.beforeAbort(flush),
         info: (line) => this.logger.info(line),
         warn: (line) => this.logger.warn(line),
         progress: (verb) => createProgressReporter({ verb, silent: this.flags.silent }),
