@@ -102,7 +102,10 @@ export function recordingUrlProblem(
     return 'RecordingUrl is not a URL; it is not used';
   }
   if (!allowedOrigins.includes(url.origin)) {
-    return `RecordingUrl points at ${url.host}, not at Twilio's API; it is not used (recordings are fetched by sid from the API)`;
+    // A URL without a host (javascript:, data:, file:) is named by its scheme and start, made printable.
+    const where =
+      url.host === '' ? `a ${url.protocol} URL ("${printableClip(event.recordingUrl, 60)}")` : printable(url.host);
+    return `RecordingUrl points at ${where}, not at Twilio's API; it is not used (recordings are fetched by sid from the API)`;
   }
   if (url.pathname.replace(/\.(wav|mp3|json)$/, '') !== recordingPath(event.accountSid, event.recordingSid)) {
     return `RecordingUrl does not name recording ${event.recordingSid} of ${event.accountSid}; it is not used`;

@@ -1,4 +1,5 @@
 import { Errors, Flags } from '@oclif/core';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { baseCommands, services } from '@twilio/cli-core';
 import { BadInputError, ExitStatus, RecordingsError } from '../errors';
@@ -61,6 +62,9 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
   /** JSON arrays opened on stdout, closed by `catch` if a command fails without closing its own. */
   private readonly jsonOutputs: JsonArrayWriter[] = [];
 
+  /** What must reach stdout before the JSON arrays close when a second signal leaves at once. */
+  private readonly abortFlushes: Array<() => void> = [];
+
   /** Ends the guard `init` sets (see guardUnsettled) once the command's work has settled. */
   private settled?: () => void;
 
@@ -73,6 +77,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
   }
 
   override async init(): Promise<void> {
+    if (process.env.NO_COLOR) withoutColor();
     // Work left pending when nothing else is left to do is a bug, and must not exit 0 as if it had succeeded.
     this.settled = guardUnsettled(` » ${unsettledLine(pkg, this.id)}\n`, (line) => {
       this.closeJsonOutputs();
@@ -190,8 +195,16 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
   protected stopOnSignals(): Interruption {
     return stopOnSignals(
       (line) => this.logger.warn(line),
-      () => this.closeJsonOutputs(),
+      () => {
+        for (const flush of this.abortFlushes) flush();
+        this.closeJsonOutputs();
+      },
     );
+  }
+
+  /** Registers `flush`, run when a second signal leaves at once, before the JSON arrays close (see stopOnSignals). */
+  protected beforeAbort(flush: () => void): void {
+    this.abortFlushes.push(flush);
   }
 
   /** Closes the JSON arrays still open on stdout with what they hold. */
@@ -254,6 +267,15 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     message = printable(message);
     return new TwilioCliError(message, exitStatus, { error: { message, exitStatus } });
   }
+}
+
+/**
+ * Turns off the styling cli-core adds (bold table headings, italic warnings) when NO_COLOR is set,
+ * as https://no-color.org asks: the chalk cli-core uses reads only FORCE_COLOR and the terminal.
+ */
+function withoutColor(): void {
+  const fromCliCore = createRequire(require.resolve('@twilio/cli-core'));
+  (fromCliCore('chalk') as { level: number }).level = 0;
 }
 
 /** The exit status cli-core would give: the first two digits of the error's code, 1 without one. */

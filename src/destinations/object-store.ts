@@ -15,7 +15,7 @@ import {
   uploadFailureReason,
 } from './object-store-errors';
 import { createS3Client, loadS3Sdk, resolveEndpoint, type S3ConnectionSettings } from './s3-client';
-import type { S3Location } from './s3-url';
+import { MANIFEST_FOLDER, type S3Location } from './s3-url';
 
 export { ObjectUploadError } from './object-store-errors';
 export type { ObjectSource } from './object-parts';
@@ -32,8 +32,7 @@ export const DEFAULT_UPLOAD_CONCURRENCY = 4;
 const RETRY_BASE_MS = 200;
 const DEFAULT_MAX_ATTEMPTS = 4;
 
-/** The folder under the prefix that holds the runs' manifest objects; no object name may fall in it. */
-export const MANIFEST_FOLDER = '.manifests';
+export { MANIFEST_FOLDER } from './s3-url';
 
 export { S3_SSE_MODES, S3_STORAGE_CLASSES, type S3ServerSideEncryption, type S3StorageClass } from './object-options';
 

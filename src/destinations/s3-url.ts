@@ -10,6 +10,9 @@ export interface S3Location {
 
 const SCHEME = 's3://';
 
+/** The folder under the prefix that holds the runs' manifest objects; no object name may fall in it. */
+export const MANIFEST_FOLDER = '.manifests';
+
 /** S3's longest key, in UTF-8 bytes; the prefix leaves room for the layout's names under it. */
 const MAX_PREFIX_BYTES = 768;
 
@@ -30,10 +33,15 @@ export function isS3Url(destination: string): boolean {
 export function parseS3Url(destination: string): S3Location {
   const problem = (what: string) =>
     new BadInputError(
-      `Invalid destination "${printableClip(destination, 200)}": ${what}. Example: s3://my-bucket/recordings`,
+      `Invalid destination "${printableClip(withoutUserinfo(destination), 200)}": ${what}. Example: s3://my-bucket/recordings`,
     );
   if (!isS3Url(destination)) throw problem('an object store destination starts with s3://');
   const rest = destination.slice(SCHEME.length);
+  if (userinfoOf(destination) !== undefined) {
+    throw problem(
+      'it has a user name or password before an @, which an s3:// destination cannot have: the AWS SDK takes credentials from its environment',
+    );
+  }
   if ([...rest].some((char) => char < ' ' || char === '\u007f')) throw problem('it contains control characters');
   if (/[?#]/.test(rest)) throw problem('it has a query or fragment (? or #), which an s3:// destination cannot have');
   const slash = rest.indexOf('/');
@@ -50,11 +58,33 @@ export function parseS3Url(destination: string): S3Location {
     if (segment === '') throw problem('its prefix has an empty folder name (a leading or doubled /)');
     if (segment === '.' || segment === '..') throw problem(`its prefix has a "${segment}" folder`);
     if (segment.includes('\\')) throw problem('use / to separate folders in the prefix, not \\');
+    if (segment === MANIFEST_FOLDER) {
+      throw problem(
+        `its prefix has a "${MANIFEST_FOLDER}" folder, where the runs' manifests are kept: name it otherwise`,
+      );
+    }
   }
   const prefix = segments.length === 0 ? '' : `${segments.join('/')}/`;
   if (Buffer.byteLength(prefix) > MAX_PREFIX_BYTES)
     throw problem(`its prefix is longer than ${MAX_PREFIX_BYTES} bytes`);
   return { bucket, prefix };
+}
+
+/** The `user:password@` of a URL's authority, if it has one. */
+function userinfoOf(url: string): string | undefined {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  if (!scheme) return undefined;
+  const authority = url.slice(scheme[0].length).split(/[/?#]/, 1)[0];
+  const at = authority.lastIndexOf('@');
+  return at === -1 ? undefined : authority.slice(0, at);
+}
+
+/** A URL as it may be printed: any `user:password@` is replaced by `…@`, so no secret reaches a terminal or log. */
+export function withoutUserinfo(url: string): string {
+  const userinfo = userinfoOf(url);
+  if (userinfo === undefined) return url;
+  const start = url.indexOf('://') + 3;
+  return `${url.slice(0, start)}…@${url.slice(start + userinfo.length + 1)}`;
 }
 
 /** `s3://bucket/prefix/` for messages; the bucket and prefix were checked when parsed. */

@@ -124,14 +124,18 @@ interface FoundLock {
 async function readLock(path: string): Promise<FoundLock | undefined> {
   let handle;
   try {
-    handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // Never waits on a FIFO put in the lock's place.
+    handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw lockError(path, error);
   }
   try {
     const stats = await handle.stat();
-    const text = await handle.readFile('utf8');
+    if (!stats.isFile()) throw lockError(path, new Error('not a regular file'));
+    // An owner line is short: anything longer is debris, and its age decides.
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+    const text = buffer.toString('utf8', 0, bytesRead);
     return { owner: parseOwner(text), mtimeMs: stats.mtimeMs, ino: stats.ino, text };
   } finally {
     await handle.close();

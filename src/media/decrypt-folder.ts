@@ -131,7 +131,14 @@ async function readManifest(
 ): Promise<{ encrypted: Map<string, EncryptedEntry>; decrypted: Map<string, ManifestEntry> }> {
   const encrypted = new Map<string, EncryptedEntry>();
   const decrypted = new Map<string, ManifestEntry>();
-  for await (const line of readJsonLines(path, fs)) {
+  // Lines are appended to it: one that cannot be read would stay unread among them, so it is repaired first.
+  const refuse = (lineNumber: number) => {
+    throw new BadInputError(
+      `${printablePath(path)}:${lineNumber} is not a JSON line, so the manifest cannot be read whole and nothing is appended to it: ` +
+        'repair or remove that line (one cut short by a crash can simply be deleted), then run again.',
+    );
+  };
+  for await (const line of readJsonLines(path, fs, refuse)) {
     const entry = line as Partial<ManifestEntry> | null;
     if (entry?.event !== 'downloaded' || typeof entry.sid !== 'string' || typeof entry.path !== 'string') continue;
     if (!entry.encryption || typeof entry.encryption !== 'object') continue;

@@ -135,9 +135,14 @@ function unusable(path: string, error: NodeJS.ErrnoException): UnusableFileError
 
 /**
  * The objects of a JSON-lines file in order, skipping lines that do not parse (such as one
- * cut short by a crash); nothing when the file does not exist. A symbolic link is refused.
+ * cut short by a crash) after telling `onUnparsable` their 1-based number, which may throw;
+ * nothing when the file does not exist. A symbolic link is refused.
  */
-export async function* readJsonLines(path: string, fs: MediaFileSystem = fsPromises): AsyncGenerator<unknown> {
+export async function* readJsonLines(
+  path: string,
+  fs: MediaFileSystem = fsPromises,
+  onUnparsable?: (lineNumber: number) => void,
+): AsyncGenerator<unknown> {
   let file: fsPromises.FileHandle;
   try {
     file = await fs.open(path, READ_FLAGS);
@@ -149,13 +154,19 @@ export async function* readJsonLines(path: string, fs: MediaFileSystem = fsPromi
     const stats = await file.stat();
     if (!stats.isFile()) throw new UnusableFileError(path, describeNonFile(stats));
     const lines = createInterface({ input: file.createReadStream({ autoClose: false }), crlfDelay: Infinity });
+    let number = 0;
     for await (const line of lines) {
+      number += 1;
       if (line.trim() === '') continue;
+      let value: unknown;
       try {
-        yield JSON.parse(line) as unknown;
+        value = JSON.parse(line) as unknown;
       } catch {
-        // A torn or foreign line: the entries around it still count.
+        // A torn or foreign line: the entries around it still count, unless the reader says otherwise.
+        onUnparsable?.(number);
+        continue;
       }
+      yield value;
     }
   } finally {
     await file.close();

@@ -1,3 +1,4 @@
+import { MANIFEST_FOLDER } from '../destinations/s3-url';
 import { BadInputError } from '../errors';
 import type { Recording } from '../recordings/recording';
 
@@ -29,6 +30,15 @@ export const LAYOUT_FIELDS = Object.keys(FIELD_VALUES) as LayoutField[];
  * put a recording there: its clean-up removes what crashed runs left.
  */
 export const TEMP_FOLDER = '.partial';
+
+/**
+ * First folders no layout may claim, in a folder or a bucket alike, so that a layout is refused
+ * before anything is fetched wherever it is used.
+ */
+const RESERVED_FIRST_FOLDERS: ReadonlyArray<[string, string]> = [
+  [TEMP_FOLDER, 'files while they download'],
+  [MANIFEST_FOLDER, "a bucket's manifests"],
+];
 
 /** A field with no value (a recording outside any conference) renders as this. */
 const MISSING_FIELD_VALUE = 'none';
@@ -62,10 +72,10 @@ export class Layout {
       if (segment === '.' || segment === '..') throw problem(`"${segment}" would leave the folder`);
       return parseSegment(segment, problem);
     });
-    if (canRender(segments[0]!, TEMP_FOLDER)) {
-      throw problem(
-        `its first folder could be "${TEMP_FOLDER}", which holds files while they download; name it otherwise`,
-      );
+    for (const [reserved, holds] of RESERVED_FIRST_FOLDERS) {
+      if (canRender(segments[0]!, reserved)) {
+        throw problem(`its first folder could be "${reserved}", which holds ${holds}; name it otherwise`);
+      }
     }
     const layout = new Layout(template, segments);
     if (!layout.hasField('sid')) throw problem('it must contain {sid}, so that each recording has its own file');

@@ -32,6 +32,9 @@ export class SpooledFile extends Writable {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private handle: FileHandle | undefined;
+  /** The file being opened: a close waits for it, so that no file is created after its removal. */
+  private opening: Promise<void> | undefined;
+  private released = false;
 
   constructor(
     private readonly openFile: () => Promise<FileHandle>,
@@ -66,9 +69,15 @@ export class SpooledFile extends Writable {
     return this.handle ? undefined : Buffer.concat(this.chunks, this.buffered);
   }
 
-  /** Closes the file, if it was opened, and drops what is in memory. */
+  /**
+   * Closes the file, if it was opened or is being opened, and drops what is in memory. A failed
+   * download closes its spool before removing the file: an open still under way is waited for,
+   * or it would create the file after the removal and leave it behind.
+   */
   async close(): Promise<void> {
+    this.released = true;
     this.chunks = [];
+    await this.opening?.catch(() => undefined);
     await this.handle?.close();
     this.handle = undefined;
   }
@@ -81,10 +90,14 @@ export class SpooledFile extends Writable {
   }
 
   private async spill(): Promise<void> {
-    this.handle = await this.openFile();
+    if (this.released) throw new Error('the temporary file was closed');
+    this.opening = this.openFile().then((handle) => {
+      this.handle = handle;
+    });
+    await this.opening;
     const held = Buffer.concat(this.chunks);
     this.chunks = [];
     this.buffered = 0;
-    await writeFully(this.handle, held);
+    await writeFully(this.handle!, held);
   }
 }

@@ -77,7 +77,7 @@ export async function lockAccount(folder: string, accountSid: string, now: Date 
 
 async function readOwner(path: string): Promise<LockOwner | undefined> {
   try {
-    const owner = JSON.parse(await fs.readFile(path, 'utf8')) as Partial<LockOwner>;
+    const owner = JSON.parse(await readOwnerLine(path)) as Partial<LockOwner>;
     if (typeof owner.pid === 'number' && typeof owner.host === 'string' && typeof owner.startedAt === 'string') {
       return owner as LockOwner;
     }
@@ -85,6 +85,18 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
     // An unreadable lock is treated as stale.
   }
   return undefined;
+}
+
+/** The start of a lock file, without waiting on a FIFO put in its place: an owner line is short. */
+async function readOwnerLine(path: string): Promise<string> {
+  const handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0));
+  try {
+    if (!(await handle.stat()).isFile()) return '';
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+    return buffer.toString('utf8', 0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A lock without its owner line yet may be one another run is writing at this moment. */

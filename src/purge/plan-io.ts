@@ -2,7 +2,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BadInputError, TwilioApiError, messageOf } from '../errors';
-import { readRegularFile } from '../holds/holds-file';
+import { describeBytes, readRegularFile } from '../holds/holds-file';
 import { printable } from '../output/printable';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import type { PlanRecorder } from './purge';
@@ -18,6 +18,14 @@ import type { RecordingPage } from '../selection/select-recordings';
 import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
 
 /**
+ * The most a plan file may hold. A plan's line is about 175 bytes, so this is some 380,000
+ * recordings: more than anyone reviews, and each is fetched again one by one when the plan runs
+ * (hours at Twilio's pace), while the whole file is parsed in memory. A larger purge is reviewed
+ * in parts, with --limit.
+ */
+export const MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
  * Writes a plan file as the plan is made, one recording a line, in constant memory: into a
  * temporary file beside it, flushed and renamed into place only once complete, so that a plan
  * that stopped half-way never stands under the name someone will review.
@@ -26,6 +34,7 @@ export class PlanFileWriter {
   private count = 0;
   /** SHA-256 of the bytes written, for the approver to check the file they review is the file run. */
   private readonly hash: Hash = createHash('sha256');
+  private bytes = 0;
 
   private constructor(
     private readonly path: string,
@@ -56,7 +65,15 @@ export class PlanFileWriter {
     return writer;
   }
 
+  /** A plan that --plan would refuse as too large is never written. */
   private async write(text: string): Promise<void> {
+    this.bytes += Buffer.byteLength(text);
+    // Room is kept for the closing lines.
+    if (this.bytes > MAX_PLAN_FILE_BYTES - 16) {
+      throw new BadInputError(
+        `The plan would be larger than ${describeBytes(MAX_PLAN_FILE_BYTES)} (over ${this.count.toLocaleString('en-US')} recordings), the most --plan reads: make it in parts with --limit.`,
+      );
+    }
     this.hash.update(text, 'utf8');
     await this.handle.write(text);
   }
@@ -91,7 +108,7 @@ export interface ReadPlan {
 
 /** Reads and checks a plan file; a missing, linked or malformed one is a bad-input error. */
 export async function readPlanFile(path: string): Promise<ReadPlan> {
-  const text = (await readRegularFile(resolve(path), 'plan'))!;
+  const text = (await readRegularFile(resolve(path), 'plan', MAX_PLAN_FILE_BYTES))!;
   let data: unknown;
   try {
     data = JSON.parse(text);

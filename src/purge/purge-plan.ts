@@ -136,7 +136,8 @@ function selectionDecisionOf(recording: Pick<Recording, 'status'>): RetentionDec
 /** Tallies a selection streamed page by page into a plan; `onPage` sees each page on the way (e.g. for output). */
 export async function buildPurgePlan(
   pages: AsyncIterable<RecordingPage>,
-  onPage?: (page: RecordingPage) => void,
+  /** Each page once decided, with the decision of each of its recordings, in order. */
+  onPage?: (page: RecordingPage, decisions: RetentionDecision[]) => void,
   /** Awaited after each page, so that whoever reads the pages sets the pace. */
   paced: () => Promise<void> = () => Promise.resolve(),
   decide: RetentionDecider = selectionDecider(),
@@ -145,9 +146,10 @@ export async function buildPurgePlan(
 ): Promise<PurgePlan> {
   const plan = new PurgePlan(expectKey);
   for await (const page of pages) {
-    for (const recording of page.recordings) plan.add(page.accountSid, recording, decide(recording));
+    const decisions = page.recordings.map((recording) => decide(recording));
+    page.recordings.forEach((recording, i) => plan.add(page.accountSid, recording, decisions[i]));
     if (page.stoppedAtLimit !== undefined) plan.stoppedAtLimit = page.stoppedAtLimit;
-    onPage?.(page);
+    onPage?.(page, decisions);
     await paced();
   }
   return plan;

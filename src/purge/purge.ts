@@ -14,7 +14,8 @@ import { DeletionJournal, DeletionLog, type DeletionRecorder } from './deletion-
 import { deletionLogFile, reconcileDeletions, reconciliationLine, type SettleableLog } from './reconciliation';
 import { executePurge, type ArchiveRecording } from './purge-executor';
 import { buildPurgePlan, purgePlanLines, requirePurgeBound, type PlanRule, type PurgePlan } from './purge-plan';
-import { selectionDecider, type RetentionDecider } from '../retention/retention-decision';
+import { selectionDecider, type RetentionDecider, type RetentionDecision } from '../retention/retention-decision';
+import { describeHold } from '../retention/holds';
 import { recordingRow } from '../recordings/recording';
 import { PurgeTally, purgeSummaryLines, type PurgeResult } from './purge-report';
 
@@ -92,6 +93,8 @@ export interface PurgeOptions {
   selectionOutput: RecordOutput;
   /** Otherwise: one result per recording. */
   resultOutput: RecordOutput;
+  /** Registers what must still reach `resultOutput` if the process leaves at once (a second Ctrl-C). */
+  beforeAbort?(flush: () => void): void;
   info(line: string): void;
   warn(line: string): void;
   progress(verb: string): ProgressReporter;
@@ -204,6 +207,21 @@ async function reconcileEarlierRuns(options: PurgeOptions): Promise<void> {
   }
 }
 
+/**
+ * A selected recording as a dry run lists it: what the plan would do with it and why, as a plan
+ * file says. `reason` is `past-keep` (a rule's delete), `selected` (the flags'), or why it is kept.
+ */
+function decidedRow(recording: Recording, decision: RetentionDecision): Record<string, unknown> {
+  const keep = decision.action === 'keep';
+  return {
+    ...recordingRow(recording),
+    decision: decision.action,
+    rule: decision.rule ?? null,
+    reason: keep ? decision.reason : decision.rule === undefined ? 'selected' : 'past-keep',
+    detail: keep ? (decision.hold ? describeHold(decision.hold) : (decision.detail ?? null)) : null,
+  };
+}
+
 async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
   const progress = options.progress('examined');
   const onSidNotFound = (sid: string) => options.warn(`Recording ${sid} was not found.`);
@@ -226,9 +244,11 @@ async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
     );
     const plan = await buildPurgePlan(
       pages,
-      (page) => {
+      (page, decisions) => {
         for (let i = 0; i < page.recordings.length; i += 1) progress.itemDone();
-        if (options.dryRun) options.selectionOutput.write(page.recordings.map(recordingRow));
+        if (options.dryRun) {
+          options.selectionOutput.write(page.recordings.map((recording, i) => decidedRow(recording, decisions[i]!)));
+        }
       },
       async () => {
         for (const [recording, rule] of pending) await planOut!.add(recording, rule);
@@ -263,6 +283,8 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
   const progress = options.progress('deleted');
   progress.setTotal(plan.total.toDelete.count);
   const batch = new ResultBatch<PurgeResult>((results) => options.resultOutput.write(results));
+  // Results held for the next batch are what was done: a second Ctrl-C still prints them.
+  options.beforeAbort?.(() => batch.flush());
   let finished = false;
   try {
     await executePurge({

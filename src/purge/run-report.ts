@@ -51,6 +51,8 @@ export interface RunReportInput {
   /** What the run did; without it (nothing to delete, a dry run), what its plan found. */
   tally?: PurgeTally;
   purgePlan?: PurgePlan;
+  /** The policy's rule names in its order, which the report's rule sections follow. */
+  ruleOrder?: readonly string[];
 }
 
 function fromTally(tally: AccountPurgeTally): RunCounts {
@@ -126,6 +128,13 @@ export function buildRunReport(input: RunReportInput): RunReport {
     perAccount = accounts(purgePlan.accounts, fromPlan);
     rules = [...purgePlan.rules.entries()].map(([rule, map]) => ({ rule, accounts: accounts(map, fromPlan) }));
   }
+  // In the policy's order, whatever order the recordings met the rules in (newest first: the default often first).
+  const order = input.ruleOrder ?? [];
+  const rank = (rule: string) => (order.includes(rule) ? order.indexOf(rule) : order.length);
+  rules = rules
+    .map((rule, met) => ({ rule, met }))
+    .sort((a, b) => rank(a.rule.rule) - rank(b.rule.rule) || a.met - b.met)
+    .map(({ rule }) => rule);
   return {
     startedAt: input.startedAt.toISOString(),
     endedAt: input.endedAt.toISOString(),
@@ -151,10 +160,20 @@ function row(label: string, counts: RunCounts): string {
   return `| ${label} | ${counts.examined} | ${counts.deleted + counts.alreadyDeleted} | ${counts.archived} | ${kept.held} | ${kept.tooYoung} | ${kept.notCompleted} | ${kept.ruleSaysKeep} | ${counts.failed} | ${counts.minutesFreed} | $${counts.monthlyCostFreedUsd.toFixed(4)} |`;
 }
 
-/** Text from outside (failure reasons, file names) is made printable, and cannot break a table row. */
-function cell(text: string): string {
-  return printable(text).replace(/\|/g, '\\|');
+/**
+ * Text from outside (rule names, failure reasons, file names) is made printable and shown as
+ * it is: HTML cannot start a tag or entity, and Markdown's punctuation (links, emphasis, code,
+ * table pipes, headings) is escaped, so a value can neither link nor break a table row.
+ */
+export function markdownText(text: string): string {
+  return printable(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_{}[\]()#+!|~:]/g, '\\$&');
 }
+
+const cell = markdownText;
 
 /** The report as Markdown: the run, then a table per rule and one per account, then the failures. */
 export function runReportMarkdown(report: RunReport): string {

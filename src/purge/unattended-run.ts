@@ -1,8 +1,9 @@
 import { extname } from 'node:path';
 import { promises as fs } from 'node:fs';
-import { BadInputError, ExitStatus, OperationFailedError, RecordingsError, messageOf } from '../errors';
+import { BadInputError, CancelledError, ExitStatus, OperationFailedError, RecordingsError, messageOf } from '../errors';
 import { replaceFile } from '../output/atomic-file';
 import { printable, printableJson } from '../output/printable';
+import { unlessAborted } from '../tasks/interruption';
 import { lockAccount } from './account-lock';
 import { runPurge, type PurgeOptions, type PurgeReport } from './purge';
 import type { PurgePlan } from './purge-plan';
@@ -18,6 +19,8 @@ export interface UnattendedOptions {
   lockFolder: string;
   policy?: string;
   plan?: string;
+  /** Aborted by Ctrl-C or SIGTERM: reading the files (and asking for the accounts) stops at once. */
+  stop?: AbortSignal;
   clock?: () => Date;
   info(line: string): void;
   warn(line: string): void;
@@ -37,6 +40,7 @@ export async function runUnattended(
   const startedAt = clock();
   const tally = new PurgeTally();
   let plan: PurgePlan | undefined;
+  let ruleOrder: string[] | undefined;
   let outcome: RunReport['outcome'] = 'completed';
   let exitStatus: number = ExitStatus.Success;
   let error: string | undefined;
@@ -45,9 +49,14 @@ export async function runUnattended(
   let failure: unknown;
   let planSha256: string | undefined;
   try {
-    const options = await prepare();
+    const options = await unlessAborted(
+      prepare(),
+      unattended.stop,
+      () => new CancelledError('Stopped before the plan was made: nothing was deleted.'),
+    );
     planSha256 = options.planSha256;
     if (options.dryRun) outcome = 'dry-run';
+    ruleOrder = options.planRules?.map((rule) => rule.name);
     const deletes = !options.dryRun && options.planOut === undefined;
     const lock = deletes ? await lockAccount(unattended.lockFolder, unattended.accountSid, startedAt) : undefined;
     try {
@@ -81,6 +90,7 @@ export async function runUnattended(
         planSha256,
         tally,
         purgePlan: plan,
+        ruleOrder,
       });
       unattended.info(`Report written to ${printable(unattended.reportPath)}`);
     } catch (writeError) {

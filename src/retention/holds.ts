@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { BadInputError } from '../errors';
 import { invisibleCharacter, printable, withInvisibleEscaped } from '../output/printable';
 import type { Recording } from '../recordings/recording';
-import { parseInstant } from '../time/durations';
+import { parseEnd, parseInstant } from '../time/durations';
 import { parseSid, type SidKind } from '../twilio/sids';
 
 /** What a hold covers: one recording, or every recording of a call or of a conference. */
@@ -73,7 +73,7 @@ export function holdFromDocument(record: Record<string, string>): Hold {
   const target = { [key]: parseSid(TARGET_KINDS[key], record[key], key) } as HoldTarget;
   const hold: Hold = { target, reason: parseHoldReason(record.reason, 'reason') };
   if (record.id !== undefined) hold.id = record.id;
-  if (record.until !== undefined) hold.until = parseInstant(record.until, 'until');
+  if (record.until !== undefined) hold.until = parseEnd(record.until, 'until');
   if (record.createdAt !== undefined) hold.createdAt = parseInstant(record.createdAt, 'createdAt');
   return hold;
 }

@@ -1,6 +1,12 @@
-import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, visit, type Document, type Node } from 'yaml';
 import { BadInputError } from '../errors';
 import { printable } from '../output/printable';
+
+/**
+ * The most aliases (`*name`) a policy or holds file may use, and the most copies they may expand
+ * to: a few anchors share settings between rules; thousands are an attack on the parser's memory.
+ */
+export const MAX_YAML_ALIASES = 100;
 
 /** A place in a policy or holds file, 1-based, for error messages. */
 export interface SourcePosition {
@@ -31,12 +37,34 @@ export class SourceMap {
         `${printable(file)}:${position.line}:${position.col}: ${printable(what)}; fix the syntax (YAML or JSON).`,
       );
     }
+    let aliases = 0;
+    visit(document, {
+      Alias: (_key, alias) => {
+        aliases += 1;
+        if (aliases <= MAX_YAML_ALIASES) return undefined;
+        const position = lines.linePos(alias.range?.[0] ?? 0);
+        throw new BadInputError(
+          `${printable(file)}:${position.line}:${position.col}: more than ${MAX_YAML_ALIASES} YAML aliases: write the values out instead.`,
+        );
+      },
+    });
     return new SourceMap(file, document, lines);
   }
 
-  /** The document as plain data. */
+  /** The document as plain data; aliases that would expand to more than MAX_YAML_ALIASES copies are refused. */
   toJSON(): unknown {
-    return this.document.toJS({ maxAliasCount: 100 });
+    try {
+      return this.document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (error) {
+      // The yaml package reports an alias bomb, or an alias of no anchor, as a ReferenceError.
+      if (!(error instanceof ReferenceError)) throw error;
+      if (!/excessive alias/i.test(error.message)) {
+        throw new BadInputError(`${printable(this.file)}: ${printable(error.message)}; fix the syntax (YAML or JSON).`);
+      }
+      throw new BadInputError(
+        `${printable(this.file)}: its YAML aliases expand to more than ${MAX_YAML_ALIASES} copies: write the values out instead.`,
+      );
+    }
   }
 
   /** The position of the value at `path` (or of the key `key` inside it), the closest existing parent otherwise. */

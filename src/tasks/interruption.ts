@@ -72,15 +72,57 @@ export function whenAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
-/** Passes `items` through until `signal` aborts, then throws `stopped()` instead of asking for more. */
+/**
+ * `work`, unless `signal` aborts first: then `stopped()` is thrown at once, and `work` is left to
+ * settle unheard. For waits with nothing to finish or record (reading input, a lock, a page of a
+ * listing), so that a stop request ends them within moments however long they would take.
+ */
+export async function unlessAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+  stopped: () => Error,
+): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    throw stopped();
+  }
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(stopped());
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Passes `items` through until `signal` aborts, then throws `stopped()` instead of asking for
+ * more; an item still awaited when it aborts is not waited for.
+ */
 export async function* untilAborted<T>(
   items: AsyncIterable<T>,
   signal: AbortSignal | undefined,
   stopped: () => Error,
 ): AsyncGenerator<T> {
-  for await (const item of items) {
-    if (signal?.aborted) throw stopped();
-    yield item;
+  const iterator = items[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      if (signal?.aborted) throw stopped();
+      const next = await unlessAborted(iterator.next(), signal, stopped);
+      if (next.done) {
+        finished = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    // Not awaited: a generator still waiting on a request ends once that request does.
+    if (!finished) iterator.return?.()?.catch(() => undefined);
   }
 }
 

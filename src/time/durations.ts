@@ -131,6 +131,17 @@ export function parseInstant(text: string, flagName = 'date'): Date {
   return date;
 }
 
+/**
+ * Parses the end of something (a hold's `until`): a date-time is exact, and a bare date covers its
+ * whole UTC day, as a records manager reads "held until 31 January", so it ends at 00:00 UTC the
+ * next day (the last millisecond of 9999-12-31 for that day).
+ */
+export function parseEnd(text: string, flagName = 'date'): Date {
+  const instant = parseInstant(text, flagName);
+  if (!DATE_ONLY.test(text.trim())) return instant;
+  return new Date(Math.min(instant.getTime() + 24 * 60 * 60 * 1000, INSTANT_LIMIT.getTime() - 1));
+}
+
 // Date silently rolls 2026-02-30 over into March; a round trip catches it. setUTCFullYear, unlike
 // Date.UTC, keeps the years 0 to 99 as they are instead of reading them as 1900 to 1999.
 function isCalendarDay(day: string): boolean {

@@ -1,5 +1,5 @@
 import type { Recording } from '../recordings/recording';
-import { FREE_STORAGE_MINUTES, STORAGE_PRICE_PER_MINUTE_MONTH, billableMinutes } from '../recordings/storage-cost';
+import { FREE_STORAGE_MINUTES, billableMinutes, marginalMonthlyCost } from '../recordings/storage-cost';
 import type { RetentionDecider } from '../retention/retention-decision';
 
 /** How the rows of a usage report are split within a month. */
@@ -21,18 +21,37 @@ export interface UsageRow {
   monthlyCostAfterUsd?: number;
 }
 
-/** The account's storage as Twilio bills it: one free allowance for the parent and its subaccounts. */
+/**
+ * The account's storage as Twilio bills it: one free allowance for the parent and its subaccounts.
+ * Only a view of all of them (`wholeAccount`) can deduct it; any other view gives upper bounds
+ * (`…AtMostUsd`) and leaves the billed figures null, as list and purge do.
+ */
 export interface UsageTotals {
+  /** Whether the figures cover the parent account and every subaccount. */
+  wholeAccount: boolean;
+  /** Why they do not, when they do not. */
+  partialBecause?: string;
   recordings: number;
   minutes: number;
   freeMinutes: number;
-  billableMinutes: number;
-  monthlyCostUsd: number;
+  billableMinutes: number | null;
+  monthlyCostUsd: number | null;
+  /** Without the whole account: what these minutes cost once the account is past the free minutes. */
+  monthlyCostAtMostUsd?: number;
   minutesAfter?: number;
-  billableMinutesAfter?: number;
-  monthlyCostAfterUsd?: number;
-  monthlySavingUsd?: number;
+  billableMinutesAfter?: number | null;
+  monthlyCostAfterUsd?: number | null;
+  monthlySavingUsd?: number | null;
+  monthlySavingAtMostUsd?: number;
 }
+
+/** What a usage scan could see of the parent account (see UsageTotals). */
+export interface UsageView {
+  wholeAccount: boolean;
+  partialBecause?: string;
+}
+
+export const WHOLE_ACCOUNT: UsageView = { wholeAccount: true };
 
 export interface UsageReport {
   rows: UsageRow[];
@@ -63,7 +82,7 @@ export function lastMonths(now: Date, count: number): string[] {
 }
 
 function cost(minutes: number): number {
-  return Math.round(minutes * STORAGE_PRICE_PER_MINUTE_MONTH * 10_000) / 10_000;
+  return Math.round(marginalMonthlyCost(minutes) * 10_000) / 10_000;
 }
 
 /** What the account's monthly bill is for `minutes` stored, after the shared free minutes. */
@@ -115,7 +134,7 @@ export class StorageUsageTally {
     }
   }
 
-  report(): UsageReport {
+  report(view: UsageView = WHOLE_ACCOUNT): UsageReport {
     const order = (month: string) => (month === 'earlier' ? '' : month);
     const rows = [...this.rows.values()]
       .map((row) => ({
@@ -134,18 +153,37 @@ export class StorageUsageTally {
       entry.minutes += row.minutes;
       if (this.decide) entry.minutesAfter! += row.minutesAfter!;
     }
-    const totals: UsageTotals = {
-      recordings: this.recordings,
-      minutes: this.minutes,
-      freeMinutes: FREE_STORAGE_MINUTES,
-      billableMinutes: Math.max(0, this.minutes - FREE_STORAGE_MINUTES),
-      monthlyCostUsd: billedCost(this.minutes),
-    };
+    const totals: UsageTotals = view.wholeAccount
+      ? {
+          wholeAccount: true,
+          recordings: this.recordings,
+          minutes: this.minutes,
+          freeMinutes: FREE_STORAGE_MINUTES,
+          billableMinutes: Math.max(0, this.minutes - FREE_STORAGE_MINUTES),
+          monthlyCostUsd: billedCost(this.minutes),
+        }
+      : {
+          wholeAccount: false,
+          partialBecause: view.partialBecause,
+          recordings: this.recordings,
+          minutes: this.minutes,
+          freeMinutes: FREE_STORAGE_MINUTES,
+          billableMinutes: null,
+          monthlyCostUsd: null,
+          monthlyCostAtMostUsd: cost(this.minutes),
+        };
     if (this.decide) {
       totals.minutesAfter = this.minutesAfter;
-      totals.billableMinutesAfter = Math.max(0, this.minutesAfter - FREE_STORAGE_MINUTES);
-      totals.monthlyCostAfterUsd = billedCost(this.minutesAfter);
-      totals.monthlySavingUsd = Math.round((totals.monthlyCostUsd - totals.monthlyCostAfterUsd) * 10_000) / 10_000;
+      if (view.wholeAccount) {
+        totals.billableMinutesAfter = Math.max(0, this.minutesAfter - FREE_STORAGE_MINUTES);
+        totals.monthlyCostAfterUsd = billedCost(this.minutesAfter);
+        totals.monthlySavingUsd = Math.round((totals.monthlyCostUsd! - totals.monthlyCostAfterUsd) * 10_000) / 10_000;
+      } else {
+        totals.billableMinutesAfter = null;
+        totals.monthlyCostAfterUsd = null;
+        totals.monthlySavingUsd = null;
+        totals.monthlySavingAtMostUsd = cost(this.minutes - this.minutesAfter);
+      }
     }
     const monthList = [...months.values()].sort((a, b) => order(a.month).localeCompare(order(b.month)));
     return { rows, months: monthList, totals, shownMonths: this.shownMonths };

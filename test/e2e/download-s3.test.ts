@@ -99,6 +99,33 @@ describe('twilio recordings:download --output-dir s3://', function () {
     expect(world.sandbox.counters.requests.media).to.equal(0);
   });
 
+  it('refuses a layout or a prefix in the manifests folder up front, as a folder refuses its temporary folder', async () => {
+    for (const args of [
+      ['--output-dir', s3.url(), '--layout', '.manifests/{sid}.{ext}'],
+      ['--output-dir', s3.url(), '--layout', '.MANIFESTS/{sid}.{ext}'],
+      ['--output-dir', `s3://${s3.bucket}/.manifests`],
+      ['--output-dir', `s3://${s3.bucket}/team/.manifests/`],
+    ]) {
+      await expectRefused(await download(args), 2, /\.manifests/);
+    }
+    expect(s3.proxy.seen).to.deep.equal([]);
+  });
+
+  it('never prints the user name or password of an s3:// URL', async () => {
+    for (const url of [`s3://ops:hunter2secret@${s3.bucket}/x`, `s3://hunter2secret@Bad_Bucket`]) {
+      const run = await download(['--output-dir', url]);
+      await expectRefused(run, 2, /Invalid destination "s3:\/\/…@.*": it has a user name or password/);
+      expect(run.stderr).not.to.include('hunter2secret');
+    }
+    const purge = await world.run(
+      ['recordings:purge', '--older-than', '1d', '--archive-dir', `s3://ops:hunter2secret@${s3.bucket}/x`, '--force'],
+      { env: { ...world.authTokenEnv, ...s3.env } },
+    );
+    expect(purge.status, purge.stderr).to.equal(2);
+    expect(purge.stderr).not.to.include('hunter2secret');
+    expect(world.sandbox.counters.requests.delete).to.equal(0);
+  });
+
   for (const url of ['s3://', 's3://Bad_Bucket', 's3:/x']) {
     it(`refuses ${url} in one line, exit 2, before fetching anything`, async () => {
       await expectRefused(await download(['--output-dir', url]), 2, /Invalid destination/);

@@ -294,6 +294,33 @@ describe('twilio recordings:download of encrypted recordings', function () {
       expect(filesUnder(root).some((file) => file.includes('.partial'))).to.equal(false);
     });
 
+    it('refuses to append to a manifest with a line it cannot read, saying which, and decrypts nothing', async () => {
+      const root = await savedEncrypted(tutorial.slice(0, 2));
+      const manifest = join(root, 'manifest.jsonl');
+      const [first, ...rest] = readFileSync(manifest, 'utf8').trimEnd().split('\n');
+      writeFileSync(manifest, [first, '{"event":"downloaded","sid":', ...rest].join('\n') + '\n');
+      const before = readFileSync(manifest, 'utf8');
+      const run = await decrypt(['--key', key.privatePath, root]);
+      expect(run.status, run.stderr).to.equal(2);
+      expect(run.stderr.trim().split('\n'), run.stderr).to.have.length(1);
+      expect(run.stderr).to.match(/manifest\.jsonl:2 is not a JSON line.*repair or remove that line/);
+      expect(readFileSync(manifest, 'utf8')).to.equal(before);
+      expect(wavFiles(root)).to.deep.equal([]);
+    });
+
+    it('says a folder that does not exist does not exist', async () => {
+      const missing = join(scratch, 'no-such-folder');
+      for (const args of [
+        ['--key', key.privatePath, missing],
+        [missing, '--key', key.privatePath],
+      ]) {
+        const run = await decrypt(args);
+        expect(run.status, run.stderr).to.equal(2);
+        expect(run.stderr).to.match(/no-such-folder.*does not exist/);
+        expect(run.stderr).not.to.include('Give the folder to decrypt');
+      }
+    });
+
     it('offers no -p/--profile in its help, and refuses one in one line with exit 2, decrypting nothing', async () => {
       const help = await decrypt(['--help']);
       expect(help.status, help.stderr).to.equal(0);

@@ -126,6 +126,34 @@ describe('twilio recordings:holds', function () {
     expect(status(sid)).to.equal('deleted');
   });
 
+  it('holds through the whole of a bare --until date, and to the instant of a date-time', async () => {
+    const sid = add(40);
+    const holds = scratch('until.json');
+    const until = async (value: string) => {
+      const run = await twilio([
+        'recordings:holds:add',
+        '--sid',
+        sid,
+        '--reason',
+        'r',
+        '--until',
+        value,
+        '--holds',
+        holds,
+        '-o',
+        'json',
+      ]);
+      expect(run.status, run.stderr).to.equal(0);
+      return (JSON.parse(run.stdout) as Array<{ until: string }>)[0].until;
+    };
+    expect(await until('2027-01-31')).to.equal('2027-02-01T00:00:00.000Z');
+    expect(await until('2027-01-31T18:30:00Z')).to.equal('2027-01-31T18:30:00.000Z');
+    const help = await twilio(['recordings:holds:add', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).to.include(
+      'through the whole of this date (it ends at 00:00 UTC the next day)',
+    );
+  });
+
   it('refuses a named holds file that does not exist (exit 2), by flag or by environment, before calling Twilio', async () => {
     const sid = add(40);
     world.sandbox.resetCounters();

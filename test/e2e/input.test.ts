@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TwilioWorld } from './twilio-world';
+import { TwilioWorld, type TwilioRun } from './twilio-world';
 import { expectOneLineFailure } from './one-line-failure';
 
 const MINUTE = 60_000;
@@ -190,5 +191,128 @@ describe('hostile and ambiguous input (twilio binary)', function () {
       '($0.0005 per minute-month beyond them).';
     expect(listed.stderr).to.include(`Storing them costs ${cost}`);
     expect(plan.stderr).to.include(`Deleting them saves ${cost}`);
+  });
+
+  describe('input files: bounded, regular, and never waited on', () => {
+    const dir = () => {
+      const path = join(world.home, 'input-files');
+      mkdirSync(path, { recursive: true });
+      return path;
+    };
+    const file = (name: string, text: string) => {
+      const path = join(dir(), name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const fifo = (name: string) => {
+      const path = join(dir(), name);
+      execFileSync('mkfifo', [path]);
+      return path;
+    };
+    // Each would hang or run for minutes without the bounds: a run still going after 30 s has failed.
+    const bounded = (args: string[]) => world.run(args, { env: world.authTokenEnv, timeoutMs: 30_000 });
+    const expectRefusedUnasked = (run: TwilioRun, message: RegExp) => {
+      expectOneLineFailure(run, 2, message);
+      expect(world.sandbox.counters.requests.total).to.equal(0);
+    };
+    beforeEach(() => world.sandbox.resetCounters());
+
+    it('refuses a 50 MB policy at once, before reading it whole', async () => {
+      const path = join(dir(), 'huge.yml');
+      const handle = openSync(path, 'w');
+      writeSync(handle, 'rules:\n  - name: default\n    keep: 90d\n');
+      const padding = `# ${'x'.repeat(1022)}\n`.repeat(1024);
+      for (let mib = 0; mib < 50; mib += 1) writeSync(handle, padding);
+      closeSync(handle);
+      for (const command of [
+        ['recordings:purge', '--policy', path, '--dry-run'],
+        ['recordings:usage', '--policy', path],
+      ]) {
+        expectRefusedUnasked(await bounded(command), /huge\.yml is larger than 4 MiB, the most a policy file may be/);
+      }
+    });
+
+    it('refuses a holds file over 4 MiB and a plan over 64 MiB', async () => {
+      const holds = file('big-holds.json', `{"version": 1, "holds": []}${' '.repeat(4 * 1024 * 1024)}`);
+      expectRefusedUnasked(
+        await bounded(['recordings:holds:list', '--holds', holds]),
+        /big-holds\.json is larger than 4 MiB, the most a holds file may be/,
+      );
+      expectRefusedUnasked(
+        await bounded(['recordings:purge', '--older-than', '1d', '--holds', holds, '--force']),
+        /larger than 4 MiB/,
+      );
+      const plan = file('big-plan.json', '');
+      truncateSync(plan, 64 * 1024 * 1024 + 1);
+      expectRefusedUnasked(
+        await bounded(['recordings:purge', '--plan', plan, '--force']),
+        /big-plan\.json is larger than 64 MiB, the most a plan may be/,
+      );
+    });
+
+    it('refuses a YAML alias bomb in a policy or a holds file, in one line', async () => {
+      const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+      for (const name of 'bcdefghi') {
+        const previous = String.fromCharCode(name.charCodeAt(0) - 1);
+        levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]`);
+      }
+      const policy = file('bomb.yml', `${levels.join('\n')}\nrules:\n  - name: default\n    keep: 90d\n`);
+      expectRefusedUnasked(
+        await bounded(['recordings:purge', '--policy', policy, '--dry-run']),
+        /bomb\.yml: its YAML aliases expand to more than 100 copies: write the values out instead/,
+      );
+      const many = `a: &a lol\nb: [${Array(101).fill('*a').join(',')}]\nversion: 1\nholds: []\n`;
+      expectRefusedUnasked(
+        await bounded(['recordings:holds:list', '--holds', file('aliases.yml', many)]),
+        /aliases\.yml:2:\d+: more than 100 YAML aliases: write the values out instead/,
+      );
+    });
+
+    it('refuses a FIFO as --policy, --holds or --plan without waiting for a writer', async () => {
+      const pipe = fifo('input.fifo');
+      for (const command of [
+        ['recordings:purge', '--policy', pipe, '--dry-run'],
+        ['recordings:usage', '--policy', pipe],
+        ['recordings:purge', '--older-than', '1d', '--holds', pipe, '--force'],
+        ['recordings:holds:list', '--holds', pipe],
+        ['recordings:holds:add', '--sid', `RE${'a'.repeat(32)}`, '--reason', 'x', '--holds', pipe],
+        ['recordings:purge', '--plan', pipe, '--force'],
+      ]) {
+        expectRefusedUnasked(await bounded(command), /input\.fifo is not a regular file: name a file/);
+      }
+    });
+
+    for (const [what, command] of [
+      ['a purge waiting for the accounts its policy names', ['recordings:purge', '--dry-run', '--policy']],
+      ['a purge waiting for a page of its selection', ['recordings:purge', '--older-than', '1d', '--dry-run']],
+      ['usage waiting for a page of its selection', ['recordings:usage']],
+    ] as const) {
+      it(`ends ${what} within moments of one SIGTERM, exit 3`, async () => {
+        const policy = file(
+          'accounts.yml',
+          `rules:\n  - name: parent\n    match: { account: ${world.sandbox.account.sid} }\n    keep: 90d\n  - name: default\n    keep: 1y\n`,
+        );
+        add(400);
+        world.sandbox.setKnobs({ holdAfterRequests: 0 });
+        try {
+          const args = command[command.length - 1] === '--policy' ? [...command, policy] : [...command];
+          const running = world.start(args, { env: world.authTokenEnv, timeoutMs: 60_000 });
+          for (const deadline = Date.now() + 30_000; world.sandbox.counters.held === 0;) {
+            if (Date.now() > deadline) throw new Error('the command never asked Twilio anything');
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          const signalled = Date.now();
+          running.child.kill('SIGTERM');
+          const run = await running.done;
+          // Before, the first SIGTERM only said "stopping" while the request waited for ever.
+          expect(Date.now() - signalled, run.stderr).to.be.below(3_000);
+          expect(run.status, run.stderr).to.equal(3);
+          expect(run.stderr).to.include('SIGTERM: stopping');
+          expect(run.stderr).not.to.match(/unexpected error|\n\s+at /);
+        } finally {
+          world.sandbox.setKnobs({ holdAfterRequests: null });
+        }
+      });
+    }
   });
 });

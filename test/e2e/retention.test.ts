@@ -101,6 +101,34 @@ describe('twilio recordings:purge --policy', function () {
     expect(status(held)).to.equal('completed');
   });
 
+  it('with --dry-run -o json, gives each selected recording its rule, decision and reason', async () => {
+    const compliance = add(100 * DAY, { accountSid: sub(0) });
+    const shortYoung = add(12 * HOUR, { durationSeconds: 20 });
+    const old = add(40 * DAY, { accountSid: sub(1) });
+    const young = add(10 * DAY, { accountSid: sub(1) });
+    const absent = add(40 * DAY, { accountSid: sub(1), status: 'absent' });
+    const held = add(40 * DAY, { accountSid: sub(1) });
+    const holds = file('holds-rows.json', JSON.stringify({ version: 1, holds: [{ sid: held, reason: 'case 7' }] }));
+    const run = await purge(['--policy', file('rows.yml', POLICY), '--holds', holds, '--dry-run', '-o', 'json']);
+    expect(run.status, run.stderr).to.equal(0);
+    const rows = new Map(
+      (JSON.parse(run.stdout) as Array<Record<string, unknown>>).map((row) => [row.sid as string, row]),
+    );
+    const decided = (sid: string) => {
+      const { decision, rule, reason } = rows.get(sid)!;
+      return { decision, rule, reason };
+    };
+    expect(decided(compliance)).to.deep.equal({ decision: 'keep', rule: 'compliance', reason: 'rule-keeps' });
+    expect(decided(shortYoung)).to.deep.equal({ decision: 'keep', rule: 'short calls', reason: 'too-young' });
+    expect(decided(old)).to.deep.equal({ decision: 'delete', rule: 'default', reason: 'past-keep' });
+    expect(decided(young)).to.deep.equal({ decision: 'keep', rule: 'default', reason: 'rule-keeps' });
+    expect(decided(absent)).to.include({ decision: 'keep', reason: 'not-completed' });
+    expect(decided(held)).to.include({ decision: 'keep', reason: 'held' });
+    expect(rows.get(held)!.detail).to.include('case 7');
+    expect(Object.keys(world.sandbox.counters.deletesPerSid)).not.to.include.members([old]);
+    expect(status(old)).to.equal('completed');
+  });
+
   it('refuses --policy with selection flags (exit 2) before calling Twilio', async () => {
     world.sandbox.resetCounters();
     const policy = file('flags.yml', POLICY);

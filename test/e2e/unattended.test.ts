@@ -105,6 +105,30 @@ describe('unattended purges: --force without a terminal, --report, one run per a
     expect(text).to.match(new RegExp(`\\| ${world.sandbox.account.sid} \\| \\d+ \\| 1 \\|`));
   });
 
+  it('puts the Markdown report’s rule sections in the policy’s order, with outside text shown as text', async () => {
+    const sub = world.sandbox.subaccounts[0].sid;
+    add(70);
+    add(70, { accountSid: sub });
+    const policy = join(dir, 'marked-up.yml');
+    writeFileSync(
+      policy,
+      POLICY.replace('name: support', 'name: "[support](https://evil.example) <img src=x onerror=alert(1)> **x**"'),
+    );
+    const report = join(dir, 'marked-up.md');
+    const run = await world.run(
+      ['recordings:purge', '--policy', policy, '--holds', join(dir, 'holds.json'), '--dry-run', '--report', report],
+      { env: world.authTokenEnv },
+    );
+    expect(run.status, run.stderr).to.equal(0);
+    const text = readFileSync(report, 'utf8');
+    const headings = text.split('\n').filter((line) => line.startsWith('## Rule '));
+    expect(headings).to.deep.equal([
+      '## Rule \\[support\\]\\(https\\://evil.example\\) &lt;img src=x onerror=alert\\(1\\)&gt; \\*\\*x\\*\\*',
+      '## Rule default',
+    ]);
+    expect(text).not.to.match(/<img|\]\(http/);
+  });
+
   it('refuses to run while another purge of the account runs (exit 3), deleting nothing', async () => {
     const sid = add(70);
     mkdirSync(join(world.home, '.twilio-cli', 'recordings'), { recursive: true });

@@ -5,6 +5,7 @@ import { RecordingsCommand } from '../../cli/recordings-command';
 import { statSync } from 'node:fs';
 import type { DecryptionInput } from '../../cli/flags';
 import { privateKeySource } from '../../encryption/key-ring';
+import { printable } from '../../output/printable';
 import { BadInputError, CancelledError, OperationFailedError } from '../../errors';
 import { decryptFolder, decryptSummaryLines, type DecryptResult } from '../../media/decrypt-folder';
 import { docLink } from '../../cli/doc-links';
@@ -73,12 +74,20 @@ export function decryptInputFrom(
   keyValues: string[],
   passphraseEnv: string | undefined,
   isFolder: (path: string) => boolean = (path) => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false,
+  exists: (path: string) => boolean = (path) => statSync(path, { throwIfNoEntry: false }) !== undefined,
 ): { root: string; decryption: DecryptionInput } {
   let values = keyValues;
   let root = dir;
-  if (root === undefined && values.length > 1 && isFolder(values[values.length - 1]!)) {
-    root = values[values.length - 1]!;
+  const last = values[values.length - 1];
+  if (root === undefined && values.length > 1 && isFolder(last!)) {
+    root = last!;
     values = values.slice(0, -1);
+  }
+  // `--key private.pem ./missing`: the last value is the folder, mistyped, rather than a key that is not there.
+  if (root === undefined && values.length > 1 && !exists(last!) && !/\.(pem|key)$/i.test(last!)) {
+    throw new BadInputError(
+      `The folder "${printable(last!)}" does not exist: check the path, and give the folder recordings:download saved into.`,
+    );
   }
   if (root === undefined || root.trim() === '') {
     throw new BadInputError('Give the folder to decrypt: twilio recordings:decrypt --key private.pem DIR.');

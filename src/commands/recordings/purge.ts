@@ -228,6 +228,7 @@ export default class RecordingsPurge extends RecordingsCommand {
         stop: interruption.signal,
         selectionOutput: json ? this.recordOutput(RECORDING_PROPERTIES) : DISCARD_RECORDS,
         resultOutput: json ? this.recordOutput(RESULT_PROPERTIES) : blankNulls(this.recordOutput(RESULT_PROPERTIES)),
+        beforeAbort: (flush) => this.beforeAbort(flush),
         info: (line) => this.logger.info(line),
         warn: (line) => this.logger.warn(line),
         progress: (verb) => createProgressReporter({ verb, silent: this.flags.silent }),
@@ -239,6 +240,7 @@ export default class RecordingsPurge extends RecordingsCommand {
       lockFolder: this.pluginDataDir,
       policy: policyPath,
       plan: planPath,
+      stop: interruption.signal,
       info: (line) => this.logger.info(line),
       warn: (line) => this.logger.warn(line),
     }).finally(() => interruption.dispose());

@@ -90,7 +90,9 @@ export default class RecordingsUsage extends RecordingsCommand {
       this.output(rows, properties.join(', '));
       return;
     }
-    process.stdout.write(`${usageChartLines(report).join('\n')}\n\n`);
+    // As wide as the terminal: off one, the width is not known.
+    const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+    process.stdout.write(`${usageChartLines(report, columns).join('\n')}\n\n`);
     if (rows.length > 0) this.output(rows, properties.join(', '));
     process.stdout.write(`\n${usageNoteLines(report).join('\n')}\n`);
   }

@@ -3,6 +3,7 @@ import {
   describeErrorCode,
   formatEventLine,
   parseRecordingStatusCallback,
+  recordingUrlProblem,
 } from '../../../src/callbacks/callback-event';
 
 const AC = 'AC' + 'a'.repeat(32);
@@ -113,6 +114,29 @@ describe('formatEventLine', () => {
     const line = formatEventLine(parsed.event, new Date('2026-01-14T09:30:05.123Z'));
     expect(line).to.equal(
       `2026-01-14T09:30:05Z  absent       ${RE}  call ${CA}  0s  2ch  DialVerb  error 16101 (recording too short)`,
+    );
+  });
+});
+
+describe('recordingUrlProblem', () => {
+  const origins = ['https://api.twilio.com'];
+  const problemOf = (url: string) => {
+    const parsed = parseRecordingStatusCallback(params({ RecordingUrl: url }));
+    if (!parsed.ok) throw new Error('the callback did not parse');
+    return recordingUrlProblem(parsed.event, origins);
+  };
+
+  it('names a URL without a host by its scheme and start, printable, never "at ,"', () => {
+    const problem = problemOf('javascript:alert(1)//\u001b[31m');
+    expect(problem).to.match(
+      /^RecordingUrl points at a javascript: URL \("javascript:alert\(1\)\/\/\\x1b\[31m"\), not at Twilio's API/,
+    );
+    expect(problemOf('data:text/html,<b>x</b>')).to.include('points at a data: URL');
+  });
+
+  it('names another host as it is', () => {
+    expect(problemOf(`https://evil.example/2010-04-01/Accounts/${AC}/Recordings/${RE}`)).to.match(
+      /^RecordingUrl points at evil\.example, not at Twilio's API/,
     );
   });
 });

@@ -25,6 +25,13 @@ describe('decryptInputFrom', () => {
     ['an empty folder name', ' ', ['a.pem'], /Give the folder to decrypt/],
     ['object storage', 's3://bucket/prefix', ['a.pem'], /not s3:\/\/ storage/],
   ];
+  it('says a folder given after --key does not exist, rather than asking for one', () => {
+    expect(() => decryptInputFrom(undefined, ['a.pem', './recordngs'], undefined, isFolder, () => false)).to.throw(
+      BadInputError,
+      /The folder "\.\/recordngs" does not exist: check the path/,
+    );
+  });
+
   for (const [what, dir, keys, message] of refusals) {
     it(`refuses ${what}`, () => {
       expect(() => decryptInputFrom(dir, keys, undefined, isFolder)).to.throw(BadInputError, message);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -49,5 +49,27 @@ describe('SpooledFile', () => {
     await spool.toFile();
     await spool.close();
     expect(readFileSync(path).equals(Buffer.concat(chunks))).to.equal(true);
+  });
+
+  it('leaves no file behind when discarded while the file is still being opened', async () => {
+    const path = join(dir, 'failed');
+    let letOpen = () => undefined as void;
+    const opening = new Promise<void>((resolve) => (letOpen = resolve));
+    let opened: Promise<FileHandle> | undefined;
+    const spool = new SpooledFile(() => {
+      opened = opening.then(() => open(path, 'wx', 0o600));
+      return opened;
+    }, 4);
+    spool.on('error', () => undefined);
+    // Past the limit: the spool starts opening its file, which waits.
+    spool.write(Buffer.from('0123456789'));
+    spool.destroy(new Error('the GCM tag does not match'));
+    // As a failed download discards its spool: close it, then remove its file.
+    const discarding = spool.close().then(() => unlink(path).catch(() => undefined));
+    await new Promise((resolve) => setImmediate(resolve));
+    letOpen();
+    await discarding;
+    await (await opened!).close().catch(() => undefined);
+    expect(existsSync(path)).to.equal(false);
   });
 });

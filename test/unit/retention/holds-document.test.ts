@@ -34,6 +34,11 @@ describe('holds as read from a file or the flags', () => {
     }
   });
 
+  it('hold through the whole UTC day of a bare until date, as holds:add --until does', () => {
+    const text = JSON.stringify({ version: 1, holds: [{ sid: `RE${HEX}`, reason: 'case 8', until: '2027-01-31' }] });
+    expect(parseHolds(text, 'holds.json')[0].until?.toISOString()).to.equal('2027-02-01T00:00:00.000Z');
+  });
+
   it('hold the recording --sid, --call-sid or --conference-sid name in upper-case hex', () => {
     for (const flags of [
       { sid: `RE${HEX.toUpperCase()}` },

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
-import { Interruption, untilAborted } from '../../../src/tasks/interruption';
+import { Interruption, unlessAborted, untilAborted } from '../../../src/tasks/interruption';
 
 describe('Interruption', () => {
   function watch() {
@@ -55,6 +55,34 @@ describe('Interruption', () => {
     }
     expect(seen).to.deep.equal([1, 2]);
     expect(error?.message).to.equal('stopped');
-    expect(asked).to.equal(3);
+    expect(asked).to.equal(2);
+  });
+
+  it('stops waiting for an item that never comes once aborted', async () => {
+    const controller = new AbortController();
+    async function* pages() {
+      yield 1;
+      await new Promise(() => undefined);
+    }
+    const seen: number[] = [];
+    const walk = (async () => {
+      for await (const page of untilAborted(pages(), controller.signal, () => new Error('stopped'))) seen.push(page);
+    })();
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    let error: Error | undefined;
+    await walk.catch((caught: Error) => (error = caught));
+    expect(seen).to.deep.equal([1]);
+    expect(error?.message).to.equal('stopped');
+  });
+
+  it('gives up on work that never settles once aborted, and passes through work that does', async () => {
+    const controller = new AbortController();
+    expect(await unlessAborted(Promise.resolve(7), controller.signal, () => new Error('stopped'))).to.equal(7);
+    const waiting = unlessAborted(new Promise(() => undefined), controller.signal, () => new Error('stopped'));
+    controller.abort();
+    let error: Error | undefined;
+    await waiting.catch((caught: Error) => (error = caught));
+    expect(error?.message).to.equal('stopped');
   });
 });

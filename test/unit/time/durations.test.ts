@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import { BadInputError } from '../../../src/errors';
-import { MAX_DURATION_MS, instantBefore, parseDuration, parseInstant, utcDay } from '../../../src/time/durations';
+import {
+  MAX_DURATION_MS,
+  instantBefore,
+  parseDuration,
+  parseEnd,
+  parseInstant,
+  utcDay,
+} from '../../../src/time/durations';
 
 describe('parseDuration', () => {
   const cases: Array<[string, number]> = [
@@ -171,5 +178,19 @@ describe('parseInstant', () => {
 
   it('gives the UTC day of an instant', () => {
     expect(utcDay(new Date('2026-03-01T23:59:59-05:00'))).to.equal('2026-03-02');
+  });
+});
+
+describe('parseEnd', () => {
+  it('makes a bare date cover its whole UTC day', () => {
+    expect(parseEnd('2027-01-31', '--until').toISOString()).to.equal('2027-02-01T00:00:00.000Z');
+  });
+
+  it('keeps a date-time exact', () => {
+    expect(parseEnd('2027-01-31T18:30:00Z', '--until').toISOString()).to.equal('2027-01-31T18:30:00.000Z');
+  });
+
+  it('ends the last day of 9999 on its last millisecond, never past the years it allows', () => {
+    expect(parseEnd('9999-12-31', 'until').toISOString()).to.equal('9999-12-31T23:59:59.999Z');
   });
 });

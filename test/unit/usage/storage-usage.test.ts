@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { StorageUsageTally, lastMonths } from '../../../src/usage/storage-usage';
-import { usageChartLines } from '../../../src/usage/usage-chart';
+import { usageChartLines, usageNoteLines } from '../../../src/usage/usage-chart';
 import { aRecording } from '../recording-fixture';
 
 const A = 'AC' + '1'.repeat(32);
@@ -53,5 +53,38 @@ describe('storage usage', () => {
       `2026-11  ${'█'.repeat(13)}${'░'.repeat(27)}  3 → 1 min`,
     );
     expect(tally.report().totals).to.deep.include({ minutesAfter: 1 });
+  });
+
+  it('gives only the most a partial view costs, in the words list and purge use', () => {
+    const tally = new StorageUsageTally(months, 'account', () => ({ action: 'delete' }));
+    tally.add(aRecording({ accountSid: A, duration: 12_000 * 60, dateCreated: new Date('2026-11-02T00:00:00Z') }));
+    const report = tally.report({ wholeAccount: false, partialBecause: 'a subaccount alone' });
+    expect(report.totals).to.deep.include({
+      wholeAccount: false,
+      billableMinutes: null,
+      monthlyCostUsd: null,
+      monthlyCostAtMostUsd: 6,
+      monthlySavingUsd: null,
+      monthlySavingAtMostUsd: 6,
+    });
+    const notes = usageNoteLines(report).join('\n');
+    expect(notes).to.include(
+      "Storing them costs at most $6.00 a month, if the account's recordings, subaccounts included, exceed the 10,000 free minutes",
+    );
+    expect(notes).to.include('deleting them saves at most $6.00 a month');
+    expect(notes).not.to.include('billable');
+  });
+
+  it('fills the width it is given, and 40 columns without one', () => {
+    const tally = new StorageUsageTally(months, 'account');
+    tally.add(aRecording({ duration: 60, dateCreated: new Date('2026-11-02T00:00:00Z') }));
+    const widest = (columns?: number) =>
+      Math.max(
+        ...usageChartLines(tally.report(), columns)
+          .slice(1)
+          .map((line) => line.length),
+      );
+    expect(widest(120)).to.equal(120);
+    expect(widest(undefined)).to.equal('earlier'.length + 2 + 40 + 2 + '1 min'.length);
   });
 });

@@ -5,7 +5,7 @@ import { RecordingsCommand } from '../../../cli/recordings-command';
 import { addHold, holdRows } from '../../../holds/hold-book';
 import { holdsLocation } from '../../../holds/holds-file';
 import { describeTarget, parseHoldReason, type Hold } from '../../../retention/holds';
-import { parseInstant } from '../../../time/durations';
+import { parseEnd } from '../../../time/durations';
 import { docLink } from '../../../cli/doc-links';
 
 export const HOLD_PROPERTIES = 'id, sid, covers, reason, until, active';
@@ -28,7 +28,7 @@ export default class RecordingsHoldsAdd extends RecordingsCommand {
     reason: Flags.string({ description: 'why it is held, shown in plans and summaries', required: true }),
     until: Flags.string({
       description:
-        'the hold ends at this ISO 8601 date or date-time (a bare date is 00:00 UTC); default: until removed',
+        'the hold lasts until this ISO 8601 date-time, exactly, or through the whole of this date (it ends at 00:00 UTC the next day); default: until removed',
       helpValue: 'DATE',
     }),
     holds: Flags.string({
@@ -48,7 +48,7 @@ export default class RecordingsHoldsAdd extends RecordingsCommand {
     const hold: Hold = {
       target: holdTargetFrom(this.flags),
       reason: parseHoldReason(this.flags.reason, '--reason'),
-      until: this.flags.until === undefined ? undefined : parseInstant(this.flags.until, '--until'),
+      until: this.flags.until === undefined ? undefined : parseEnd(this.flags.until, '--until'),
       createdAt: now,
     };
     const location = holdsLocation(pathFrom(this.flags, 'holds', 'holds.json'), process.env, this.pluginDataDir);
