@@ -61,6 +61,8 @@ interface Session {
   conferenceSid: string;
   keySid: string;
   sharedHolds: string;
+  /** The id of a hold added for an example that lifts a hold by its id. */
+  holdId?: string;
   store(): LocalObjectStore;
 }
 
@@ -74,6 +76,8 @@ interface ExampleCase {
   status: number;
   /** A listener: runs until stopped with Ctrl-C; `whileRunning` acts on it first. */
   whileRunning?: (listener: RunningListener, session: Session) => Promise<unknown>;
+  /** What must be so before the example runs, as a user would have done it. */
+  before?: (session: Session) => Promise<void>;
   check?: Check;
 }
 
@@ -213,6 +217,20 @@ const CASES: ExampleCase[] = [
     check: (run, session) => expect(JSON.stringify(JSON.parse(run.stdout))).to.include(session.conferenceSid),
   },
   { example: '$ twilio recordings:holds:remove --sid RExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', status: 0 },
+  {
+    example: '$ twilio recordings:holds:remove --id 3f9a0c1e',
+    status: 0,
+    // A hold of its own to lift, whose id holds:add printed.
+    before: async (session) => {
+      const added = await session.world.run(
+        ['recordings:holds:add', '--sid', session.recordingSid, '--reason', 'second look', '-o', 'json'],
+        { env: session.env, cwd: session.folder },
+      );
+      expect(added.status, added.stderr).to.equal(0);
+      session.holdId = (JSON.parse(added.stdout) as Array<{ id: string }>)[0].id;
+    },
+    check: (run, session) => expect(run.stdout).to.include(session.holdId),
+  },
   {
     example:
       '$ twilio recordings:holds:remove --conference-sid CFxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx --holds /shared/holds.json',
@@ -375,6 +393,7 @@ function commandLine(example: string, session: Session): string[] {
     .replace(/\bCF[xX]{32}\b/g, session.conferenceSid)
     .replace(/\bCR[xX]{32}\b/g, session.keySid)
     .replace('/shared/holds.json', session.sharedHolds)
+    .replace(/--id \S+/, `--id ${session.holdId}`)
     .replace('http://localhost:8080', session.handler.origin)
     .replace('https://example.com', session.handler.origin)
     // A hold must end in the future: the example's date is moved a year past today.
@@ -466,6 +485,7 @@ describe('the examples in every command’s help', function () {
 
   for (const testCase of CASES) {
     it(`${testCase.example.replace(/^\$ /, '')} exits ${testCase.status}`, async () => {
+      await testCase.before?.(session);
       const argv = commandLine(testCase.example, session);
       let run: TwilioRun;
       if (testCase.whileRunning) {
