@@ -1,8 +1,8 @@
 import { messageOf, TwilioApiError } from '../errors';
 import type { MediaDestination, SavedMedia } from '../media/media-destination';
 import { MediaSaveError } from '../media/media-errors';
-import { DeletionJournal, UnrecordedDeletionError } from '../purge/deletion-log';
-import { reconcileDeletions, type ReconciliationReport } from '../purge/reconciliation';
+import { DeletionJournal, UnrecordedDeletionError } from '../journal/deletion-log';
+import { reconcileDeletions, type ReconciliationReport } from '../journal/reconciliation';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { recordingPath } from '../twilio/twilio-api';

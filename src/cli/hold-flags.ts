@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import type { HoldsLockOptions } from '../holds/holds-lock';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import { BadInputError } from '../errors';
 import type { HoldSelector } from '../holds/hold-book';
 import type { HoldTarget } from '../retention/holds';

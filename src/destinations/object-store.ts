@@ -2,7 +2,7 @@ import type { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BadInputError, messageOf } from '../errors';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import { partsOf, type ObjectParts, type ObjectSource } from './object-parts';
 import { S3_SSE_MODES, S3_STORAGE_CLASSES, type S3ServerSideEncryption, type S3StorageClass } from './object-options';
 import { metadataFits, SHA256_METADATA_KEY } from './object-metadata';

@@ -1,6 +1,6 @@
-import { plural } from '../output/plural';
-import { printable } from '../output/printable';
-import { formatBytes } from '../progress/progress-reporter';
+import { plural } from '../text/plural';
+import { printable } from '../text/printable';
+import { formatBytes } from '../cli/progress-reporter';
 import { encryptedWithOtherKey, encryptionKeySid, type Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
@@ -10,7 +10,7 @@ import { Layout, type MediaFormat } from './layout';
 import { DiskFullError, saveFailureReason } from './media-errors';
 import { ENCRYPTED_MP3_REASON } from './media-encryption';
 import type { MediaDestination } from './media-destination';
-import { ResultBatch } from '../output/result-batch';
+import { ResultBatch } from '../tasks/result-batch';
 
 /** What happened to one selected recording; `-o json` prints these. */
 export interface DownloadResult {

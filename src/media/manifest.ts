@@ -1,6 +1,6 @@
 import { promises as fsPromises } from 'node:fs';
 import type { Recording } from '../recordings/recording';
-import { readJsonLines } from './json-lines-file';
+import { readJsonLines } from '../journal/json-lines-file';
 import type { MediaFormat } from './layout';
 import type { MediaFileSystem } from './media-file-system';
 import type { ManifestEncryption } from './media-encryption';

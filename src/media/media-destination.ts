@@ -1,4 +1,4 @@
-import type { SettleableLog } from '../purge/reconciliation';
+import type { SettleableLog } from '../journal/reconciliation';
 import type { Recording } from '../recordings/recording';
 import type { Layout, MediaFormat } from './layout';
 

@@ -10,7 +10,7 @@ import type { S3ConnectionSettings } from '../destinations/s3-client';
 import { formatS3Url, parseS3Url } from '../destinations/s3-url';
 import type { KeyRing } from '../encryption/key-ring';
 import { messageOf, RecordingsError } from '../errors';
-import type { SettleableLog } from '../purge/reconciliation';
+import type { SettleableLog } from '../journal/reconciliation';
 import type { Recording } from '../recordings/recording';
 import { ConcurrencyLimiter } from '../twilio/concurrency-limiter';
 import type { TwilioApi } from '../twilio/twilio-api';

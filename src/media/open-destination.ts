@@ -1,7 +1,7 @@
 import { isS3Url } from '../destinations/s3-url';
 import type { KeyRing } from '../encryption/key-ring';
 import { BadInputError } from '../errors';
-import { printableClip } from '../output/printable';
+import { printableClip } from '../text/printable';
 import type { TwilioApi } from '../twilio/twilio-api';
 import type { Layout, MediaFormat } from './layout';
 import type { MediaDestination } from './media-destination';

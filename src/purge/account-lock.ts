@@ -2,7 +2,7 @@ import { constants, promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError, messageOf } from '../errors';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 
 /** What a lock file says about the run that holds it. */
 interface LockOwner {

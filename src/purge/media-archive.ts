@@ -9,7 +9,7 @@ import type { S3DestinationSettings } from '../media/open-destination';
 import type { TwilioApi } from '../twilio/twilio-api';
 import type { PurgeArchive } from './purge';
 import { objectStoreArchive } from './object-store-archive';
-import { deletionLogFile, type SettleableLog } from './reconciliation';
+import { deletionLogFile, type SettleableLog } from '../journal/reconciliation';
 
 export interface MediaArchiveOptions {
   /** The archive folder, shared with `recordings:download`. */

@@ -4,7 +4,7 @@ import { formatS3Url, parseS3Url } from '../destinations/s3-url';
 import type { MediaDestination } from '../media/media-destination';
 import { destinationArchive } from './media-archive';
 import type { PurgeArchive } from './purge';
-import type { SettleableLog } from './reconciliation';
+import type { SettleableLog } from '../journal/reconciliation';
 
 /**
  * The deletion log of an archive in a bucket: the lines of every run's manifest under the

@@ -6,7 +6,7 @@ import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages, type RecordingPage } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
 import { RequestNotSentError, type TwilioApi } from '../twilio/twilio-api';
-import { DeletionLogError, UnrecordedDeletionError, type DeletionJournal } from './deletion-log';
+import { DeletionLogError, UnrecordedDeletionError, type DeletionJournal } from '../journal/deletion-log';
 import { selectionDecider, type RetentionDecider, type RetentionDecision } from '../retention/retention-decision';
 import { describeHold, type Hold } from '../retention/holds';
 import { PurgeTally, type PurgeResult } from './purge-report';

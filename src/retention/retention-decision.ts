@@ -1,4 +1,4 @@
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import type { Recording } from '../recordings/recording';
 import { instantBefore } from '../time/durations';
 import { HoldSet, type Hold } from './holds';

@@ -1,6 +1,6 @@
 import { CredentialsError, TwilioApiError } from '../errors';
 import type { MediaFormat } from '../media/layout';
-import { checkMediaAnswer } from '../media/media-answer';
+import { checkMediaAnswer } from './media-format';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import {
   discardBody,

@@ -1,5 +1,5 @@
 import { CancelledError } from '../errors';
-import type { ProgressReporter } from '../progress/progress-reporter';
+import type { ProgressReporter } from '../cli/progress-reporter';
 import type { RetentionDecider } from '../retention/retention-decision';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';

@@ -10,8 +10,8 @@ import {
   ObjectStoreDestination,
   type ObjectStoreDestinationOptions,
 } from '../../../src/media/object-store-destination';
-import { deletionIntent } from '../../../src/purge/deletion-log';
-import { reconcileDeletions } from '../../../src/purge/reconciliation';
+import { deletionIntent } from '../../../src/journal/deletion-log';
+import { reconcileDeletions } from '../../../src/journal/reconciliation';
 import type { Recording } from '../../../src/recordings/recording';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
 import { LOCAL_STORE_CREDENTIALS } from '../../support/object-store-server';

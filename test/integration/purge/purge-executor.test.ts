@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../../sandbox';
-import { DeletionJournal, DeletionLog, type DeletionLogLine } from '../../../src/purge/deletion-log';
+import { DeletionJournal, DeletionLog, type DeletionLogLine } from '../../../src/journal/deletion-log';
 import { executePurge, type ArchiveRecording } from '../../../src/purge/purge-executor';
 import type { PurgeResult } from '../../../src/purge/purge-report';
 import { BadInputError } from '../../../src/errors';

@@ -1,9 +1,9 @@
-import { discardBody, readBody, type HttpResponse } from '../twilio/http-transport';
-import { RetryableError } from '../twilio/retry-policy';
-import type { TwilioApi } from '../twilio/twilio-api';
-import type { MediaFormat } from './layout';
-import { contentTypeMatches } from './media-check';
-import { MediaSaveError } from './media-errors';
+import { discardBody, readBody, type HttpResponse } from './http-transport';
+import { RetryableError } from './retry-policy';
+import type { TwilioApi } from './twilio-api';
+import type { MediaFormat } from '../media/layout';
+import { contentTypeMatches } from '../media/media-check';
+import { MediaSaveError } from '../media/media-errors';
 
 /**
  * Throws unless Twilio's answer to a media request is a 200 with audio of the expected

@@ -1,6 +1,6 @@
 import { CredentialsError, TwilioApiError } from '../errors';
-import { JsonLinesFile, readJsonLines } from '../media/json-lines-file';
-import { plural } from '../output/plural';
+import { JsonLinesFile, readJsonLines } from './json-lines-file';
+import { plural } from '../text/plural';
 import { recordingFromApi, type ApiRecording } from '../recordings/recording';
 import { TaskWindow } from '../tasks/task-window';
 import { recordingPath, type TwilioApi } from '../twilio/twilio-api';

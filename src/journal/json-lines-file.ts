@@ -1,8 +1,8 @@
 import { constants, promises as fsPromises } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BadInputError } from '../errors';
-import type { MediaFileSystem } from './media-file-system';
-import { printablePath } from './printable-path';
+import type { MediaFileSystem } from '../media/media-file-system';
+import { printablePath } from '../text/printable-path';
 
 // O_NOFOLLOW: a symbolic link at the path is refused rather than written through.
 const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;

@@ -9,7 +9,7 @@ import {
   defaultDeletionLogPath,
   defaultDeletionLogs,
   deletionEntry,
-} from '../../../src/purge/deletion-log';
+} from '../../../src/journal/deletion-log';
 import type { Recording } from '../../../src/recordings/recording';
 import { aRecording } from '../recording-fixture';
 

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CredentialsError, messageOf, OperationFailedError, TwilioApiError } from '../errors';
-import { JsonLinesFile } from '../media/json-lines-file';
+import { JsonLinesFile } from './json-lines-file';
 import type { Recording } from '../recordings/recording';
 import { RequestNotSentError, recordingPath, type TwilioApi } from '../twilio/twilio-api';
 
