@@ -1,6 +1,5 @@
-import { messageOf, TwilioApiError } from '../errors';
+import { messageOf, TwilioApiError, MediaSaveError } from '../errors';
 import type { MediaDestination, SavedMedia } from '../media/media-destination';
-import { MediaSaveError } from '../media/media-errors';
 import { DeletionJournal, UnrecordedDeletionError } from '../journal/deletion-log';
 import { reconcileDeletions, type ReconciliationReport } from '../journal/reconciliation';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';

@@ -1,6 +1,5 @@
 import { BadInputError } from '../errors';
 import { holdCheck, readHoldsFile, type HoldsLocation } from '../holds/holds-file';
-import type { MediaFormat } from '../media/layout';
 import type { KeyRing } from '../encryption/key-ring';
 import type { MediaDestination } from '../media/media-destination';
 import { checkMediaDestination, openMediaDestination, type S3DestinationSettings } from '../media/open-destination';
@@ -32,6 +31,7 @@ import {
 } from './tunnel';
 import { parseHandlerUrl } from './webhook-request';
 import type { Inspector } from './inspector/inspector';
+import type { MediaFormat } from '../twilio/media-format';
 
 export const DEFAULT_CALLBACK_PATH = '/recording-status';
 const SUGGESTED_EVENTS = 'in-progress completed absent';

@@ -6,11 +6,13 @@ import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
 import type { TwilioApi } from '../twilio/twilio-api';
-import { Layout, type MediaFormat } from './layout';
-import { DiskFullError, saveFailureReason } from './media-errors';
+import { Layout } from './layout';
+import { saveFailureReason } from './media-errors';
 import { ENCRYPTED_MP3_REASON } from './media-encryption';
 import type { MediaDestination } from './media-destination';
 import { ResultBatch } from '../tasks/result-batch';
+import type { MediaFormat } from '../twilio/media-format';
+import { DiskFullError } from '../errors';
 
 /** What happened to one selected recording; `-o json` prints these. */
 export interface DownloadResult {

@@ -1,6 +1,7 @@
 import type { SettleableLog } from '../journal/reconciliation';
 import type { Recording } from '../recordings/recording';
-import type { Layout, MediaFormat } from './layout';
+import type { Layout } from './layout';
+import type { MediaFormat } from '../twilio/media-format';
 
 /** A recording's media as a destination holds it, verified. */
 export interface SavedMedia {

@@ -6,7 +6,7 @@ import type { TwilioApi } from '../twilio/twilio-api';
 import { sha256OfFile } from './file-hash';
 import type { SettleableLog } from '../journal/reconciliation';
 import { JsonLinesFile, readJsonLines } from '../journal/json-lines-file';
-import { Layout, type MediaFormat } from './layout';
+import { Layout } from './layout';
 import { manifestEntry, ManifestIndex, MANIFEST_FILE, type KnownFile } from './manifest';
 import { ENCRYPTED_SUFFIX, mediaTreatment } from './media-encryption';
 import { asSaveError } from './media-errors';
@@ -16,6 +16,7 @@ import { SavesUnderWay } from './saves-under-way';
 import { MediaFolder } from './media-folder';
 import { receiveMedia, type ReceivedMedia, type SpoolFile } from './media-receiver';
 import { TempFiles } from './temp-files';
+import type { MediaFormat } from '../twilio/media-format';
 
 export { MANIFEST_FILE, type ManifestEntry } from './manifest';
 export type { SavedMedia } from './media-destination';

@@ -3,10 +3,11 @@ import type { KeyRing } from '../encryption/key-ring';
 import { BadInputError } from '../errors';
 import { printableClip } from '../text/printable';
 import type { TwilioApi } from '../twilio/twilio-api';
-import type { Layout, MediaFormat } from './layout';
+import type { Layout } from './layout';
 import type { MediaDestination } from './media-destination';
 import { MediaStore } from './media-store';
 import type { S3DestinationSettings } from './object-store-destination';
+import type { MediaFormat } from '../twilio/media-format';
 
 export type { S3DestinationSettings } from './object-store-destination';
 

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { isS3Url } from '../destinations/s3-url';
 import type { KeyRing } from '../encryption/key-ring';
-import type { Layout, MediaFormat } from '../media/layout';
+import type { Layout } from '../media/layout';
 import type { MediaDestination } from '../media/media-destination';
 import { UNVERIFIABLE_REASON } from '../media/media-encryption';
 import { MANIFEST_FILE, MediaStore } from '../media/media-store';
@@ -10,6 +10,7 @@ import type { TwilioApi } from '../twilio/twilio-api';
 import type { PurgeArchive } from './purge';
 import { objectStoreArchive } from './object-store-archive';
 import { deletionLogFile, type SettleableLog } from '../journal/reconciliation';
+import type { MediaFormat } from '../twilio/media-format';
 
 export interface MediaArchiveOptions {
   /** The archive folder, shared with `recordings:download`. */

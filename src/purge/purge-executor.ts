@@ -1,6 +1,6 @@
-import { BadInputError, CredentialsError, messageOf } from '../errors';
+import { BadInputError, CredentialsError, messageOf, DiskFullError } from '../errors';
 import type { HoldRecheck } from '../holds/holds-file';
-import { DiskFullError, saveFailureReason, stoppedByFullDisk } from '../media/media-errors';
+import { saveFailureReason, stoppedByFullDisk } from '../media/media-errors';
 import type { Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages, type RecordingPage } from '../selection/select-recordings';

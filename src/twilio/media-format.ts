@@ -1,9 +1,23 @@
+import { MediaSaveError } from '../errors';
 import { discardBody, readBody, type HttpResponse } from './http-transport';
 import { RetryableError } from './retry-policy';
 import type { TwilioApi } from './twilio-api';
-import type { MediaFormat } from '../media/layout';
-import { contentTypeMatches } from '../media/media-check';
-import { MediaSaveError } from '../media/media-errors';
+
+/** The formats Twilio serves a recording's media in. */
+export type MediaFormat = 'wav' | 'mp3';
+
+export const MEDIA_FORMATS: readonly MediaFormat[] = ['wav', 'mp3'];
+
+/** The content types Twilio (and a CDN in front of it) may give each format. */
+const CONTENT_TYPES: Record<MediaFormat, readonly string[]> = {
+  wav: ['audio/x-wav', 'audio/wav', 'audio/wave', 'audio/vnd.wave'],
+  mp3: ['audio/mpeg', 'audio/mp3'],
+};
+
+export function contentTypeMatches(contentType: string | undefined, format: MediaFormat): boolean {
+  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return CONTENT_TYPES[format].includes(mediaType);
+}
 
 /**
  * Throws unless Twilio's answer to a media request is a 200 with audio of the expected
