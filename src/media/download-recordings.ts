@@ -1,6 +1,5 @@
 import { plural } from '../text/plural';
 import { printable } from '../text/printable';
-import { formatBytes } from '../cli/progress-reporter';
 import { encryptedWithOtherKey, encryptionKeySid, type Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
@@ -13,6 +12,7 @@ import type { MediaDestination } from './media-destination';
 import { ResultBatch } from '../tasks/result-batch';
 import type { MediaFormat } from '../twilio/media-format';
 import { DiskFullError } from '../errors';
+import { formatBytes } from '../text/bytes';
 
 /** What happened to one selected recording; `-o json` prints these. */
 export interface DownloadResult {

@@ -1,6 +1,5 @@
 import { BadInputError, CancelledError, OperationFailedError, RecordingsError, messageOf } from '../errors';
 import type { RecordOutput } from '../tasks/record-output';
-import type { ProgressReporter } from '../cli/progress-reporter';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages, type RecordingPage } from '../selection/select-recordings';
 import type { Recording } from '../recordings/recording';
@@ -18,6 +17,7 @@ import { selectionDecider, type RetentionDecider, type RetentionDecision } from 
 import { describeHold } from '../retention/holds';
 import { recordingRow } from '../recordings/recording';
 import { PurgeTally, purgeSummaryLines, type PurgeResult } from './purge-report';
+import type { ProgressReporter } from '../tasks/progress';
 
 /** An archive opened for a purge: saves each recording, and records each deletion next to the copies. */
 export interface PurgeArchiveSession {
