@@ -4,7 +4,6 @@ import type { KeyRing } from '../encryption/key-ring';
 import type { Recording } from '../recordings/recording';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { sha256OfFile } from './file-hash';
-import type { SettleableLog } from '../journal/reconciliation';
 import { JsonLinesFile, readJsonLines } from '../journal/json-lines-file';
 import { Layout } from './layout';
 import { manifestEntry, ManifestIndex, MANIFEST_FILE, type KnownFile } from './manifest';
@@ -17,6 +16,7 @@ import { MediaFolder } from './media-folder';
 import { receiveMedia, type ReceivedMedia, type SpoolFile } from './media-receiver';
 import { TempFiles } from './temp-files';
 import type { MediaFormat } from '../twilio/media-format';
+import type { DeletionLog } from '../journal/deletion-log';
 
 export { MANIFEST_FILE, type ManifestEntry } from './manifest';
 export type { SavedMedia } from './media-destination';
@@ -158,11 +158,11 @@ export class MediaStore implements MediaDestination {
     return this.manifest.append(entry);
   }
 
-  manifestLog(): SettleableLog {
+  manifestLog(): DeletionLog {
     return {
       path: this.manifestPath,
       lines: () => readJsonLines(this.manifestPath, this.fs),
-      openRecorder: async () => ({
+      openWriter: async () => ({
         path: this.manifestPath,
         append: (line) => this.appendToManifest(line),
         close: async () => undefined,

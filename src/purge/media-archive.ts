@@ -9,8 +9,8 @@ import type { S3DestinationSettings } from '../media/open-destination';
 import type { TwilioApi } from '../twilio/twilio-api';
 import type { PurgeArchive } from './purge';
 import { objectStoreArchive } from './object-store-archive';
-import { deletionLogFile, type SettleableLog } from '../journal/reconciliation';
 import type { MediaFormat } from '../twilio/media-format';
+import { fileDeletionLog, type DeletionLog } from '../journal/deletion-log';
 
 export interface MediaArchiveOptions {
   /** The archive folder, shared with `recordings:download`. */
@@ -29,7 +29,7 @@ export interface DestinationOpener {
   /** Throws a one-line error when the destination cannot be used; changes nothing. */
   check(): Promise<void>;
   /** The destination's manifest as a deletion log, readable before the destination is opened. */
-  deletionLog: SettleableLog;
+  deletionLog: DeletionLog;
   /** Opens the destination for saving, once the purge is confirmed. */
   open(): Promise<MediaDestination>;
 }
@@ -61,7 +61,7 @@ export function destinationArchive(opener: DestinationOpener): PurgeArchive {
 export function mediaStoreArchive(options: MediaArchiveOptions): PurgeArchive {
   return destinationArchive({
     check: () => MediaStore.check(options),
-    deletionLog: deletionLogFile(join(resolve(options.root), MANIFEST_FILE)),
+    deletionLog: fileDeletionLog(join(resolve(options.root), MANIFEST_FILE)),
     open: () =>
       MediaStore.open({
         ...options,

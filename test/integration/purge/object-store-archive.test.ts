@@ -5,7 +5,7 @@ import { ObjectStore } from '../../../src/destinations/object-store';
 import { parseS3Url } from '../../../src/destinations/s3-url';
 import { ExitStatus, RecordingsError } from '../../../src/errors';
 import { ObjectStoreDestination } from '../../../src/media/object-store-destination';
-import { DeletionJournal, deletionIntent } from '../../../src/journal/deletion-log';
+import { deletionIntent } from '../../../src/journal/deletion-log';
 import { objectStoreArchive } from '../../../src/purge/object-store-archive';
 import { executePurge } from '../../../src/purge/purge-executor';
 import type { PurgeArchive } from '../../../src/purge/purge';
@@ -16,6 +16,7 @@ import { LOCAL_STORE_CREDENTIALS } from '../../support/object-store-server';
 import { aRecording } from '../../unit/recording-fixture';
 import { sandboxApi } from '../../support/sandbox-api';
 import { StoreWorld } from '../destinations/store-world';
+import { WriteAheadDeleter } from '../../../src/journal/write-ahead-deleter';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -70,10 +71,10 @@ describe('A purge archive in an object store (integration)', () => {
 
   async function purgeWith(archive: PurgeArchive, purgeApi: TwilioApi = api) {
     const session = await archive.open();
-    const journal = new DeletionJournal(session.deletionLog);
-    await journal.start('purge');
+    const deleter = new WriteAheadDeleter(session.deletionLog);
+    await deleter.start('purge');
     try {
-      return await executePurge({ api: purgeApi, criteria, journal, archive: session.save, maxPending: 4 });
+      return await executePurge({ api: purgeApi, criteria, deleter, archive: session.save, maxPending: 4 });
     } finally {
       await session.close();
     }
