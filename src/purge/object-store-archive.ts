@@ -2,7 +2,7 @@ import { readManifests, RunManifest, type ManifestStore } from '../destinations/
 import { MANIFEST_FOLDER, ObjectStore, type ObjectStoreOptions } from '../destinations/object-store';
 import { formatS3Url, parseS3Url } from '../destinations/s3-url';
 import type { MediaDestination } from '../media/media-destination';
-import { destinationArchive } from './media-archive';
+import { destinationArchive } from './destination-archive';
 import type { PurgeArchive } from './purge';
 import type { DeletionLog } from '../journal/deletion-log';
 

@@ -1,7 +1,6 @@
 import { MediaSaveError } from '../errors';
 import { discardBody, readBody, type HttpResponse } from './http-transport';
 import { RetryableError } from './retry-policy';
-import type { TwilioApi } from './twilio-api';
 
 /** The formats Twilio serves a recording's media in. */
 export type MediaFormat = 'wav' | 'mp3';
@@ -25,7 +24,7 @@ export function contentTypeMatches(contentType: string | undefined, format: Medi
  * answer is worth another try.
  */
 export async function checkMediaAnswer(
-  api: Pick<TwilioApi, 'errorFor'>,
+  api: { errorFor(response: HttpResponse, body: Buffer, what: string): Error },
   recording: { sid: string },
   format: MediaFormat,
   response: HttpResponse,
