@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import type { HoldsLockOptions } from '../holds/holds-lock';
+import type { HoldsLockOptions } from '../journal/lock-file';
 import { printable } from '../text/printable';
 import { BadInputError } from '../errors';
 import type { HoldSelector } from '../holds/hold-book';
