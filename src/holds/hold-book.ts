@@ -4,7 +4,7 @@ import { describeTarget, isActive, newHoldId, sameTarget, type Hold, type HoldTa
 import { dirname } from 'node:path';
 import { promises as fs } from 'node:fs';
 import { readHoldsFile, writeHoldsFile, type HoldsLocation } from './holds-file';
-import { lockHoldsFile, type HoldsLockOptions } from '../journal/lock-file';
+import { lockHoldsFile, type HoldsLockOptions } from './holds-lock';
 
 /** A hold as `holds:list` and `holds:add` print it. */
 export interface HoldRow {

@@ -4,29 +4,42 @@ import { hostname } from 'node:os';
 import { CancelledError, messageOf } from '../errors';
 import { printable } from '../text/printable';
 
-/** What a holds lock file says about the process that holds it. */
-export interface HoldsLockOwner {
+/** What a lock file says about the process that holds it. */
+export interface LockOwner {
   pid: number;
   host: string;
   startedAt: string;
-  /** Tells this lock from a later one in the same place. */
-  token: string;
+  /** Tells this lock from a later one in the same place; absent from locks written by earlier versions. */
+  token?: string;
 }
 
 /** A taken lock: check it is still this process's before committing, release it after. */
-export interface HoldsLock {
+export interface HeldLock {
   /** Throws a cancelled error when another process broke this lock as stale: nothing may be written then. */
   confirmHeld(): Promise<void>;
   release(): Promise<void>;
 }
 
-export interface HoldsLockOptions {
-  /** How long to wait for another process's lock before giving up (exit 3). */
-  waitMs?: number;
+/** How long a lock is waited for, when it is stale, and what is said when it cannot be had. */
+export interface LockPolicy {
+  /** How long to wait for another process's lock before giving up with `heldError`; 0 gives up at once. */
+  waitMs: number;
   /** A lock older than this is stale whoever holds it (a process on another machine sharing the folder, or hung). */
-  staleAfterMs?: number;
+  staleAfterMs: number;
+  /** A lock without its owner line (being written, or debris) is stale once older than this; `staleAfterMs` by default. */
+  ownerlessStaleAfterMs?: number;
+  /** The mode the lock file is created with. */
+  mode: number;
+  /** The error once the wait is over: `owner` holds the lock, or, undefined, another process is taking it. */
+  heldError(owner: LockOwner | undefined): Error;
+  /** What a lock that cannot be taken at all leaves undone, ending its error: `Nothing was changed.` */
+  nothingDone: string;
+}
+
+/** What tests and callers may set of how a lock is taken. */
+export interface LockOptions {
   /** Told once, when the lock is held by another process and this one waits. */
-  onWait?(owner: HoldsLockOwner | undefined): void;
+  onWait?(owner: LockOwner | undefined): void;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** Whether a process of this machine is still running. */
@@ -34,15 +47,8 @@ export interface HoldsLockOptions {
   host?: string;
 }
 
-export const HOLDS_LOCK_WAIT_MS = 30_000;
-export const HOLDS_LOCK_STALE_MS = 120_000;
 /** A break lock is held for a few file operations: older, its taker died on the way. */
 const BREAK_LOCK_STALE_MS = 10_000;
-
-/** The lock file of a holds file: beside it, so that every machine sharing the folder sees it. */
-export function holdsLockPath(holdsPath: string): string {
-  return `${holdsPath}.lock`;
-}
 
 /** Whether a process of this machine is still running (EPERM: it runs under another user). */
 export function isProcessRunning(pid: number): boolean {
@@ -57,37 +63,38 @@ export function isProcessRunning(pid: number): boolean {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Takes the lock of a holds file: a file beside it created exclusively (O_EXCL, which holds on a
- * shared folder too), saying which process holds it. Held by another, it waits up to `waitMs`
- * and then gives up with a cancelled error (exit 3). A lock is stale, and taken over, when its
- * process is gone from this machine or it is older than `staleAfterMs`; taking over is itself
- * done under a second exclusive file, so that two waiters never both remove the lock they found.
+ * Takes the lock at `path`: a file created exclusively (O_EXCL, which holds on a shared folder
+ * too), saying which process holds it. Held by another, it waits up to the policy's `waitMs`
+ * and then gives up with its `heldError`. A lock is stale, and taken over, when its process is
+ * gone from this machine or it is older than the policy's stale age; taking over is itself done
+ * under a second exclusive file, so that two takers never both remove the lock they found.
  */
-export async function lockHoldsFile(holdsPath: string, options: HoldsLockOptions = {}): Promise<HoldsLock> {
-  const path = holdsLockPath(holdsPath);
+export async function takeLock(path: string, policy: LockPolicy, options: LockOptions = {}): Promise<HeldLock> {
   const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   const isRunning = options.isRunning ?? isProcessRunning;
-  const waitMs = options.waitMs ?? HOLDS_LOCK_WAIT_MS;
-  const staleAfterMs = options.staleAfterMs ?? HOLDS_LOCK_STALE_MS;
   const host = options.host ?? hostname();
+  const fail = (error: unknown) => lockError(path, error, policy.nothingDone);
   const start = clock();
   let told = false;
   for (let attempt = 0; ; attempt += 1) {
-    const owner: HoldsLockOwner = {
+    const owner: LockOwner = {
       pid: process.pid,
       host,
       startedAt: new Date(clock()).toISOString(),
       token: randomBytes(8).toString('hex'),
     };
-    if (await createExclusive(path, `${JSON.stringify(owner)}\n`)) return heldLock(path, owner.token);
-    const found = await readLock(path);
+    if (await createExclusive(path, `${JSON.stringify(owner)}\n`, policy.mode, fail)) {
+      return heldLock(path, owner.token!, policy.nothingDone);
+    }
+    const found = await readLock(path, fail);
     if (found === undefined) continue; // Released between the two calls: try again at once.
+    const staleAfterMs = found.owner ? policy.staleAfterMs : (policy.ownerlessStaleAfterMs ?? policy.staleAfterMs);
     const stale =
       (found.owner !== undefined && found.owner.host === host && !isRunning(found.owner.pid)) ||
       clock() - found.mtimeMs > staleAfterMs;
-    if (stale && (await breakStaleLock(path, found, clock))) continue;
-    if (clock() - start >= waitMs) throw lockTimeout(holdsPath, path, found.owner, waitMs);
+    if (stale && (await breakStaleLock(path, found, clock, fail))) continue;
+    if (clock() - start >= policy.waitMs) throw policy.heldError(found.owner);
     if (!told) {
       told = true;
       options.onWait?.(found.owner);
@@ -97,8 +104,9 @@ export async function lockHoldsFile(holdsPath: string, options: HoldsLockOptions
   }
 }
 
-function heldLock(path: string, token: string): HoldsLock {
-  const ours = async () => (await readLock(path))?.owner?.token === token;
+function heldLock(path: string, token: string, nothingDone: string): HeldLock {
+  const ours = async () =>
+    (await readLock(path, (error) => lockError(path, error, nothingDone)))?.owner?.token === token;
   return {
     async confirmHeld() {
       if (!(await ours())) {
@@ -114,25 +122,25 @@ function heldLock(path: string, token: string): HoldsLock {
 }
 
 interface FoundLock {
-  owner: HoldsLockOwner | undefined;
+  owner: LockOwner | undefined;
   mtimeMs: number;
   ino: number;
   text: string;
 }
 
 /** The lock as it is now; undefined when there is none. An owner line not written yet reads as no owner. */
-async function readLock(path: string): Promise<FoundLock | undefined> {
+async function readLock(path: string, fail: (error: unknown) => Error): Promise<FoundLock | undefined> {
   let handle;
   try {
     // Never waits on a FIFO put in the lock's place.
     handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw lockError(path, error);
+    throw fail(error);
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) throw lockError(path, new Error('not a regular file'));
+    if (!stats.isFile()) throw fail(new Error('not a regular file'));
     // An owner line is short: anything longer is debris, and its age decides.
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
     const text = buffer.toString('utf8', 0, bytesRead);
@@ -142,16 +150,16 @@ async function readLock(path: string): Promise<FoundLock | undefined> {
   }
 }
 
-function parseOwner(text: string): HoldsLockOwner | undefined {
+function parseOwner(text: string): LockOwner | undefined {
   try {
-    const owner = JSON.parse(text) as Partial<HoldsLockOwner>;
+    const owner = JSON.parse(text) as Partial<LockOwner>;
     if (
       typeof owner.pid === 'number' &&
       typeof owner.host === 'string' &&
       typeof owner.startedAt === 'string' &&
-      typeof owner.token === 'string'
+      (owner.token === undefined || typeof owner.token === 'string')
     ) {
-      return owner as HoldsLockOwner;
+      return owner as LockOwner;
     }
   } catch {
     // Being written, or debris: its age decides.
@@ -160,17 +168,22 @@ function parseOwner(text: string): HoldsLockOwner | undefined {
 }
 
 /** Creates `path` with `text` if nothing is there; false when something is. */
-async function createExclusive(path: string, text: string): Promise<boolean> {
+async function createExclusive(
+  path: string,
+  text: string,
+  mode: number,
+  fail: (error: unknown) => Error,
+): Promise<boolean> {
   let handle;
   try {
     handle = await fs.open(
       path,
       constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o644,
+      mode,
     );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw lockError(path, error);
+    throw fail(error);
   }
   try {
     await handle.writeFile(text, 'utf8');
@@ -185,16 +198,21 @@ async function createExclusive(path: string, text: string): Promise<boolean> {
  * Removes a stale lock, unless someone else is already doing so or it changed since it was read
  * (then it is someone's new lock). True when the caller should try to take the lock again.
  */
-async function breakStaleLock(path: string, found: FoundLock, clock: () => number): Promise<boolean> {
+async function breakStaleLock(
+  path: string,
+  found: FoundLock,
+  clock: () => number,
+  fail: (error: unknown) => Error,
+): Promise<boolean> {
   const breakPath = `${path}.break`;
-  if (!(await createExclusive(breakPath, `${process.pid}\n`))) {
+  if (!(await createExclusive(breakPath, `${process.pid}\n`, 0o644, fail))) {
     const breaking = await fs.stat(breakPath).catch(() => undefined);
     // A taker that died between its two files leaves the break file: old, it no longer counts.
     if (breaking && clock() - breaking.mtimeMs > BREAK_LOCK_STALE_MS) await fs.unlink(breakPath).catch(() => undefined);
     return false;
   }
   try {
-    const now = await readLock(path);
+    const now = await readLock(path, fail);
     if (now === undefined) return true;
     if (now.ino !== found.ino || now.text !== found.text) return true;
     await fs.unlink(path).catch(() => undefined);
@@ -204,21 +222,6 @@ async function breakStaleLock(path: string, found: FoundLock, clock: () => numbe
   }
 }
 
-function lockTimeout(
-  holdsPath: string,
-  path: string,
-  owner: HoldsLockOwner | undefined,
-  waitMs: number,
-): CancelledError {
-  const who = owner
-    ? `process ${owner.pid} on ${printable(owner.host)} has held it since ${printable(owner.startedAt)}`
-    : 'another process is taking it';
-  return new CancelledError(
-    `The holds file ${printable(holdsPath)} is locked (${who}) and was not released within ${Math.round(waitMs / 1000)} s: ` +
-      `nothing was changed; try again, or remove ${printable(path)} if that process is gone.`,
-  );
-}
-
-function lockError(path: string, error: unknown): CancelledError {
-  return new CancelledError(`Cannot take the lock ${printable(path)}: ${messageOf(error)}. Nothing was changed.`);
+function lockError(path: string, error: unknown, nothingDone: string): CancelledError {
+  return new CancelledError(`Cannot take the lock ${printable(path)}: ${messageOf(error)}. ${nothingDone}`);
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError } from '../../../src/errors';
-import { holdsLockPath, lockHoldsFile, type HoldsLockOptions } from '../../../src/journal/lock-file';
+import { holdsLockPath, lockHoldsFile, type HoldsLockOptions } from '../../../src/holds/holds-lock';
 
 describe('holds file lock', () => {
   let dir: string;
