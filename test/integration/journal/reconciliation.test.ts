@@ -9,8 +9,7 @@ import { openIntents, reconcileDeletions } from '../../../src/journal/reconcilia
 import type { Recording } from '../../../src/recordings/recording';
 import { aRecording } from '../../unit/recording-fixture';
 import { sandboxApi } from '../../support/sandbox-api';
-
-const DAY = 24 * 60 * 60 * 1000;
+import { DAY } from '../../support/time';
 
 describe('reconcileDeletions', () => {
   let sandbox: Sandbox;

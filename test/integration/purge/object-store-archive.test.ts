@@ -17,8 +17,7 @@ import { aRecording } from '../../unit/recording-fixture';
 import { sandboxApi } from '../../support/sandbox-api';
 import { StoreWorld } from '../destinations/store-world';
 import { WriteAheadDeleter } from '../../../src/journal/write-ahead-deleter';
-
-const DAY = 24 * 60 * 60 * 1000;
+import { DAY } from '../../support/time';
 
 describe('A purge archive in an object store (integration)', () => {
   const world = StoreWorld.perTest();

@@ -13,8 +13,7 @@ import type { RetentionDecider } from '../../../src/retention/retention-decision
 import { buildCriteria } from '../../../src/selection/criteria';
 import { sandboxApi } from '../../support/sandbox-api';
 import { WriteAheadDeleter } from '../../../src/journal/write-ahead-deleter';
-
-const DAY = 24 * 60 * 60 * 1000;
+import { DAY } from '../../support/time';
 
 describe('executePurge', () => {
   let sandbox: Sandbox;
