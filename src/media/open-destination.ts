@@ -29,11 +29,6 @@ export interface MediaDestinationOptions {
   now?: () => Date;
 }
 
-/** Whether `where` names a place in an object store (`s3://bucket/prefix`) rather than a folder. */
-export function isObjectStoreDestination(where: string): boolean {
-  return isS3Url(where);
-}
-
 /**
  * Opens the destination `where` names: `s3://bucket/prefix` for an object store, anything else
  * for a local folder. Throws a one-line error, before any recording is fetched, when it cannot

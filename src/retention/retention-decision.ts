@@ -13,15 +13,6 @@ import type { ResolvedPolicy } from './policy-accounts';
  */
 export type KeepReason = 'held' | 'not-completed' | 'too-young' | 'rule-keeps' | 'unverifiable' | 'outside-plan';
 
-export const KEEP_REASONS: readonly KeepReason[] = [
-  'held',
-  'not-completed',
-  'too-young',
-  'rule-keeps',
-  'unverifiable',
-  'outside-plan',
-];
-
 /** What a purge does with one recording, and which rule (with a policy) said so. */
 export type RetentionDecision =
   | { action: 'delete'; rule?: string; archive?: string }
