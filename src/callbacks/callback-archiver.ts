@@ -3,7 +3,7 @@ import type { MediaDestination, SavedMedia } from '../media/media-destination';
 import { MediaSaveError } from '../media/media-errors';
 import { DeletionJournal, UnrecordedDeletionError } from '../purge/deletion-log';
 import { reconcileDeletions, type ReconciliationReport } from '../purge/reconciliation';
-import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
+import { hasMedia, recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { recordingPath } from '../twilio/twilio-api';
 
@@ -96,7 +96,7 @@ export class CallbackArchiver {
         error: `Twilio answered with recording ${recording.sid} of ${recording.accountSid}`,
       };
     }
-    if (recording.status !== 'completed') {
+    if (!hasMedia(recording)) {
       return { ...base, outcome: 'failed', error: `the recording is ${recording.status}, not completed` };
     }
     let saved: SavedMedia;

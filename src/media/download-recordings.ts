@@ -1,7 +1,7 @@
 import { plural } from '../output/plural';
 import { printable } from '../output/printable';
 import { formatBytes } from '../progress/progress-reporter';
-import { encryptedWithOtherKey, encryptionKeySid, type Recording } from '../recordings/recording';
+import { encryptedWithOtherKey, encryptionKeySid, hasMedia, type Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
@@ -149,7 +149,7 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
       ...(recording.encryption ? { keySid: encryptionKeySid(recording) } : {}),
     };
     if (options.expectKey) noteKeyMismatch(summary.otherKeys, recording, options.expectKey);
-    if (recording.status !== 'completed') {
+    if (!hasMedia(recording)) {
       const reason = `status is ${recording.status}: Twilio has media only for completed recordings`;
       return finish({ ...base, bytes: 0, sha256: null, outcome: 'skipped', reason });
     }
