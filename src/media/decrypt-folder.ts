@@ -13,7 +13,6 @@ import { MediaInspector } from './media-check';
 import { ENCRYPTED_SUFFIX } from './media-encryption';
 import type { MediaFileSystem } from './media-file-system';
 import { MediaFolder } from './media-folder';
-import { printablePath } from './printable-path';
 import { LocalWriteError, SpooledFile } from './spooled-file';
 import { TempFiles } from './temp-files';
 
@@ -69,7 +68,7 @@ export async function decryptFolder(options: DecryptFolderOptions): Promise<Decr
   const folder = new MediaFolder(options.root, fs);
   if (!(await folder.check())) {
     throw new BadInputError(
-      `Cannot use the folder "${printablePath(folder.root)}": it does not exist; give a folder that recordings:download saved into.`,
+      `Cannot use the folder "${printable(folder.root)}": it does not exist; give a folder that recordings:download saved into.`,
     );
   }
   const manifestPath = join(folder.root, MANIFEST_FILE);
@@ -134,7 +133,7 @@ async function readManifest(
   // Lines are appended to it: one that cannot be read would stay unread among them, so it is repaired first.
   const refuse = (lineNumber: number) => {
     throw new BadInputError(
-      `${printablePath(path)}:${lineNumber} is not a JSON line, so the manifest cannot be read whole and nothing is appended to it: ` +
+      `${printable(path)}:${lineNumber} is not a JSON line, so the manifest cannot be read whole and nothing is appended to it: ` +
         'repair or remove that line (one cut short by a crash can simply be deleted), then run again.',
     );
   };
@@ -169,12 +168,12 @@ async function decryptFile(
   const source = await fs
     .open(folder.absolutePathOf(entry.path), constants.O_RDONLY | constants.O_NOFOLLOW)
     .catch((error: NodeJS.ErrnoException) => {
-      throw new Error(`cannot read ${printablePath(entry.path)} (${error.code ?? error.message})`);
+      throw new Error(`cannot read ${printable(entry.path)} (${error.code ?? error.message})`);
     });
   const tempPath = temp.pathFor(finalPath);
   const target = new SpooledFile(() => temp.create(tempPath), SPOOL_MEMORY_BYTES);
   try {
-    if (!(await source.stat()).isFile()) throw new Error(`${printablePath(entry.path)} is not a file`);
+    if (!(await source.stat()).isFile()) throw new Error(`${printable(entry.path)} is not a file`);
     const inspector = new MediaInspector('wav');
     const decipher = new GcmDecipherStream(contentKey, encryption.iv);
     try {
@@ -212,7 +211,7 @@ function reasonOf(error: unknown): string {
 /** Lines for stderr at the end of a run. */
 export function decryptSummaryLines(summary: DecryptSummary, root: string): string[] {
   const lines = [
-    `Decrypted ${summary.decrypted.toLocaleString('en-US')} recordings in ${printablePath(root)}; ` +
+    `Decrypted ${summary.decrypted.toLocaleString('en-US')} recordings in ${printable(root)}; ` +
       `${summary.alreadyDecrypted.toLocaleString('en-US')} already decrypted; ${summary.failed.toLocaleString('en-US')} failed.`,
   ];
   for (const failure of summary.failures) lines.push(`Failed ${failure.sid}: ${printable(failure.reason)}`);

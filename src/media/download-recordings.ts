@@ -218,12 +218,12 @@ export function downloadSummaryLines(summary: DownloadSummary, root: string): st
   const lines: string[] = [];
   if (summary.dryRun) {
     lines.push(
-      `Would download ${plural(summary.downloaded, 'recording')}, about ${formatBytes(summary.bytes)}, into ${root}; ` +
+      `Would download ${plural(summary.downloaded, 'recording')}, about ${formatBytes(summary.bytes)}, into ${printable(root)}; ` +
         `${summary.alreadyPresent.toLocaleString('en-US')} already present. Nothing was fetched.`,
     );
   } else {
     lines.push(
-      `Downloaded ${plural(summary.downloaded, 'recording')} (${formatBytes(summary.bytes)}) into ${root} in ${seconds} s; ` +
+      `Downloaded ${plural(summary.downloaded, 'recording')} (${formatBytes(summary.bytes)}) into ${printable(root)} in ${seconds} s; ` +
         `${summary.alreadyPresent.toLocaleString('en-US')} already present; ${summary.failed.toLocaleString('en-US')} failed.`,
     );
   }
