@@ -6,15 +6,15 @@ import { GcmDecipherStream, TagMismatchError } from '../encryption/gcm-decipher'
 import { WrongKeyError, type KeyRing } from '../encryption/key-ring';
 import { BadInputError, messageOf } from '../errors';
 import { printable } from '../output/printable';
-import { sha256OfFile } from './file-hash';
+import { sha256OfFile } from '../destinations/file-hash';
 import { JsonLinesFile, readJsonLines } from './json-lines-file';
 import { MANIFEST_FILE, type ManifestEntry } from './manifest';
 import { MediaInspector } from './media-check';
 import { ENCRYPTED_SUFFIX } from './media-encryption';
-import type { MediaFileSystem } from './media-file-system';
-import { MediaFolder } from './media-folder';
-import { LocalWriteError, SpooledFile } from './spooled-file';
-import { TempFiles } from './temp-files';
+import type { MediaFileSystem } from '../destinations/file-system';
+import { MediaFolder } from '../destinations/media-folder';
+import { LocalWriteError, SpooledFile } from '../destinations/spooled-file';
+import { TempFiles } from '../destinations/temp-files';
 
 /** What happened to one encrypted file of the folder; `-o json` prints these. */
 export interface DecryptResult {

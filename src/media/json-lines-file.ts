@@ -2,7 +2,7 @@ import { printable } from '../output/printable';
 import { constants, promises as fsPromises } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BadInputError } from '../errors';
-import type { MediaFileSystem } from './media-file-system';
+import type { MediaFileSystem } from '../destinations/file-system';
 
 // O_NOFOLLOW: a symbolic link at the path is refused rather than written through.
 const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;

@@ -1,4 +1,4 @@
-import type { SettleableLog } from '../purge/reconciliation';
+import type { ManifestLog } from '../destinations/destination';
 import type { Recording } from '../recordings/recording';
 import type { Layout, MediaFormat } from './layout';
 
@@ -44,6 +44,6 @@ export interface MediaDestination {
   /** Appends a line (such as a deletion) to the manifest, stored durably before the promise resolves. */
   appendToManifest(entry: object): Promise<void>;
   /** The manifest as a deletion log, for settling the deletions an interrupted run left unanswered. */
-  manifestLog(): SettleableLog;
+  manifestLog(): ManifestLog;
   close(): Promise<void>;
 }

@@ -1,4 +1,3 @@
-import type { FileHandle } from 'node:fs/promises';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GcmDecipherStream, TagMismatchError } from '../encryption/gcm-decipher';
@@ -10,18 +9,10 @@ import type { MediaFormat } from './layout';
 import { MediaInspector } from './media-check';
 import type { ManifestEncryption, MediaTreatment } from './media-encryption';
 import { MediaSaveError } from './media-errors';
-import { LocalWriteError, SpooledFile } from './spooled-file';
+import { LocalWriteError, SpooledFile, type SpoolFile } from '../destinations/spooled-file';
 
 /** Bodies up to this size wait in memory until their request is over; larger ones stream to disk. */
 export const SPOOL_MEMORY_BYTES = 512 * 1024;
-
-/** Where one try's body is spooled: a temporary file, opened only when the body outgrows memory. */
-export interface SpoolFile {
-  readonly path: string;
-  open(): Promise<FileHandle>;
-  /** Removes the file if it was created. */
-  remove(): Promise<void>;
-}
 
 /** A body received from Twilio and checked, held in a spool until its destination takes it. */
 export interface ReceivedMedia {

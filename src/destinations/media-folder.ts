@@ -1,11 +1,13 @@
 import { printable } from '../output/printable';
+import { TEMP_FOLDER } from './temp-files';
 import { promises as fsPromises } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { BadInputError } from '../errors';
 import { FolderSync } from './folder-sync';
-import { TEMP_FOLDER } from './layout';
-import { MANIFEST_FILE } from './manifest';
-import type { MediaFileSystem } from './media-file-system';
+import type { MediaFileSystem } from './file-system';
+
+/** The manifest of a folder, beside the copies it lists. */
+export const MANIFEST_FILE = 'manifest.jsonl';
 
 /**
  * The output folder of saved media. The folder itself may be a symbolic link the user chose,

@@ -2,9 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fsPromises } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { TEMP_FOLDER } from './layout';
-import type { MediaFileSystem } from './media-file-system';
+import type { MediaFileSystem } from './file-system';
 import type { MediaFolder } from './media-folder';
+
+/**
+ * The folder inside the output folder where files wait while they download. No layout may
+ * put a recording there: its clean-up removes what crashed runs left.
+ */
+export const TEMP_FOLDER = '.partial';
 
 // `<file name>.part-<pid>-<random>`: the pid tells a later run whether the writer is gone.
 const TEMP_FILE = /^.+\.part-(\d+)-[0-9a-f]+$/;
