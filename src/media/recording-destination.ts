@@ -117,7 +117,14 @@ export class RecordingDestination implements MediaDestination {
           treatment = await mediaTreatment(recording, this.format, keys, refuseUnverifiedEncrypted);
         },
         receive: (spoolFile) =>
-          receiveMedia({ api: this.options.api, recording, format: this.format, treatment: treatment!, spoolFile, onBytes }),
+          receiveMedia({
+            api: this.options.api,
+            recording,
+            format: this.format,
+            treatment: treatment!,
+            spoolFile,
+            onBytes,
+          }),
         line: (file, received) => manifestEntry(recording, this.format, file, this.now(), received.encryption),
       });
       return savedMedia(recording, copy);

@@ -30,7 +30,6 @@ export type RetentionDecision =
 /** Decides for one recording; the same recording and clock always give the same answer. */
 export type RetentionDecider = (recording: Recording) => RetentionDecision;
 
-
 /** Without a policy: every completed recording the selection holds goes, unless a hold keeps it. */
 export function selectionDecider(holds: HoldSet = HoldSet.none): RetentionDecider {
   return (recording) => {

@@ -62,7 +62,6 @@ export interface UsageReport {
   shownMonths: string[];
 }
 
-
 function monthOf(date: Date): string {
   return date.toISOString().slice(0, 7);
 }

@@ -46,9 +46,7 @@ describe('a bucket destination (the skeleton on a BucketSink), with the sandbox 
     rmSync(spoolRoot, { recursive: true, force: true });
   });
 
-  async function open(
-    options: Partial<MediaDestinationOptions> & { url?: string } = {},
-  ): Promise<MediaDestination> {
+  async function open(options: Partial<MediaDestinationOptions> & { url?: string } = {}): Promise<MediaDestination> {
     const { url = `s3://${world.bucket}/archive`, ...rest } = options;
     const destination = await openMediaDestination(url, {
       format: 'wav',
