@@ -39,6 +39,33 @@ export function folderManifestLog(root: string): ManifestLog {
 }
 
 /**
+ * How a file is committed to a folder (a download's copy, or a decrypted one): the spooled bytes
+ * flushed to disk, the spool file renamed to `absolutePath` and its folder flushed, so that a file
+ * under its final name is always complete. On failure the spool file is removed.
+ */
+export async function commitToFolder(
+  folder: MediaFolder,
+  fs: MediaFileSystem,
+  body: Pick<ReceivedBody, 'spool' | 'spoolFile' | 'discard'>,
+  absolutePath: string,
+): Promise<void> {
+  try {
+    await (await body.spool.toFile()).sync();
+  } catch (error) {
+    await body.discard();
+    throw error;
+  }
+  await body.spool.close();
+  try {
+    await fs.rename(body.spoolFile.path, absolutePath);
+  } catch (error) {
+    await body.spoolFile.remove();
+    throw error;
+  }
+  await folder.sync(dirname(absolutePath));
+}
+
+/**
  * Copies in a local folder: each body spooled to a temporary file in the folder's own temporary
  * folder, flushed, renamed into place and the folder flushed, so a file under its final name is
  * always complete; a listed copy counts as present when its size (and, by default, its SHA-256
@@ -119,23 +146,8 @@ export class FolderSink implements MediaSink {
     };
   }
 
-  /** Flushes the received file to disk, renames it into place and flushes its folder. */
   async commit(body: ReceivedBody, path: string): Promise<void> {
-    const absolutePath = this.folder.absolutePathOf(path);
-    try {
-      await (await body.spool.toFile()).sync();
-    } catch (error) {
-      await body.discard();
-      throw error;
-    }
-    await body.spool.close();
-    try {
-      await this.fs.rename(body.spoolFile.path, absolutePath);
-    } catch (error) {
-      await body.spoolFile.remove();
-      throw error;
-    }
-    await this.folder.sync(dirname(absolutePath));
+    await commitToFolder(this.folder, this.fs, body, this.folder.absolutePathOf(path));
   }
 
   manifestLines(): AsyncIterable<unknown> {

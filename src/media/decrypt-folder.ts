@@ -15,6 +15,7 @@ import type { MediaFileSystem } from '../destinations/file-system';
 import { MediaFolder } from '../destinations/media-folder';
 import { LocalWriteError, SpooledFile } from '../destinations/spooled-file';
 import { TempFiles } from '../destinations/temp-files';
+import { commitToFolder } from '../destinations/folder-sink';
 
 /** What happened to one encrypted file of the folder; `-o json` prints these. */
 export interface DecryptResult {
@@ -184,11 +185,14 @@ async function decryptFile(
     }
     const problem = inspector.problem();
     if (problem) throw new Error(`decrypted, but ${problem}`);
-    await (await target.toFile()).sync();
-    await target.close();
+    // Committed as a download's copy is: flushed, renamed into place, the folder flushed.
     await folder.ensureFolder(dirname(finalPath));
-    await fs.rename(tempPath, finalPath);
-    await folder.sync(dirname(finalPath));
+    const spoolFile = { path: tempPath, open: () => temp.create(tempPath), remove: () => removeFile(fs, tempPath) };
+    const discard = async () => {
+      await target.close().catch(() => undefined);
+      await spoolFile.remove();
+    };
+    await commitToFolder(folder, fs, { spool: target, spoolFile, discard }, finalPath);
     // The tag proves the ciphertext is the one downloaded, so the manifest's hash of it still holds.
     return { bytes: inspector.bytes, sha256: inspector.sha256(), ciphertextBytes: decipher.bytes };
   } catch (error) {
@@ -199,6 +203,10 @@ async function decryptFile(
     // The read stream closes the file when it ends; this covers a failure before it started.
     await source.close().catch(() => undefined);
   }
+}
+
+async function removeFile(fs: MediaFileSystem, path: string): Promise<void> {
+  await fs.unlink(path).catch(() => undefined);
 }
 
 function reasonOf(error: unknown): string {
