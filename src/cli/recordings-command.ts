@@ -180,7 +180,8 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       interactive: Boolean(process.stdin.isTTY),
       ask: async (message) => {
         const prompt = this.inquirer.createPromptModule({ output: process.stderr });
-        const answer = await prompt([{ type: 'password', name: 'passphrase', message, mask: '*' }]);
+        // The question names the key file: its name is shown, not acted on.
+        const answer = await prompt([{ type: 'password', name: 'passphrase', message: printable(message), mask: '*' }]);
         return String(answer.passphrase);
       },
     };
