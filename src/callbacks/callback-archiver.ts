@@ -2,7 +2,7 @@ import { messageOf, TwilioApiError, MediaSaveError } from '../errors';
 import type { MediaDestination, SavedMedia } from '../media/media-destination';
 import { UnrecordedDeletionError } from '../journal/deletion-log';
 import { reconcileDeletions, type ReconciliationReport } from '../journal/reconciliation';
-import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
+import { hasMedia, recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { recordingPath } from '../twilio/twilio-api';
 import { WriteAheadDeleter } from '../journal/write-ahead-deleter';
@@ -96,7 +96,7 @@ export class CallbackArchiver {
         error: `Twilio answered with recording ${recording.sid} of ${recording.accountSid}`,
       };
     }
-    if (recording.status !== 'completed') {
+    if (!hasMedia(recording)) {
       return { ...base, outcome: 'failed', error: `the recording is ${recording.status}, not completed` };
     }
     let saved: SavedMedia;

@@ -10,6 +10,7 @@ import {
   type Verdict,
 } from './listener-report';
 import type { RequestLog } from './request-log';
+import { hasMedia } from '../recordings/recording';
 import { isValidTwilioSignature, type CallbackParams } from './signature';
 import { isLoopbackHostname, localOrigin, type LocalAddress, type Tunnel, type TunnelOpener } from './tunnel';
 import {
@@ -216,7 +217,7 @@ export class CallbackListener {
         relay,
       } = await this.forward(this.options.forwarder, request, params, verified));
     }
-    if (isCallback && judgement.event?.status === 'completed' && this.options.archiver) {
+    if (isCallback && judgement.event && hasMedia(judgement.event) && this.options.archiver) {
       void this.archive(judgement.event.accountSid, judgement.event.recordingSid, 'callback');
     }
     this.finish(request, params, { ...judgement, status: reply.status }, forwardOutcome, relay);

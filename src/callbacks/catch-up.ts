@@ -1,5 +1,5 @@
 import { messageOf } from '../errors';
-import type { Recording } from '../recordings/recording';
+import { hasMedia, type Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordings } from '../selection/select-recordings';
 import type { TwilioApi } from '../twilio/twilio-api';
@@ -140,7 +140,7 @@ export class CatchUp {
         if (this.stopping) break;
         run.scanned += 1;
         if (WITHOUT_MEDIA.has(recording.status)) continue;
-        if (recording.status !== 'completed' || !this.settled(recording, startedAt)) {
+        if (!hasMedia(recording) || !this.settled(recording, startedAt)) {
           wait(recording);
           continue;
         }

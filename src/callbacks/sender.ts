@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BadInputError, TwilioApiError } from '../errors';
 import { printable } from '../text/printable';
-import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
+import { hasMedia, recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import { parseSid } from '../twilio/sids';
 import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
 import { CALLBACK_STATUSES, RECORDING_URL_ORIGIN, type CallbackStatus } from './callback-event';
@@ -131,7 +131,7 @@ export function callbackParams(status: CallbackStatus, recording: CallbackRecord
     ['RecordingTrack', 'both'],
     ['ErrorCode', DEFAULT_ERROR_CODES[status]],
   );
-  if (status === 'completed' && recording.encryptionDetails) {
+  if (hasMedia({ status }) && recording.encryptionDetails) {
     params.push(['EncryptionDetails', JSON.stringify(recording.encryptionDetails)]);
   }
   return params;

@@ -9,7 +9,7 @@ import { isS3Url } from '../destinations/s3-url';
 import { privateKeySource, type PrivateKeySource } from '../encryption/key-ring';
 import { BadInputError } from '../errors';
 import { DEFAULT_LAYOUT, LAYOUT_FIELDS } from '../media/layout';
-import type { S3DestinationSettings } from '../media/object-store-destination';
+import type { S3DestinationSettings } from '../destinations/bucket-sink';
 import { RECORDING_STATUSES } from '../recordings/recording';
 import type { LimitCounts, SelectionInput } from '../selection/criteria';
 import { canonicalSid } from '../twilio/sids';

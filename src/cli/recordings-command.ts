@@ -10,6 +10,7 @@ import type { PassphrasePrompt } from './key-passphrase';
 import { DEFAULT_CONCURRENCY } from './flags';
 import { JsonArrayWriter } from './json-array-writer';
 import { printable, printableRecord } from '../text/printable';
+import { shownLogger } from './shown-logger';
 import { DISCARD_RECORDS, drained, type RecordOutput } from '../tasks/record-output';
 import { buildCriteria, type SelectionCriteria, type SelectionInput } from '../selection/criteria';
 import { ConcurrencyLimiter } from '../twilio/concurrency-limiter';
@@ -95,6 +96,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     if (!this.needsTwilio) {
       // The host CLI's flags, logger and output, without the profile TwilioClientCommand insists on.
       await BaseCommand.prototype.run.call(this);
+      this.logger = shownLogger(this.logger);
       if (this.flags.profile !== undefined) throw new BadInputError(noProfileLine(this.id));
       return;
     }
@@ -106,6 +108,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
         throw new TwilioCliError(error.message, ExitStatus.Credentials);
       throw error;
     }
+    this.logger = shownLogger(this.logger);
     checkCredentials(this.currentProfile);
   }
 
@@ -177,7 +180,8 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       interactive: Boolean(process.stdin.isTTY),
       ask: async (message) => {
         const prompt = this.inquirer.createPromptModule({ output: process.stderr });
-        const answer = await prompt([{ type: 'password', name: 'passphrase', message, mask: '*' }]);
+        // The question names the key file: its name is shown, not acted on.
+        const answer = await prompt([{ type: 'password', name: 'passphrase', message: printable(message), mask: '*' }]);
         return String(answer.passphrase);
       },
     };
@@ -221,7 +225,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     // Flags that failed to parse leave no flags and no logger: say what is wrong in one line, exit 2.
     const flagError = this.flags === undefined ? flagErrorLine(error, this.id) : undefined;
     if (flagError !== undefined) {
-      process.stderr.write(` » ${flagError}\n`);
+      process.stderr.write(` » ${printable(flagError)}\n`);
       return this.exit(ExitStatus.BadInput);
     }
     const reported = this.asReportedError(error) ?? error;

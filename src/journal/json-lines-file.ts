@@ -1,7 +1,7 @@
+import { printable } from '../text/printable';
 import { constants, promises as fsPromises } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BadInputError } from '../errors';
-import { printablePath } from '../text/printable-path';
 
 // O_NOFOLLOW: a symbolic link at the path is refused rather than written through.
 const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
@@ -17,7 +17,7 @@ export class UnusableFileError extends BadInputError {
     super(
       path.trim() === ''
         ? 'A file path is empty: give the path of a regular file.'
-        : `Cannot use "${printablePath(path)}": ${reason}; give the path of a regular file instead.`,
+        : `Cannot use "${printable(path)}": ${reason}; give the path of a regular file instead.`,
     );
   }
 }

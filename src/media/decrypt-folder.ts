@@ -6,16 +6,16 @@ import { GcmDecipherStream, TagMismatchError } from '../encryption/gcm-decipher'
 import { WrongKeyError, type KeyRing } from '../encryption/key-ring';
 import { BadInputError, messageOf } from '../errors';
 import { printable } from '../text/printable';
-import { sha256OfFile } from './file-hash';
+import { sha256OfFile } from '../destinations/file-hash';
 import { JsonLinesFile, readJsonLines } from '../journal/json-lines-file';
 import { MANIFEST_FILE, type ManifestEntry } from './manifest';
 import { MediaInspector } from './media-check';
 import { ENCRYPTED_SUFFIX } from './media-encryption';
-import type { MediaFileSystem } from './media-file-system';
-import { MediaFolder } from './media-folder';
-import { printablePath } from '../text/printable-path';
-import { LocalWriteError, SpooledFile } from './spooled-file';
-import { TempFiles } from './temp-files';
+import type { MediaFileSystem } from '../destinations/file-system';
+import { MediaFolder } from '../destinations/media-folder';
+import { LocalWriteError, SpooledFile } from '../destinations/spooled-file';
+import { TempFiles } from '../destinations/temp-files';
+import { commitToFolder } from '../destinations/folder-sink';
 
 /** What happened to one encrypted file of the folder; `-o json` prints these. */
 export interface DecryptResult {
@@ -69,7 +69,7 @@ export async function decryptFolder(options: DecryptFolderOptions): Promise<Decr
   const folder = new MediaFolder(options.root, fs);
   if (!(await folder.check())) {
     throw new BadInputError(
-      `Cannot use the folder "${printablePath(folder.root)}": it does not exist; give a folder that recordings:download saved into.`,
+      `Cannot use the folder "${printable(folder.root)}": it does not exist; give a folder that recordings:download saved into.`,
     );
   }
   const manifestPath = join(folder.root, MANIFEST_FILE);
@@ -134,7 +134,7 @@ async function readManifest(
   // Lines are appended to it: one that cannot be read would stay unread among them, so it is repaired first.
   const refuse = (lineNumber: number) => {
     throw new BadInputError(
-      `${printablePath(path)}:${lineNumber} is not a JSON line, so the manifest cannot be read whole and nothing is appended to it: ` +
+      `${printable(path)}:${lineNumber} is not a JSON line, so the manifest cannot be read whole and nothing is appended to it: ` +
         'repair or remove that line (one cut short by a crash can simply be deleted), then run again.',
     );
   };
@@ -169,12 +169,12 @@ async function decryptFile(
   const source = await fs
     .open(folder.absolutePathOf(entry.path), constants.O_RDONLY | constants.O_NOFOLLOW)
     .catch((error: NodeJS.ErrnoException) => {
-      throw new Error(`cannot read ${printablePath(entry.path)} (${error.code ?? error.message})`);
+      throw new Error(`cannot read ${printable(entry.path)} (${error.code ?? error.message})`);
     });
   const tempPath = temp.pathFor(finalPath);
   const target = new SpooledFile(() => temp.create(tempPath), SPOOL_MEMORY_BYTES);
   try {
-    if (!(await source.stat()).isFile()) throw new Error(`${printablePath(entry.path)} is not a file`);
+    if (!(await source.stat()).isFile()) throw new Error(`${printable(entry.path)} is not a file`);
     const inspector = new MediaInspector('wav');
     const decipher = new GcmDecipherStream(contentKey, encryption.iv);
     try {
@@ -185,11 +185,14 @@ async function decryptFile(
     }
     const problem = inspector.problem();
     if (problem) throw new Error(`decrypted, but ${problem}`);
-    await (await target.toFile()).sync();
-    await target.close();
+    // Committed as a download's copy is: flushed, renamed into place, the folder flushed.
     await folder.ensureFolder(dirname(finalPath));
-    await fs.rename(tempPath, finalPath);
-    await folder.sync(dirname(finalPath));
+    const spoolFile = { path: tempPath, open: () => temp.create(tempPath), remove: () => removeFile(fs, tempPath) };
+    const discard = async () => {
+      await target.close().catch(() => undefined);
+      await spoolFile.remove();
+    };
+    await commitToFolder(folder, fs, { spool: target, spoolFile, discard }, finalPath);
     // The tag proves the ciphertext is the one downloaded, so the manifest's hash of it still holds.
     return { bytes: inspector.bytes, sha256: inspector.sha256(), ciphertextBytes: decipher.bytes };
   } catch (error) {
@@ -202,6 +205,10 @@ async function decryptFile(
   }
 }
 
+async function removeFile(fs: MediaFileSystem, path: string): Promise<void> {
+  await fs.unlink(path).catch(() => undefined);
+}
+
 function reasonOf(error: unknown): string {
   if (error instanceof TagMismatchError) return `cannot decrypt: ${error.message}; nothing was saved`;
   if (error instanceof WrongKeyError) return error.message;
@@ -212,7 +219,7 @@ function reasonOf(error: unknown): string {
 /** Lines for stderr at the end of a run. */
 export function decryptSummaryLines(summary: DecryptSummary, root: string): string[] {
   const lines = [
-    `Decrypted ${summary.decrypted.toLocaleString('en-US')} recordings in ${printablePath(root)}; ` +
+    `Decrypted ${summary.decrypted.toLocaleString('en-US')} recordings in ${printable(root)}; ` +
       `${summary.alreadyDecrypted.toLocaleString('en-US')} already decrypted; ${summary.failed.toLocaleString('en-US')} failed.`,
   ];
   for (const failure of summary.failures) lines.push(`Failed ${failure.sid}: ${printable(failure.reason)}`);

@@ -1,6 +1,6 @@
 import { plural } from '../text/plural';
 import { printable } from '../text/printable';
-import { encryptedWithOtherKey, encryptionKeySid, type Recording } from '../recordings/recording';
+import { encryptedWithOtherKey, encryptionKeySid, hasMedia, type Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
@@ -151,7 +151,7 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
       ...(recording.encryption ? { keySid: encryptionKeySid(recording) } : {}),
     };
     if (options.expectKey) noteKeyMismatch(summary.otherKeys, recording, options.expectKey);
-    if (recording.status !== 'completed') {
+    if (!hasMedia(recording)) {
       const reason = `status is ${recording.status}: Twilio has media only for completed recordings`;
       return finish({ ...base, bytes: 0, sha256: null, outcome: 'skipped', reason });
     }
@@ -220,12 +220,12 @@ export function downloadSummaryLines(summary: DownloadSummary, root: string): st
   const lines: string[] = [];
   if (summary.dryRun) {
     lines.push(
-      `Would download ${plural(summary.downloaded, 'recording')}, about ${formatBytes(summary.bytes)}, into ${root}; ` +
+      `Would download ${plural(summary.downloaded, 'recording')}, about ${formatBytes(summary.bytes)}, into ${printable(root)}; ` +
         `${summary.alreadyPresent.toLocaleString('en-US')} already present. Nothing was fetched.`,
     );
   } else {
     lines.push(
-      `Downloaded ${plural(summary.downloaded, 'recording')} (${formatBytes(summary.bytes)}) into ${root} in ${seconds} s; ` +
+      `Downloaded ${plural(summary.downloaded, 'recording')} (${formatBytes(summary.bytes)}) into ${printable(root)} in ${seconds} s; ` +
         `${summary.alreadyPresent.toLocaleString('en-US')} already present; ${summary.failed.toLocaleString('en-US')} failed.`,
     );
   }

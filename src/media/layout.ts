@@ -1,4 +1,5 @@
 import { MANIFEST_FOLDER } from '../destinations/s3-url';
+import { TEMP_FOLDER } from '../destinations/media-folder';
 import { BadInputError } from '../errors';
 import type { Recording } from '../recordings/recording';
 import type { MediaFormat } from '../twilio/media-format';
@@ -21,12 +22,6 @@ const FIELD_VALUES = {
 export type LayoutField = keyof typeof FIELD_VALUES;
 
 export const LAYOUT_FIELDS = Object.keys(FIELD_VALUES) as LayoutField[];
-
-/**
- * The folder inside the output folder where files wait while they download. No layout may
- * put a recording there: its clean-up removes what crashed runs left.
- */
-export const TEMP_FOLDER = '.partial';
 
 /**
  * First folders no layout may claim, in a folder or a bucket alike, so that a layout is refused

@@ -1,11 +1,11 @@
 import { promises as fsPromises } from 'node:fs';
 import type { Recording } from '../recordings/recording';
 import { readJsonLines } from '../journal/json-lines-file';
-import type { MediaFileSystem } from './media-file-system';
+import type { MediaFileSystem } from '../destinations/file-system';
 import type { ManifestEncryption } from './media-encryption';
 import type { MediaFormat } from '../twilio/media-format';
 
-export const MANIFEST_FILE = 'manifest.jsonl';
+export { MANIFEST_FILE } from '../destinations/media-folder';
 
 /** One saved recording as the manifest records it. */
 export interface ManifestEntry {

@@ -1,4 +1,3 @@
-import type { FileHandle } from 'node:fs/promises';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GcmDecipherStream, TagMismatchError } from '../encryption/gcm-decipher';
@@ -8,20 +7,12 @@ import type { TwilioApi } from '../twilio/twilio-api';
 import { HashingCounter } from './hashing-counter';
 import { MediaInspector } from './media-check';
 import type { ManifestEncryption, MediaTreatment } from './media-encryption';
-import { LocalWriteError, SpooledFile } from './spooled-file';
-import type { MediaFormat } from '../twilio/media-format';
 import { MediaSaveError } from '../errors';
+import type { MediaFormat } from '../twilio/media-format';
+import { LocalWriteError, SpooledFile, type SpoolFile } from '../destinations/spooled-file';
 
 /** Bodies up to this size wait in memory until their request is over; larger ones stream to disk. */
 export const SPOOL_MEMORY_BYTES = 512 * 1024;
-
-/** Where one try's body is spooled: a temporary file, opened only when the body outgrows memory. */
-export interface SpoolFile {
-  readonly path: string;
-  open(): Promise<FileHandle>;
-  /** Removes the file if it was created. */
-  remove(): Promise<void>;
-}
 
 /** A body received from Twilio and checked, held in a spool until its destination takes it. */
 export interface ReceivedMedia {

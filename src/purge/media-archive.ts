@@ -1,20 +1,12 @@
-import { join, resolve } from 'node:path';
-import { isS3Url } from '../destinations/s3-url';
 import type { KeyRing } from '../encryption/key-ring';
 import type { Layout } from '../media/layout';
+import type { MediaFormat } from '../twilio/media-format';
 import { UNVERIFIABLE_REASON } from '../media/media-encryption';
-import { MANIFEST_FILE, MediaStore } from '../media/media-store';
-import type { S3DestinationSettings } from '../media/open-destination';
+import { mediaDestinationAt, type S3DestinationSettings } from '../media/open-destination';
 import type { TwilioApi } from '../twilio/twilio-api';
 import type { PurgeArchive } from './purge';
-import { objectStoreArchive } from './object-store-archive';
-import { destinationArchive } from './destination-archive';
-import type { MediaFormat } from '../twilio/media-format';
-import { fileDeletionLog } from '../journal/deletion-log';
 
-export interface MediaArchiveOptions {
-  /** The archive folder, shared with `recordings:download`. */
-  root: string;
+export interface ArchiveOptions {
   format: MediaFormat;
   layout: Layout;
   api: TwilioApi;
@@ -22,25 +14,6 @@ export interface MediaArchiveOptions {
   keys?: KeyRing;
   /** Archive encrypted recordings as served, unverified, when there is no key. */
   acceptUnverifiedEncrypted?: boolean;
-}
-
-/**
- * The archive of a purge in a folder: a MediaStore, each recording saved (verified, flushed and
- * renamed into place) before it may be deleted.
- */
-export function mediaStoreArchive(options: MediaArchiveOptions): PurgeArchive {
-  return destinationArchive({
-    check: () => MediaStore.check(options),
-    deletionLog: fileDeletionLog(join(resolve(options.root), MANIFEST_FILE)),
-    open: () =>
-      MediaStore.open({
-        ...options,
-        refuseUnverifiedEncrypted: options.acceptUnverifiedEncrypted ? undefined : UNVERIFIABLE_REASON,
-      }),
-  });
-}
-
-export interface ArchiveOptions extends Omit<MediaArchiveOptions, 'root'> {
   /** `--s3-*`: how to reach the store and write objects, for an `s3://` archive. */
   s3?: S3DestinationSettings;
   env?: NodeJS.ProcessEnv;
@@ -52,37 +25,34 @@ export interface ArchiveOptions extends Omit<MediaArchiveOptions, 'root'> {
 const BUCKET_RECORDINGS_PER_SLOT = 4;
 
 /**
- * The archive `where` names: `s3://bucket/prefix` for an object store, anything else for a
- * folder. The object store's destination (and the AWS SDK) is loaded only for an `s3://` one.
+ * The archive step of a purge at `where` (a folder, or `s3://bucket/prefix`): each recording
+ * saved, and verified as the destination verifies it, before it may be deleted, and each
+ * deletion appended to the same manifest as the copies. Its check refuses a destination that
+ * will not do (a malformed `s3://` URL at once) and, for a bucket, reaches it, writing nothing;
+ * the deletion log is the destination's manifest, settled before the plan.
  */
 export function archiveAt(where: string, options: ArchiveOptions): PurgeArchive {
-  const { s3, env, concurrency, ...media } = options;
-  if (!isS3Url(where)) return mediaStoreArchive({ ...media, root: where });
-  const destinationOptions = {
-    url: where,
+  const { concurrency, acceptUnverifiedEncrypted, ...media } = options;
+  const place = mediaDestinationAt(where, {
     ...media,
-    refuseUnverifiedEncrypted: media.acceptUnverifiedEncrypted ? undefined : UNVERIFIABLE_REASON,
-    s3,
-    env,
+    refuseUnverifiedEncrypted: acceptUnverifiedEncrypted ? undefined : UNVERIFIABLE_REASON,
     // Received media waits for its upload; as many uploads as Twilio requests keep the two in step.
     objectUploads: concurrency,
-  };
-  const { connection, ...objectOptions } = s3 ?? {};
-  const archive = objectStoreArchive({
-    url: where,
-    store: { ...objectOptions, connection, env },
-    openDestination: async (store) => {
-      const { ObjectStoreDestination } = await import('../media/object-store-destination');
-      return ObjectStoreDestination.open({ ...destinationOptions, store });
-    },
   });
   return {
-    ...archive,
-    recordingsPerSlot: BUCKET_RECORDINGS_PER_SLOT,
     async check() {
-      const { ObjectStoreDestination } = await import('../media/object-store-destination');
-      ObjectStoreDestination.check(destinationOptions);
-      await archive.check();
+      await place.check();
+      await place.reach();
+    },
+    deletionLog: place.deletionLog(),
+    ...(place.kind === 'bucket' ? { recordingsPerSlot: BUCKET_RECORDINGS_PER_SLOT } : {}),
+    async open() {
+      const destination = await place.open();
+      return {
+        save: (recording, onBytes) => destination.save(recording, onBytes),
+        deletionLog: { path: destination.manifestPath, append: (entry) => destination.appendToManifest(entry) },
+        close: () => destination.close(),
+      };
     },
   };
 }

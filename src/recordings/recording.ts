@@ -37,6 +37,15 @@ export interface Recording {
   encryption?: RecordingEncryption;
 }
 
+/**
+ * Whether Twilio holds media for the recording: only a completed one has any (the others are
+ * still being made, failed, or are deleted). It is also the one status Twilio can delete, and the
+ * one that is stored and billed.
+ */
+export function hasMedia(recording: Pick<Recording, 'status'>): boolean {
+  return recording.status === 'completed';
+}
+
 /** The JSON shape of a recording in API 2010-04-01 (snake_case, RFC 2822 dates, duration as a string). */
 export interface ApiRecording {
   sid: string;

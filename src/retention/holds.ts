@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BadInputError } from '../errors';
-import { invisibleCharacter, printable, withInvisibleEscaped } from '../text/printable';
+import { invisibleCharacter, printable } from '../text/printable';
 import type { Recording } from '../recordings/recording';
 import { parseEnd, parseInstant } from '../time/durations';
 import { parseSid, type SidKind } from '../twilio/sids';
@@ -52,7 +52,7 @@ export function parseHoldReason(reason: string, where: string): string {
   const invisible = invisibleCharacter(reason);
   if (invisible !== undefined) {
     throw new BadInputError(
-      `${where} "${withInvisibleEscaped(reason)}" holds the invisible or control character ${invisible}: write the reason on one line, with characters that show.`,
+      `${where} "${printable(reason)}" holds the invisible or control character ${invisible}: write the reason on one line, with characters that show.`,
     );
   }
   return reason;

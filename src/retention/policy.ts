@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { messageOf } from '../errors';
 import type { S3ServerSideEncryption, S3StorageClass } from '../destinations/object-options';
 import { isS3Url, parseS3Url } from '../destinations/s3-url';
-import { invisibleCharacter, lookAlikeKey, printable, withInvisibleEscaped } from '../text/printable';
+import { invisibleCharacter, lookAlikeKey, printable } from '../text/printable';
 import { instantBefore, parseDuration } from '../time/durations';
 import { canonicalSid } from '../twilio/sids';
 import { holdFromDocument, withHoldIds, type Hold } from './holds';
@@ -231,7 +231,7 @@ function checkRuleName(map: SourceMap, name: string, index: number): void {
   if (invisible !== undefined) {
     throw map.errorAt(
       ['rules', index, 'name'],
-      `rule name "${withInvisibleEscaped(name)}" holds the invisible or control character ${invisible}: name rules with characters that show.`,
+      `rule name "${printable(name)}" holds the invisible or control character ${invisible}: name rules with characters that show.`,
     );
   }
   if (lookAlikeKey(name) === '') {

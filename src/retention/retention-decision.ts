@@ -1,5 +1,5 @@
 import { printable } from '../text/printable';
-import type { Recording } from '../recordings/recording';
+import { hasMedia, type Recording } from '../recordings/recording';
 import { instantBefore } from '../time/durations';
 import { HoldSet, type Hold } from './holds';
 import type { RetentionRule } from './policy';
@@ -20,11 +20,6 @@ export type RetentionDecision =
 
 /** Decides for one recording; the same recording and clock always give the same answer. */
 export type RetentionDecider = (recording: Recording) => RetentionDecision;
-
-/** The one status Twilio can delete. */
-export function hasMedia(recording: Pick<Recording, 'status'>): boolean {
-  return recording.status === 'completed';
-}
 
 /** Without a policy: every completed recording the selection holds goes, unless a hold keeps it. */
 export function selectionDecider(holds: HoldSet = HoldSet.none): RetentionDecider {

@@ -1,6 +1,7 @@
 import { BadInputError } from '../errors';
 import {
   encryptedWithOtherKey,
+  hasMedia,
   RECORDING_STATUSES,
   type Recording,
   type RecordingStatus,
@@ -124,7 +125,7 @@ export function matchesCriteria(recording: Recording, criteria: SelectionCriteri
 
 /** Whether a recording uses up the criteria's --limit. */
 export function countsTowardLimit(recording: Pick<Recording, 'status'>, criteria: SelectionCriteria): boolean {
-  return criteria.limitCounts === 'matching' || recording.status === 'completed';
+  return criteria.limitCounts === 'matching' || hasMedia(recording);
 }
 
 /** `created at or after A and before B` in exact UTC instants, or undefined when no date bounds the selection. */

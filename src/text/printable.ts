@@ -1,28 +1,33 @@
 /**
- * Characters a terminal acts on instead of showing: C0 controls (line breaks, ESC, BEL…), DEL, C1
- * controls (a lone U+009B is a CSI to some terminals), the Unicode line and paragraph separators,
- * the bidirectional marks, embeddings, overrides and isolates that reorder what follows them, and
- * the characters that take no room (soft hyphen, zero-width space and joiners, word joiner, BOM),
- * with which two different texts read alike.
+ * Characters a reader cannot see as themselves, which output must never hold raw:
+ * - controls (Cc): C0 (line breaks, ESC, BEL…), DEL and C1 (a lone U+009B is a CSI to some terminals);
+ * - format characters (Cf): the bidirectional marks, embeddings, overrides (U+202A–U+202E) and
+ *   isolates (U+2066–U+2069) that reorder what follows them, zero-width space and joiners, word
+ *   joiner, soft hyphen, the byte-order mark, tags;
+ * - the Unicode line and paragraph separators (Zl, Zp);
+ * - private-use characters and lone surrogates (Co, Cs), which each font shows its own way or not at all;
+ * - whatever else Unicode lets a renderer ignore (variation selectors, Hangul fillers…).
+ * With these, two different texts read alike, or a line moves the cursor, clears the screen,
+ * sets the window title or reads backwards.
  */
-const UNPRINTABLE =
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}]/u;
+const UNSEEN_ALL = new RegExp(UNSEEN.source, 'gu');
 
-/** What JSON.stringify leaves raw of the above: it escapes C0 itself, and its indentation is made of them. */
-const RAW_IN_JSON =
-  /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+/** What JSON.stringify leaves raw of the above: it escapes C0 and lone surrogates itself, and its indentation is made of C0. */
+const RAW_IN_JSON = new RegExp(`(?![\\u0000-\\u001f])${UNSEEN.source}`, 'gu');
 
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /**
- * `text` safe to print on one line: every character a terminal would act on is shown as an escape
- * (`\n`, `\r`, `\t`, `\x1b`, `\u202e`), so text from outside (callback fields, API strings, file
- * names, answers of other servers) can neither move the cursor, nor clear the screen, nor set the
- * window title, nor start a line that looks like ours.
+ * `text` safe to show on one line: every character UNSEEN names is shown as an escape (`\n`, `\r`,
+ * `\t`, `\x1b`, `\x9b`, `\u202e`, `\u{e0041}`), so text from outside (file names, callback fields,
+ * API strings, answers of other servers, input quoted in an error) can neither move the cursor,
+ * nor clear the screen, nor set the window title, nor reorder the line, nor start a line that
+ * looks like ours, and a reader can tell from the escape which character was there. The one
+ * escaper for everything shown.
  */
 export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, (char) => NAMED_ESCAPES[char] ?? escapeCode(char.charCodeAt(0)));
+  return text.replace(UNSEEN_ALL, escaped);
 }
 
 /** `text` made printable and cut to at most `max` characters of the original, with … when cut. */
@@ -31,11 +36,14 @@ export function printableClip(text: string, max: number): string {
 }
 
 /**
- * `value` as JSON with the characters JSON.stringify leaves raw (DEL, C1, the separators and bidi
- * controls) escaped as `\uXXXX` too: the same data to a JSON parser, harmless on a terminal.
+ * `value` as JSON with the characters JSON.stringify leaves raw (DEL, C1, the separators, bidi
+ * and other format characters) escaped as `\uXXXX` too: the same data to a JSON parser, harmless on a terminal.
  */
 export function printableJson(value: unknown, space?: number): string {
-  return JSON.stringify(value, null, space).replace(RAW_IN_JSON, (char) => unicodeEscape(char.charCodeAt(0)));
+  // JSON has no \u{…}: a character beyond U+FFFF is written as its two UTF-16 halves.
+  return JSON.stringify(value, null, space).replace(RAW_IN_JSON, (char) =>
+    Array.from({ length: char.length }, (_, index) => unicodeEscape(char.charCodeAt(index))).join(''),
+  );
 }
 
 /**
@@ -53,43 +61,26 @@ export function printableRecord<T>(value: T): T {
   return value;
 }
 
-function escapeCode(code: number): string {
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : unicodeEscape(code);
+/**
+ * The first character of `text` that a reader cannot see as itself, escaped as `printable` shows
+ * it (`\u200b`), or undefined when every character shows: names a person must be able to read and
+ * tell apart (rule names, hold reasons) are refused with it.
+ */
+export function invisibleCharacter(text: string): string | undefined {
+  const found = UNSEEN.exec(text);
+  return found ? escaped(found[0]) : undefined;
+}
+
+function escaped(char: string): string {
+  const named = NAMED_ESCAPES[char];
+  if (named !== undefined) return named;
+  const code = char.codePointAt(0)!;
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+  return code <= 0xffff ? unicodeEscape(code) : `\\u{${code.toString(16)}}`;
 }
 
 function unicodeEscape(code: number): string {
   return `\\u${code.toString(16).padStart(4, '0')}`;
-}
-
-/**
- * Characters that show as nothing, or move or hide what is around them: controls, format
- * characters (zero-width space and joiners, bidi marks and overrides, the byte-order mark, soft
- * hyphen), line and paragraph separators, private-use and lone surrogates, and whatever else
- * Unicode says a renderer may ignore (variation selectors, Hangul fillers…).
- */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}]/u;
-const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'gu');
-
-/**
- * The first character of `text` that a reader cannot see as itself, escaped (`\u200b`), or
- * undefined when every character shows: names a person must be able to read and tell apart
- * (rule names, hold reasons) are refused with it.
- */
-export function invisibleCharacter(text: string): string | undefined {
-  const found = INVISIBLE.exec(text);
-  return found ? escapeInvisible(found[0]) : undefined;
-}
-
-/** `text` with every character invisibleCharacter finds escaped: for showing a name that is refused. */
-export function withInvisibleEscaped(text: string): string {
-  return text.replace(INVISIBLE_ALL, escapeInvisible);
-}
-
-function escapeInvisible(char: string): string {
-  const code = char.codePointAt(0)!;
-  if (NAMED_ESCAPES[char] !== undefined) return NAMED_ESCAPES[char];
-  if (code <= 0xff) return escapeCode(code);
-  return code <= 0xffff ? unicodeEscape(code) : `\\u{${code.toString(16)}}`;
 }
 
 /**
@@ -98,5 +89,5 @@ function escapeInvisible(char: string): string {
  * left out, runs of white space as one space, no letter case.
  */
 export function lookAlikeKey(text: string): string {
-  return text.normalize('NFKC').replace(INVISIBLE_ALL, '').replace(/\s+/gu, ' ').trim().toLowerCase();
+  return text.normalize('NFKC').replace(UNSEEN_ALL, '').replace(/\s+/gu, ' ').trim().toLowerCase();
 }

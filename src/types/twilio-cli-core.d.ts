@@ -7,6 +7,8 @@ declare module '@twilio/cli-core' {
     info(message: unknown): void;
     warn(message: unknown): void;
     error(message: unknown): void;
+    /** What the four above call, with their level. */
+    log(message: unknown, level?: number): void;
     config: { level: number };
   }
 

@@ -1,4 +1,4 @@
-import type { Recording } from '../recordings/recording';
+import { hasMedia, type Recording } from '../recordings/recording';
 import { FREE_STORAGE_MINUTES, billableMinutes, marginalMonthlyCost } from '../recordings/storage-cost';
 import type { RetentionDecider } from '../retention/retention-decision';
 
@@ -62,11 +62,6 @@ export interface UsageReport {
   shownMonths: string[];
 }
 
-/** A recording is stored, and billed, while it is completed: deleted ones are not, others have no media. */
-function isStored(recording: Pick<Recording, 'status'>): boolean {
-  return recording.status === 'completed';
-}
-
 function monthOf(date: Date): string {
   return date.toISOString().slice(0, 7);
 }
@@ -111,7 +106,8 @@ export class StorageUsageTally {
   }
 
   add(recording: Recording): void {
-    if (!isStored(recording)) return;
+    // Stored, and billed, while it has media: deleted ones are not, others have none.
+    if (!hasMedia(recording)) return;
     const minutes = billableMinutes(recording);
     const created = monthOf(recording.dateCreated);
     const month = this.shown.has(created) ? created : created < this.shownMonths[0] ? 'earlier' : created;

@@ -16,8 +16,14 @@ import { checkTree, expectedSha256, filesUnder, manifestLines, sha256Of } from '
 import { TWILIO_BIN, TwilioWorld } from './twilio-world';
 import { expectOneLineFailure } from './one-line-failure';
 import { DAY } from '../support/time';
+import { keyFiles } from './encryption-keys';
 
 const NOTES = 'my own notes\nthe last line, with no newline';
+/** A right-to-left override (the name reads backwards after it) and a C1 CSI (a terminal's escape sequence). */
+const DISGUISED = 'rec\u202evaw.exe\u009b2J';
+const DISGUISED_SHOWN = 'rec\\u202evaw.exe\\x9b2J';
+// eslint-disable-next-line no-control-regex -- the characters output must not hold raw
+const RAW_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 describe('files on disk: the output folder, its manifest and logs', function () {
   this.timeout(120_000);
@@ -250,6 +256,32 @@ describe('files on disk: the output folder, its manifest and logs', function () 
       expectOneLineFailure(linkedDir, 2, /sub inside it is a symbolic link/);
       expect(existsSync(log), 'a log created before the folder was refused').to.equal(false);
       expect(readFileSync(target, 'utf8')).to.equal(NOTES);
+    });
+  });
+
+  describe('a folder name a terminal would act on', () => {
+    it('download shows it escaped on stderr and stdout, and saves into the folder of that name', async () => {
+      const parent = folder('disguised');
+      const root = join(parent, DISGUISED);
+      const run = await twilio(['recordings:download', '--output-dir', root, '-o', 'json']);
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.stderr).to.include(`into ${parent}/${DISGUISED_SHOWN} in`);
+      // JSON's own escapes: the same name to a parser.
+      expect(run.stdout).to.include(`${parent}/rec\\u202evaw.exe\\u009b2J/`);
+      expect(run.stderr).to.not.match(RAW_UNSAFE);
+      expect(run.stdout.replace(/\n/g, '')).to.not.match(RAW_UNSAFE);
+      expect(checkTree(world.sandbox, root).problems).to.deep.equal([]);
+    });
+
+    it('decrypt shows it escaped in its summary', async () => {
+      const parent = folder('disguised-decrypt');
+      const root = join(parent, DISGUISED);
+      mkdirSync(root);
+      const key = keyFiles(parent, 'key').privatePath;
+      const run = await twilio(['recordings:decrypt', '--key', key, root]);
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.stderr).to.include(`Decrypted 0 recordings in ${parent}/${DISGUISED_SHOWN};`);
+      expect(run.stderr + run.stdout).to.not.match(RAW_UNSAFE);
     });
   });
 

@@ -1,5 +1,6 @@
 import type { ArchiveResult } from '../callback-archiver';
 import type { ObservedRequest } from '../callback-listener';
+import { hasMedia } from '../../recordings/recording';
 
 /** Requests the inspector keeps by default; older ones are dropped, the counters go on. */
 export const DEFAULT_KEPT_REQUESTS = 500;
@@ -101,7 +102,7 @@ export class RequestHistory {
     for (let id = this.newest; id >= this.oldestId; id -= 1) {
       const request = this.slots[id % this.limit] as KeptRequest;
       if (kindOf(request) !== 'callback' || request.event?.recordingSid !== result.recordingSid) continue;
-      if (request.event.status !== 'completed') continue;
+      if (!hasMedia(request.event)) continue;
       const outcome: DownloadOutcome = {
         outcome: result.outcome,
         path: result.path,

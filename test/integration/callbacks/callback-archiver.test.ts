@@ -6,8 +6,13 @@ import { join } from 'node:path';
 import { expectedMedia, startSandbox, type Sandbox } from '../../../sandbox';
 import { AccountCheck } from '../../../src/callbacks/account-check';
 import { CallbackArchiver } from '../../../src/callbacks/callback-archiver';
-import { MediaStore } from '../../../src/media/media-store';
+import type { MediaDestination } from '../../../src/media/media-destination';
+import { openMediaDestination, type MediaDestinationOptions } from '../../../src/media/open-destination';
 import { sandboxApi } from '../../support/sandbox-api';
+
+/** A folder destination, as the chooser opens it for a path. */
+const openFolder = ({ root, ...options }: MediaDestinationOptions & { root: string }): Promise<MediaDestination> =>
+  openMediaDestination(root, options);
 
 describe('CallbackArchiver', () => {
   let sandbox: Sandbox;
@@ -24,7 +29,7 @@ describe('CallbackArchiver', () => {
 
   async function archiverFor(deleteAfterDownload: boolean) {
     const api = sandboxApi(sandbox);
-    const store = await MediaStore.open({ root: dir, format: 'wav', layout: '{sid}.{ext}', api });
+    const store = await openFolder({ root: dir, format: 'wav', layout: '{sid}.{ext}', api });
     return { store, archiver: new CallbackArchiver(api, store, deleteAfterDownload) };
   }
 

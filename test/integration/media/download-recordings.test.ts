@@ -5,12 +5,17 @@ import { join } from 'node:path';
 import { expectedMedia, startSandbox, type Sandbox } from '../../../sandbox';
 import { TwilioApiError } from '../../../src/errors';
 import { downloadLayout, downloadRecordings, type DownloadResult } from '../../../src/media/download-recordings';
-import type { MediaFileSystem } from '../../../src/media/media-file-system';
-import { MediaStore } from '../../../src/media/media-store';
+import type { MediaFileSystem } from '../../../src/destinations/file-system';
+import type { MediaDestination } from '../../../src/media/media-destination';
+import { openMediaDestination, type MediaDestinationOptions } from '../../../src/media/open-destination';
 import { buildCriteria } from '../../../src/selection/criteria';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
 import { temporaryFolder } from '../../unit/media/media-test-kit';
 import { sandboxApi } from '../../support/sandbox-api';
+
+/** A folder destination, as the chooser opens it for a path. */
+const openFolder = ({ root, ...options }: MediaDestinationOptions & { root: string }): Promise<MediaDestination> =>
+  openMediaDestination(root, options);
 
 describe('downloadRecordings', function () {
   this.timeout(30_000);
@@ -35,7 +40,7 @@ describe('downloadRecordings', function () {
     const root = temporaryFolder();
     // Downloads get two tries each, so that some fail; the selection keeps the usual number.
     const downloadApi = sandboxApi(sandbox, { asTwilio: true, concurrency: 4, maxAttempts: 2 });
-    const store = await MediaStore.open({
+    const store = await openFolder({
       root,
       format: 'wav',
       layout: downloadLayout('{sid}.{ext}', true),
@@ -75,10 +80,10 @@ describe('downloadRecordings', function () {
 
   it('keeps no more recordings under way than it is allowed', async () => {
     const api = sandboxApi(sandbox, { asTwilio: true, concurrency: 2, maxAttempts: 8 });
-    const store = await MediaStore.open({ root: temporaryFolder(), format: 'mp3', layout: '{sid}.{ext}', api });
+    const store = await openFolder({ root: temporaryFolder(), format: 'mp3', layout: '{sid}.{ext}', api });
     let underWay = 0;
     let most = 0;
-    const counting = Object.create(store) as MediaStore;
+    const counting = Object.create(store) as MediaDestination;
     counting.save = async (recording, onBytes) => {
       most = Math.max(most, ++underWay);
       try {
@@ -106,7 +111,7 @@ describe('downloadRecordings', function () {
     };
     const api = sandboxApi(sandbox, { asTwilio: true, concurrency: 1, maxAttempts: 8 });
     const root = temporaryFolder();
-    const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api, fs: fillsUp });
+    const store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api, fs: fillsUp });
     const summary = await downloadRecordings({ api, criteria: criteria(), store, maxPending: 1 });
     await store.close();
 
@@ -131,7 +136,7 @@ describe('downloadRecordings', function () {
       path.includes(`/Accounts/${subaccount}/Recordings`)
         ? Promise.reject(new TwilioApiError('the list broke', 500, undefined))
         : api.getListPage(path, key, collect);
-    const store = await MediaStore.open({
+    const store = await openFolder({
       root: temporaryFolder(),
       format: 'mp3',
       layout: downloadLayout('{sid}.{ext}', true),
@@ -154,7 +159,7 @@ describe('downloadRecordings', function () {
   it('in a dry run, estimates sizes and fetches nothing', async () => {
     const api = sandboxApi(sandbox, { asTwilio: true, maxAttempts: 8 });
     const root = join(temporaryFolder(), 'not-yet');
-    const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api, readOnly: true });
+    const store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api, readOnly: true });
     const results: DownloadResult[] = [];
     const summary = await downloadRecordings({
       api,

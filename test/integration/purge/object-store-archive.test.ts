@@ -4,9 +4,9 @@ import { readManifests, RunManifest } from '../../../src/destinations/manifest-o
 import { ObjectStore } from '../../../src/destinations/object-store';
 import { parseS3Url } from '../../../src/destinations/s3-url';
 import { ExitStatus, RecordingsError } from '../../../src/errors';
-import { ObjectStoreDestination } from '../../../src/media/object-store-destination';
+import { Layout } from '../../../src/media/layout';
 import { deletionIntent } from '../../../src/journal/deletion-log';
-import { objectStoreArchive } from '../../../src/purge/object-store-archive';
+import { archiveAt as purgeArchiveAt } from '../../../src/purge/media-archive';
 import { executePurge } from '../../../src/purge/purge-executor';
 import type { PurgeArchive } from '../../../src/purge/purge';
 import { openIntents, reconcileDeletions } from '../../../src/journal/reconciliation';
@@ -41,17 +41,13 @@ describe('A purge archive in an object store (integration)', () => {
     );
   }
 
-  const storeOptions = () => ({
-    connection: { endpoint: world.proxy.endpoint, credentials: LOCAL_STORE_CREDENTIALS, maxAttempts: 2 },
-    env: {},
-  });
-
   function archiveAt(url = `s3://${world.bucket}/archive`): PurgeArchive {
-    return objectStoreArchive({
-      url,
-      store: storeOptions(),
-      openDestination: (store) =>
-        ObjectStoreDestination.open({ url, format: 'wav', layout: '{sid}.{ext}', api, store, env: {} }),
+    return purgeArchiveAt(url, {
+      format: 'wav',
+      layout: Layout.parse('{sid}.{ext}'),
+      api,
+      s3: { connection: { endpoint: world.proxy.endpoint, credentials: LOCAL_STORE_CREDENTIALS, maxAttempts: 2 } },
+      env: {},
     });
   }
 

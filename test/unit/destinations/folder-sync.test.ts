@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { FolderSync } from '../../../src/media/folder-sync';
+import { FolderSync } from '../../../src/destinations/folder-sync';
 
 describe('FolderSync', () => {
   it('shares one fsync among callers that arrive while another runs, and never reuses a started one', async () => {

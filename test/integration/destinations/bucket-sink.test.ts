@@ -5,28 +5,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedMedia, startSandbox, type Sandbox } from '../../../sandbox';
 import { readManifests } from '../../../src/destinations/manifest-objects';
-import {
-  ObjectStoreDestination,
-  type ObjectStoreDestinationOptions,
-} from '../../../src/media/object-store-destination';
+import type { MediaDestination } from '../../../src/media/media-destination';
+import { openMediaDestination, type MediaDestinationOptions } from '../../../src/media/open-destination';
 import { deletionIntent } from '../../../src/journal/deletion-log';
 import { reconcileDeletions } from '../../../src/journal/reconciliation';
 import type { Recording } from '../../../src/recordings/recording';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
 import { LOCAL_STORE_CREDENTIALS } from '../../support/object-store-server';
-import { sha256Of, StoreWorld } from '../destinations/store-world';
+import { sha256Of, StoreWorld } from './store-world';
 import { allRecordings } from '../../unit/media/media-test-kit';
 import { sandboxApi } from '../../support/sandbox-api';
 import { MediaSaveError } from '../../../src/errors';
 
-describe('ObjectStoreDestination with the sandbox and a local S3 server (integration)', function () {
+describe('a bucket destination (the skeleton on a BucketSink), with the sandbox and a local S3 server (integration)', function () {
   this.timeout(60_000);
   let sandbox: Sandbox;
   let api: TwilioApi;
   let recordings: Recording[];
   const world = StoreWorld.perTest();
   let spoolRoot: string;
-  const opened: ObjectStoreDestination[] = [];
+  const opened: MediaDestination[] = [];
 
   before(async () => {
     sandbox = await startSandbox({
@@ -48,23 +46,23 @@ describe('ObjectStoreDestination with the sandbox and a local S3 server (integra
     rmSync(spoolRoot, { recursive: true, force: true });
   });
 
-  async function open(options: Partial<ObjectStoreDestinationOptions> = {}): Promise<ObjectStoreDestination> {
-    const destination = await ObjectStoreDestination.open({
-      url: `s3://${world.bucket}/archive`,
+  async function open(options: Partial<MediaDestinationOptions> & { url?: string } = {}): Promise<MediaDestination> {
+    const { url = `s3://${world.bucket}/archive`, ...rest } = options;
+    const destination = await openMediaDestination(url, {
       format: 'wav',
       layout: '{date}/{sid}.{ext}',
       api,
       s3: { connection: { endpoint: world.proxy.endpoint, credentials: LOCAL_STORE_CREDENTIALS, maxAttempts: 2 } },
       env: {},
       spoolRoot,
-      ...options,
+      ...rest,
     });
     opened.push(destination);
     return destination;
   }
 
   const mediaOf = (recording: Recording) => expectedMedia(sandbox.store.getRecording(recording.sid)!, 'wav');
-  const keyOf = (destination: ObjectStoreDestination, recording: Recording) =>
+  const keyOf = (destination: MediaDestination, recording: Recording) =>
     `archive/${destination.plannedPath(recording)}`;
 
   async function manifestLines(): Promise<Array<Record<string, unknown>>> {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SavesUnderWay } from '../../../src/media/saves-under-way';
+import { SavesUnderWay } from '../../../src/destinations/saves-under-way';
 
 /** A save that ends when the test says so, counting how often it was begun. */
 function controlledSave() {

@@ -15,8 +15,14 @@ import {
 import { join } from 'node:path';
 import { expectedMedia, startSandbox, type Sandbox } from '../../../sandbox';
 import { BadInputError, DiskFullError, MediaSaveError } from '../../../src/errors';
-import type { MediaFileSystem } from '../../../src/media/media-file-system';
-import { MANIFEST_FILE, MediaStore, type ManifestEntry } from '../../../src/media/media-store';
+import type { MediaFileSystem } from '../../../src/destinations/file-system';
+import { MANIFEST_FILE, type ManifestEntry } from '../../../src/media/manifest';
+import type { MediaDestination } from '../../../src/media/media-destination';
+import {
+  checkMediaDestination,
+  openMediaDestination,
+  type MediaDestinationOptions,
+} from '../../../src/media/open-destination';
 import type { Recording } from '../../../src/recordings/recording';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
 import { allRecordings, temporaryFolder } from '../../unit/media/media-test-kit';
@@ -40,7 +46,14 @@ function filesUnder(folder: string, prefix = ''): string[] {
   );
 }
 
-describe('MediaStore', function () {
+type FolderOptions = MediaDestinationOptions & { root: string };
+
+/** A folder destination: the skeleton on a FolderSink, as the chooser opens it for a path. */
+const openFolder = ({ root, ...options }: FolderOptions): Promise<MediaDestination> =>
+  openMediaDestination(root, options);
+const checkFolder = ({ root, ...options }: FolderOptions): Promise<void> => checkMediaDestination(root, options);
+
+describe('a folder destination (the skeleton on a FolderSink)', function () {
   this.timeout(30_000);
   let sandbox: Sandbox;
   let api: TwilioApi;
@@ -73,7 +86,7 @@ describe('MediaStore', function () {
 
   it('saves each format byte for byte, with a manifest line, files 0600 and folders 0700', async () => {
     for (const format of ['wav', 'mp3'] as const) {
-      const store = await MediaStore.open({ root, format, layout: '{date}/{sid}.{ext}', api });
+      const store = await openFolder({ root, format, layout: '{date}/{sid}.{ext}', api });
       const recording = recordings[0]!;
       const saved = await store.save(recording);
       await store.close();
@@ -110,7 +123,7 @@ describe('MediaStore', function () {
   });
 
   it('skips what the manifest and the disk agree on, and fetches again what they do not', async () => {
-    let store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    let store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api });
     const [first, second, third] = recordings as [Recording, Recording, Recording];
     for (const recording of [first, second, third]) await store.save(recording);
     await store.close();
@@ -122,7 +135,7 @@ describe('MediaStore', function () {
     writeFileSync(corrupted, bytes);
     rmSync(join(root, `${third.sid}.wav`));
 
-    store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api });
     const outcomes = [];
     for (const recording of [first, second, third]) outcomes.push((await store.save(recording)).outcome);
     await store.close();
@@ -133,20 +146,20 @@ describe('MediaStore', function () {
   });
 
   it('with a size-only recheck, trusts a file of the right size', async () => {
-    let store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    let store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api });
     const saved = await store.save(recordings[0]!);
     await store.close();
     const bytes = readFileSync(saved.absolutePath);
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(saved.absolutePath, bytes);
 
-    store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api, recheck: 'size' });
+    store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api, recheck: 'size' });
     expect((await store.save(recordings[0]!)).outcome).to.equal('already-present');
     await store.close();
   });
 
   it('loads a manifest whose last line was torn by a crash, keeps that line and appends after it', async () => {
-    let store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    let store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api });
     await store.save(recordings[0]!);
     await store.save(recordings[1]!);
     await store.close();
@@ -156,7 +169,7 @@ describe('MediaStore', function () {
     writeFileSync(manifest, before);
 
     sandbox.resetCounters();
-    store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api });
     const outcomes = [];
     for (const recording of recordings.slice(0, 3)) outcomes.push((await store.save(recording)).outcome);
     await store.close();
@@ -172,10 +185,10 @@ describe('MediaStore', function () {
   });
 
   it('keeps other kinds of manifest lines without counting them as saved media', async () => {
-    const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    const store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api });
     await store.appendToManifest({ event: 'deleted', sid: recordings[0]!.sid });
     await store.close();
-    const reopened = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    const reopened = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api });
     expect(await reopened.presentCopy(recordings[0]!)).to.equal(undefined);
     expect((await reopened.save(recordings[0]!)).outcome).to.equal('downloaded');
     await reopened.close();
@@ -184,7 +197,7 @@ describe('MediaStore', function () {
 
   it('follows a redirect to the CDN without sending it the credentials', async () => {
     sandbox.setKnobs({ redirectMedia: true });
-    const store = await MediaStore.open({ root, format: 'mp3', layout: '{sid}.{ext}', api });
+    const store = await openFolder({ root, format: 'mp3', layout: '{sid}.{ext}', api });
     for (const recording of recordings.slice(0, 4)) {
       const saved = await store.save(recording);
       expect(saved.sha256).to.equal(expected(recording, 'mp3').sha256);
@@ -202,7 +215,7 @@ describe('MediaStore', function () {
       truncateStyle: 'chunked-clean',
       faultSeed: 7,
     });
-    const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    const store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api });
     const results = await Promise.allSettled(recordings.map((recording) => store.save(recording)));
     await store.close();
     expect(sandbox.counters.truncated).to.be.greaterThan(0);
@@ -220,7 +233,7 @@ describe('MediaStore', function () {
 
   it('reports a recording without media as failed, without retrying', async () => {
     const gone = { ...recordings[0]!, sid: 'RE00000000000000000000000000000000' };
-    const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    const store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api });
     const error = await store.save(gone).catch((caught: unknown) => caught);
     await store.close();
     expect(error).to.be.instanceOf(MediaSaveError);
@@ -229,7 +242,7 @@ describe('MediaStore', function () {
   });
 
   it('on a full disk, removes the temporary file, keeps earlier files and lines, and says so', async () => {
-    const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    const store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api });
     const kept = await store.save(recordings[0]!);
     await store.close();
 
@@ -246,7 +259,7 @@ describe('MediaStore', function () {
         return handle;
       }) as MediaFileSystem['open'],
     };
-    const full = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api, fs: fullDisk });
+    const full = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api, fs: fullDisk });
     const big = recordings.reduce((a, b) => (b.duration > a.duration ? b : a));
     const error = await full.save(big).catch((caught: unknown) => caught);
     await full.close();
@@ -266,19 +279,19 @@ describe('MediaStore', function () {
     const live = join(root, '.partial', `RE2.wav.part-${process.pid}-abcdef`);
     const unrelated = join(root, '.partial', 'notes');
     for (const path of [abandoned, live, unrelated]) writeFileSync(path, 'x');
-    const store = await MediaStore.open({ root, format: 'wav', layout: '{date}/{sid}.{ext}', api });
+    const store = await openFolder({ root, format: 'wav', layout: '{date}/{sid}.{ext}', api });
     await store.close();
     expect([existsSync(abandoned), existsSync(live), existsSync(unrelated)]).to.deep.equal([false, true, true]);
   });
 
   it('never removes a saved file whose name looks like a temporary file', async () => {
     const layout = '{date}/.{sid}.part-99999-{day}';
-    let store = await MediaStore.open({ root, format: 'wav', layout, api });
+    let store = await openFolder({ root, format: 'wav', layout, api });
     const saved = await store.save(recordings[0]!);
     await store.close();
     expect(saved.path).to.match(/^\d{4}-\d\d-\d\d\/\.RE[0-9a-f]{32}\.part-99999-\d\d$/);
 
-    store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api });
     await store.close();
     expect(sha256(saved.absolutePath)).to.equal(expected(recordings[0]!).sha256);
   });
@@ -291,13 +304,13 @@ describe('MediaStore', function () {
       join(root, MANIFEST_FILE),
       `${JSON.stringify({ event: 'downloaded', sid: 'RE1', format: 'mp3', path: listed, bytes: 5, sha256: 'x' })}\n`,
     );
-    const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    const store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api });
     await store.close();
     expect(readFileSync(join(root, ...listed.split('/')), 'utf8')).to.equal('audio');
   });
 
   it('leaves no temporary folder behind once it is empty', async () => {
-    const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+    const store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api });
     await store.save(recordings[0]!);
     expect(existsSync(join(root, '.partial'))).to.equal(true);
     await store.close();
@@ -313,7 +326,7 @@ describe('MediaStore', function () {
     });
 
     const refusal = (options: { layout?: string } = {}) =>
-      MediaStore.open({ root, format: 'wav', layout: options.layout ?? '{date}/{sid}.{ext}', api }).catch(
+      openFolder({ root, format: 'wav', layout: options.layout ?? '{date}/{sid}.{ext}', api }).catch(
         (error: unknown) => error,
       );
 
@@ -324,7 +337,7 @@ describe('MediaStore', function () {
       expect(error).to.be.instanceOf(BadInputError);
       expect((error as Error).message).to.match(new RegExp(`${date} inside it is a symbolic link`));
       expect(
-        await MediaStore.check({ root, format: 'wav', layout: '{sid}.{ext}', api }).catch((e: unknown) => e),
+        await checkFolder({ root, format: 'wav', layout: '{sid}.{ext}', api }).catch((e: unknown) => e),
       ).to.be.instanceOf(BadInputError);
       expect(readdirSync(outside)).to.deep.equal([]);
       expect(sandbox.counters.requests.media).to.equal(0);
@@ -357,7 +370,7 @@ describe('MediaStore', function () {
     });
 
     it('fails the save, writing nothing outside, when a link appears after the folder was checked', async () => {
-      const store = await MediaStore.open({ root, format: 'wav', layout: '{date}/{sid}.{ext}', api });
+      const store = await openFolder({ root, format: 'wav', layout: '{date}/{sid}.{ext}', api });
       const date = recordings[0]!.dateCreated.toISOString().slice(0, 10);
       symlinkSync(outside, join(root, date));
       const error = await store.save(recordings[0]!).catch((caught: unknown) => caught);
@@ -370,7 +383,7 @@ describe('MediaStore', function () {
     it("replaces a link standing under a recording's name instead of writing through it", async () => {
       const target = join(outside, 'kept.txt');
       writeFileSync(target, 'kept');
-      const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api });
+      const store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api });
       symlinkSync(target, join(root, `${recordings[0]!.sid}.wav`));
       const saved = await store.save(recordings[0]!);
       await store.close();
@@ -382,7 +395,7 @@ describe('MediaStore', function () {
     it('accepts an output folder that is itself a link', async () => {
       const linked = join(temporaryFolder(), 'linked');
       symlinkSync(outside, linked);
-      const store = await MediaStore.open({ root: linked, format: 'wav', layout: '{sid}.{ext}', api });
+      const store = await openFolder({ root: linked, format: 'wav', layout: '{sid}.{ext}', api });
       await store.save(recordings[0]!);
       await store.close();
       expect(readdirSync(outside).sort()).to.deep.equal([`${recordings[0]!.sid}.wav`, MANIFEST_FILE].sort());
@@ -391,7 +404,7 @@ describe('MediaStore', function () {
 
   it('creates a missing folder whose parent exists, and refuses one that cannot be used', async () => {
     const parent = temporaryFolder();
-    await (await MediaStore.open({ root: join(parent, 'new'), format: 'wav', layout: '{sid}.{ext}', api })).close();
+    await (await openFolder({ root: join(parent, 'new'), format: 'wav', layout: '{sid}.{ext}', api })).close();
     expect(statSync(join(parent, 'new')).isDirectory()).to.equal(true);
 
     writeFileSync(join(parent, 'file'), 'x');
@@ -409,7 +422,7 @@ describe('MediaStore', function () {
       ['', fsPromises, /folder path is empty/],
     ];
     for (const [folder, fs, message] of attempts) {
-      const error = await MediaStore.open({ root: folder, format: 'wav', layout: '{sid}.{ext}', api, fs }).catch(
+      const error = await openFolder({ root: folder, format: 'wav', layout: '{sid}.{ext}', api, fs }).catch(
         (e: unknown) => e,
       );
       expect(error, folder).to.be.instanceOf(BadInputError);
@@ -420,7 +433,7 @@ describe('MediaStore', function () {
   });
 
   it('opened read-only, creates nothing and refuses to save', async () => {
-    const store = await MediaStore.open({ root, format: 'wav', layout: '{sid}.{ext}', api, readOnly: true });
+    const store = await openFolder({ root, format: 'wav', layout: '{sid}.{ext}', api, readOnly: true });
     expect(store.plannedPath(recordings[0]!)).to.equal(`${recordings[0]!.sid}.wav`);
     expect(await store.presentCopy(recordings[0]!)).to.equal(undefined);
     const error = await store.save(recordings[0]!).catch((e: unknown) => e);

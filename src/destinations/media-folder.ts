@@ -1,11 +1,18 @@
+import { printable } from '../text/printable';
 import { promises as fsPromises } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { BadInputError } from '../errors';
 import { FolderSync } from './folder-sync';
-import { TEMP_FOLDER } from './layout';
-import { MANIFEST_FILE } from './manifest';
-import type { MediaFileSystem } from './media-file-system';
-import { printablePath } from '../text/printable-path';
+import type { MediaFileSystem } from './file-system';
+
+/** The manifest of a folder, beside the copies it lists. */
+export const MANIFEST_FILE = 'manifest.jsonl';
+
+/**
+ * The folder inside the output folder where files wait while they download. No layout may
+ * put a recording there: its clean-up removes what crashed runs left.
+ */
+export const TEMP_FOLDER = '.partial';
 
 /**
  * The output folder of saved media. The folder itself may be a symbolic link the user chose,
@@ -88,7 +95,7 @@ export class MediaFolder {
       if (stats.isSymbolicLink() || !stats.isDirectory()) {
         const what = stats.isSymbolicLink() ? 'a symbolic link' : 'not a folder';
         throw new Error(
-          `${printablePath(relative(this.root, current))} in the folder is ${what}; nothing is written there`,
+          `${printable(relative(this.root, current))} in the folder is ${what}; nothing is written there`,
         );
       }
       this.madeFolders.add(current);
@@ -106,21 +113,21 @@ export class MediaFolder {
   }
 
   private problem(what: string): BadInputError {
-    return new BadInputError(`Cannot use the folder "${printablePath(this.root)}": ${what}.`);
+    return new BadInputError(`Cannot use the folder "${printable(this.root)}": ${what}.`);
   }
 
   /** Throws when anything below `folder` is a symbolic link. */
   private async refuseLinks(folder: string): Promise<void> {
     const entries = await this.fs.readdir(folder, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
       throw this.problem(
-        `${printablePath(relative(this.root, folder)) || '.'} cannot be read (${error.code}); fix its permissions`,
+        `${printable(relative(this.root, folder)) || '.'} cannot be read (${error.code}); fix its permissions`,
       );
     });
     for (const entry of entries) {
       const path = join(folder, entry.name);
       if (entry.isSymbolicLink()) {
         throw this.problem(
-          `${printablePath(relative(this.root, path))} inside it is a symbolic link, and nothing saved may leave the folder; remove the link or choose another folder`,
+          `${printable(relative(this.root, path))} inside it is a symbolic link, and nothing saved may leave the folder; remove the link or choose another folder`,
         );
       }
       if (entry.isDirectory()) await this.refuseLinks(path);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SpooledFile } from '../../../src/media/spooled-file';
+import { SpooledFile } from '../../../src/destinations/spooled-file';
 
 describe('SpooledFile', () => {
   let dir: string;

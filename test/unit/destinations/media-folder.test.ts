@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadInputError } from '../../../src/errors';
-import { MediaFolder } from '../../../src/media/media-folder';
-import { temporaryFolder } from './media-test-kit';
+import { MediaFolder } from '../../../src/destinations/media-folder';
+import { temporaryFolder } from '../media/media-test-kit';
 
 describe('MediaFolder', () => {
   let parent: string;
@@ -41,7 +41,7 @@ describe('MediaFolder', () => {
     mkdirSync(root);
     symlinkSync(parent, join(root, 'two\nlines'));
     const error = await refusal(new MediaFolder(root));
-    expect(error.message).to.include('two\\u000alines inside it is a symbolic link');
+    expect(error.message).to.include('two\\nlines inside it is a symbolic link');
     expect(error.message).to.not.include('\n');
   });
 

@@ -1,6 +1,14 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 
+/** Where one try's body is spooled: a temporary file, opened only when the body outgrows memory. */
+export interface SpoolFile {
+  readonly path: string;
+  open(): Promise<FileHandle>;
+  /** Removes the file if it was created. */
+  remove(): Promise<void>;
+}
+
 /** A failure of the local disk, as opposed to the connection the bytes came from. */
 export class LocalWriteError extends Error {
   constructor(override readonly cause: Error) {

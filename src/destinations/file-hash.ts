@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import type { MediaFileSystem } from './media-file-system';
+import type { MediaFileSystem } from './file-system';
 
 /** The SHA-256 of a regular file's bytes, in hex; undefined when it cannot be read or is a symbolic link. */
 export async function sha256OfFile(fs: MediaFileSystem, path: string): Promise<string | undefined> {

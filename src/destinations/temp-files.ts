@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fsPromises } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { TEMP_FOLDER } from './layout';
-import type { MediaFileSystem } from './media-file-system';
-import type { MediaFolder } from './media-folder';
+import type { MediaFileSystem } from './file-system';
+import { TEMP_FOLDER, type MediaFolder } from './media-folder';
 
 // `<file name>.part-<pid>-<random>`: the pid tells a later run whether the writer is gone.
 const TEMP_FILE = /^.+\.part-(\d+)-[0-9a-f]+$/;
