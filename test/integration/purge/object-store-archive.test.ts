@@ -7,7 +7,7 @@ import { ExitStatus, RecordingsError } from '../../../src/errors';
 import { ObjectStoreDestination } from '../../../src/media/object-store-destination';
 import { DeletionJournal, deletionIntent } from '../../../src/purge/deletion-log';
 import { objectStoreArchive } from '../../../src/purge/object-store-archive';
-import { executePurge } from '../../../src/purge/purge-executor';
+import { purgeSelected } from '../../../src/purge/purge-executor';
 import type { PurgeArchive } from '../../../src/purge/purge';
 import { openIntents, reconcileDeletions } from '../../../src/purge/reconciliation';
 import { buildCriteria } from '../../../src/selection/criteria';
@@ -73,7 +73,7 @@ describe('A purge archive in an object store (integration)', () => {
     const journal = new DeletionJournal(session.deletionLog);
     await journal.start('purge');
     try {
-      return await executePurge({ api: purgeApi, criteria, journal, archive: session.save, maxPending: 4 });
+      return await purgeSelected({ api: purgeApi, criteria, journal, archive: session.save, maxPending: 4 });
     } finally {
       await session.close();
     }

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../../sandbox';
 import { DeletionJournal, DeletionLog, type DeletionLogLine } from '../../../src/purge/deletion-log';
-import { executePurge, type ArchiveRecording } from '../../../src/purge/purge-executor';
-import type { PurgeResult } from '../../../src/purge/purge-report';
+import { purgeSelected, type ArchiveRecording } from '../../../src/purge/purge-executor';
+import type { PurgeResult } from '../../../src/purge/purge-tally';
 import { BadInputError } from '../../../src/errors';
 import type { HoldRecheck } from '../../../src/holds/holds-file';
 import type { Recording } from '../../../src/recordings/recording';
@@ -15,7 +15,7 @@ import { sandboxApi } from '../../support/sandbox-api';
 
 const DAY = 24 * 60 * 60 * 1000;
 
-describe('executePurge', () => {
+describe('purgeSelected', () => {
   let sandbox: Sandbox;
   let dir: string;
   let log: DeletionLog;
@@ -69,7 +69,7 @@ describe('executePurge', () => {
     recheckHold?: HoldRecheck;
   }) {
     const results: PurgeResult[] = [];
-    const tally = await executePurge({
+    const tally = await purgeSelected({
       api: sandboxApi(sandbox),
       criteria,
       journal: new DeletionJournal(log),
@@ -152,7 +152,7 @@ describe('executePurge', () => {
   it('writes each deletion to the log before reporting it', async () => {
     addOld(12);
     let checked = 0;
-    await executePurge({
+    await purgeSelected({
       api: sandboxApi(sandbox),
       criteria,
       journal: new DeletionJournal(log),
@@ -194,7 +194,7 @@ describe('executePurge', () => {
       expect(events, `lines for ${sid} before its DELETE`).to.deep.equal(['delete-intent']);
       return send(path);
     };
-    await executePurge({ api, criteria, journal: new DeletionJournal(log), maxPending: 3 });
+    await purgeSelected({ api, criteria, journal: new DeletionJournal(log), maxPending: 3 });
     for (const sid of sids) {
       expect(eventsFor(sid)).to.deep.equal(['delete-intent', 'deleted']);
     }
@@ -204,7 +204,7 @@ describe('executePurge', () => {
     const sids = addOld(20);
     const stop = new AbortController();
     let reported = 0;
-    const tally = await executePurge({
+    const tally = await purgeSelected({
       api: sandboxApi(sandbox),
       criteria,
       journal: new DeletionJournal(log),
@@ -232,7 +232,7 @@ describe('executePurge', () => {
       stop.abort();
       return send(path, signal);
     };
-    const tally = await executePurge({
+    const tally = await purgeSelected({
       api,
       criteria,
       journal: new DeletionJournal(log),
@@ -260,7 +260,7 @@ describe('executePurge', () => {
       active -= 1;
       return { path: 'copy.wav' };
     };
-    const tally = await executePurge({
+    const tally = await purgeSelected({
       api: sandboxApi(sandbox),
       criteria,
       journal: new DeletionJournal(log),
@@ -290,7 +290,7 @@ describe('executePurge', () => {
     addOld(10);
     // Intent and outcome of the first recording, then the second one's intent fails.
     const recorder = failingLog(3);
-    const tally = await executePurge({
+    const tally = await purgeSelected({
       api: sandboxApi(sandbox),
       criteria,
       journal: new DeletionJournal(recorder),
@@ -306,7 +306,7 @@ describe('executePurge', () => {
     const sids = addOld(10);
     // The second recording's outcome is the first line refused.
     const recorder = failingLog(4);
-    const tally = await executePurge({
+    const tally = await purgeSelected({
       api: sandboxApi(sandbox),
       criteria,
       journal: new DeletionJournal(recorder),

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { PurgeTally, purgeSummaryLines, type PurgeResult } from '../../../src/purge/purge-report';
+import { PurgeTally, type PurgeResult } from '../../../src/purge/purge-tally';
+import { purgeSummaryLines } from '../../../src/purge/purge-summary';
 
 const ACCOUNT = 'AC' + 'a'.repeat(32);
 const recording = { duration: 61, dateCreated: new Date('2026-01-02T03:04:05Z') };
