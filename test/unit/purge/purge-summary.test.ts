@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { PurgeTally, type PurgeResult } from '../../../src/purge/purge-tally';
-import { purgeSummaryLines } from '../../../src/purge/purge-summary';
+import { PurgePlan } from '../../../src/purge/purge-plan';
+import { planDifferenceLines, purgeSummaryLines } from '../../../src/purge/purge-summary';
 
 const ACCOUNT = 'AC' + 'a'.repeat(32);
 const recording = { duration: 61, dateCreated: new Date('2026-01-02T03:04:05Z') };
@@ -46,5 +47,34 @@ describe('purgeSummaryLines', () => {
     expect(lines).to.include(`  ${result(1, 'failed').sid}: Twilio answered 400: bad\\n\\x1b[2Jrequest`);
     // eslint-disable-next-line no-control-regex -- a control character is what must not be there
     for (const line of lines) expect(line).not.to.match(/[\u0000-\u001f]/);
+  });
+});
+
+describe('planDifferenceLines', () => {
+  function planned(count: number): PurgePlan {
+    const plan = new PurgePlan();
+    for (let i = 0; i < count; i += 1) plan.add(ACCOUNT, { status: 'completed', ...recording });
+    return plan;
+  }
+
+  it('says nothing when the purge handled what the plan said', () => {
+    const tally = new PurgeTally();
+    tally.add(result(1, 'deleted'), recording);
+    tally.add(result(2, 'already-deleted'), recording);
+    expect(planDifferenceLines(planned(2), tally)).to.deep.equal([]);
+  });
+
+  it('counts a recording held since the plan as handled', () => {
+    const tally = new PurgeTally();
+    tally.heldSinceStart = 1;
+    expect(planDifferenceLines(planned(1), tally)).to.deep.equal([]);
+  });
+
+  it('says how many were found instead', () => {
+    const tally = new PurgeTally();
+    tally.add(result(1, 'deleted'), recording);
+    expect(planDifferenceLines(planned(3), tally)).to.deep.equal([
+      'The selection changed after the plan: 1 completed recording found instead of 3.',
+    ]);
   });
 });
