@@ -141,7 +141,7 @@ export async function buildPurgePlan(
   /** Awaited after each page, so that whoever reads the pages sets the pace. */
   paced: () => Promise<void> = () => Promise.resolve(),
   decide: RetentionDecider = selectionDecider(),
-  /** `--expect-key`: the plan reports recordings encrypted with any other public key. */
+  /** `--expect-key`: the plan names recordings encrypted with any other public key. */
   expectKey?: string,
 ): Promise<PurgePlan> {
   const plan = new PurgePlan(expectKey);

@@ -84,7 +84,7 @@ export function purgeSummaryLines(tally: PurgeTally, deletionLogPath: string | u
 /** Recordings can change between the plan and the deletions: a line saying so when the numbers differ. */
 export function planDifferenceLines(plan: PurgePlan, tally: PurgeTally): string[] {
   const { total } = tally;
-  // Those held since the purge began were planned, and are reported on their own line.
+  // Those held since the purge began were planned, and have a summary line of their own.
   const handled = total.deleted.count + total.alreadyDeleted + total.failed + tally.heldSinceStart;
   const planned = plan.total.toDelete.count;
   if (handled === planned) return [];
