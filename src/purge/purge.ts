@@ -144,12 +144,7 @@ async function purgeSteps(
   record.planSha256 = source.planSha256;
   record.ruleOrder = source.planRules?.map((rule) => rule.name);
   // A dry run, or a plan written for review, deletes nothing: it takes no lock.
-  const lock = request.dryRun
-    ? undefined
-    : await (dependencies.lock ?? ((sid, now) => lockAccount(dependencies.dataDir, sid, now)))(
-        api.accountSid,
-        startedAt,
-      );
+  const lock = request.dryRun ? undefined : await lockTheAccount(dependencies, startedAt);
   try {
     await checkDestinations(source);
     if (!request.dryRun) {
@@ -166,7 +161,7 @@ async function purgeSteps(
     record.plan = plan;
     for (const line of purgePlanLines(plan, source.criteria, source.planRules)) info(line);
     for (const line of source.planNotes?.(plan) ?? []) info(line);
-    if (!(await goesOn(request, source, plan, dependencies, record))) return;
+    if (!goesOn(request, source, plan, dependencies, record)) return;
     await confirmPurge(plan, { ...request, ...dependencies, archiving: source.archive !== undefined });
     await executePurge(plan, source, { ...dependencies, concurrency: request.concurrency, tally: record.tally });
   } finally {
@@ -174,14 +169,20 @@ async function purgeSteps(
   }
 }
 
+/** The lock step: the account's purge lock, so that two runs never delete in one account at once. */
+function lockTheAccount(dependencies: PurgeDependencies, at: Date): Promise<AccountLock> {
+  const lock = dependencies.lock ?? ((accountSid, now) => lockAccount(dependencies.dataDir, accountSid, now));
+  return lock(dependencies.api.accountSid, at);
+}
+
 /** After the plan: whether there is anything to delete; otherwise, says why the purge ends here. */
-async function goesOn(
+function goesOn(
   request: PurgeRequest,
   source: PurgeSource,
   plan: PurgePlan,
   dependencies: Pick<PurgeDependencies, 'info' | 'resultOutput'>,
   record: RunRecord,
-): Promise<boolean> {
+): boolean {
   if (source.planOut) {
     const sha256 = source.planOut.sha256();
     record.planSha256 ??= sha256;
