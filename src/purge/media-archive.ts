@@ -4,7 +4,7 @@ import type { MediaFormat } from '../twilio/media-format';
 import { UNVERIFIABLE_REASON } from '../media/media-encryption';
 import { mediaDestinationAt, type S3DestinationSettings } from '../media/open-destination';
 import type { TwilioApi } from '../twilio/twilio-api';
-import type { PurgeArchive } from './purge';
+import type { PurgeArchive } from './purge-archive';
 
 export interface ArchiveOptions {
   format: MediaFormat;

@@ -5,7 +5,6 @@ import { BadInputError, TwilioApiError, messageOf } from '../errors';
 import { describeBytes, readRegularFile } from '../holds/holds-file';
 import { printable } from '../text/printable';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
-import type { PlanRecorder } from './purge';
 import {
   PLAN_KIND,
   checkPlanDocument,
@@ -16,6 +15,16 @@ import {
 } from '../retention/plan-file';
 import type { RecordingPage } from '../selection/select-recordings';
 import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
+
+/** Takes the recordings a plan deletes (a plan file): committed once the plan is complete, abandoned otherwise. */
+export interface PlanRecorder {
+  add(recording: Recording, rule: string | undefined): Promise<void>;
+  commit(): Promise<void>;
+  abandon(): Promise<void>;
+  /** The SHA-256 of the plan file, once committed. */
+  sha256(): string | undefined;
+  readonly description: string;
+}
 
 /**
  * The most a plan file may hold. A plan's line is about 175 bytes, so this is some 380,000

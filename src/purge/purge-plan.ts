@@ -1,7 +1,7 @@
 import { BadInputError } from '../errors';
 import { plural } from '../text/plural';
 import { keyMismatchLines, noteKeyMismatch, type KeyMismatches } from '../media/download-recordings';
-import { hasMedia, type Recording } from '../recordings/recording';
+import type { Recording } from '../recordings/recording';
 import { describeHold } from '../retention/holds';
 import {
   selectionDecider,
@@ -15,6 +15,9 @@ import { StorageTally, describeMonthlyCost, formatUsd, marginalMonthlyCost } fro
 import type { SelectionCriteria } from '../selection/criteria';
 import type { RecordingPage } from '../selection/select-recordings';
 
+/** The one status Twilio can delete; every other one is skipped. */
+const DELETABLE_STATUS = 'completed';
+
 /** Refuses a selection with no bound, so that no purge deletes everything by accident. */
 export function requirePurgeBound(criteria: SelectionCriteria): void {
   if (criteria.createdBefore || criteria.sids?.length || criteria.callSid || criteria.conferenceSid) return;
@@ -22,6 +25,10 @@ export function requirePurgeBound(criteria: SelectionCriteria): void {
     'A purge needs a bound: add --older-than, --before, --sid, --call-sid or --conference-sid ' +
       '(for example --older-than 90d); --dry-run shows what would be deleted.',
   );
+}
+
+export function isDeletable(recording: Pick<Recording, 'status'>): boolean {
+  return recording.status === DELETABLE_STATUS;
 }
 
 /** Recordings counted by status. */
@@ -123,7 +130,7 @@ function accountIn(accounts: Map<string, AccountPurgePlan>, accountSid: string):
 }
 
 function selectionDecisionOf(recording: Pick<Recording, 'status'>): RetentionDecision {
-  return hasMedia(recording) ? { action: 'delete' } : { action: 'keep', reason: 'not-completed' };
+  return isDeletable(recording) ? { action: 'delete' } : { action: 'keep', reason: 'not-completed' };
 }
 
 /** Tallies a selection streamed page by page into a plan; `onPage` sees each page on the way (e.g. for output). */
@@ -134,7 +141,7 @@ export async function buildPurgePlan(
   /** Awaited after each page, so that whoever reads the pages sets the pace. */
   paced: () => Promise<void> = () => Promise.resolve(),
   decide: RetentionDecider = selectionDecider(),
-  /** `--expect-key`: the plan reports recordings encrypted with any other public key. */
+  /** `--expect-key`: the plan names recordings encrypted with any other public key. */
   expectKey?: string,
 ): Promise<PurgePlan> {
   const plan = new PurgePlan(expectKey);

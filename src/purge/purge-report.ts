@@ -1,192 +1,271 @@
-import type { Recording } from '../recordings/recording';
-import type { KeepReason, RetentionDecision } from '../retention/retention-decision';
-import { StorageTally, describeMonthlyCost } from '../recordings/storage-cost';
-import { plural } from '../text/plural';
-import { printable } from '../text/printable';
-import { StatusCounts, describeStatusCounts } from './purge-plan';
+import { promises as fs } from 'node:fs';
+import { extname } from 'node:path';
+import { BadInputError, ExitStatus, OperationFailedError, RecordingsError, messageOf } from '../errors';
+import { replaceFile } from '../journal/atomic-file';
+import { marginalMonthlyCost } from '../recordings/storage-cost';
+import { printable, printableJson } from '../text/printable';
+import type { AccountPurgePlan, PurgePlan } from './purge-plan';
+import type { AccountPurgeTally, PurgeTally } from './purge-tally';
 
-export type PurgeOutcome = 'deleted' | 'already-deleted' | 'skipped' | 'failed';
+/** What one rule (or the whole run) did in one account (or in all). */
+export interface ReportCounts {
+  examined: number;
+  deleted: number;
+  /** Deleted by someone else before this run's DELETE: done. */
+  alreadyDeleted: number;
+  archived: number;
+  kept: { held: number; tooYoung: number; notCompleted: number; ruleSaysKeep: number };
+  failed: number;
+  /** Failure reasons with how many recordings each. */
+  failures: Record<string, number>;
+  minutesFreed: number;
+  /** At most this much a month, once the parent account is past its free minutes. */
+  monthlyCostFreedUsd: number;
+}
 
-/** What happened to one recording: the `-o json` record of a purge. */
-export interface PurgeResult {
-  sid: string;
+/** The report of one purge, the file `--report FILE` writes (JSON, or Markdown by extension). */
+export interface PurgeReport {
+  startedAt: string;
+  endedAt: string;
+  durationSeconds: number;
   accountSid: string;
-  status: string;
-  outcome: PurgeOutcome;
-  /** The archived copy, relative to the archive folder; null without an archive or when it failed. */
-  archivedPath: string | null;
+  /** completed, failed (exit 1), cancelled (exit 3), refused (exit 2 or 4, nothing done). */
+  outcome: 'completed' | 'dry-run' | 'failed' | 'cancelled' | 'refused';
+  exitStatus: number;
   error: string | null;
-  /** With a policy: the rule that decided. */
-  rule?: string;
-  /** Kept for another reason than its status: held, too-young, rule-keeps. */
-  keptBecause?: KeepReason;
-  /** The hold that kept it. */
-  heldBy?: string;
+  policy: string | null;
+  plan: string | null;
+  /** The SHA-256 of the plan file run (--plan) or written (--plan-out), to check against the one approved. */
+  planSha256: string | null;
+  total: ReportCounts;
+  accounts: Array<{ accountSid: string } & ReportCounts>;
+  rules: Array<{ rule: string; accounts: Array<{ accountSid: string } & ReportCounts> }>;
 }
 
-/** Failures listed in the summary by name; beyond this many they are only counted. */
-const LISTED_FAILURES = 20;
-
-/** What a purge did in one account. */
-export class AccountPurgeTally {
-  readonly deleted = new StorageTally();
-  alreadyDeleted = 0;
-  readonly skippedByStatus = new StatusCounts();
-  /** Kept for another reason than their status: held, too young, their rule keeps them, unverifiable. */
-  readonly kept = new StatusCounts();
-  /** Those kept as unverifiable, by the words that say why. */
-  readonly unverifiable = new StatusCounts();
-  /** Recordings archived (and then deleted, or not). */
-  archived = 0;
-  /** Recordings whose deletion failed (archive failures included). */
-  failed = 0;
-  /** Recordings left in place because their archive copy failed. */
-  archiveFailed = 0;
-  /** Why recordings failed, counted by reason. */
-  readonly failureReasons = new StatusCounts();
-
-  constructor(readonly accountSid: string) {}
-
-  get examined(): number {
-    return this.deleted.count + this.alreadyDeleted + this.skipped + this.kept.total + this.failed;
-  }
-
-  add(result: PurgeResult, recording: Pick<Recording, 'duration' | 'dateCreated'>, archiveFailed: boolean): void {
-    if (result.archivedPath !== null) this.archived += 1;
-    if (result.outcome === 'deleted') this.deleted.add(recording);
-    else if (result.outcome === 'already-deleted') this.alreadyDeleted += 1;
-    else if (result.outcome === 'skipped' && result.keptBecause) {
-      this.kept.add(result.keptBecause);
-      if (result.keptBecause === 'unverifiable') this.unverifiable.add(result.error ?? '');
-    } else if (result.outcome === 'skipped') this.skippedByStatus.add(result.status);
-    else {
-      this.failed += 1;
-      // Reasons are counted by kind, a bounded number of them, whatever a run's size.
-      const reason = result.error ?? 'unknown';
-      this.failureReasons.add(
-        this.failureReasons.has(reason) || this.failureReasons.size < LISTED_FAILURES ? reason : 'other',
-      );
-      if (archiveFailed) this.archiveFailed += 1;
-    }
-  }
-
-  get skipped(): number {
-    return this.skippedByStatus.total;
-  }
+export interface ReportInput {
+  startedAt: Date;
+  endedAt: Date;
+  accountSid: string;
+  outcome: PurgeReport['outcome'];
+  exitStatus: number;
+  error?: string;
+  policy?: string;
+  plan?: string;
+  planSha256?: string;
+  /** What the run did; without it (nothing to delete, a dry run), what its plan found. */
+  tally?: PurgeTally;
+  purgePlan?: PurgePlan;
+  /** The policy's rule names in its order, which the report's rule sections follow. */
+  ruleOrder?: readonly string[];
 }
 
-/** Running totals of a purge, per account and overall, with the first failures by name; constant size. */
-export class PurgeTally {
-  readonly accounts = new Map<string, AccountPurgeTally>();
-  readonly total = new AccountPurgeTally('all');
-  readonly failures: PurgeResult[] = [];
-  /** Recordings Twilio deleted whose outcome line the log could not take: every one, by name. */
-  readonly unrecorded: string[] = [];
-  /** Why the log stopped taking lines, once it did. */
-  logFailure: string | undefined;
-  /** With a policy: per rule, then per account. */
-  readonly rules = new Map<string, Map<string, AccountPurgeTally>>();
-  /** Recordings a hold added since the purge began kept at the last moment (counted as held too). */
-  heldSinceStart = 0;
-  /** Set when a stop request (Ctrl-C, SIGTERM) ended the purge before the selection did. */
-  interrupted = false;
-
-  add(
-    result: PurgeResult,
-    recording: Pick<Recording, 'duration' | 'dateCreated'>,
-    archiveFailed = false,
-    decision?: RetentionDecision,
-  ): void {
-    accountIn(this.accounts, result.accountSid).add(result, recording, archiveFailed);
-    this.total.add(result, recording, archiveFailed);
-    if (decision?.rule !== undefined) {
-      let rule = this.rules.get(decision.rule);
-      if (!rule) this.rules.set(decision.rule, (rule = new Map()));
-      accountIn(rule, result.accountSid).add(result, recording, archiveFailed);
-    }
-    if (result.outcome === 'failed' && this.failures.length < LISTED_FAILURES) this.failures.push(result);
-  }
+function fromTally(tally: AccountPurgeTally): ReportCounts {
+  const minutes = tally.deleted.minutes;
+  return {
+    examined: tally.examined,
+    deleted: tally.deleted.count,
+    alreadyDeleted: tally.alreadyDeleted,
+    archived: tally.archived,
+    kept: {
+      held: tally.kept.get('held') ?? 0,
+      tooYoung: tally.kept.get('too-young') ?? 0,
+      notCompleted: tally.skipped,
+      ruleSaysKeep: tally.kept.get('rule-keeps') ?? 0,
+    },
+    failed: tally.failed,
+    failures: Object.fromEntries(tally.failureReasons),
+    minutesFreed: minutes,
+    monthlyCostFreedUsd: roundUsd(marginalMonthlyCost(minutes)),
+  };
 }
 
-function accountIn(accounts: Map<string, AccountPurgeTally>, accountSid: string): AccountPurgeTally {
-  let account = accounts.get(accountSid);
-  if (!account) accounts.set(accountSid, (account = new AccountPurgeTally(accountSid)));
-  return account;
+/** A plan only: nothing was deleted, everything it would delete shows as examined. */
+function fromPlan(plan: AccountPurgePlan): ReportCounts {
+  return {
+    examined: plan.toDelete.count + plan.skipped + plan.kept.total,
+    deleted: 0,
+    alreadyDeleted: 0,
+    archived: 0,
+    kept: {
+      held: plan.kept.get('held') ?? 0,
+      tooYoung: plan.kept.get('too-young') ?? 0,
+      notCompleted: plan.skipped,
+      ruleSaysKeep: plan.kept.get('rule-keeps') ?? 0,
+    },
+    failed: 0,
+    failures: {},
+    minutesFreed: 0,
+    monthlyCostFreedUsd: 0,
+  };
 }
 
-const KEPT_WORDS: Readonly<Record<string, string>> = {
-  held: 'held',
-  'too-young': 'too young',
-  'rule-keeps': 'kept by their rule',
-  unverifiable: 'kept encrypted',
-  'outside-plan': 'kept, not as planned',
+function roundUsd(amount: number): number {
+  return Math.round(amount * 10_000) / 10_000;
+}
+
+const EMPTY: ReportCounts = {
+  examined: 0,
+  deleted: 0,
+  alreadyDeleted: 0,
+  archived: 0,
+  kept: { held: 0, tooYoung: 0, notCompleted: 0, ruleSaysKeep: 0 },
+  failed: 0,
+  failures: {},
+  minutesFreed: 0,
+  monthlyCostFreedUsd: 0,
 };
 
-function describeAccountTally(tally: AccountPurgeTally): string {
-  const parts = [`deleted ${plural(tally.deleted.count, 'recording')} (${plural(tally.deleted.minutes, 'minute')})`];
-  if (tally.alreadyDeleted > 0) parts.push(`${tally.alreadyDeleted.toLocaleString('en-US')} already deleted`);
-  if (tally.skipped > 0) parts.push(`kept ${describeStatusCounts(tally.skippedByStatus)}`);
-  for (const [reason, count] of tally.kept)
-    parts.push(`${count.toLocaleString('en-US')} ${KEPT_WORDS[reason] ?? reason}`);
-  if (tally.failed > 0) parts.push(`${tally.failed.toLocaleString('en-US')} failed`);
-  return parts.join(', ');
+export function buildPurgeReport(input: ReportInput): PurgeReport {
+  const { tally, purgePlan } = input;
+  const accounts = <T>(map: Map<string, T>, counts: (item: T) => ReportCounts) =>
+    [...map.entries()].map(([accountSid, item]) => ({ accountSid, ...counts(item) }));
+  let total = EMPTY;
+  let perAccount: PurgeReport['accounts'] = [];
+  let rules: PurgeReport['rules'] = [];
+  // A run that deleted nothing (a dry run, nothing due) examined what its plan did.
+  if (tally && tally.total.examined > 0) {
+    total = fromTally(tally.total);
+    perAccount = accounts(tally.accounts, fromTally);
+    rules = [...tally.rules.entries()].map(([rule, map]) => ({ rule, accounts: accounts(map, fromTally) }));
+  } else if (purgePlan) {
+    total = fromPlan(purgePlan.total);
+    perAccount = accounts(purgePlan.accounts, fromPlan);
+    rules = [...purgePlan.rules.entries()].map(([rule, map]) => ({ rule, accounts: accounts(map, fromPlan) }));
+  }
+  // In the policy's order, whatever order the recordings met the rules in (newest first: the default often first).
+  const order = input.ruleOrder ?? [];
+  const rank = (rule: string) => (order.includes(rule) ? order.indexOf(rule) : order.length);
+  rules = rules
+    .map((rule, met) => ({ rule, met }))
+    .sort((a, b) => rank(a.rule.rule) - rank(b.rule.rule) || a.met - b.met)
+    .map(({ rule }) => rule);
+  return {
+    startedAt: input.startedAt.toISOString(),
+    endedAt: input.endedAt.toISOString(),
+    durationSeconds: Math.round((input.endedAt.getTime() - input.startedAt.getTime()) / 100) / 10,
+    accountSid: input.accountSid,
+    outcome: input.outcome,
+    exitStatus: input.exitStatus,
+    error: input.error ?? null,
+    policy: input.policy ?? null,
+    plan: input.plan ?? null,
+    planSha256: input.planSha256 ?? null,
+    total,
+    accounts: perAccount,
+    rules,
+  };
 }
 
-/** The summary for stderr: outcomes per account and overall, failures with reasons, the saving, the log. */
-export function purgeSummaryLines(tally: PurgeTally, deletionLogPath: string | undefined): string[] {
-  const { total } = tally;
-  const lines: string[] = [];
-  if (tally.accounts.size > 1) {
-    for (const account of tally.accounts.values())
-      lines.push(`  ${account.accountSid}: ${describeAccountTally(account)}`);
+const COLUMNS =
+  '| account | examined | deleted | archived | held | too young | not completed | rule says keep | failed | minutes freed | a month, at most |';
+
+function row(label: string, counts: ReportCounts): string {
+  const { kept } = counts;
+  return `| ${label} | ${counts.examined} | ${counts.deleted + counts.alreadyDeleted} | ${counts.archived} | ${kept.held} | ${kept.tooYoung} | ${kept.notCompleted} | ${kept.ruleSaysKeep} | ${counts.failed} | ${counts.minutesFreed} | $${counts.monthlyCostFreedUsd.toFixed(4)} |`;
+}
+
+/**
+ * Text from outside (rule names, failure reasons, file names) is made printable and shown as
+ * it is: HTML cannot start a tag or entity, and Markdown's punctuation (links, emphasis, code,
+ * table pipes, headings) is escaped, so a value can neither link nor break a table row.
+ */
+export function markdownText(text: string): string {
+  return printable(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_{}[\]()#+!|~:]/g, '\\$&');
+}
+
+const cell = markdownText;
+
+/** The report as Markdown: the run, then a table per rule and one per account, then the failures. */
+export function purgeReportMarkdown(report: PurgeReport): string {
+  const lines = [
+    '# Recordings purge report',
+    '',
+    `- Account: ${report.accountSid}`,
+    `- Started: ${report.startedAt}`,
+    `- Ended: ${report.endedAt} (${report.durationSeconds} s)`,
+    `- Outcome: ${report.outcome} (exit ${report.exitStatus})${report.error ? `: ${cell(report.error)}` : ''}`,
+  ];
+  if (report.policy) lines.push(`- Policy: ${cell(report.policy)}`);
+  if (report.plan) lines.push(`- Plan: ${cell(report.plan)}`);
+  if (report.planSha256) lines.push(`- Plan SHA-256: ${cell(report.planSha256)}`);
+  const separator = `|${COLUMNS.split('|')
+    .slice(1, -1)
+    .map(() => '---')
+    .join('|')}|`;
+  for (const rule of report.rules) {
+    lines.push('', `## Rule ${cell(rule.rule)}`, '', COLUMNS, separator);
+    for (const account of rule.accounts) lines.push(row(account.accountSid, account));
   }
-  lines.push(`Purge: ${describeAccountTally(total)}.`);
-  for (const [reason, count] of total.unverifiable) {
-    lines.push(`Kept ${plural(count, 'completed recording')}: ${printable(reason)}.`);
+  lines.push('', '## Accounts', '', COLUMNS, separator);
+  for (const account of report.accounts) lines.push(row(account.accountSid, account));
+  lines.push(row('**total**', report.total));
+  const failures = Object.entries(report.total.failures);
+  if (failures.length > 0) {
+    lines.push('', '## Failures', '');
+    for (const [reason, count] of failures) lines.push(`- ${count} × ${cell(reason)}`);
   }
-  if (tally.heldSinceStart > 0) {
-    lines.push(
-      `Kept ${plural(tally.heldSinceStart, 'recording')} held since the purge began: the holds file is read again before each deletion.`,
+  lines.push(
+    '',
+    'Deleted counts recordings someone else deleted first. The monthly figure is the most the freed minutes cost: ' +
+      "$0.0005 a minute once the parent account's recordings, subaccounts included, exceed the 10,000 free minutes.",
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** Refuses a report path that is a folder or a link before anything is done. */
+export async function checkReportPath(path: string): Promise<void> {
+  const existing = await fs.lstat(path).catch(() => undefined);
+  if (existing && !existing.isFile()) {
+    throw new BadInputError(
+      `--report ${printable(path)} is ${existing.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}: name a file for the report.`,
     );
   }
-  if (total.archiveFailed > 0) {
-    lines.push(
-      `${plural(total.archiveFailed, 'recording')} not deleted because the archive copy failed; ` +
-        'they are still on Twilio: run the same command again to retry them.',
-    );
+}
+
+/** How a run ended, in the report's words: from the error it ended with, if any. */
+export function runEnding(failure: unknown, dryRun: boolean): Pick<ReportInput, 'outcome' | 'exitStatus' | 'error'> {
+  if (failure === undefined) return { outcome: dryRun ? 'dry-run' : 'completed', exitStatus: ExitStatus.Success };
+  const exitStatus = failure instanceof RecordingsError ? failure.exitStatus : ExitStatus.SomeFailed;
+  const outcome =
+    exitStatus === ExitStatus.Cancelled
+      ? 'cancelled'
+      : exitStatus === ExitStatus.BadInput || exitStatus === ExitStatus.Credentials
+        ? 'refused'
+        : 'failed';
+  return { outcome, exitStatus, error: messageOf(failure) };
+}
+
+export interface ReportDependencies {
+  info(line: string): void;
+  warn(line: string): void;
+}
+
+/**
+ * The report step of a purge: writes its report to `path` (Markdown for a `.md` name, JSON
+ * otherwise), whatever the outcome, and returns the error the run ends with: its own, or, when it
+ * went well but the report could not be written, that one, so that cron notices.
+ */
+export async function writePurgeReport(
+  path: string,
+  input: ReportInput,
+  failure: unknown,
+  dependencies: ReportDependencies,
+): Promise<unknown> {
+  const report = buildPurgeReport(input);
+  const markdown = extname(path).toLowerCase() === '.md';
+  try {
+    await replaceFile(path, markdown ? purgeReportMarkdown(report) : `${printableJson(report, 2)}\n`, 'report');
+  } catch (writeError) {
+    const line = `The report could not be written to ${printable(path)}: ${messageOf(writeError)}.`;
+    if (failure === undefined) return new OperationFailedError(`${line} The purge itself finished.`);
+    dependencies.warn(line);
+    return failure;
   }
-  if (total.failed > 0) {
-    lines.push('Failed:');
-    for (const failure of tally.failures) lines.push(`  ${failure.sid}: ${printable(failure.error ?? '')}`);
-    if (total.failed > tally.failures.length) {
-      lines.push(`  and ${(total.failed - tally.failures.length).toLocaleString('en-US')} more (see -o json).`);
-    }
-  }
-  if (total.deleted.count > 0) {
-    lines.push(
-      `Freed ${plural(total.deleted.minutes, 'minute')} of storage: ${describeMonthlyCost(total.deleted.minutes)}.`,
-    );
-  }
-  if (tally.logFailure !== undefined) {
-    lines.push(
-      `The deletion log stopped taking lines (${printable(tally.logFailure)}); no DELETE was sent after that.`,
-    );
-  }
-  if (tally.unrecorded.length > 0) {
-    lines.push(
-      `Deleted from Twilio but not recorded in the log: ${tally.unrecorded.join(', ')}. ` +
-        'Their intent lines are in the log: once it can be written again, the next purge records what happened to them.',
-    );
-  }
-  if (tally.interrupted) {
-    lines.push('Stopped on request: no new deletion was started; those under way finished and are recorded.');
-  }
-  if (deletionLogPath) {
-    lines.push(
-      tally.logFailure === undefined
-        ? `Deletions are recorded in ${deletionLogPath}`
-        : `Deletions up to the failure are recorded in ${deletionLogPath}`,
-    );
-  }
-  return lines;
+  dependencies.info(`Report written to ${printable(path)}`);
+  return failure;
 }

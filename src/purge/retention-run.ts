@@ -1,8 +1,6 @@
-import { dirname, resolve } from 'node:path';
-import { isS3Url } from '../destinations/s3-url';
+import { resolve } from 'node:path';
 import { readHoldsFile, readRegularFile, type HoldsLocation } from '../holds/holds-file';
 import { HoldSet, digestOfHolds, type Hold } from '../retention/holds';
-import type { S3DestinationSettings } from '../media/open-destination';
 import type { RetentionPolicy } from '../retention/policy';
 import { resolvePolicyAccounts, type KnownAccount } from '../retention/policy-accounts';
 import {
@@ -25,12 +23,10 @@ import { printable } from '../text/printable';
 import { matchesCriteria } from '../selection/criteria';
 import type { SelectionCriteria } from '../selection/criteria';
 import type { RecordingPage } from '../selection/select-recordings';
-import { planFileRecorder, planPages, readPlanFile } from './plan-io';
+import { planPages, readPlanFile } from './plan-io';
 import { canonicalApiSid } from '../twilio/sids';
 import { API_VERSION_PATH, type TwilioApi } from '../twilio/twilio-api';
 import type { PlanRule, PurgePlan } from './purge-plan';
-import type { PlanRecorder } from './purge';
-import { refuseS3FlagsWithoutBucket, ruleBucketSettings } from './bucket-settings';
 
 /** What a purge needs of a policy and the holds, read and checked before anything is asked of Twilio. */
 export interface RetentionInput {
@@ -349,106 +345,4 @@ function driftLines(
     parts.length > 0 ? `${head}; since then ${parts.join(', ')}.` : `${head}; nothing drifted since.`,
     ...details,
   ];
-}
-
-/** Everything a purge takes from a policy, the holds or a reviewed plan, besides its flags. */
-export interface PurgeSource {
-  /** In place of the selection flags' (a policy's scope, a plan's accounts). */
-  criteria?: SelectionCriteria;
-  decide: RetentionDecider;
-  planRules?: PlanRule[];
-  /** Where each rule's `archive:`, as written, saves: the folder it names relative to its policy file, or a bucket. */
-  ruleArchives: Map<string, RuleArchive>;
-  pages?: () => AsyncIterable<RecordingPage>;
-  planNotes?(plan: PurgePlan): string[];
-  planOut?: PlanRecorder;
-  /** Every holds file to ask again just before each deletion. */
-  holdsFiles: HoldsLocation[];
-  /** With --plan: the SHA-256 of the plan file run. */
-  planSha256?: string;
-}
-
-export interface PurgeSourceOptions {
-  policyPath?: string;
-  /** A reviewed plan to run (`--plan`). */
-  planPath?: string;
-  /** Where to write the plan for review (`--plan-out`). */
-  planOutPath?: string;
-  holds: HoldsLocation;
-  /** The selection flags', recorded in a plan written without a policy. */
-  selection?: SelectionCriteria;
-  now: Date;
-  maxPlanAge: { ms: number; text: string };
-  force: boolean;
-  /** `--archive-dir`, which the `--s3-*` flags may be for instead of a rule's archive. */
-  archiveDir?: string;
-  /** `--s3-*`: for every archive in a bucket, a rule's included. */
-  s3?: S3DestinationSettings;
-}
-
-/** A folder, or an `s3://` URL with how its objects are written. */
-export interface RuleArchive {
-  root: string;
-  s3?: S3DestinationSettings;
-}
-
-/**
- * What a purge goes through and how it decides: a reviewed plan's recordings, or a policy's
- * rules, or the selection flags, with the holds in every case. Files are read and checked
- * before any request; the only request is Accounts.json when a policy names accounts.
- */
-export async function purgeSource(api: TwilioApi, options: PurgeSourceOptions): Promise<PurgeSource> {
-  const { policyPath, planPath, planOutPath, holds, now } = options;
-  if (planPath !== undefined) {
-    const run = await reviewedPlan(api, planPath, holds, {
-      now,
-      maxAgeMs: options.maxPlanAge.ms,
-      maxAgeText: options.maxPlanAge.text,
-      force: options.force,
-    });
-    return {
-      ...run,
-      criteria: { includeSubaccounts: true, limitCounts: 'completed' },
-      ruleArchives: ruleArchives(run.policy, options),
-    };
-  }
-  const input = await readRetentionInput(policyPath, holds, now);
-  // Before Accounts.json: the flags and the rules' archives are known from the files alone.
-  const archives = ruleArchives(input.policy, options);
-  const retention = await planRetention(api, input, now);
-  const planOut = planOutPath
-    ? planFileRecorder(planOutPath, {
-        accountSid: api.accountSid,
-        createdAt: now.toISOString(),
-        policy: input.policy ? { file: resolve(policyPath!), digest: input.policy.digest } : null,
-        holds: { file: holds.path, digest: input.holdsFileDigest },
-        ...(input.policy || !options.selection ? {} : { selection: planSelection(options.selection) }),
-      })
-    : undefined;
-  return { ...retention, ruleArchives: archives, planOut, holdsFiles: [holds] };
-}
-
-/**
- * The archives of a policy's rules, by `archive:` as written. A folder is relative to its policy
- * file, wherever cron runs the purge from; an `s3://` URL is itself, written as the rule's `s3:`
- * and the `--s3-*` flags say (see ruleBucketSettings). Flags that no archive of the purge takes
- * are refused.
- */
-function ruleArchives(
-  policy: RetentionPolicy | undefined,
-  options: Pick<PurgeSourceOptions, 'archiveDir' | 's3'>,
-): Map<string, RuleArchive> {
-  const archives = new Map<string, RuleArchive>();
-  for (const rule of policy?.rules ?? []) {
-    const where = rule.archive;
-    if (where === undefined || archives.has(where)) continue;
-    archives.set(
-      where,
-      isS3Url(where)
-        ? { root: where, s3: ruleBucketSettings(rule, policy!.file, options.s3) }
-        : { root: resolve(dirname(resolve(policy!.file)), where) },
-    );
-  }
-  refuseS3FlagsWithoutBucket(options.s3, [options.archiveDir, ...archives.keys()]);
-  return archives;
 }

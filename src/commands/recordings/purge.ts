@@ -20,23 +20,18 @@ import {
   s3FlagSettings,
   s3SettingsFrom,
 } from '../../cli/flags';
+import { docLink } from '../../cli/doc-links';
 import { keyRingFrom } from '../../cli/key-passphrase';
 import { RecordingsCommand } from '../../cli/recordings-command';
 import { BadInputError } from '../../errors';
-import { encryptedKeepReason } from '../../media/media-encryption';
-import { keepingUnverifiable } from '../../retention/retention-decision';
-import { downloadLayout } from '../../media/download-recordings';
-import { createProgressReporter } from '../../cli/progress-reporter';
-import { defaultDeletionLogPath, defaultDeletionLogs } from '../../journal/deletion-log';
-import { holdsLocation, holdsRecheckAll } from '../../holds/holds-file';
-import { archiveAt } from '../../purge/media-archive';
-import { purgeSource } from '../../purge/retention-run';
-import { parseDuration } from '../../time/durations';
-import { requirePurgeBound } from '../../purge/purge-plan';
-import { runUnattended } from '../../purge/unattended-run';
-import type { PurgeOptions } from '../../purge/purge';
+import { holdsLocation } from '../../holds/holds-file';
 import { DISCARD_RECORDS, type RecordOutput } from '../../tasks/record-output';
-import { docLink } from '../../cli/doc-links';
+import { createProgressReporter } from '../../cli/progress-reporter';
+import { runPurge } from '../../purge/purge';
+import { requirePurgeBound } from '../../purge/purge-plan';
+import type { PurgeRequest } from '../../purge/purge-request';
+import { buildCriteria } from '../../selection/criteria';
+import { parseDuration } from '../../time/durations';
 
 const RECORDING_PROPERTIES = 'sid, callSid, dateCreated, duration, status';
 const RESULT_PROPERTIES = 'sid, accountSid, outcome, archivedPath, error';
@@ -139,110 +134,23 @@ export default class RecordingsPurge extends RecordingsCommand {
 
   override async run(): Promise<void> {
     await super.run();
-    const archiveDir = pathFrom(this.flags, 'archive-dir', './archive');
-    const log = pathFrom(this.flags, 'log', 'purge.jsonl');
-    const policyPath = pathFrom(this.flags, 'policy', 'retention.yml');
-    const planPath = pathFrom(this.flags, 'plan', 'plan.json');
-    const planOutPath = pathFrom(this.flags, 'plan-out', 'plan.json');
-    const holds = holdsLocation(pathFrom(this.flags, 'holds', 'holds.json'), process.env, this.pluginDataDir);
-    const selection = this.selectionCriteria(purgeSelectionInputFrom(this.flags));
-    if (policyPath === undefined && planPath === undefined) requirePurgeBound(selection);
-    const maxPlanAge = {
-      ms: parseDuration(this.flags['max-plan-age'], '--max-plan-age'),
-      text: this.flags['max-plan-age'],
-    };
-    const report = pathFrom(this.flags, 'report', 'report.md');
-    const concurrency = concurrencyFrom(this.flags);
-    const expectKey = expectedKeyFrom(this.flags);
-    const decryption = decryptionInputFrom(this.flags);
-    if (decryption && !archiveDir && !policyPath && !planPath) {
-      throw new BadInputError('--decrypt-key needs --archive-dir: a purge decrypts only the copies it archives.');
-    }
-    const acceptUnverified = this.flags['accept-unverified-encrypted'] ?? false;
-    if (acceptUnverified && !archiveDir && !policyPath && !planPath) {
-      throw new BadInputError(
-        '--accept-unverified-encrypted needs --archive-dir, or a --policy whose rules archive: it applies only to the copies a purge archives.',
-      );
-    }
-    const keys = await keyRingFrom(decryption, this.passphrasePrompt());
-    const format = mediaFormatFrom(this.flags);
-    // With a policy or a plan, the rules' archives are known only once its file is read (see purgeSource).
-    const s3 =
-      policyPath === undefined && planPath === undefined
-        ? s3SettingsFrom(this.flags, archiveDir, 'archive-dir')
-        : s3FlagSettings(this.flags);
-    const api = this.recordingsApi(concurrency);
-    const now = this.now();
+    const request = purgeRequestFrom(this.flags, { now: this.now(), env: process.env, dataDir: this.pluginDataDir });
+    const keys = await keyRingFrom(request.decryption, this.passphrasePrompt());
     const json = this.flags['cli-output-format'] === 'json';
     const interruption = this.stopOnSignals();
-    // Reading the policy, holds or plan is part of the run, so that the report says when one is refused.
-    const prepare = async (): Promise<PurgeOptions> => {
-      const source = await purgeSource(api, {
-        policyPath,
-        planPath,
-        planOutPath,
-        holds,
-        selection,
-        now,
-        maxPlanAge,
-        force: this.flags.force,
-        archiveDir,
-        s3,
-      });
-      const criteria = source.criteria ?? selection;
-      const archiveIn = (root: string, bucket: typeof s3) =>
-        archiveAt(root, {
-          format,
-          layout: downloadLayout(this.flags.layout, criteria.includeSubaccounts || planPath !== undefined),
-          api,
-          keys,
-          acceptUnverifiedEncrypted: acceptUnverified,
-          s3: bucket,
-          concurrency,
-        });
-      const archive = archiveDir ? archiveIn(archiveDir, s3) : undefined;
-      // An encrypted recording whose archived copy cannot be verified stays on Twilio.
-      const unverifiable = (recording: Parameters<typeof encryptedKeepReason>[0]) =>
-        encryptedKeepReason(recording, format, keys !== undefined, acceptUnverified);
-      return {
-        api,
-        criteria,
-        archive,
-        decide: keepingUnverifiable(source.decide, unverifiable, archive !== undefined),
-        recheckHold: holdsRecheckAll(source.holdsFiles),
-        expectKey,
-        planRules: source.planRules,
-        ruleArchives: new Map([...source.ruleArchives].map(([where, rule]) => [where, archiveIn(rule.root, rule.s3)])),
-        pages: source.pages,
-        planNotes: source.planNotes,
-        planSha256: source.planSha256,
-        planOut: source.planOut,
-        // A plan written for review shows what a dry run shows, and deletes nothing.
-        dryRun: this.flags['dry-run'] || planOutPath !== undefined,
-        force: this.flags.force,
-        interactive: Boolean(process.stdin.isTTY),
-        ask: (message) => this.confirm(message),
-        concurrency,
-        deletionLogPath: log ? resolve(log) : defaultDeletionLogPath(this.pluginDataDir, now),
-        earlierDeletionLogs: log || archive ? [] : await defaultDeletionLogs(this.pluginDataDir),
-        stop: interruption.signal,
-        selectionOutput: json ? this.recordOutput(RECORDING_PROPERTIES) : DISCARD_RECORDS,
-        resultOutput: json ? this.recordOutput(RESULT_PROPERTIES) : blankNulls(this.recordOutput(RESULT_PROPERTIES)),
-        beforeAbort: (flush) => this.beforeAbort(flush),
-        info: (line) => this.logger.info(line),
-        warn: (line) => this.logger.warn(line),
-        progress: (verb) => createProgressReporter({ verb, silent: this.flags.silent }),
-      };
-    };
-    await runUnattended(prepare, {
-      accountSid: api.accountSid,
-      reportPath: report ? resolve(report) : undefined,
-      lockFolder: this.pluginDataDir,
-      policy: policyPath,
-      plan: planPath,
+    await runPurge(request, {
+      api: this.recordingsApi(request.concurrency),
+      keys,
+      dataDir: this.pluginDataDir,
+      interactive: Boolean(process.stdin.isTTY),
+      ask: (message) => this.confirm(message),
       stop: interruption.signal,
+      selectionOutput: json ? this.recordOutput(RECORDING_PROPERTIES) : DISCARD_RECORDS,
+      resultOutput: json ? this.recordOutput(RESULT_PROPERTIES) : blankNulls(this.recordOutput(RESULT_PROPERTIES)),
+      beforeAbort: (flush) => this.beforeAbort(flush),
       info: (line) => this.logger.info(line),
       warn: (line) => this.logger.warn(line),
+      progress: (verb) => createProgressReporter({ verb, silent: this.flags.silent }),
     }).finally(() => interruption.dispose());
   }
 
@@ -252,4 +160,67 @@ export default class RecordingsPurge extends RecordingsCommand {
     const answer = await prompt([{ type: 'confirm', name: 'purge', message, default: false }]);
     return answer.purge === true;
   }
+}
+
+/** What a purge's flags are read against: the clock, the environment and the plugin's data folder. */
+export interface PurgeFlagContext {
+  now: Date;
+  env: NodeJS.ProcessEnv;
+  dataDir: string;
+}
+
+/**
+ * The purge that the flags ask for, with every refusal the flags alone decide (exit 2): an
+ * empty path, an unbounded selection, a bad duration, a key flag without an archive.
+ */
+export function purgeRequestFrom(
+  flags: CommandFlags<typeof RecordingsPurge.flags>,
+  context: PurgeFlagContext,
+): PurgeRequest {
+  const archiveDir = pathFrom(flags, 'archive-dir', './archive');
+  const log = pathFrom(flags, 'log', 'purge.jsonl');
+  const policyPath = pathFrom(flags, 'policy', 'retention.yml');
+  const planPath = pathFrom(flags, 'plan', 'plan.json');
+  const planOutPath = pathFrom(flags, 'plan-out', 'plan.json');
+  const holds = holdsLocation(pathFrom(flags, 'holds', 'holds.json'), context.env, context.dataDir);
+  const selection = buildCriteria(purgeSelectionInputFrom(flags), context.now);
+  // A policy's rules, or a reviewed plan's list, bound the purge in place of the selection flags.
+  const fromFlags = policyPath === undefined && planPath === undefined;
+  if (fromFlags) requirePurgeBound(selection);
+  const maxPlanAge = { ms: parseDuration(flags['max-plan-age'], '--max-plan-age'), text: flags['max-plan-age'] };
+  const report = pathFrom(flags, 'report', 'report.md');
+  const concurrency = concurrencyFrom(flags);
+  const expectKey = expectedKeyFrom(flags);
+  const decryption = decryptionInputFrom(flags);
+  if (decryption && !archiveDir && fromFlags) {
+    throw new BadInputError('--decrypt-key needs --archive-dir: a purge decrypts only the copies it archives.');
+  }
+  const acceptUnverifiedEncrypted = flags['accept-unverified-encrypted'] ?? false;
+  if (acceptUnverifiedEncrypted && !archiveDir && fromFlags) {
+    throw new BadInputError(
+      '--accept-unverified-encrypted needs --archive-dir, or a --policy whose rules archive: it applies only to the copies a purge archives.',
+    );
+  }
+  return {
+    selection,
+    policyPath,
+    planPath,
+    planOutPath,
+    holds,
+    maxPlanAge,
+    reportPath: report ? resolve(report) : undefined,
+    archiveDir,
+    logPath: log ? resolve(log) : undefined,
+    concurrency,
+    expectKey,
+    decryption,
+    acceptUnverifiedEncrypted,
+    format: mediaFormatFrom(flags),
+    layout: flags.layout,
+    // With a policy or a plan, the rules' archives are known only once its file is read (see readPurgeSource).
+    s3: fromFlags ? s3SettingsFrom(flags, archiveDir, 'archive-dir') : s3FlagSettings(flags),
+    // A plan written for review shows what a dry run shows, and deletes nothing.
+    dryRun: flags['dry-run'] || planOutPath !== undefined,
+    force: flags.force,
+  };
 }

@@ -7,8 +7,8 @@ import { ExitStatus, RecordingsError } from '../../../src/errors';
 import { Layout } from '../../../src/media/layout';
 import { deletionIntent } from '../../../src/journal/deletion-log';
 import { archiveAt as purgeArchiveAt } from '../../../src/purge/media-archive';
-import { executePurge } from '../../../src/purge/purge-executor';
-import type { PurgeArchive } from '../../../src/purge/purge';
+import { purgeSelected } from '../../../src/purge/purge-executor';
+import type { PurgeArchive } from '../../../src/purge/purge-archive';
 import { openIntents, reconcileDeletions } from '../../../src/journal/reconciliation';
 import { buildCriteria } from '../../../src/selection/criteria';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
@@ -69,7 +69,7 @@ describe('A purge archive in an object store (integration)', () => {
     const deleter = new WriteAheadDeleter(session.deletionLog);
     await deleter.start('purge');
     try {
-      return await executePurge({ api: purgeApi, criteria, deleter, archive: session.save, maxPending: 4 });
+      return await purgeSelected({ api: purgeApi, criteria, deleter, archive: session.save, maxPending: 4 });
     } finally {
       await session.close();
     }

@@ -4,18 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../../sandbox';
 import { DeletionLogFile, type DeletionLogLine } from '../../../src/journal/deletion-log';
-import { executePurge, type ArchiveRecording } from '../../../src/purge/purge-executor';
-import type { PurgeResult } from '../../../src/purge/purge-report';
+import { WriteAheadDeleter } from '../../../src/journal/write-ahead-deleter';
+import { purgeSelected } from '../../../src/purge/purge-executor';
+import type { ArchiveRecording } from '../../../src/purge/purge-archive';
+import type { PurgeResult } from '../../../src/purge/purge-tally';
 import { BadInputError } from '../../../src/errors';
 import type { HoldRecheck } from '../../../src/holds/holds-file';
 import type { Recording } from '../../../src/recordings/recording';
 import type { RetentionDecider } from '../../../src/retention/retention-decision';
 import { buildCriteria } from '../../../src/selection/criteria';
 import { sandboxApi } from '../../support/sandbox-api';
-import { WriteAheadDeleter } from '../../../src/journal/write-ahead-deleter';
-import { DAY } from '../../support/time';
 
-describe('executePurge', () => {
+const DAY = 24 * 60 * 60 * 1000;
+
+describe('purgeSelected', () => {
   let sandbox: Sandbox;
   let dir: string;
   let log: DeletionLogFile;
@@ -69,7 +71,7 @@ describe('executePurge', () => {
     recheckHold?: HoldRecheck;
   }) {
     const results: PurgeResult[] = [];
-    const tally = await executePurge({
+    const tally = await purgeSelected({
       api: sandboxApi(sandbox),
       criteria,
       deleter: new WriteAheadDeleter(log),
@@ -152,7 +154,7 @@ describe('executePurge', () => {
   it('writes each deletion to the log before reporting it', async () => {
     addOld(12);
     let checked = 0;
-    await executePurge({
+    await purgeSelected({
       api: sandboxApi(sandbox),
       criteria,
       deleter: new WriteAheadDeleter(log),
@@ -194,7 +196,7 @@ describe('executePurge', () => {
       expect(events, `lines for ${sid} before its DELETE`).to.deep.equal(['delete-intent']);
       return send(path);
     };
-    await executePurge({ api, criteria, deleter: new WriteAheadDeleter(log), maxPending: 3 });
+    await purgeSelected({ api, criteria, deleter: new WriteAheadDeleter(log), maxPending: 3 });
     for (const sid of sids) {
       expect(eventsFor(sid)).to.deep.equal(['delete-intent', 'deleted']);
     }
@@ -204,7 +206,7 @@ describe('executePurge', () => {
     const sids = addOld(20);
     const stop = new AbortController();
     let reported = 0;
-    const tally = await executePurge({
+    const tally = await purgeSelected({
       api: sandboxApi(sandbox),
       criteria,
       deleter: new WriteAheadDeleter(log),
@@ -232,7 +234,7 @@ describe('executePurge', () => {
       stop.abort();
       return send(path, signal);
     };
-    const tally = await executePurge({
+    const tally = await purgeSelected({
       api,
       criteria,
       deleter: new WriteAheadDeleter(log),
@@ -260,7 +262,7 @@ describe('executePurge', () => {
       active -= 1;
       return { path: 'copy.wav' };
     };
-    const tally = await executePurge({
+    const tally = await purgeSelected({
       api: sandboxApi(sandbox),
       criteria,
       deleter: new WriteAheadDeleter(log),
@@ -289,11 +291,11 @@ describe('executePurge', () => {
   it('sends no DELETE once an intent cannot be written', async () => {
     addOld(10);
     // Intent and outcome of the first recording, then the second one's intent fails.
-    const log = failingLog(3);
-    const tally = await executePurge({
+    const recorder = failingLog(3);
+    const tally = await purgeSelected({
       api: sandboxApi(sandbox),
       criteria,
-      deleter: new WriteAheadDeleter(log),
+      deleter: new WriteAheadDeleter(recorder),
       maxPending: 1,
     });
     expect(Object.keys(sandbox.counters.deletesPerSid)).to.have.length(1);
@@ -305,20 +307,20 @@ describe('executePurge', () => {
   it('names every recording deleted whose outcome could not be written, and stops', async () => {
     const sids = addOld(10);
     // The second recording's outcome is the first line refused.
-    const log = failingLog(4);
-    const tally = await executePurge({
+    const recorder = failingLog(4);
+    const tally = await purgeSelected({
       api: sandboxApi(sandbox),
       criteria,
-      deleter: new WriteAheadDeleter(log),
+      deleter: new WriteAheadDeleter(recorder),
       maxPending: 1,
     });
     const deleted = sids.filter((sid) => statusOf(sid) === 'deleted');
     expect(deleted).to.have.length(2);
     expect(tally.unrecorded).to.deep.equal([
-      deleted.find((sid) => !log.lines.some((l) => l.event === 'deleted' && l.sid === sid)),
+      deleted.find((sid) => !recorder.lines.some((l) => l.event === 'deleted' && l.sid === sid)),
     ]);
     expect(
-      log.lines.filter((line) => line.event === 'delete-intent').map((line) => (line as { sid: string }).sid),
+      recorder.lines.filter((line) => line.event === 'delete-intent').map((line) => (line as { sid: string }).sid),
     ).to.have.members(deleted);
   });
 

@@ -46,4 +46,36 @@ describe('confirmPurge', () => {
     expect(error).to.be.instanceOf(CancelledError);
     expect(questions[1]).to.match(/^Delete 2 recordings from Twilio\?/);
   });
+
+  it('answers no for the user when stopped while asking (exit 3)', async () => {
+    const stop = new AbortController();
+    const never = (message: string) => {
+      questions.push(message);
+      stop.abort();
+      return new Promise<boolean>(() => undefined);
+    };
+    const error = await confirmPurge(plan, {
+      force: false,
+      interactive: true,
+      archiving: false,
+      ask: never,
+      stop: stop.signal,
+    }).catch((caught: unknown) => caught);
+    expect(error).to.be.instanceOf(CancelledError);
+    expect((error as Error).message).to.equal('Nothing deleted: the purge was not confirmed.');
+  });
+
+  it('refuses a forced purge stopped before it began (exit 3)', async () => {
+    const stop = new AbortController();
+    stop.abort();
+    const error = await confirmPurge(plan, {
+      force: true,
+      interactive: false,
+      archiving: false,
+      ask: answering(true),
+      stop: stop.signal,
+    }).catch((caught: unknown) => caught);
+    expect(error).to.be.instanceOf(CancelledError);
+    expect((error as Error).message).to.equal('Nothing deleted: the purge was stopped before it began.');
+  });
 });

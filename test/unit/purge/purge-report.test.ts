@@ -1,49 +1,152 @@
 import { expect } from 'chai';
-import { PurgeTally, purgeSummaryLines, type PurgeResult } from '../../../src/purge/purge-report';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BadInputError, CancelledError, CredentialsError, OperationFailedError } from '../../../src/errors';
+import { PurgePlan } from '../../../src/purge/purge-plan';
+import {
+  buildPurgeReport,
+  checkReportPath,
+  runEnding,
+  writePurgeReport,
+  type ReportInput,
+} from '../../../src/purge/purge-report';
+import { PurgeTally } from '../../../src/purge/purge-tally';
+import { SaidLines } from '../../support/purge-fakes';
 
 const ACCOUNT = 'AC' + 'a'.repeat(32);
-const recording = { duration: 61, dateCreated: new Date('2026-01-02T03:04:05Z') };
+const STARTED = new Date('2026-03-01T02:00:00Z');
 
-function result(n: number, outcome: PurgeResult['outcome'], error: string | null = null): PurgeResult {
+function input(overrides: Partial<ReportInput> = {}): ReportInput {
   return {
-    sid: 'RE' + String(n).padStart(32, '0'),
+    startedAt: STARTED,
+    endedAt: new Date(STARTED.getTime() + 1500),
     accountSid: ACCOUNT,
-    status: 'completed',
-    outcome,
-    archivedPath: null,
-    error,
+    outcome: 'completed',
+    exitStatus: 0,
+    ...overrides,
   };
 }
 
-describe('purgeSummaryLines', () => {
-  it('names every recording deleted without its line, and says the log stopped', () => {
+describe('runEnding', () => {
+  const endings: Array<[string, unknown, boolean, ReturnType<typeof runEnding>]> = [
+    ['a run that went well', undefined, false, { outcome: 'completed', exitStatus: 0 }],
+    ['a dry run', undefined, true, { outcome: 'dry-run', exitStatus: 0 }],
+    [
+      'a refused file',
+      new BadInputError('bad policy'),
+      false,
+      { outcome: 'refused', exitStatus: 2, error: 'bad policy' },
+    ],
+    ['refused credentials', new CredentialsError('401'), true, { outcome: 'refused', exitStatus: 4, error: '401' }],
+    [
+      'a cancelled run',
+      new CancelledError('not confirmed'),
+      false,
+      { outcome: 'cancelled', exitStatus: 3, error: 'not confirmed' },
+    ],
+    [
+      'failed recordings',
+      new OperationFailedError('2 failed'),
+      false,
+      { outcome: 'failed', exitStatus: 1, error: '2 failed' },
+    ],
+    ['a bug', new TypeError('x is undefined'), false, { outcome: 'failed', exitStatus: 1, error: 'x is undefined' }],
+  ];
+  for (const [what, failure, dryRun, expected] of endings) {
+    it(`names ${what}`, () => {
+      expect(runEnding(failure, dryRun)).to.deep.equal(expected);
+    });
+  }
+});
+
+describe('buildPurgeReport', () => {
+  it('counts what the run did when it deleted', () => {
     const tally = new PurgeTally();
-    tally.add(result(1, 'deleted'), recording);
-    tally.add(result(2, 'deleted', 'deleted but not recorded in the log'), recording);
-    tally.unrecorded.push(result(2, 'deleted').sid);
-    tally.logFailure = 'ENOSPC: no space left on device';
-    const text = purgeSummaryLines(tally, '/logs/purge.jsonl').join('\n');
-    expect(text).to.include(`Deleted from Twilio but not recorded in the log: ${result(2, 'deleted').sid}.`);
-    expect(text).to.include('The deletion log stopped taking lines (ENOSPC: no space left on device)');
-    expect(text).to.include('Deletions up to the failure are recorded in /logs/purge.jsonl');
+    tally.add(
+      { sid: 'RE1', accountSid: ACCOUNT, status: 'completed', outcome: 'deleted', archivedPath: null, error: null },
+      { duration: 120, dateCreated: STARTED },
+    );
+    const report = buildPurgeReport(input({ tally }));
+    expect(report.total).to.include({ examined: 1, deleted: 1, minutesFreed: 2 });
+    expect(report.durationSeconds).to.equal(1.5);
   });
 
-  it('says a purge stopped on request started nothing new', () => {
-    const tally = new PurgeTally();
-    tally.add(result(1, 'deleted'), recording);
-    tally.interrupted = true;
-    const text = purgeSummaryLines(tally, '/logs/purge.jsonl').join('\n');
-    expect(text).to.match(/Purge: deleted 1 recording \(2 minutes\)/);
-    expect(text).to.include('Stopped on request: no new deletion was started');
-    expect(text).to.include('Deletions are recorded in /logs/purge.jsonl');
+  it('counts what the plan found when nothing was deleted', () => {
+    const plan = new PurgePlan();
+    plan.add(ACCOUNT, { status: 'completed', duration: 60, dateCreated: STARTED });
+    plan.add(ACCOUNT, { status: 'absent', duration: 0, dateCreated: STARTED });
+    const report = buildPurgeReport(input({ outcome: 'dry-run', tally: new PurgeTally(), purgePlan: plan }));
+    expect(report.total).to.include({ examined: 2, deleted: 0 });
+    expect(report.total.kept.notCompleted).to.equal(1);
+  });
+});
+
+describe('writePurgeReport', () => {
+  let dir: string;
+  let said: SaidLines;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'report-'));
+    said = new SaidLines();
   });
 
-  it('prints a failure quoting Twilio on one line, with its control characters escaped', () => {
-    const tally = new PurgeTally();
-    tally.add(result(1, 'failed', 'Twilio answered 400: bad\n\u001b[2Jrequest'), recording);
-    const lines = purgeSummaryLines(tally, undefined);
-    expect(lines).to.include(`  ${result(1, 'failed').sid}: Twilio answered 400: bad\\n\\x1b[2Jrequest`);
-    // eslint-disable-next-line no-control-regex -- a control character is what must not be there
-    for (const line of lines) expect(line).not.to.match(/[\u0000-\u001f]/);
+  it('writes JSON for any name but .md, and says where', async () => {
+    const path = join(dir, 'report.json');
+    expect(await writePurgeReport(path, input(), undefined, said.say)).to.equal(undefined);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).to.include({ accountSid: ACCOUNT, outcome: 'completed' });
+    expect(said.info).to.deep.equal([`Report written to ${path}`]);
+  });
+
+  it('writes Markdown for a .md name', async () => {
+    const path = join(dir, 'report.MD');
+    await writePurgeReport(path, input(), undefined, said.say);
+    expect(readFileSync(path, 'utf8')).to.match(/^# Recordings purge report\n/);
+  });
+
+  it('keeps the error of a failed run', async () => {
+    const failure = new CancelledError('not confirmed');
+    expect(await writePurgeReport(join(dir, 'r.json'), input(), failure, said.say)).to.equal(failure);
+  });
+
+  it('fails a run that went well when its report cannot be written (exit 1)', async () => {
+    writeFileSync(join(dir, 'a-file'), '');
+    const path = join(dir, 'a-file', 'report.json');
+    const error = await writePurgeReport(path, input(), undefined, said.say);
+    expect(error).to.be.instanceOf(OperationFailedError);
+    expect((error as Error).message).to.match(
+      /^The report could not be written to .*: .*\. The purge itself finished\.$/,
+    );
+  });
+
+  it('warns, and keeps its own error, when a failed run cannot write its report', async () => {
+    const failure = new OperationFailedError('1 recording could not be deleted');
+    writeFileSync(join(dir, 'a-file'), '');
+    const error = await writePurgeReport(join(dir, 'a-file', 'r.json'), input(), failure, said.say);
+    expect(error).to.equal(failure);
+    expect(said.warn[0]).to.match(/^The report could not be written to /);
+  });
+});
+
+describe('checkReportPath', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'report-path-'))));
+
+  it('accepts a new file or an existing one', async () => {
+    await checkReportPath(join(dir, 'new.json'));
+    writeFileSync(join(dir, 'old.json'), '{}');
+    await checkReportPath(join(dir, 'old.json'));
+  });
+
+  it('refuses a folder (exit 2)', async () => {
+    mkdirSync(join(dir, 'folder'));
+    const error = await checkReportPath(join(dir, 'folder')).catch((caught: unknown) => caught);
+    expect(error).to.be.instanceOf(BadInputError);
+    expect((error as Error).message).to.match(/is not a regular file: name a file for the report\.$/);
+  });
+
+  it('refuses a symbolic link (exit 2)', async () => {
+    symlinkSync(join(dir, 'elsewhere'), join(dir, 'link.json'));
+    const error = await checkReportPath(join(dir, 'link.json')).catch((caught: unknown) => caught);
+    expect((error as Error).message).to.match(/is a symbolic link: name a file for the report\.$/);
   });
 });
