@@ -100,7 +100,7 @@ export class TwilioWorld {
   /** Runs `twilio ARGS` as a user would, with this world's HOME and sandbox. */
   run(args: string[], options: RunOptions = {}): Promise<TwilioRun> {
     const env = this.environment(options.env);
-    if (options.spawn) return runCommand(TWILIO_BIN, args, env, options);
+    if (options.spawn || !runsInProcess(args, env)) return runCommand(TWILIO_BIN, args, env, options);
     const run = runTwilioInProcess(args, { env, cwd: options.cwd ?? REPO_ROOT, input: options.input });
     return options.timeoutMs === undefined ? run : withinTime(run, options.timeoutMs, args);
   }
@@ -143,6 +143,7 @@ function linkedHome(pluginRoot: string, env: NodeJS.ProcessEnv): Promise<string>
       const folder = mkdtempSync(join(tmpdir(), 'twilio-linked-home-'));
       const linked = await runCommand(TWILIO_BIN, ['plugins:link', pluginRoot], { ...env, HOME: folder });
       if (linked.status !== 0) throw new Error(`plugins:link failed: ${linked.stderr}`);
+      linkedPluginsFile.set(pluginRoot, readFileSync(join(folder, '.twilio-cli', 'package.json'), 'utf8'));
       return folder;
     })();
     linkedHomes.set(pluginRoot, home);
@@ -150,6 +151,27 @@ function linkedHome(pluginRoot: string, env: NodeJS.ProcessEnv): Promise<string>
   }
   return home;
 }
+
+/**
+ * Whether `twilio ARGS` can run in this process: a command of this plugin, linked from this checkout
+ * and nothing else, which is what the in-process host loads. The host's own plugin management, and
+ * HOMEs with an installed package or another copy of the plugin (whose modules would load into the
+ * test process), run as processes.
+ */
+function runsInProcess(args: string[], env: NodeJS.ProcessEnv): boolean {
+  if (args[0] === undefined || args[0] === 'plugins' || args[0].startsWith('plugins:')) return false;
+  const linked = linkedPluginsFile.get(REPO_ROOT);
+  if (linked === undefined) return false;
+  const dataDir = env.TWILIO_DATA_DIR || join(env.HOME ?? '', '.twilio-cli');
+  try {
+    return readFileSync(join(dataDir, 'package.json'), 'utf8') === linked;
+  } catch {
+    return false;
+  }
+}
+
+/** Per plugin folder, the user-plugins file plugins:link wrote, once it has. */
+const linkedPluginsFile = new Map<string, string>();
 
 /** An in-process run that has not finished in time fails the test: unlike a process, it cannot be killed. */
 function withinTime(run: Promise<TwilioRun>, timeoutMs: number, args: string[]): Promise<TwilioRun> {
