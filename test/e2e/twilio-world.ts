@@ -29,7 +29,8 @@ export interface RunOptions {
   cwd?: string;
   /**
    * Start a real `twilio` process, for what only a process shows: signals, a terminal, its own
-   * start-up, how it exits. Otherwise the command runs in this process (see twilio-in-process.ts).
+   * start-up, how it exits. Otherwise the command runs in this process (see twilio-in-process.ts),
+   * unless it cannot (see runsInProcess).
    */
   spawn?: boolean;
 }
@@ -160,6 +161,8 @@ function linkedHome(pluginRoot: string, env: NodeJS.ProcessEnv): Promise<string>
  */
 function runsInProcess(args: string[], env: NodeJS.ProcessEnv): boolean {
   if (args[0] === undefined || args[0] === 'plugins' || args[0].startsWith('plugins:')) return false;
+  // Node reads these once, when a process starts (a --require preload that moves the clock, say).
+  for (const name of STARTUP_VARIABLES) if (env[name] !== process.env[name]) return false;
   const linked = linkedPluginsFile.get(REPO_ROOT);
   if (linked === undefined) return false;
   const dataDir = env.TWILIO_DATA_DIR || join(env.HOME ?? '', '.twilio-cli');
@@ -169,6 +172,8 @@ function runsInProcess(args: string[], env: NodeJS.ProcessEnv): boolean {
     return false;
   }
 }
+
+const STARTUP_VARIABLES = ['NODE_OPTIONS', 'UV_THREADPOOL_SIZE', 'NODE_ICU_DATA', 'NODE_PATH'];
 
 /** Per plugin folder, the user-plugins file plugins:link wrote, once it has. */
 const linkedPluginsFile = new Map<string, string>();
