@@ -25,7 +25,10 @@ describe('twilio in the test process gives what the twilio binary gives', functi
     expect(inProcess).to.deep.equal(spawned);
     return inProcess;
   };
-  const withCredentials = (options: RunOptions = {}) => ({ ...options, env: { ...world.authTokenEnv, ...options.env } });
+  const withCredentials = (options: RunOptions = {}) => ({
+    ...options,
+    env: { ...world.authTokenEnv, ...options.env },
+  });
 
   it('a listing as JSON, exit 0', async () => {
     const run = await bothWays(['recordings:list', '-o', 'json'], withCredentials());
