@@ -86,7 +86,7 @@ describe('twilio in the test process gives what the twilio binary gives', functi
 
   it('help for a command and for the topic', async () => {
     expect((await bothWays(['recordings:purge', '--help'])).stdout).to.include('--older-than');
-    expect((await bothWays(['recordings', '--help'])).stdout).to.include('recordings:list');
+    expect((await bothWays(['recordings', '--help'])).stdout).to.match(/recordings[: ]list/);
   });
 
   it('a topic alone and an unknown command, which the host answers with nothing', async () => {
