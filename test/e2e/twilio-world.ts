@@ -13,15 +13,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
+import { runTwilioInProcess, type CommandRun } from '../support/twilio-in-process';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 export const TWILIO_BIN = join(REPO_ROOT, 'node_modules', '.bin', 'twilio');
 
-export interface TwilioRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type TwilioRun = CommandRun;
 
 export interface RunOptions {
   /** Extra environment, e.g. credentials; `undefined` values remove a variable. */
@@ -30,6 +27,12 @@ export interface RunOptions {
   input?: string;
   timeoutMs?: number;
   cwd?: string;
+  /**
+   * Start a real `twilio` process, for what only a process shows: signals, a terminal, its own
+   * start-up, how it exits. Otherwise the command runs in this process (see twilio-in-process.ts),
+   * unless it cannot (see runsInProcess).
+   */
+  spawn?: boolean;
 }
 
 /** This machine's own way to the package registry (proxy, CA), for yarn and npm: a world's environment has the sandbox's instead. */
@@ -77,10 +80,7 @@ export class TwilioWorld {
     const sandbox = await startSandbox(options);
     const home = mkdtempSync(join(tmpdir(), 'twilio-home-'));
     const world = new TwilioWorld(sandbox, home);
-    if (link) {
-      const linked = await world.run(['plugins:link', pluginRoot]);
-      if (linked.status !== 0) throw new Error(`plugins:link failed: ${linked.stderr}`);
-    }
+    if (link) cpSync(await linkedHome(pluginRoot, world.environment()), home, { recursive: true });
     return world;
   }
 
@@ -100,7 +100,10 @@ export class TwilioWorld {
 
   /** Runs `twilio ARGS` as a user would, with this world's HOME and sandbox. */
   run(args: string[], options: RunOptions = {}): Promise<TwilioRun> {
-    return runCommand(TWILIO_BIN, args, this.environment(options.env), options);
+    const env = this.environment(options.env);
+    if (options.spawn || !runsInProcess(args, env)) return runCommand(TWILIO_BIN, args, env, options);
+    const run = runTwilioInProcess(args, { env, cwd: options.cwd ?? REPO_ROOT, input: options.input });
+    return options.timeoutMs === undefined ? run : withinTime(run, options.timeoutMs, args);
   }
 
   /** Starts `twilio ARGS` and hands back the process, to signal it while it runs. */
@@ -129,6 +132,62 @@ export class TwilioWorld {
     await this.sandbox.close();
     rmSync(this.home, { recursive: true, force: true });
   }
+}
+
+/** Per plugin folder, a HOME where the real `twilio plugins:link` linked it: worlds start as copies of it. */
+const linkedHomes = new Map<string, Promise<string>>();
+
+function linkedHome(pluginRoot: string, env: NodeJS.ProcessEnv): Promise<string> {
+  let home = linkedHomes.get(pluginRoot);
+  if (!home) {
+    home = (async () => {
+      const folder = mkdtempSync(join(tmpdir(), 'twilio-linked-home-'));
+      const linked = await runCommand(TWILIO_BIN, ['plugins:link', pluginRoot], { ...env, HOME: folder });
+      if (linked.status !== 0) throw new Error(`plugins:link failed: ${linked.stderr}`);
+      linkedPluginsFile.set(pluginRoot, readFileSync(join(folder, '.twilio-cli', 'package.json'), 'utf8'));
+      return folder;
+    })();
+    linkedHomes.set(pluginRoot, home);
+    home.catch(() => linkedHomes.delete(pluginRoot));
+  }
+  return home;
+}
+
+/**
+ * Whether `twilio ARGS` can run in this process: a command of this plugin, linked from this checkout
+ * and nothing else, which is what the in-process host loads. The host's own plugin management, and
+ * HOMEs with an installed package or another copy of the plugin (whose modules would load into the
+ * test process), run as processes.
+ */
+function runsInProcess(args: string[], env: NodeJS.ProcessEnv): boolean {
+  if (args[0] === undefined || args[0] === 'plugins' || args[0].startsWith('plugins:')) return false;
+  // Node reads these once, when a process starts (a --require preload that moves the clock, say).
+  for (const name of STARTUP_VARIABLES) if (env[name] !== process.env[name]) return false;
+  const linked = linkedPluginsFile.get(REPO_ROOT);
+  if (linked === undefined) return false;
+  const dataDir = env.TWILIO_DATA_DIR || join(env.HOME ?? '', '.twilio-cli');
+  try {
+    return readFileSync(join(dataDir, 'package.json'), 'utf8') === linked;
+  } catch {
+    return false;
+  }
+}
+
+const STARTUP_VARIABLES = ['NODE_OPTIONS', 'UV_THREADPOOL_SIZE', 'NODE_ICU_DATA', 'NODE_PATH'];
+
+/** Per plugin folder, the user-plugins file plugins:link wrote, once it has. */
+const linkedPluginsFile = new Map<string, string>();
+
+/** An in-process run that has not finished in time fails the test: unlike a process, it cannot be killed. */
+function withinTime(run: Promise<TwilioRun>, timeoutMs: number, args: string[]): Promise<TwilioRun> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`twilio ${args.join(' ')} still running after ${timeoutMs} ms (in this process)`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([run, late]).finally(() => clearTimeout(timer));
 }
 
 /**
