@@ -173,7 +173,9 @@ describe('-o json: stdout holds one JSON document, errors go to stderr', functio
 
   describe('recordings:callbacks:send', () => {
     it('prints the array of results when the handler cannot be reached (exit 1)', async () => {
-      const closedPort = await freePort();
+      // Port 9 (discard): nothing listens there, and the tests bind only ports the system picks (port 0), so a
+      // suite running beside this one in another worker cannot take it.
+      const closedPort = 9;
       const run = await twilio(['recordings:callbacks:send', `http://127.0.0.1:${closedPort}/hook`, '-o', 'json']);
       expect(run.status, run.stderr).to.equal(1);
       const [result] = onlyJsonArray(run);
@@ -215,12 +217,3 @@ describe('-o json: stdout holds one JSON document, errors go to stderr', functio
     });
   });
 });
-
-/** A port nothing listens on: bound once by the system, then released. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
