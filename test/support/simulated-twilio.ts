@@ -59,6 +59,11 @@ export interface SimulatedAccounts extends GeneratedAccountsOptions {
   subaccounts: number;
   /** When every account was created. */
   createdMs: number;
+  /**
+   * How day filters read: whole GMT days, both ends included, as the sandbox reads them (the
+   * default), or as instants at midnight, the other reading of Twilio's documentation.
+   */
+  dayFilters?: 'whole-days' | 'midnights';
 }
 
 /**
@@ -151,12 +156,13 @@ export class SimulatedTwilio implements HttpTransport {
     const query = url.searchParams;
     let createdFromMs: number | undefined;
     let createdBeforeMs: number | undefined;
-    // Whole GMT days, both ends included, as the sandbox reads them.
+    // `DateCreated<` is the end of that day, or its midnight itself; `DateCreated>` its midnight either way.
+    const lastOfDayMs = this.accounts.dayFilters === 'midnights' ? 1 : DAY_MS;
     for (const [name, value] of query.entries()) {
       const day = parseFilterDay(value);
       if (day === undefined) continue;
       if (name === 'DateCreated>') createdFromMs = Math.max(createdFromMs ?? -Infinity, day);
-      if (name === 'DateCreated<') createdBeforeMs = Math.min(createdBeforeMs ?? Infinity, day + DAY_MS);
+      if (name === 'DateCreated<') createdBeforeMs = Math.min(createdBeforeMs ?? Infinity, day + lastOfDayMs);
     }
     const token = query.get('PageToken');
     const pageSize = Number(query.get('PageSize') ?? 50);

@@ -42,8 +42,9 @@ describe('the scan of accounts of every shape and size (simulated Twilio, virtua
     return listed;
   }
 
-  const simulated = (shape: GeneratedShape, size: number, subaccounts: number) =>
+  const simulated = (shape: GeneratedShape, size: number, subaccounts: number, dayFilters?: 'midnights') =>
     new SimulatedTwilio({
+      dayFilters,
       perAccount: size,
       shape,
       from: NOW - SIX_YEARS,
@@ -58,6 +59,20 @@ describe('the scan of accounts of every shape and size (simulated Twilio, virtua
     await scan(twilio, false);
     expect(twilio.mostListsAtOnce).to.equal(20);
   });
+
+  for (const size of [4_300, 29_000]) {
+    it(`lists ${size} recordings in the walk order where day filters read as instants at midnight`, async () => {
+      const twilio = simulated('grown', size, 0, 'midnights');
+      const walk = twilio.walk();
+      const listed = await scan(twilio, false);
+      expect(listed.length).to.equal(walk.sids.length);
+      expect(
+        listed.every((sid, i) => sid === walk.sids[i]),
+        'the walk order',
+      ).to.equal(true);
+      expect(twilio.listedRecords).to.be.at.most(1.5 * walk.records);
+    });
+  }
 
   for (const { shape, subaccounts, sizes } of cases) {
     for (const size of sizes) {
