@@ -112,10 +112,21 @@ export async function* scanShards(
     return accounts.values();
   };
 
-  /** Requests that could start now without passing the limiter or the pages held. */
-  const room = (): number => {
-    const waiting = shards.filter((s) => !s.started && !s.fetching && s.next !== null).length;
-    return Math.min(api.limiter.limit - inFlight, options.maxPagesHeld - held) - waiting;
+  /**
+   * Requests that shards split off from `shard` could start now, ahead of every shard printed after
+   * it (the pump starts fetches in print order), within the limiter and the pages held.
+   */
+  const room = (shard: Shard): number => {
+    let fetching = 0;
+    let pages = 0;
+    let waiting = 0;
+    for (const s of shards) {
+      if (s.fetching) fetching += 1;
+      pages += s.pages.length + (s.fetching ? 1 : 0);
+      if (!s.started && !s.fetching && s.next !== null) waiting += 1;
+      if (s === shard) break;
+    }
+    return Math.min(api.limiter.limit - fetching, options.maxPagesHeld - pages) - waiting;
   };
 
   const fetchPage = async (shard: Shard): Promise<void> => {
@@ -149,7 +160,7 @@ export async function* scanShards(
     const shardCount = shardsToSplitInto({
       spare: spareRequests(evidence(), committed, options.pageSize),
       readingToAsk: reading === undefined,
-      room: room(),
+      room: room(shard),
       maxShards: options.maxShardsPerSplit,
     });
     if (shardCount === 0) {

@@ -60,6 +60,13 @@ describe('the scan of accounts of every shape and size (simulated Twilio, virtua
     expect(twilio.mostListsAtOnce).to.equal(20);
   });
 
+  it('splits the account printed first while later subaccounts walk, so many accounts take a tenth of the walk', async () => {
+    const twilio = simulated('even', 20_000, 20);
+    const walk = twilio.walk();
+    await scan(twilio, true);
+    expect(twilio.clock.now).to.be.at.most(walk.idealMs / 10);
+  });
+
   for (const size of [4_300, 29_000]) {
     it(`lists ${size} recordings in the walk order where day filters read as instants at midnight`, async () => {
       const twilio = simulated('grown', size, 0, 'midnights');
