@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { PAGE_COST_MODEL, type GeneratedShape, type Sandbox } from '../sandbox';
 import { pageCostMs } from '../sandbox/knobs';
 import { TWILIO_BIN, TwilioWorld } from '../test/e2e/twilio-world';
+import { buildCriteria } from '../src/selection/criteria';
+import { selectRecordings } from '../src/selection/select-recordings';
+import { SimulatedTwilio } from '../test/support/simulated-twilio';
 import { measure, row, seconds, type BenchRow, type Measurement } from './measure';
 
 /** Twilio's concurrency per account family, as the sandbox enforces it, and the plugin's default --concurrency. */
@@ -20,6 +23,8 @@ interface Scan {
   walk: SequentialWalk;
   /** List requests each made, how many of them were answered 429, and the records ours was sent. */
   requests: { list: number; throttled: number; records: number; floor: number; floorThrottled: number };
+  /** The same shape scanned by the same code on a simulated Twilio with a virtual clock: the plan's time with no CPU. */
+  simulated: { ms: number; idealMs: number; requests: number; pages: number };
 }
 
 /** A whole-day range of one account's recordings, both days inclusive: [accountSid, firstDay, lastDay]. */
@@ -154,11 +159,34 @@ async function scan(scanCase: ScanCase): Promise<Scan> {
     );
     if (floor.status !== 0) throw new Error(`bare-scan failed: ${floor.stderr}`);
     const requests = { ...ours, floor: counters.requests.list, floorThrottled: counters.throttled };
-    return { label, result, floor, walk, requests };
+    return { label, result, floor, walk, requests, simulated: await simulate(scanCase) };
   } finally {
     await world.close();
   }
 }
+
+/**
+ * The scan of the same shape by the same selection code against a simulated Twilio that answers
+ * after the same page cost on a virtual clock: how long the shard plan alone takes, with no CPU.
+ */
+async function simulate({ shape, perAccount, days, subaccounts }: ScanCase): Promise<Scan['simulated']> {
+  const now = Date.now();
+  const twilio = new SimulatedTwilio(
+    { perAccount, shape, from: now - days * 86_400_000, to: now, subaccounts, createdMs: now - days * 86_400_000 },
+    PAGE_COST_MODEL,
+  );
+  const walk = twilio.walk();
+  const criteria = buildCriteria({ subaccounts: subaccounts > 0 }, new Date(now));
+  await twilio.clock.run(
+    (async () => {
+      for await (const recording of selectRecordings(twilio.api(CAP), criteria)) void recording;
+    })(),
+  );
+  return { ms: twilio.clock.now, idealMs: walk.idealMs, requests: twilio.listRequests, pages: walk.pages };
+}
+
+const cpu = (measurement: Measurement, pages: number) =>
+  `CPU ${seconds(measurement.cpuMs)}, ${(measurement.cpuMs / pages).toFixed(0)} ms a request`;
 
 /** A list of 1,000 recordings under the same page cost: the memory baseline, and the start-up of a scan. */
 async function smallList(): Promise<{ result: Measurement; requests: number; walk: SequentialWalk }> {
@@ -210,14 +238,14 @@ export async function scanBenchmarks(): Promise<BenchRow[]> {
       small.requests === 1,
     ),
   ];
-  for (const { label, result, floor, walk, requests } of scans) {
+  for (const { label, result, floor, walk, requests, simulated } of scans) {
     const ideal = walk.idealMs;
     const allowedMs = ideal / 10 + startUpMs;
     const answered = requests.list - requests.throttled;
     rows.push(
       row(
         `\`recordings:list --no-limit -o none\`, ${label}, ${cost}`,
-        `${seconds(result.ms)} (${requests.list} list requests, ${requests.throttled} answered 429)`,
+        `${seconds(result.ms)} (${requests.list} list requests, ${requests.throttled} answered 429; ${cpu(result, requests.list)})`,
         `${seconds(ideal)} (sequential ideal: pages × page cost)`,
         ideal / result.ms,
         `≤ ideal / 10 + start-up (${seconds(allowedMs)})`,
@@ -225,9 +253,17 @@ export async function scanBenchmarks(): Promise<BenchRow[]> {
       ),
       row(
         `the same scan by a bare Node https client (no CLI, no checks, no order; whole-day ranges of at most 1,000 recordings chosen knowing the distribution, ${CAP} at a time): this machine's floor`,
-        `${seconds(floor.ms)} (${requests.floor} list requests, ${requests.floorThrottled} answered 429)`,
+        `${seconds(floor.ms)} (${requests.floor} list requests, ${requests.floorThrottled} answered 429; ${cpu(floor, requests.floor)})`,
         `${seconds(ideal)} (sequential ideal)`,
         ideal / floor.ms,
+        'measured',
+        true,
+      ),
+      row(
+        `the same shape scanned by the same selection code against a simulated Twilio (same page cost, virtual clock, no CPU): the shard plan's own time`,
+        `${seconds(simulated.ms)} (${simulated.requests} list requests for ${simulated.pages} pages)`,
+        `${seconds(simulated.idealMs)} (its sequential ideal)`,
+        simulated.idealMs / simulated.ms,
         'measured',
         true,
       ),

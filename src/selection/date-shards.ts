@@ -90,11 +90,11 @@ export interface SplitOptions {
   accountCreatedMs: number;
   /** Recordings a shard should hold, so that it takes a page or two. */
   targetRecords: number;
-  /** Most shards one split makes: a bound on the requests a wrong guess of the density wastes. */
+  /** Most shards this split makes: what the request budget affords (see shardsToSplitInto). */
   maxShards: number;
 }
 
-/** How a shard whose first page came back full goes on. */
+/** How a shard whose page came back full goes on. */
 export interface Split {
   /** The shard keeps reading its pages down to this instant, a midnight, and no further. */
   keepFromMs: number;
@@ -103,8 +103,8 @@ export interface Split {
 }
 
 /**
- * Splits a shard whose first page came back full (its date_created instants, newest first), from
- * that page's evidence alone: the shard keeps its page chain for about `targetRecords` at the
+ * Splits a shard whose latest page came back full (its date_created instants, newest first), at
+ * any point of its chain, from that page's evidence alone: the shard keeps its page chain for about `targetRecords` at the
  * density of the page's older half (see spacingNearEnd), and the stretch below is
  * probed with whole-day shards that widen twofold going back in time. The first holds about
  * `targetRecords` if the density holds; wider ones cost one request each when the past is

@@ -181,6 +181,7 @@ function listPages(
     query,
     window: { fromMs: criteria.createdFrom?.getTime(), beforeMs: criteria.createdBefore?.getTime() },
     windowFilters,
+    pageSize: PAGE_SIZE,
     maxPagesHeld,
     shardTargetRecords: SHARD_TARGET_RECORDS,
     maxShardsPerSplit: MAX_SHARDS_PER_SPLIT,

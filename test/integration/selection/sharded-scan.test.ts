@@ -62,16 +62,6 @@ describe('the sharded scan of a selection (integration, sandbox)', function () {
     expect(await scan({})).to.deep.equal(groundTruth(sandbox, [sandbox.account.sid], {}, now));
   });
 
-  it('splits a full first page into shards and asks for several of them at once', async function () {
-    await start({ seed: 11, subaccounts: 0, generated: { perAccount: 30_000 } });
-    // The first page, the day filter check and the account's creation date are answered; then requests wait.
-    sandbox.setKnobs({ holdAfterRequests: 3 });
-    const scanned = scan({});
-    while (sandbox.counters.held < 4) await new Promise((resolve) => setImmediate(resolve));
-    sandbox.setKnobs({ holdAfterRequests: null });
-    expect(await scanned).to.have.length(groundTruth(sandbox, [sandbox.account.sid], {}, now).length);
-  });
-
   /** The pages and records of a walk of these accounts, one page of up to 1,000 after another. */
   function walkOf(accounts: string[]): { pages: number; records: number } {
     const counts = accounts.map((sid) => sandbox.store.recordings(sid).length);

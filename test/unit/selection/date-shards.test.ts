@@ -189,6 +189,23 @@ describe('splitFullShard', () => {
     expect(split.rest[2]!.fromMs).to.equal(undefined);
   });
 
+  it('hands the whole stretch below to one shard when the budget affords one', () => {
+    const shard = { fromMs: at('2025-06-01T06:00:00Z') };
+    const split = splitFullShard(shard, page('2026-03-05T00:00:00Z', '2026-03-04T00:00:00Z'), {
+      ...options,
+      maxShards: 1,
+    })!;
+    expect(split.rest).to.deep.equal([{ fromMs: shard.fromMs, beforeMs: split.keepFromMs }]);
+  });
+
+  it('splits a shard part way down its chain from the page it is at', () => {
+    // A shard of the whole of 2025 whose latest full page reached the 1st of June.
+    const shard = { fromMs: at('2025-01-01'), beforeMs: at('2026-01-01') };
+    const split = splitFullShard(shard, page('2025-06-05T00:00:00Z', '2025-06-01T00:00:00Z'), options)!;
+    expect(split.keepFromMs).to.equal(at('2025-05-27'));
+    tiles(split.rest, shard.fromMs, split.keepFromMs);
+  });
+
   it('keeps one more page at the density of the page older half, not across a gap above it', () => {
     // 500 recordings on the 20th of May, then 500 over the last ten hours of the 31st of March.
     const newer = Array.from({ length: 500 }, (_, i) => at('2026-05-20T12:00:00Z') - i * 1000);
