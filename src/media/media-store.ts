@@ -7,7 +7,8 @@ import { sha256OfFile } from './file-hash';
 import type { SettleableLog } from '../purge/reconciliation';
 import { JsonLinesFile, readJsonLines } from './json-lines-file';
 import { Layout, type MediaFormat } from './layout';
-import { manifestEntry, ManifestIndex, MANIFEST_FILE, type KnownFile } from './manifest';
+import { manifestEntry, MANIFEST_FILE, type KnownFile } from './manifest';
+import { ManifestCatalog } from './manifest-catalog';
 import { ENCRYPTED_SUFFIX, mediaTreatment } from './media-encryption';
 import { asSaveError } from './media-errors';
 import type { MediaFileSystem } from './media-file-system';
@@ -61,7 +62,7 @@ export class MediaStore implements MediaDestination {
   private readonly saving = new SavesUnderWay<SavedMedia>();
   private readonly keys: KeyRing | undefined;
   private readonly refuseUnverifiedEncrypted: string | undefined;
-  private index: ManifestIndex | undefined;
+  private index: ManifestCatalog | undefined;
   private manifest: JsonLinesFile | undefined;
 
   private constructor(options: MediaStoreOptions) {
@@ -87,10 +88,14 @@ export class MediaStore implements MediaDestination {
   static async open(options: MediaStoreOptions): Promise<MediaStore> {
     const store = new MediaStore(options);
     const exists = await store.folder.check();
-    store.index = await ManifestIndex.load(store.manifestPath, store.format, store.fs);
-    if (options.readOnly) return store;
+    if (options.readOnly) {
+      store.index = await ManifestCatalog.open(store.root, store.manifestPath, store.format, store.fs, true);
+      return store;
+    }
     if (!exists) await store.folder.create();
-    await store.temp.removeAbandoned((path) => store.index!.lists(path));
+    store.index = await ManifestCatalog.open(store.root, store.manifestPath, store.format, store.fs);
+    if (store.index.due) await store.index.takeCheckpoint();
+    await store.temp.removeAbandoned((path) => store.index!.listsTempPath(path));
     store.manifest = await JsonLinesFile.open(store.manifestPath, store.fs);
     return store;
   }
@@ -100,8 +105,16 @@ export class MediaStore implements MediaDestination {
     await new MediaStore(options).folder.check();
   }
 
-  listsRecording(sid: string): boolean {
-    return this.index?.has(sid) ?? false;
+  listsRecording(sid: string, createdAt?: Date): boolean {
+    return this.index?.get(sid, createdAt) !== undefined;
+  }
+
+  holdsListings(createdAt: Date): boolean {
+    return this.index?.holds(createdAt) ?? true;
+  }
+
+  async loadListings(createdAt: Date): Promise<void> {
+    await this.index?.load(createdAt);
   }
 
   newestListedCreation(): Date | undefined {
@@ -119,7 +132,7 @@ export class MediaStore implements MediaDestination {
   /** The saved copy of `recording` when the manifest lists it at its planned path and the file agrees. */
   async presentCopy(recording: Recording): Promise<SavedMedia | undefined> {
     const planned = this.plannedPath(recording);
-    const known = this.index?.get(recording.sid);
+    const known = await this.index?.lookUp(recording.sid, recording.dateCreated);
     // Saved as served and decrypted since (recordings:decrypt): the verified plaintext is the copy.
     const decrypted = planned.endsWith(ENCRYPTED_SUFFIX) && known?.path === planned.slice(0, -ENCRYPTED_SUFFIX.length);
     if (!known || (known.path !== planned && !decrypted)) return undefined;
@@ -160,7 +173,7 @@ export class MediaStore implements MediaDestination {
   manifestLog(): SettleableLog {
     return {
       path: this.manifestPath,
-      lines: () => readJsonLines(this.manifestPath, this.fs),
+      lines: () => this.index?.linesForReconciliation() ?? readJsonLines(this.manifestPath, this.fs),
       openRecorder: async () => ({
         path: this.manifestPath,
         append: (line) => this.appendToManifest(line),
@@ -174,6 +187,7 @@ export class MediaStore implements MediaDestination {
     if (!this.manifest) return;
     await this.manifest.close();
     this.manifest = undefined;
+    await this.index?.close();
     await this.temp.removeFolderIfEmpty();
   }
 
