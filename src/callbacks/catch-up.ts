@@ -38,7 +38,10 @@ const MAX_REMEMBERED_HOLDS = 100_000;
 export interface CatchUpDependencies {
   api: TwilioApi;
   /** What the destination's manifest lists. */
-  destination: Pick<MediaDestination, 'listsRecording' | 'newestListedCreation' | 'holdsListings' | 'loadListings'>;
+  destination: Pick<
+    MediaDestination,
+    'listsRecording' | 'newestListedCreation' | 'holdsListings' | 'loadListings' | 'saveListings'
+  >;
   /** The listener's own archiving path: save, verify, delete when asked, counted and reported once. */
   archive(accountSid: string, recordingSid: string): Promise<ArchiveResult>;
   report(run: CatchUpReport): void;
@@ -181,6 +184,8 @@ export class CatchUp {
       run.error = messageOf(error);
     }
     await Promise.allSettled([...archives]);
+    // A restart after this scan reads only the manifest's lines that follow it.
+    await this.deps.destination.saveListings?.();
     run.finishedAt = this.deps.clock();
     // A scan that failed is repeated from the same place; one that ended moves on, keeping what waits in view.
     if (run.error === undefined) {

@@ -40,6 +40,8 @@ export interface MediaDestination {
   holdsListings?(createdAt: Date): boolean;
   /** Brings the listings of `createdAt`'s day into memory. */
   loadListings?(createdAt: Date): Promise<void>;
+  /** Records what the manifest lists so far, so that the next open reads only what follows; never fails. */
+  saveListings?(): Promise<void>;
   /** When the newest recording the manifest lists was created; undefined when it lists none. */
   newestListedCreation(): Date | undefined;
   /** The saved copy of `recording` when the manifest lists it at its planned path and the copy agrees. */

@@ -117,6 +117,10 @@ export class MediaStore implements MediaDestination {
     await this.index?.load(createdAt);
   }
 
+  async saveListings(): Promise<void> {
+    if (this.manifest) await this.index?.takeCheckpoint();
+  }
+
   newestListedCreation(): Date | undefined {
     return this.index?.newestCreated;
   }
