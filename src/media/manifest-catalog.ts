@@ -6,6 +6,7 @@ import { utcDay } from '../time/durations';
 import { CATALOG_FOLDER, TEMP_FOLDER, type MediaFormat } from './layout';
 import type { KnownFile, ManifestEntry } from './manifest';
 import type { MediaFileSystem } from './media-file-system';
+import { isRunning } from './temp-files';
 
 // CATALOG_FOLDER, beside `manifest.jsonl`, holds what the manifest says is saved, one file per UTC
 // day of the recordings' creation. It is derived from the manifest and rebuilt from it when missing
@@ -25,6 +26,10 @@ const SMALL_MANIFEST_BYTES = 256 * 1024;
 const MAX_OPEN_INTENTS = 10_000;
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const LOCK_FILE = 'lock';
+const LOCK_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+/** A lock older than this was left by a process that hung or died elsewhere. */
+const LOCK_STALE_MS = 10 * 60 * 1000;
 const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 
 /** What the catalog keeps of a `downloaded` line. */
@@ -230,16 +235,20 @@ export class ManifestCatalog {
   }
 
   private async advance(): Promise<void> {
-    const checkpoint = this.checkpoint;
-    if (!checkpoint) {
+    if (!this.checkpoint) {
       const size = (await this.fs.lstat(this.manifestPath).catch(() => undefined))?.size ?? 0;
       if (size >= SMALL_MANIFEST_BYTES) await this.rebuild();
       return;
     }
-    if (!(await agrees(checkpoint, this.manifestPath, this.fs))) {
-      await this.rebuild();
-      return;
-    }
+    await this.underLock(async () => {
+      // Another process sharing the folder may have written the catalog since: start from the earlier checkpoint.
+      const onDisk = await readCheckpoint(this.folder, this.manifestPath, this.fs);
+      if (!onDisk) return this.rebuildLocked();
+      await this.advanceFrom(onDisk.bytes <= this.checkpoint!.bytes ? onDisk : this.checkpoint!);
+    });
+  }
+
+  private async advanceFrom(checkpoint: Checkpoint): Promise<void> {
     const { lines, end } = await readLinesFrom(this.manifestPath, checkpoint.bytes, this.fs);
     const stretch = newStretch();
     for (const [sid, intent] of checkpoint.openIntents.map((line) => [line.sid as string, line] as const)) {
@@ -262,7 +271,13 @@ export class ManifestCatalog {
   }
 
   /** Reads the whole manifest and writes the catalog anew. */
-  private async rebuild(): Promise<void> {
+  private rebuild(): Promise<void> {
+    return this.underLock(() => this.rebuildLocked());
+  }
+
+  private async rebuildLocked(): Promise<void> {
+    // Gone first: a rebuild cut short leaves no checkpoint vouching for day files half rewritten.
+    await this.fs.unlink(join(this.folder, CHECKPOINT_FILE)).catch(() => undefined);
     const { lines, end } = await readLinesFrom(this.manifestPath, 0, this.fs);
     const stretch = newStretch();
     for (const line of lines) readInto(stretch, line);
@@ -278,10 +293,36 @@ export class ManifestCatalog {
     this.recentDownloads = this.recent.size;
   }
 
-  private async writeListings(stretch: Stretch, fresh: boolean): Promise<void> {
+  /**
+   * Runs `task` holding the catalog's lock file, so that two processes sharing the folder never
+   * write it at once. Throws when another live process holds it: the caller goes on without.
+   */
+  private async underLock(task: () => Promise<void>): Promise<void> {
     await this.fs.mkdir(this.folder, { recursive: true, mode: 0o700 });
     // A link in its place would have the day files written wherever it points.
     if (!(await this.fs.lstat(this.folder)).isDirectory()) throw new Error(`${this.folder} is not a folder`);
+    const lockPath = join(this.folder, LOCK_FILE);
+    const owner = `${JSON.stringify({ pid: process.pid, at: Date.now() })}\n`;
+    let lock: fsPromises.FileHandle | undefined;
+    for (let attempt = 0; !lock; attempt += 1) {
+      try {
+        lock = await this.fs.open(lockPath, LOCK_FLAGS, 0o600);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+        if (!(await lockIsStale(lockPath, this.fs))) throw error;
+        await this.fs.unlink(lockPath).catch(() => undefined);
+      }
+    }
+    try {
+      await lock.write(owner);
+      await lock.close();
+      await task();
+    } finally {
+      await this.fs.unlink(lockPath).catch(() => undefined);
+    }
+  }
+
+  private async writeListings(stretch: Stretch, fresh: boolean): Promise<void> {
     if (fresh) {
       for (const name of await this.fs.readdir(this.folder)) {
         if (DAY_FILE.test(name) || name === UNDATED_FILE) await this.fs.unlink(join(this.folder, name));
@@ -492,6 +533,20 @@ async function readLinesFrom(
   } finally {
     await file.close();
   }
+}
+
+/** Whether the lock's process is gone from this machine, or the lock is too old to be anyone's. */
+async function lockIsStale(path: string, fs: MediaFileSystem): Promise<boolean> {
+  let owner: { pid?: unknown; at?: unknown };
+  try {
+    owner = JSON.parse(await readWhole(path, fs)) as { pid?: unknown; at?: unknown };
+  } catch {
+    // Written in one go right after it was created: unreadable for long, its writer died in between.
+    const stats = await fs.lstat(path).catch(() => undefined);
+    return stats === undefined || Date.now() - stats.mtimeMs > 10_000;
+  }
+  if (typeof owner.pid !== 'number' || typeof owner.at !== 'number') return true;
+  return !isRunning(owner.pid) || Date.now() - owner.at > LOCK_STALE_MS;
 }
 
 async function digestBefore(path: string, end: number, fs: MediaFileSystem): Promise<string> {

@@ -1,5 +1,13 @@
 import { expect } from 'chai';
-import { promises as fsPromises, appendFileSync, existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  promises as fsPromises,
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { openIntents } from '../../../src/purge/reconciliation';
 import { CATALOG_FOLDER } from '../../../src/media/layout';
@@ -133,6 +141,36 @@ describe('ManifestCatalog', () => {
     const catalog = await ManifestCatalog.open(root, manifest, 'wav');
     const open = await openIntents(catalog.linesForReconciliation());
     expect(open.map((line) => line.sid)).to.deep.equal([sidOf(2), sidOf(4)]);
+  });
+
+  it('leaves the catalog to another process that is writing it, and takes over a lock its process left', async () => {
+    writeFileSync(manifest, manifestOf(3000));
+    mkdirSync(join(root, CATALOG_FOLDER));
+    const lock = join(root, CATALOG_FOLDER, 'lock');
+    writeFileSync(lock, JSON.stringify({ pid: process.ppid, at: Date.now() }));
+    const aside = await ManifestCatalog.open(root, manifest, 'wav');
+    expect(existsSync(join(root, CATALOG_FOLDER, 'checkpoint.json'))).to.equal(false);
+    expect(aside.get(sidOf(2999), createdOf(2999))).to.include({ sha256: 'hash-2999' });
+
+    // A pid no process has: the lock was left by one that died.
+    writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 1, at: Date.now() }));
+    await (await ManifestCatalog.open(root, manifest, 'wav')).close();
+    expect(existsSync(join(root, CATALOG_FOLDER, 'checkpoint.json'))).to.equal(true);
+    expect(existsSync(lock)).to.equal(false);
+  });
+
+  it('keeps every listing when two processes take checkpoints of one manifest in turn', async () => {
+    writeFileSync(manifest, manifestOf(3000));
+    const first = await ManifestCatalog.open(root, manifest, 'wav');
+    const second = await ManifestCatalog.open(root, manifest, 'wav');
+    appendFileSync(manifest, `${downloaded(3000)}\n`);
+    await second.takeCheckpoint();
+    appendFileSync(manifest, `${downloaded(3001)}\n`);
+    await first.takeCheckpoint();
+    const third = await ManifestCatalog.open(root, manifest, 'wav');
+    for (const i of [2999, 3000, 3001]) {
+      expect(await third.lookUp(sidOf(i), createdOf(i)), `recording ${i}`).to.include({ sha256: `hash-${i}` });
+    }
   });
 
   it('writes nothing when read-only, and answers from the whole manifest', async () => {
