@@ -8,6 +8,18 @@ module.exports = tseslint.config(
   { ignores: ['lib/**', 'node_modules/**', 'oclif.manifest.json', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    // Type-aware rules: a promise nobody awaits loses its rejection, and one handed where nothing
+    // awaits it (an event handler, a callback) runs unordered. One program over every TypeScript
+    // file, the one `npm run typecheck` builds, keeps this pass to a single type check.
+    files: ['{src,test,sandbox,bench,scripts}/**/*.ts'],
+    languageOptions: { parserOptions: { project: './test/tsconfig.json', tsconfigRootDir: __dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
   prettier,
   {
     rules: {

@@ -14,23 +14,15 @@ import type { SandboxState } from './request-context';
 import { RecordingSeeder, type SeedOptions } from './seed';
 import { SandboxServer } from './server';
 
-export {
-  expectedMedia,
-  mediaByteLength,
-  servedMedia,
-  type ExpectedMedia,
-  type MediaFormat,
-  type MediaSource,
-} from './media';
-export type { DetailsNaming, EncryptOptions } from './encryption';
+export { expectedMedia, servedMedia } from './media';
+export type { EncryptOptions } from './encryption';
 export type { Counters } from './counters';
-export type { Knobs, PageCost } from './knobs';
+export type { Knobs } from './knobs';
 export { PAGE_COST_MODEL } from './knobs';
 export type { GeneratedAccountsOptions } from './generated-recordings';
 export { GENERATED_SHAPES, type GeneratedShape } from './generated-timeline';
-export type { Recording, RecordingInit, RecordingStatus, RecordingSource } from './recording-store';
+export type { Recording, RecordingSource } from './recording-store';
 export type { SeedOptions } from './seed';
-export { DIRECT_CDN_PREFIX } from './server';
 
 export interface SandboxOptions {
   /** Port on 127.0.0.1; default 0 (any free port). */

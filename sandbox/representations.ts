@@ -18,10 +18,6 @@ export function twilioError(status: number, code: number, message: string): Twil
   return { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status };
 }
 
-export function recordingUri(recording: Recording): string {
-  return `${API_BASE}/Accounts/${recording.accountSid}/Recordings/${recording.sid}.json`;
-}
-
 function commonRecordingFields(recording: Recording) {
   return {
     account_sid: recording.accountSid,

@@ -59,3 +59,19 @@ export class TwilioApiError extends RecordingsError {
     super(message, ExitStatus.SomeFailed);
   }
 }
+
+/** A recording whose media could not be saved, with a short reason for the user. */
+export class MediaSaveError extends Error {
+  constructor(
+    readonly sid: string,
+    readonly reason: string,
+    /** True when the destination refused the write (a folder or bucket that takes no more), not the fetch. */
+    readonly atDestination = false,
+  ) {
+    super(`Could not save recording ${sid}: ${reason}`);
+    this.name = new.target.name;
+  }
+}
+
+/** The disk (or the user's quota) is full: no further media can be saved until space is freed. */
+export class DiskFullError extends MediaSaveError {}

@@ -1,11 +1,11 @@
-import { messageOf, TwilioApiError } from '../errors';
+import { messageOf, TwilioApiError, MediaSaveError } from '../errors';
 import type { MediaDestination, SavedMedia } from '../media/media-destination';
-import { MediaSaveError } from '../media/media-errors';
-import { DeletionJournal, UnrecordedDeletionError } from '../purge/deletion-log';
-import { reconcileDeletions, type ReconciliationReport } from '../purge/reconciliation';
+import { UnrecordedDeletionError } from '../journal/deletion-log';
+import { reconcileDeletions, type ReconciliationReport } from '../journal/reconciliation';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { recordingPath } from '../twilio/twilio-api';
+import { WriteAheadDeleter } from '../journal/write-ahead-deleter';
 
 /** The part of the media destination of `recordings:download` the archiver uses. */
 export type RecordingSaver = Pick<MediaDestination, 'save' | 'appendToManifest' | 'manifestPath' | 'manifestLog'>;
@@ -36,7 +36,7 @@ export interface ArchiveResult {
 export class CallbackArchiver {
   private readonly inFlight = new Map<string, Promise<ArchiveResult>>();
   /** Deletions are recorded write-ahead in the folder's manifest. */
-  private readonly journal: DeletionJournal;
+  private readonly deleter: WriteAheadDeleter;
 
   constructor(
     private readonly api: Pick<TwilioApi, 'getJson' | 'delete'>,
@@ -47,7 +47,7 @@ export class CallbackArchiver {
     private readonly holdOf?: (recording: Recording) => Promise<string | undefined>,
   ) {
     const manifest = { path: saver.manifestPath, append: (line: object) => saver.appendToManifest(line) };
-    this.journal = new DeletionJournal(manifest, clock);
+    this.deleter = new WriteAheadDeleter(manifest, clock);
   }
 
   /**
@@ -62,7 +62,7 @@ export class CallbackArchiver {
       maxPending,
       clock: this.clock,
     });
-    await this.journal.start('callbacks:listen');
+    await this.deleter.start('callbacks:listen');
     return report;
   }
 
@@ -124,7 +124,7 @@ export class CallbackArchiver {
     if (hold !== undefined) return { ...result, held: true, error: `not deleted: held (${hold})` };
     // Both outcomes mean a file checked against its hash: just written, or present and hashed again.
     try {
-      const outcome = await this.journal.deleteRecording(this.api, recording, saved.path);
+      const outcome = await this.deleter.deleteRecording(this.api, recording, saved.path);
       return { ...result, deleted: outcome === 'deleted' };
     } catch (error) {
       if (error instanceof UnrecordedDeletionError) {

@@ -1,4 +1,4 @@
-import { printable, printableClip } from '../output/printable';
+import { printable, printableClip } from '../text/printable';
 import { canonicalSid } from '../twilio/sids';
 import { recordingPath } from '../twilio/twilio-api';
 import type { CallbackParams } from './signature';

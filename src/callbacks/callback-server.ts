@@ -1,5 +1,5 @@
 import { BadInputError, messageOf } from '../errors';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import {
   createServer,
   type IncomingHttpHeaders,

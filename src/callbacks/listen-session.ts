@@ -1,15 +1,14 @@
 import { BadInputError } from '../errors';
 import { holdCheck, readHoldsFile, type HoldsLocation } from '../holds/holds-file';
-import type { MediaFormat } from '../media/layout';
 import type { KeyRing } from '../encryption/key-ring';
 import type { MediaDestination } from '../media/media-destination';
 import { checkMediaDestination, openMediaDestination, type S3DestinationSettings } from '../media/open-destination';
-import { plural } from '../output/plural';
-import { printable } from '../output/printable';
+import { plural } from '../text/plural';
+import { printable } from '../text/printable';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { AccountCheck } from './account-check';
 import { missingAuthTokenError, type AuthToken } from './auth-token';
-import { reconciliationLine } from '../purge/reconciliation';
+import { reconciliationLine } from '../journal/reconciliation';
 import { CallbackArchiver } from './callback-archiver';
 import { RECORDING_URL_ORIGIN } from './callback-event';
 import { CallbackListener, HEALTH_PATH, type ListenerTally } from './callback-listener';
@@ -32,6 +31,7 @@ import {
 } from './tunnel';
 import { parseHandlerUrl } from './webhook-request';
 import type { Inspector } from './inspector/inspector';
+import type { MediaFormat } from '../twilio/media-format';
 
 export const DEFAULT_CALLBACK_PATH = '/recording-status';
 const SUGGESTED_EVENTS = 'in-progress completed absent';

@@ -1,4 +1,4 @@
-import { printableClip, printableJson, printable } from '../output/printable';
+import { printableClip, printableJson, printable } from '../text/printable';
 import { formatEventLine, formatTime, RECORDING_ERROR_MEANINGS, type RecordingStatusEvent } from './callback-event';
 import type { ArchiveResult } from './callback-archiver';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { BadInputError } from '../errors';
-import { printable } from '../output/printable';
-import { JsonLinesFile } from '../media/json-lines-file';
+import { printable } from '../text/printable';
+import { JsonLinesFile } from '../journal/json-lines-file';
 
 /** One request as `listen --log` records it: enough to replay it, never a credential. */
 export interface LoggedRequest {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BadInputError, TwilioApiError } from '../errors';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import { parseSid } from '../twilio/sids';
 import { recordingPath, type TwilioApi } from '../twilio/twilio-api';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { BadInputError, messageOf, OperationFailedError } from '../errors';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 
 /** A public entrance to the local listener. */
 export interface Tunnel {

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { BadInputError, messageOf } from '../errors';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import { twilioSignature, type CallbackParams } from './signature';
 
 export type WebhookMethod = 'GET' | 'POST';

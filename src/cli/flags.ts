@@ -8,11 +8,12 @@ import {
 import { isS3Url } from '../destinations/s3-url';
 import { privateKeySource, type PrivateKeySource } from '../encryption/key-ring';
 import { BadInputError } from '../errors';
-import { DEFAULT_LAYOUT, LAYOUT_FIELDS, MEDIA_FORMATS, type MediaFormat } from '../media/layout';
+import { DEFAULT_LAYOUT, LAYOUT_FIELDS } from '../media/layout';
 import type { S3DestinationSettings } from '../media/object-store-destination';
 import { RECORDING_STATUSES } from '../recordings/recording';
 import type { LimitCounts, SelectionInput } from '../selection/criteria';
 import { canonicalSid } from '../twilio/sids';
+import { MEDIA_FORMATS, type MediaFormat } from '../twilio/media-format';
 
 /** The host CLI's own flags on every command, which cli-core declares without types. */
 interface HostFlagValues {

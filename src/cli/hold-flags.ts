@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
-import type { HoldsLockOptions } from '../holds/holds-lock';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import { BadInputError } from '../errors';
 import type { HoldSelector } from '../holds/hold-book';
 import type { HoldTarget } from '../retention/holds';
 import { parseSid } from '../twilio/sids';
+import type { HoldsLockOptions } from '../holds/holds-lock';
 
 const TARGETS = ['sid', 'call-sid', 'conference-sid'];
 

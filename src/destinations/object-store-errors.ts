@@ -1,5 +1,5 @@
 import { BadInputError, CredentialsError, OperationFailedError, type RecordingsError } from '../errors';
-import { printable, printableClip } from '../output/printable';
+import { printable, printableClip } from '../text/printable';
 import { isTransientNetworkError } from '../twilio/retry-policy';
 import { formatS3Url, type S3Location } from './s3-url';
 

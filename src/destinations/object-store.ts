@@ -2,7 +2,7 @@ import type { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BadInputError, messageOf } from '../errors';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import { partsOf, type ObjectParts, type ObjectSource } from './object-parts';
 import { S3_SSE_MODES, S3_STORAGE_CLASSES, type S3ServerSideEncryption, type S3StorageClass } from './object-options';
 import { metadataFits, SHA256_METADATA_KEY } from './object-metadata';
@@ -34,7 +34,7 @@ const DEFAULT_MAX_ATTEMPTS = 4;
 
 export { MANIFEST_FOLDER } from './s3-url';
 
-export { S3_SSE_MODES, S3_STORAGE_CLASSES, type S3ServerSideEncryption, type S3StorageClass } from './object-options';
+export type { S3ServerSideEncryption, S3StorageClass } from './object-options';
 
 /** How objects are written: the options `--s3-storage-class`, `--s3-sse` and `--s3-kms-key-id` give. */
 export interface ObjectOptions {

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BadInputError } from '../errors';
-import { printableClip } from '../output/printable';
+import { printableClip } from '../text/printable';
 
 /** How to reach the object store; everything else comes from the AWS SDK's default chains. */
 export interface S3ConnectionSettings {

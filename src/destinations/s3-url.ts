@@ -1,5 +1,5 @@
 import { BadInputError } from '../errors';
-import { printableClip } from '../output/printable';
+import { printableClip } from '../text/printable';
 
 /** A bucket and a key prefix, from `s3://bucket/prefix`. */
 export interface S3Location {

@@ -1,5 +1,5 @@
 import { BadInputError } from '../errors';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import { describeTarget, isActive, newHoldId, sameTarget, type Hold, type HoldTarget } from '../retention/holds';
 import { dirname } from 'node:path';
 import { promises as fs } from 'node:fs';

@@ -1,8 +1,8 @@
 import { constants, promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BadInputError, messageOf } from '../errors';
-import { replaceFile } from '../output/atomic-file';
-import { printable } from '../output/printable';
+import { replaceFile } from '../journal/atomic-file';
+import { printable } from '../text/printable';
 import { HoldSet, describeHold, serializeHolds, type Hold } from '../retention/holds';
 import type { Recording } from '../recordings/recording';
 

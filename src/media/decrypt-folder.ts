@@ -5,15 +5,15 @@ import { parseEncryptionDetails } from '../encryption/encryption-details';
 import { GcmDecipherStream, TagMismatchError } from '../encryption/gcm-decipher';
 import { WrongKeyError, type KeyRing } from '../encryption/key-ring';
 import { BadInputError, messageOf } from '../errors';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import { sha256OfFile } from './file-hash';
-import { JsonLinesFile, readJsonLines } from './json-lines-file';
+import { JsonLinesFile, readJsonLines } from '../journal/json-lines-file';
 import { MANIFEST_FILE, type ManifestEntry } from './manifest';
 import { MediaInspector } from './media-check';
 import { ENCRYPTED_SUFFIX } from './media-encryption';
 import type { MediaFileSystem } from './media-file-system';
 import { MediaFolder } from './media-folder';
-import { printablePath } from './printable-path';
+import { printablePath } from '../text/printable-path';
 import { LocalWriteError, SpooledFile } from './spooled-file';
 import { TempFiles } from './temp-files';
 

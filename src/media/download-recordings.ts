@@ -1,16 +1,18 @@
-import { plural } from '../output/plural';
-import { printable } from '../output/printable';
-import { formatBytes } from '../progress/progress-reporter';
+import { plural } from '../text/plural';
+import { printable } from '../text/printable';
 import { encryptedWithOtherKey, encryptionKeySid, type Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
 import type { TwilioApi } from '../twilio/twilio-api';
-import { Layout, type MediaFormat } from './layout';
-import { DiskFullError, saveFailureReason } from './media-errors';
+import { Layout } from './layout';
+import { saveFailureReason } from './media-errors';
 import { ENCRYPTED_MP3_REASON } from './media-encryption';
 import type { MediaDestination } from './media-destination';
-import { ResultBatch } from '../output/result-batch';
+import { ResultBatch } from '../tasks/result-batch';
+import type { MediaFormat } from '../twilio/media-format';
+import { DiskFullError } from '../errors';
+import { formatBytes } from '../text/bytes';
 
 /** What happened to one selected recording; `-o json` prints these. */
 export interface DownloadResult {

@@ -1,10 +1,7 @@
 import { MANIFEST_FOLDER } from '../destinations/s3-url';
 import { BadInputError } from '../errors';
 import type { Recording } from '../recordings/recording';
-
-export type MediaFormat = 'wav' | 'mp3';
-
-export const MEDIA_FORMATS: readonly MediaFormat[] = ['wav', 'mp3'];
+import type { MediaFormat } from '../twilio/media-format';
 
 export const DEFAULT_LAYOUT = '{date}/{sid}.{ext}';
 

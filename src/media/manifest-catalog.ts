@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { constants, promises as fsPromises } from 'node:fs';
 import { join } from 'node:path';
-import { replaceFile } from '../output/atomic-file';
+import { replaceFile } from '../journal/atomic-file';
+import { takeLock, type LockPolicy } from '../journal/lock-file';
 import { utcDay } from '../time/durations';
-import { CATALOG_FOLDER, TEMP_FOLDER, type MediaFormat } from './layout';
+import type { MediaFormat } from '../twilio/media-format';
+import { CATALOG_FOLDER, TEMP_FOLDER } from './layout';
 import type { KnownFile, ManifestEntry } from './manifest';
 import type { MediaFileSystem } from './media-file-system';
-import { isRunning } from './temp-files';
 
 // CATALOG_FOLDER, beside `manifest.jsonl`, holds what the manifest says is saved, one file per UTC
 // day of the recordings' creation. It is derived from the manifest and rebuilt from it when missing
@@ -27,9 +28,15 @@ const MAX_OPEN_INTENTS = 10_000;
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const LOCK_FILE = 'lock';
-const LOCK_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-/** A lock older than this was left by a process that hung or died elsewhere. */
-const LOCK_STALE_MS = 10 * 60 * 1000;
+/** Another process writing the catalog is not waited for: this one reads the manifest whole instead. */
+const LOCK_POLICY: LockPolicy = {
+  waitMs: 0,
+  staleAfterMs: 10 * 60 * 1000,
+  ownerlessStaleAfterMs: 10_000,
+  mode: 0o600,
+  heldError: () => new Error('another process is writing the manifest index'),
+  nothingDone: 'The manifest index was not changed.',
+};
 const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 
 /** What the catalog keeps of a `downloaded` line. */
@@ -301,24 +308,11 @@ export class ManifestCatalog {
     await this.fs.mkdir(this.folder, { recursive: true, mode: 0o700 });
     // A link in its place would have the day files written wherever it points.
     if (!(await this.fs.lstat(this.folder)).isDirectory()) throw new Error(`${this.folder} is not a folder`);
-    const lockPath = join(this.folder, LOCK_FILE);
-    const owner = `${JSON.stringify({ pid: process.pid, at: Date.now() })}\n`;
-    let lock: fsPromises.FileHandle | undefined;
-    for (let attempt = 0; !lock; attempt += 1) {
-      try {
-        lock = await this.fs.open(lockPath, LOCK_FLAGS, 0o600);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
-        if (!(await lockIsStale(lockPath, this.fs))) throw error;
-        await this.fs.unlink(lockPath).catch(() => undefined);
-      }
-    }
+    const lock = await takeLock(join(this.folder, LOCK_FILE), LOCK_POLICY);
     try {
-      await lock.write(owner);
-      await lock.close();
       await task();
     } finally {
-      await this.fs.unlink(lockPath).catch(() => undefined);
+      await lock.release();
     }
   }
 
@@ -533,20 +527,6 @@ async function readLinesFrom(
   } finally {
     await file.close();
   }
-}
-
-/** Whether the lock's process is gone from this machine, or the lock is too old to be anyone's. */
-async function lockIsStale(path: string, fs: MediaFileSystem): Promise<boolean> {
-  let owner: { pid?: unknown; at?: unknown };
-  try {
-    owner = JSON.parse(await readWhole(path, fs)) as { pid?: unknown; at?: unknown };
-  } catch {
-    // Written in one go right after it was created: unreadable for long, its writer died in between.
-    const stats = await fs.lstat(path).catch(() => undefined);
-    return stats === undefined || Date.now() - stats.mtimeMs > 10_000;
-  }
-  if (typeof owner.pid !== 'number' || typeof owner.at !== 'number') return true;
-  return !isRunning(owner.pid) || Date.now() - owner.at > LOCK_STALE_MS;
 }
 
 async function digestBefore(path: string, end: number, fs: MediaFileSystem): Promise<string> {

@@ -1,9 +1,9 @@
 import { promises as fsPromises } from 'node:fs';
 import type { Recording } from '../recordings/recording';
-import { readJsonLines } from './json-lines-file';
-import type { MediaFormat } from './layout';
+import { readJsonLines } from '../journal/json-lines-file';
 import type { MediaFileSystem } from './media-file-system';
 import type { ManifestEncryption } from './media-encryption';
+import type { MediaFormat } from '../twilio/media-format';
 
 export const MANIFEST_FILE = 'manifest.jsonl';
 

@@ -1,17 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { MediaFormat } from './layout';
-
-/** The content types Twilio (and a CDN in front of it) may give each format. */
-const CONTENT_TYPES: Record<MediaFormat, readonly string[]> = {
-  wav: ['audio/x-wav', 'audio/wav', 'audio/wave', 'audio/vnd.wave'],
-  mp3: ['audio/mpeg', 'audio/mp3'],
-};
-
-export function contentTypeMatches(contentType: string | undefined, format: MediaFormat): boolean {
-  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  return CONTENT_TYPES[format].includes(mediaType);
-}
+import type { MediaFormat } from '../twilio/media-format';
 
 /** The start of the file kept for header checks; WAV chunks before `data` and ID3 tags fit in it. */
 const HEAD_BYTES = 64 * 1024;

@@ -1,6 +1,7 @@
-import type { SettleableLog } from '../purge/reconciliation';
 import type { Recording } from '../recordings/recording';
-import type { Layout, MediaFormat } from './layout';
+import type { Layout } from './layout';
+import type { MediaFormat } from '../twilio/media-format';
+import type { DeletionLog } from '../journal/deletion-log';
 
 /** A recording's media as a destination holds it, verified. */
 export interface SavedMedia {
@@ -54,6 +55,6 @@ export interface MediaDestination {
   /** Appends a line (such as a deletion) to the manifest, stored durably before the promise resolves. */
   appendToManifest(entry: object): Promise<void>;
   /** The manifest as a deletion log, for settling the deletions an interrupted run left unanswered. */
-  manifestLog(): SettleableLog;
+  manifestLog(): DeletionLog;
   close(): Promise<void>;
 }

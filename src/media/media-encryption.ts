@@ -1,8 +1,8 @@
 import type { KeyRing } from '../encryption/key-ring';
 import { WrongKeyError } from '../encryption/key-ring';
 import type { Recording } from '../recordings/recording';
-import type { MediaFormat } from './layout';
-import { MediaSaveError } from './media-errors';
+import type { MediaFormat } from '../twilio/media-format';
+import { MediaSaveError } from '../errors';
 
 /** The name an encrypted recording saved as served takes: the layout's name, then this. */
 export const ENCRYPTED_SUFFIX = '.enc';

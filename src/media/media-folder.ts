@@ -5,7 +5,7 @@ import { FolderSync } from './folder-sync';
 import { TEMP_FOLDER } from './layout';
 import { MANIFEST_FILE } from './manifest';
 import type { MediaFileSystem } from './media-file-system';
-import { printablePath } from './printable-path';
+import { printablePath } from '../text/printable-path';
 
 /**
  * The output folder of saved media. The folder itself may be a symbolic link the user chose,

@@ -6,11 +6,11 @@ import type { Recording } from '../recordings/recording';
 import { RetryableError } from '../twilio/retry-policy';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { HashingCounter } from './hashing-counter';
-import type { MediaFormat } from './layout';
 import { MediaInspector } from './media-check';
 import type { ManifestEncryption, MediaTreatment } from './media-encryption';
-import { MediaSaveError } from './media-errors';
 import { LocalWriteError, SpooledFile } from './spooled-file';
+import type { MediaFormat } from '../twilio/media-format';
+import { MediaSaveError } from '../errors';
 
 /** Bodies up to this size wait in memory until their request is over; larger ones stream to disk. */
 export const SPOOL_MEMORY_BYTES = 512 * 1024;

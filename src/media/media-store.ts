@@ -4,9 +4,8 @@ import type { KeyRing } from '../encryption/key-ring';
 import type { Recording } from '../recordings/recording';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { sha256OfFile } from './file-hash';
-import type { SettleableLog } from '../purge/reconciliation';
-import { JsonLinesFile, readJsonLines } from './json-lines-file';
-import { Layout, type MediaFormat } from './layout';
+import { JsonLinesFile, readJsonLines } from '../journal/json-lines-file';
+import { Layout } from './layout';
 import { manifestEntry, MANIFEST_FILE, type KnownFile } from './manifest';
 import { ManifestCatalog } from './manifest-catalog';
 import { ENCRYPTED_SUFFIX, mediaTreatment } from './media-encryption';
@@ -17,6 +16,8 @@ import { SavesUnderWay } from './saves-under-way';
 import { MediaFolder } from './media-folder';
 import { receiveMedia, type ReceivedMedia, type SpoolFile } from './media-receiver';
 import { TempFiles } from './temp-files';
+import type { MediaFormat } from '../twilio/media-format';
+import type { DeletionLog } from '../journal/deletion-log';
 
 export { MANIFEST_FILE, type ManifestEntry } from './manifest';
 export type { SavedMedia } from './media-destination';
@@ -174,11 +175,11 @@ export class MediaStore implements MediaDestination {
     return this.manifest.append(entry);
   }
 
-  manifestLog(): SettleableLog {
+  manifestLog(): DeletionLog {
     return {
       path: this.manifestPath,
       lines: () => this.index?.linesForReconciliation() ?? readJsonLines(this.manifestPath, this.fs),
-      openRecorder: async () => ({
+      openWriter: async () => ({
         path: this.manifestPath,
         append: (line) => this.appendToManifest(line),
         close: async () => undefined,

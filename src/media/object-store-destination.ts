@@ -9,19 +9,20 @@ import { ObjectUploadError } from '../destinations/object-store-errors';
 import type { S3ConnectionSettings } from '../destinations/s3-client';
 import { formatS3Url, parseS3Url } from '../destinations/s3-url';
 import type { KeyRing } from '../encryption/key-ring';
-import { messageOf, RecordingsError } from '../errors';
-import type { SettleableLog } from '../purge/reconciliation';
+import { messageOf, RecordingsError, MediaSaveError } from '../errors';
 import type { Recording } from '../recordings/recording';
 import { ConcurrencyLimiter } from '../twilio/concurrency-limiter';
 import type { TwilioApi } from '../twilio/twilio-api';
-import { Layout, type MediaFormat } from './layout';
+import { Layout } from './layout';
 import { manifestEntry, ManifestIndex } from './manifest';
 import type { MediaDestination, SavedMedia } from './media-destination';
 import { SavesUnderWay } from './saves-under-way';
 import { ENCRYPTED_SUFFIX, mediaTreatment } from './media-encryption';
-import { asSaveError, MediaSaveError } from './media-errors';
+import { asSaveError } from './media-errors';
 import { receiveMedia, type SpoolFile } from './media-receiver';
 import { isRunning } from './temp-files';
+import type { MediaFormat } from '../twilio/media-format';
+import type { DeletionLog } from '../journal/deletion-log';
 
 /** Objects uploaded at once, whatever the number of recordings received from Twilio. */
 export const DEFAULT_OBJECT_UPLOADS = 8;
@@ -158,11 +159,11 @@ export class ObjectStoreDestination implements MediaDestination {
     return this.manifest.append(entry);
   }
 
-  manifestLog(): SettleableLog {
+  manifestLog(): DeletionLog {
     return {
       path: this.manifestPath,
       lines: () => readManifests(this.store),
-      openRecorder: async () => ({
+      openWriter: async () => ({
         path: this.manifestPath,
         append: (line) => this.appendToManifest(line),
         close: async () => undefined,

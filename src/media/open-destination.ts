@@ -1,12 +1,13 @@
 import { isS3Url } from '../destinations/s3-url';
 import type { KeyRing } from '../encryption/key-ring';
 import { BadInputError } from '../errors';
-import { printableClip } from '../output/printable';
+import { printableClip } from '../text/printable';
 import type { TwilioApi } from '../twilio/twilio-api';
-import type { Layout, MediaFormat } from './layout';
+import type { Layout } from './layout';
 import type { MediaDestination } from './media-destination';
 import { MediaStore } from './media-store';
 import type { S3DestinationSettings } from './object-store-destination';
+import type { MediaFormat } from '../twilio/media-format';
 
 export type { S3DestinationSettings } from './object-store-destination';
 
@@ -26,11 +27,6 @@ export interface MediaDestinationOptions {
   s3?: S3DestinationSettings;
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
-}
-
-/** Whether `where` names a place in an object store (`s3://bucket/prefix`) rather than a folder. */
-export function isObjectStoreDestination(where: string): boolean {
-  return isS3Url(where);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { isS3Url } from '../destinations/s3-url';
 import { BadInputError } from '../errors';
 import type { S3DestinationSettings } from '../media/open-destination';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import type { ArchiveObjectOptions, RetentionRule } from '../retention/policy';
 
 /** The flag that gives each of an `s3://` destination's settings. */

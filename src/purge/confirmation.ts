@@ -1,6 +1,6 @@
 import { CancelledError } from '../errors';
 import type { PurgePlan } from './purge-plan';
-import { plural } from '../output/plural';
+import { plural } from '../text/plural';
 
 export interface ConfirmationOptions {
   /** `--force`: delete without asking. */

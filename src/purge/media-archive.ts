@@ -1,15 +1,16 @@
 import { join, resolve } from 'node:path';
 import { isS3Url } from '../destinations/s3-url';
 import type { KeyRing } from '../encryption/key-ring';
-import type { Layout, MediaFormat } from '../media/layout';
-import type { MediaDestination } from '../media/media-destination';
+import type { Layout } from '../media/layout';
 import { UNVERIFIABLE_REASON } from '../media/media-encryption';
 import { MANIFEST_FILE, MediaStore } from '../media/media-store';
 import type { S3DestinationSettings } from '../media/open-destination';
 import type { TwilioApi } from '../twilio/twilio-api';
 import type { PurgeArchive } from './purge';
 import { objectStoreArchive } from './object-store-archive';
-import { deletionLogFile, type SettleableLog } from './reconciliation';
+import { destinationArchive } from './destination-archive';
+import type { MediaFormat } from '../twilio/media-format';
+import { fileDeletionLog } from '../journal/deletion-log';
 
 export interface MediaArchiveOptions {
   /** The archive folder, shared with `recordings:download`. */
@@ -23,36 +24,6 @@ export interface MediaArchiveOptions {
   acceptUnverifiedEncrypted?: boolean;
 }
 
-/** How a purge reaches an archive destination, whichever kind it is. */
-export interface DestinationOpener {
-  /** Throws a one-line error when the destination cannot be used; changes nothing. */
-  check(): Promise<void>;
-  /** The destination's manifest as a deletion log, readable before the destination is opened. */
-  deletionLog: SettleableLog;
-  /** Opens the destination for saving, once the purge is confirmed. */
-  open(): Promise<MediaDestination>;
-}
-
-/**
- * The archive step of a purge on any media destination: each recording saved (and verified as
- * the destination verifies it) before it may be deleted, and each deletion appended to the same
- * manifest as the copies.
- */
-export function destinationArchive(opener: DestinationOpener): PurgeArchive {
-  return {
-    check: () => opener.check(),
-    deletionLog: opener.deletionLog,
-    async open() {
-      const destination = await opener.open();
-      return {
-        save: (recording, onBytes) => destination.save(recording, onBytes),
-        deletionLog: { path: destination.manifestPath, append: (entry) => destination.appendToManifest(entry) },
-        close: () => destination.close(),
-      };
-    },
-  };
-}
-
 /**
  * The archive of a purge in a folder: a MediaStore, each recording saved (verified, flushed and
  * renamed into place) before it may be deleted.
@@ -60,7 +31,7 @@ export function destinationArchive(opener: DestinationOpener): PurgeArchive {
 export function mediaStoreArchive(options: MediaArchiveOptions): PurgeArchive {
   return destinationArchive({
     check: () => MediaStore.check(options),
-    deletionLog: deletionLogFile(join(resolve(options.root), MANIFEST_FILE)),
+    deletionLog: fileDeletionLog(join(resolve(options.root), MANIFEST_FILE)),
     open: () =>
       MediaStore.open({
         ...options,

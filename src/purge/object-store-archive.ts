@@ -2,22 +2,22 @@ import { readManifests, RunManifest, type ManifestStore } from '../destinations/
 import { MANIFEST_FOLDER, ObjectStore, type ObjectStoreOptions } from '../destinations/object-store';
 import { formatS3Url, parseS3Url } from '../destinations/s3-url';
 import type { MediaDestination } from '../media/media-destination';
-import { destinationArchive } from './media-archive';
+import { destinationArchive } from './destination-archive';
 import type { PurgeArchive } from './purge';
-import type { SettleableLog } from './reconciliation';
+import type { DeletionLog } from '../journal/deletion-log';
 
 /**
  * The deletion log of an archive in a bucket: the lines of every run's manifest under the
- * prefix, read in the order the runs started, and a recorder that is a run manifest of its own,
+ * prefix, read in the order the runs started, and a writer that is a run manifest of its own,
  * so that settling an interrupted run never rewrites an object another run wrote.
  */
-export function bucketDeletionLog(path: string, store: () => Promise<ManifestStore>): SettleableLog {
+export function bucketDeletionLog(path: string, store: () => Promise<ManifestStore>): DeletionLog {
   return {
     path,
     async *lines() {
       yield* readManifests(await store());
     },
-    async openRecorder() {
+    async openWriter() {
       const manifest = RunManifest.create(await store());
       return { path, append: (entry) => manifest.append(entry), close: () => manifest.flush() };
     },

@@ -3,7 +3,7 @@ import { constants, promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BadInputError, TwilioApiError, messageOf } from '../errors';
 import { describeBytes, readRegularFile } from '../holds/holds-file';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import type { PlanRecorder } from './purge';
 import {

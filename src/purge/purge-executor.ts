@@ -1,15 +1,16 @@
-import { BadInputError, CredentialsError, messageOf } from '../errors';
+import { BadInputError, CredentialsError, messageOf, DiskFullError } from '../errors';
 import type { HoldRecheck } from '../holds/holds-file';
-import { DiskFullError, saveFailureReason, stoppedByFullDisk } from '../media/media-errors';
+import { saveFailureReason, stoppedByFullDisk } from '../media/media-errors';
 import type { Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages, type RecordingPage } from '../selection/select-recordings';
 import { TaskWindow } from '../tasks/task-window';
 import { RequestNotSentError, type TwilioApi } from '../twilio/twilio-api';
-import { DeletionLogError, UnrecordedDeletionError, type DeletionJournal } from './deletion-log';
+import { DeletionLogError, UnrecordedDeletionError } from '../journal/deletion-log';
 import { selectionDecider, type RetentionDecider, type RetentionDecision } from '../retention/retention-decision';
 import { describeHold, type Hold } from '../retention/holds';
 import { PurgeTally, type PurgeResult } from './purge-report';
+import type { WriteAheadDeleter } from '../journal/write-ahead-deleter';
 
 /** A verified copy of a recording's media, complete and flushed to disk. */
 export interface ArchivedCopy {
@@ -25,7 +26,7 @@ export interface PurgeExecution {
   /** The plan's criteria: every recording is checked against them again as it streams. */
   criteria: SelectionCriteria;
   /** Records each deletion write-ahead: intent before the DELETE, outcome after its answer. */
-  journal: DeletionJournal;
+  deleter: WriteAheadDeleter;
   /** When aborted (Ctrl-C), nothing new starts: no new recording, and no DELETE after an archive copy. */
   stop?: AbortSignal;
   /** When given, a recording is deleted only after its archive copy resolved. */
@@ -55,12 +56,12 @@ export interface PurgeExecution {
 
 /**
  * Streams the selection again and deletes each completed recording in it: archived first when
- * asked (never deleted if its copy failed), then deleted through the journal, then reported. A
+ * asked (never deleted if its copy failed), then deleted through the deleter, then reported. A
  * failed recording is reported and the others go on; a log that cannot take a line stops every
  * DELETE not yet sent, and so does `stop`.
  */
 export async function executePurge(execution: PurgeExecution): Promise<PurgeTally> {
-  const { api, criteria, maxPending, journal } = execution;
+  const { api, criteria, maxPending, deleter } = execution;
   const tally = execution.tally ?? new PurgeTally();
   const stopped = () => execution.stop?.aborted === true || tally.logFailure !== undefined;
 
@@ -99,7 +100,7 @@ export async function executePurge(execution: PurgeExecution): Promise<PurgeTall
     }
     if (execution.recheckHold && (await heldNow(recording, decision, result))) return;
     try {
-      result.outcome = await journal.deleteRecording(api, recording, result.archivedPath, execution.stop);
+      result.outcome = await deleter.deleteRecording(api, recording, result.archivedPath, execution.stop);
     } catch (error) {
       // Stopped while it waited for a free slot: like a recording never reached, it is not reported.
       if (error instanceof RequestNotSentError) return;

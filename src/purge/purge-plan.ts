@@ -1,5 +1,5 @@
 import { BadInputError } from '../errors';
-import { plural } from '../output/plural';
+import { plural } from '../text/plural';
 import { keyMismatchLines, noteKeyMismatch, type KeyMismatches } from '../media/download-recordings';
 import type { Recording } from '../recordings/recording';
 import { describeHold } from '../retention/holds';
@@ -9,8 +9,8 @@ import {
   type RetentionDecider,
   type RetentionDecision,
 } from '../retention/retention-decision';
-import { printable } from '../output/printable';
-import { selectionWindowLines, stoppedAtLimitLines } from '../output/selection-summary';
+import { printable } from '../text/printable';
+import { selectionWindowLines, stoppedAtLimitLines } from '../selection/selection-summary';
 import { StorageTally, describeMonthlyCost, formatUsd, marginalMonthlyCost } from '../recordings/storage-cost';
 import type { SelectionCriteria } from '../selection/criteria';
 import type { RecordingPage } from '../selection/select-recordings';

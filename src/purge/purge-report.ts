@@ -1,8 +1,8 @@
 import type { Recording } from '../recordings/recording';
 import type { KeepReason, RetentionDecision } from '../retention/retention-decision';
 import { StorageTally, describeMonthlyCost } from '../recordings/storage-cost';
-import { plural } from '../output/plural';
-import { printable } from '../output/printable';
+import { plural } from '../text/plural';
+import { printable } from '../text/printable';
 import { StatusCounts, describeStatusCounts } from './purge-plan';
 
 export type PurgeOutcome = 'deleted' | 'already-deleted' | 'skipped' | 'failed';

@@ -1,28 +1,29 @@
 import { BadInputError, CancelledError, OperationFailedError, RecordingsError, messageOf } from '../errors';
-import type { RecordOutput } from '../output/record-output';
-import type { ProgressReporter } from '../progress/progress-reporter';
+import type { RecordOutput } from '../tasks/record-output';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages, type RecordingPage } from '../selection/select-recordings';
 import type { Recording } from '../recordings/recording';
 import type { TwilioApi } from '../twilio/twilio-api';
 import type { HoldRecheck } from '../holds/holds-file';
-import { plural } from '../output/plural';
-import { ResultBatch } from '../output/result-batch';
+import { plural } from '../text/plural';
+import { ResultBatch } from '../tasks/result-batch';
 import { untilAborted, whenAborted } from '../tasks/interruption';
 import { confirmPurge } from './confirmation';
-import { DeletionJournal, DeletionLog, type DeletionRecorder } from './deletion-log';
-import { deletionLogFile, reconcileDeletions, reconciliationLine, type SettleableLog } from './reconciliation';
+import { DeletionLogFile, type DeletionLogWriter, fileDeletionLog, type DeletionLog } from '../journal/deletion-log';
+import { reconcileDeletions, reconciliationLine } from '../journal/reconciliation';
 import { executePurge, type ArchiveRecording } from './purge-executor';
 import { buildPurgePlan, purgePlanLines, requirePurgeBound, type PlanRule, type PurgePlan } from './purge-plan';
 import { selectionDecider, type RetentionDecider, type RetentionDecision } from '../retention/retention-decision';
 import { describeHold } from '../retention/holds';
 import { recordingRow } from '../recordings/recording';
 import { PurgeTally, purgeSummaryLines, type PurgeResult } from './purge-report';
+import type { ProgressReporter } from '../tasks/progress';
+import { WriteAheadDeleter } from '../journal/write-ahead-deleter';
 
 /** An archive opened for a purge: saves each recording, and records each deletion next to the copies. */
 export interface PurgeArchiveSession {
   save: ArchiveRecording;
-  deletionLog: DeletionRecorder;
+  deletionLog: DeletionLogWriter;
   close(): Promise<void>;
 }
 
@@ -41,7 +42,7 @@ export interface PurgeArchive {
   /** Throws a bad-input error when the archive cannot be used; changes nothing. */
   check(): Promise<void>;
   /** Where the archive records deletions, whose unanswered intents are settled first. */
-  readonly deletionLog: SettleableLog;
+  readonly deletionLog: DeletionLog;
   /**
    * Recordings archived and deleted at once for each request to Twilio in flight (2 by default):
    * more for a store whose round trips are long, so that Twilio's slots are not left idle.
@@ -119,7 +120,7 @@ export async function runPurge(options: PurgeOptions): Promise<PurgeReport> {
   // A policy's rules, or a reviewed plan's list, bound the purge in place of the selection flags.
   if (!options.planRules && !options.pages) requirePurgeBound(options.criteria);
   if (options.archive) await options.archive.check();
-  else await DeletionLog.check(options.deletionLogPath);
+  else await DeletionLogFile.check(options.deletionLogPath);
   for (const archive of options.ruleArchives?.values() ?? []) await archive.check();
   const planOnly = options.dryRun || options.planOut !== undefined;
   if (!planOnly) await reconcileEarlierRuns(options);
@@ -187,7 +188,7 @@ async function askUnlessStopped(options: PurgeOptions, message: string): Promise
  */
 async function reconcileEarlierRuns(options: PurgeOptions): Promise<void> {
   const paths = new Set([...(options.earlierDeletionLogs ?? []), options.deletionLogPath]);
-  const logs = options.archive ? [options.archive.deletionLog] : [...paths].map(deletionLogFile);
+  const logs = options.archive ? [options.archive.deletionLog] : [...paths].map(fileDeletionLog);
   for (const log of logs) {
     let report;
     try {
@@ -272,9 +273,9 @@ async function planPurge(options: PurgeOptions): Promise<PurgePlan> {
 
 async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTally> {
   const destination = await openDestination(options);
-  const journal = new DeletionJournal(destination.deletionLog, options.now);
+  const deleter = new WriteAheadDeleter(destination.deletionLog, options.now);
   try {
-    await journal.start('purge');
+    await deleter.start('purge');
   } catch (error) {
     await destination.close();
     throw error;
@@ -290,7 +291,7 @@ async function carryOut(options: PurgeOptions, plan: PurgePlan): Promise<PurgeTa
     await executePurge({
       api: options.api,
       criteria: options.criteria,
-      journal,
+      deleter,
       stop: options.stop,
       archive: destination.save,
       decide: options.decide,
@@ -327,7 +328,7 @@ interface PurgeDestination {
   save?: ArchiveRecording;
   /** A policy rule's archive, by folder; undefined when it is not open. */
   ruleArchive?(folder: string): ArchiveRecording | undefined;
-  deletionLog: DeletionRecorder;
+  deletionLog: DeletionLogWriter;
   close(): Promise<void>;
 }
 
@@ -344,9 +345,9 @@ async function openDestination(options: PurgeOptions): Promise<PurgeDestination>
     await closeAll();
     throw error;
   }
-  let log: DeletionLog;
+  let log: DeletionLogFile;
   try {
-    log = await DeletionLog.open(options.deletionLogPath);
+    log = await DeletionLogFile.open(options.deletionLogPath);
   } catch (error) {
     await closeAll();
     throw error;

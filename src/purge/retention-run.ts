@@ -13,7 +13,7 @@ import {
   type KeepReason,
   type RetentionDecider,
 } from '../retention/retention-decision';
-import { plural } from '../output/plural';
+import { plural } from '../text/plural';
 import {
   checkPlanEntries,
   checkPlanStillApplies,
@@ -21,7 +21,7 @@ import {
   type PlanSelection,
 } from '../retention/plan-file';
 import { BadInputError } from '../errors';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import { matchesCriteria } from '../selection/criteria';
 import type { SelectionCriteria } from '../selection/criteria';
 import type { RecordingPage } from '../selection/select-recordings';

@@ -1,5 +1,5 @@
 import { marginalMonthlyCost } from '../recordings/storage-cost';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import type { AccountPurgePlan, PurgePlan } from './purge-plan';
 import type { AccountPurgeTally, PurgeTally } from './purge-report';
 

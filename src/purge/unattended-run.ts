@@ -1,8 +1,8 @@
 import { extname } from 'node:path';
 import { promises as fs } from 'node:fs';
 import { BadInputError, CancelledError, ExitStatus, OperationFailedError, RecordingsError, messageOf } from '../errors';
-import { replaceFile } from '../output/atomic-file';
-import { printable, printableJson } from '../output/printable';
+import { replaceFile } from '../journal/atomic-file';
+import { printable, printableJson } from '../text/printable';
 import { unlessAborted } from '../tasks/interruption';
 import { lockAccount } from './account-lock';
 import { runPurge, type PurgeOptions, type PurgeReport } from './purge';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BadInputError } from '../errors';
-import { invisibleCharacter, printable, withInvisibleEscaped } from '../output/printable';
+import { invisibleCharacter, printable, withInvisibleEscaped } from '../text/printable';
 import type { Recording } from '../recordings/recording';
 import { parseEnd, parseInstant } from '../time/durations';
 import { parseSid, type SidKind } from '../twilio/sids';

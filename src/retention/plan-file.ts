@@ -1,5 +1,5 @@
 import { BadInputError } from '../errors';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import type { Recording } from '../recordings/recording';
 import { parseInstant } from '../time/durations';
 import { canonicalSid, isSid } from '../twilio/sids';

@@ -1,5 +1,5 @@
 import { BadInputError } from '../errors';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import { isSid } from '../twilio/sids';
 import type { RetentionPolicy } from './policy';
 

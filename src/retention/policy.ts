@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { messageOf } from '../errors';
 import type { S3ServerSideEncryption, S3StorageClass } from '../destinations/object-options';
 import { isS3Url, parseS3Url } from '../destinations/s3-url';
-import { invisibleCharacter, lookAlikeKey, printable, withInvisibleEscaped } from '../output/printable';
+import { invisibleCharacter, lookAlikeKey, printable, withInvisibleEscaped } from '../text/printable';
 import { instantBefore, parseDuration } from '../time/durations';
 import { canonicalSid } from '../twilio/sids';
 import { holdFromDocument, withHoldIds, type Hold } from './holds';

@@ -1,4 +1,4 @@
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import type { Recording } from '../recordings/recording';
 import { instantBefore } from '../time/durations';
 import { HoldSet, type Hold } from './holds';
@@ -12,15 +12,6 @@ import type { ResolvedPolicy } from './policy-accounts';
  * `detail` says why).
  */
 export type KeepReason = 'held' | 'not-completed' | 'too-young' | 'rule-keeps' | 'unverifiable' | 'outside-plan';
-
-export const KEEP_REASONS: readonly KeepReason[] = [
-  'held',
-  'not-completed',
-  'too-young',
-  'rule-keeps',
-  'unverifiable',
-  'outside-plan',
-];
 
 /** What a purge does with one recording, and which rule (with a policy) said so. */
 export type RetentionDecision =

@@ -1,5 +1,5 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 import type { SourceMap } from './source-map';
 
 /** The JSON Schema of a retention policy, shipped in the package beside lib/. */

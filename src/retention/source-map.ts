@@ -1,6 +1,6 @@
 import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, visit, type Document, type Node } from 'yaml';
 import { BadInputError } from '../errors';
-import { printable } from '../output/printable';
+import { printable } from '../text/printable';
 
 /**
  * The most aliases (`*name`) a policy or holds file may use, and the most copies they may expand

@@ -1,5 +1,5 @@
 import { BadInputError } from '../errors';
-import { printableClip } from '../output/printable';
+import { printableClip } from '../text/printable';
 
 const SID_KINDS = {
   account: { prefix: 'AC', noun: 'account SID' },

@@ -1,6 +1,5 @@
 import { CredentialsError, TwilioApiError } from '../errors';
-import type { MediaFormat } from '../media/layout';
-import { checkMediaAnswer } from '../media/media-answer';
+import { checkMediaAnswer, type MediaFormat } from './media-format';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import {
   discardBody,

@@ -1,5 +1,4 @@
 import { CancelledError } from '../errors';
-import type { ProgressReporter } from '../progress/progress-reporter';
 import type { RetentionDecider } from '../retention/retention-decision';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
@@ -13,6 +12,7 @@ import {
   type UsageReport,
   type UsageView,
 } from './storage-usage';
+import type { ProgressReporter } from '../tasks/progress';
 
 export interface UsageOptions {
   api: TwilioApi;

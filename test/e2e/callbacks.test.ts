@@ -92,7 +92,9 @@ function postThroughTunnel(
           'x-twilio-signature': signature,
         },
       },
-      (res) => readAnswer(res).then(resolve, reject),
+      (res) => {
+        readAnswer(res).then(resolve, reject);
+      },
     );
     req.on('error', reject);
     req.end(body);

@@ -7,8 +7,7 @@ import { filesUnder, manifestLines, sha256Of } from './download-tree';
 import { keyFiles, type KeyFiles } from './encryption-keys';
 import { TwilioWorld } from './twilio-world';
 import { createHash } from 'node:crypto';
-
-const DAY = 24 * 60 * 60 * 1000;
+import { DAY } from '../support/time';
 
 interface ListedRecording {
   sid: string;

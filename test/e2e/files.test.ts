@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { checkTree, expectedSha256, filesUnder, manifestLines, sha256Of } from './download-tree';
 import { TWILIO_BIN, TwilioWorld } from './twilio-world';
 import { expectOneLineFailure } from './one-line-failure';
+import { DAY } from '../support/time';
 
-const DAY = 24 * 60 * 60 * 1000;
 const NOTES = 'my own notes\nthe last line, with no newline';
 
 describe('files on disk: the output folder, its manifest and logs', function () {

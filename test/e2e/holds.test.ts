@@ -5,8 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { killRunningListeners, RunningListener } from './running-listener';
 import { TwilioWorld } from './twilio-world';
-
-const DAY = 24 * 60 * 60 * 1000;
+import { DAY } from '../support/time';
 
 describe('twilio recordings:holds', function () {
   this.timeout(180_000);

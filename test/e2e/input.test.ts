@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TwilioWorld, type TwilioRun } from './twilio-world';
 import { expectOneLineFailure } from './one-line-failure';
+import { MINUTE, DAY } from '../support/time';
 
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
 const ISO = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/;
 
 describe('hostile and ambiguous input (twilio binary)', function () {

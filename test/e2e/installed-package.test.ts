@@ -20,10 +20,10 @@ import { keyFiles } from './encryption-keys';
 import { expectOneLineFailure } from './one-line-failure';
 import { RunningListener } from './running-listener';
 import { REGISTRY_NETWORK, REPO_ROOT, TWILIO_BIN, TwilioWorld, runCommand, type TwilioRun } from './twilio-world';
+import { DAY } from '../support/time';
 
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 const WORKFLOW = join(REPO_ROOT, 'docs', 'examples', 'retention-workflow.yml');
-const DAY = 24 * 60 * 60 * 1000;
 
 interface WorkflowStep {
   name?: string;

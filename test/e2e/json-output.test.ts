@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TwilioWorld, type TwilioRun } from './twilio-world';
 import { expectOneLineFailure } from './one-line-failure';
+import { DAY } from '../support/time';
 
-const DAY = 24 * 60 * 60 * 1000;
 const MISSING_SID = 'RE' + '0'.repeat(32);
 
 /** Stdout is exactly one JSON document, an array; returns it. */

@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Recording } from '../../sandbox';
 import { TwilioWorld, type TwilioRun } from './twilio-world';
-
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
+import { MINUTE, DAY } from '../support/time';
 
 function sidsOf(run: TwilioRun): string[] {
   expect(run.status, run.stderr).to.equal(0);

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import twilio from 'twilio';
 import { completedCallbackParams, killRunningListeners, RunningListener } from './running-listener';
 import { TwilioWorld } from './twilio-world';
-
-const MINUTE = 60_000;
+import { MINUTE } from '../support/time';
 
 interface JsonLine {
   type: string;

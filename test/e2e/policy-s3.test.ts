@@ -7,8 +7,7 @@ import { keyFiles } from './encryption-keys';
 import { expectOneLineFailure } from './one-line-failure';
 import { S3World } from './s3-world';
 import { TwilioWorld } from './twilio-world';
-
-const DAY = 24 * 60 * 60 * 1000;
+import { DAY } from '../support/time';
 
 describe("twilio recordings:purge --policy with a rule's archive: s3://…", function () {
   this.timeout(180_000);

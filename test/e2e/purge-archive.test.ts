@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedMedia, type Recording as SandboxRecording } from '../../sandbox';
 import { TWILIO_BIN, TwilioWorld } from './twilio-world';
-
-const DAY = 24 * 60 * 60 * 1000;
+import { DAY } from '../support/time';
 
 interface ManifestLine {
   event: string;

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Prng } from '../../sandbox/prng';
 import { TwilioWorld, type RunningCommand, type TwilioRun } from './twilio-world';
+import { DAY } from '../support/time';
 
-const DAY = 24 * 60 * 60 * 1000;
 const RECORDINGS = 40;
 
 interface LogLine {

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import { TWILIO_BIN, TwilioWorld } from './twilio-world';
+import { DAY } from '../support/time';
 
-const DAY = 24 * 60 * 60 * 1000;
 const PROMPT = 'from Twilio?';
 
 function shellQuote(word: string): string {

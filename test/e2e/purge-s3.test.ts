@@ -9,8 +9,8 @@ import { LOCAL_STORE_CREDENTIALS, type LocalObjectStore } from '../support/objec
 import type { FaultRule, S3FaultProxy } from '../support/s3-fault-proxy';
 import { S3World } from './s3-world';
 import { TWILIO_BIN, TwilioWorld } from './twilio-world';
+import { DAY } from '../support/time';
 
-const DAY = 24 * 60 * 60 * 1000;
 const PREFIX = 'archive';
 
 interface ManifestLine {

@@ -2,9 +2,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TwilioWorld } from './twilio-world';
-
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
+import { MINUTE, DAY } from '../support/time';
 
 interface LogLine {
   event: string;

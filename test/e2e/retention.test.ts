@@ -2,9 +2,7 @@ import { expect } from 'chai';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TwilioWorld } from './twilio-world';
-
-const HOUR = 60 * 60 * 1000;
-const DAY = 24 * HOUR;
+import { HOUR, DAY } from '../support/time';
 
 const POLICY = `version: 1
 minimumAge: 1d

@@ -3,8 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { filesUnder, sha256Of } from './download-tree';
 import { TwilioWorld } from './twilio-world';
-
-const DAY = 24 * 60 * 60 * 1000;
+import { DAY } from '../support/time';
 
 const POLICY = `subaccounts: true
 rules:

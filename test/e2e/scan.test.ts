@@ -1,8 +1,6 @@
 import { expect } from 'chai';
 import { TwilioWorld, type TwilioRun } from './twilio-world';
-
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
+import { MINUTE, DAY } from '../support/time';
 
 /** The sids on stdout, in the order printed. */
 function printedSids(run: TwilioRun): string[] {

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TWILIO_BIN, TwilioWorld, runCommand } from './twilio-world';
+import { DAY } from '../support/time';
 
-const DAY = 24 * 60 * 60 * 1000;
 const FREE_MINUTES = 10_000;
 const PRICE = 0.0005;
 

@@ -4,8 +4,7 @@ import { Agent } from 'node:http';
 import { GENERATED_SHAPES, PAGE_COST_MODEL, startSandbox, type GeneratedShape, type Sandbox } from '../../sandbox';
 import { pageCostMs } from '../../sandbox/knobs';
 import { direct } from './http-client';
-
-const DAY = 86_400_000;
+import { DAY } from '../support/time';
 
 interface ListBody {
   recordings: Array<{ sid: string; date_created: string; status: string }>;

@@ -5,7 +5,7 @@ import { RecordingsCommand } from '../../cli/recordings-command';
 import { statSync } from 'node:fs';
 import type { DecryptionInput } from '../../cli/flags';
 import { privateKeySource } from '../../encryption/key-ring';
-import { printable } from '../../output/printable';
+import { printable } from '../../text/printable';
 import { BadInputError, CancelledError, OperationFailedError } from '../../errors';
 import { decryptFolder, decryptSummaryLines, type DecryptResult } from '../../media/decrypt-folder';
 import { docLink } from '../../cli/doc-links';

@@ -19,11 +19,11 @@ import {
 import { keyRingFrom } from '../../cli/key-passphrase';
 import { RecordingsCommand } from '../../cli/recordings-command';
 import { CancelledError, OperationFailedError } from '../../errors';
-import { plural } from '../../output/plural';
+import { plural } from '../../text/plural';
 import { downloadLayout, downloadRecordings, downloadSummaryLines } from '../../media/download-recordings';
 import { stoppedByFullDisk } from '../../media/media-errors';
 import { openMediaDestination } from '../../media/open-destination';
-import { createProgressReporter } from '../../progress/progress-reporter';
+import { createProgressReporter } from '../../cli/progress-reporter';
 import { docLink } from '../../cli/doc-links';
 
 export default class RecordingsDownload extends RecordingsCommand {

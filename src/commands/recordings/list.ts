@@ -11,9 +11,9 @@ import {
   selectionInputFrom,
 } from '../../cli/flags';
 import { RecordingsCommand } from '../../cli/recordings-command';
-import { DISCARD_RECORDS } from '../../output/record-output';
-import { SelectionTally, selectionSummaryLines } from '../../output/selection-summary';
-import { createScanProgress } from '../../progress/scan-progress';
+import { DISCARD_RECORDS } from '../../tasks/record-output';
+import { SelectionTally, selectionSummaryLines } from '../../selection/selection-summary';
+import { createScanProgress } from '../../cli/scan-progress';
 import { selectRecordingPages } from '../../selection/select-recordings';
 import { recordingRow } from '../../recordings/recording';
 import { docLink } from '../../cli/doc-links';

@@ -5,8 +5,7 @@ import { CATCH_UP_OVERLAP_MS, CatchUp, type CatchUpSettings } from '../../../src
 import type { CatchUpReport } from '../../../src/callbacks/listener-report';
 import { healthReply } from '../../../src/callbacks/listener-health';
 import { sandboxApi } from '../../support/sandbox-api';
-
-const MINUTE = 60_000;
+import { MINUTE } from '../../support/time';
 
 describe('CatchUp', () => {
   let sandbox: Sandbox;

@@ -14,8 +14,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { expectedMedia, startSandbox, type Sandbox } from '../../../sandbox';
-import { BadInputError } from '../../../src/errors';
-import { DiskFullError, MediaSaveError } from '../../../src/media/media-errors';
+import { BadInputError, DiskFullError, MediaSaveError } from '../../../src/errors';
 import type { MediaFileSystem } from '../../../src/media/media-file-system';
 import { MANIFEST_FILE, MediaStore, type ManifestEntry } from '../../../src/media/media-store';
 import type { Recording } from '../../../src/recordings/recording';

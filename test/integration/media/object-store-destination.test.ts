@@ -5,19 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedMedia, startSandbox, type Sandbox } from '../../../sandbox';
 import { readManifests } from '../../../src/destinations/manifest-objects';
-import { MediaSaveError } from '../../../src/media/media-errors';
 import {
   ObjectStoreDestination,
   type ObjectStoreDestinationOptions,
 } from '../../../src/media/object-store-destination';
-import { deletionIntent } from '../../../src/purge/deletion-log';
-import { reconcileDeletions } from '../../../src/purge/reconciliation';
+import { deletionIntent } from '../../../src/journal/deletion-log';
+import { reconcileDeletions } from '../../../src/journal/reconciliation';
 import type { Recording } from '../../../src/recordings/recording';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
 import { LOCAL_STORE_CREDENTIALS } from '../../support/object-store-server';
 import { sha256Of, StoreWorld } from '../destinations/store-world';
 import { allRecordings } from '../../unit/media/media-test-kit';
 import { sandboxApi } from '../../support/sandbox-api';
+import { MediaSaveError } from '../../../src/errors';
 
 describe('ObjectStoreDestination with the sandbox and a local S3 server (integration)', function () {
   this.timeout(60_000);

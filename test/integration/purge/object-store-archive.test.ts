@@ -5,19 +5,19 @@ import { ObjectStore } from '../../../src/destinations/object-store';
 import { parseS3Url } from '../../../src/destinations/s3-url';
 import { ExitStatus, RecordingsError } from '../../../src/errors';
 import { ObjectStoreDestination } from '../../../src/media/object-store-destination';
-import { DeletionJournal, deletionIntent } from '../../../src/purge/deletion-log';
+import { deletionIntent } from '../../../src/journal/deletion-log';
 import { objectStoreArchive } from '../../../src/purge/object-store-archive';
 import { executePurge } from '../../../src/purge/purge-executor';
 import type { PurgeArchive } from '../../../src/purge/purge';
-import { openIntents, reconcileDeletions } from '../../../src/purge/reconciliation';
+import { openIntents, reconcileDeletions } from '../../../src/journal/reconciliation';
 import { buildCriteria } from '../../../src/selection/criteria';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
 import { LOCAL_STORE_CREDENTIALS } from '../../support/object-store-server';
 import { aRecording } from '../../unit/recording-fixture';
 import { sandboxApi } from '../../support/sandbox-api';
 import { StoreWorld } from '../destinations/store-world';
-
-const DAY = 24 * 60 * 60 * 1000;
+import { WriteAheadDeleter } from '../../../src/journal/write-ahead-deleter';
+import { DAY } from '../../support/time';
 
 describe('A purge archive in an object store (integration)', () => {
   const world = StoreWorld.perTest();
@@ -70,10 +70,10 @@ describe('A purge archive in an object store (integration)', () => {
 
   async function purgeWith(archive: PurgeArchive, purgeApi: TwilioApi = api) {
     const session = await archive.open();
-    const journal = new DeletionJournal(session.deletionLog);
-    await journal.start('purge');
+    const deleter = new WriteAheadDeleter(session.deletionLog);
+    await deleter.start('purge');
     try {
-      return await executePurge({ api: purgeApi, criteria, journal, archive: session.save, maxPending: 4 });
+      return await executePurge({ api: purgeApi, criteria, deleter, archive: session.save, maxPending: 4 });
     } finally {
       await session.close();
     }

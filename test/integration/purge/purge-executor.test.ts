@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../../sandbox';
-import { DeletionJournal, DeletionLog, type DeletionLogLine } from '../../../src/purge/deletion-log';
+import { DeletionLogFile, type DeletionLogLine } from '../../../src/journal/deletion-log';
 import { executePurge, type ArchiveRecording } from '../../../src/purge/purge-executor';
 import type { PurgeResult } from '../../../src/purge/purge-report';
 import { BadInputError } from '../../../src/errors';
@@ -12,13 +12,13 @@ import type { Recording } from '../../../src/recordings/recording';
 import type { RetentionDecider } from '../../../src/retention/retention-decision';
 import { buildCriteria } from '../../../src/selection/criteria';
 import { sandboxApi } from '../../support/sandbox-api';
-
-const DAY = 24 * 60 * 60 * 1000;
+import { WriteAheadDeleter } from '../../../src/journal/write-ahead-deleter';
+import { DAY } from '../../support/time';
 
 describe('executePurge', () => {
   let sandbox: Sandbox;
   let dir: string;
-  let log: DeletionLog;
+  let log: DeletionLogFile;
   const now = new Date();
   const criteria = buildCriteria({ olderThan: '30d' }, now);
 
@@ -72,7 +72,7 @@ describe('executePurge', () => {
     const tally = await executePurge({
       api: sandboxApi(sandbox),
       criteria,
-      journal: new DeletionJournal(log),
+      deleter: new WriteAheadDeleter(log),
       ...options,
       onResult: (result) => results.push(result),
     });
@@ -82,7 +82,7 @@ describe('executePurge', () => {
   beforeEach(async () => {
     sandbox = await startSandbox({ subaccounts: 0 });
     dir = mkdtempSync(join(tmpdir(), 'purge-executor-'));
-    log = await DeletionLog.open(join(dir, 'purge.jsonl'));
+    log = await DeletionLogFile.open(join(dir, 'purge.jsonl'));
   });
   afterEach(async () => {
     await log.close();
@@ -155,7 +155,7 @@ describe('executePurge', () => {
     await executePurge({
       api: sandboxApi(sandbox),
       criteria,
-      journal: new DeletionJournal(log),
+      deleter: new WriteAheadDeleter(log),
       maxPending: 6,
       onResult: (result) => {
         expect(loggedSids(), `${result.sid} reported before it was logged`).to.include(result.sid);
@@ -194,7 +194,7 @@ describe('executePurge', () => {
       expect(events, `lines for ${sid} before its DELETE`).to.deep.equal(['delete-intent']);
       return send(path);
     };
-    await executePurge({ api, criteria, journal: new DeletionJournal(log), maxPending: 3 });
+    await executePurge({ api, criteria, deleter: new WriteAheadDeleter(log), maxPending: 3 });
     for (const sid of sids) {
       expect(eventsFor(sid)).to.deep.equal(['delete-intent', 'deleted']);
     }
@@ -207,7 +207,7 @@ describe('executePurge', () => {
     const tally = await executePurge({
       api: sandboxApi(sandbox),
       criteria,
-      journal: new DeletionJournal(log),
+      deleter: new WriteAheadDeleter(log),
       maxPending: 4,
       stop: stop.signal,
       onResult: () => {
@@ -235,7 +235,7 @@ describe('executePurge', () => {
     const tally = await executePurge({
       api,
       criteria,
-      journal: new DeletionJournal(log),
+      deleter: new WriteAheadDeleter(log),
       maxPending: 6,
       stop: stop.signal,
     });
@@ -263,7 +263,7 @@ describe('executePurge', () => {
     const tally = await executePurge({
       api: sandboxApi(sandbox),
       criteria,
-      journal: new DeletionJournal(log),
+      deleter: new WriteAheadDeleter(log),
       archive,
       maxPending: 4,
     });
@@ -289,11 +289,11 @@ describe('executePurge', () => {
   it('sends no DELETE once an intent cannot be written', async () => {
     addOld(10);
     // Intent and outcome of the first recording, then the second one's intent fails.
-    const recorder = failingLog(3);
+    const log = failingLog(3);
     const tally = await executePurge({
       api: sandboxApi(sandbox),
       criteria,
-      journal: new DeletionJournal(recorder),
+      deleter: new WriteAheadDeleter(log),
       maxPending: 1,
     });
     expect(Object.keys(sandbox.counters.deletesPerSid)).to.have.length(1);
@@ -305,20 +305,20 @@ describe('executePurge', () => {
   it('names every recording deleted whose outcome could not be written, and stops', async () => {
     const sids = addOld(10);
     // The second recording's outcome is the first line refused.
-    const recorder = failingLog(4);
+    const log = failingLog(4);
     const tally = await executePurge({
       api: sandboxApi(sandbox),
       criteria,
-      journal: new DeletionJournal(recorder),
+      deleter: new WriteAheadDeleter(log),
       maxPending: 1,
     });
     const deleted = sids.filter((sid) => statusOf(sid) === 'deleted');
     expect(deleted).to.have.length(2);
     expect(tally.unrecorded).to.deep.equal([
-      deleted.find((sid) => !recorder.lines.some((l) => l.event === 'deleted' && l.sid === sid)),
+      deleted.find((sid) => !log.lines.some((l) => l.event === 'deleted' && l.sid === sid)),
     ]);
     expect(
-      recorder.lines.filter((line) => line.event === 'delete-intent').map((line) => (line as { sid: string }).sid),
+      log.lines.filter((line) => line.event === 'delete-intent').map((line) => (line as { sid: string }).sid),
     ).to.have.members(deleted);
   });
 

@@ -4,9 +4,7 @@ import { buildPurgePlan } from '../../../src/purge/purge-plan';
 import { buildCriteria } from '../../../src/selection/criteria';
 import { selectRecordingPages } from '../../../src/selection/select-recordings';
 import { sandboxApi } from '../../support/sandbox-api';
-
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
+import { MINUTE, DAY } from '../../support/time';
 
 describe('buildPurgePlan over the sandbox', () => {
   let sandbox: Sandbox;

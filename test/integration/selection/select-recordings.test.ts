@@ -3,9 +3,7 @@ import { startSandbox, type Sandbox } from '../../../sandbox';
 import { buildCriteria, type SelectionInput } from '../../../src/selection/criteria';
 import { selectRecordingPages, type RecordingPage } from '../../../src/selection/select-recordings';
 import { sandboxApi } from '../../support/sandbox-api';
-
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
+import { MINUTE, DAY } from '../../support/time';
 
 describe('selectRecordingPages with --limit (integration, sandbox)', () => {
   let sandbox: Sandbox;

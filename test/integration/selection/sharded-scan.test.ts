@@ -3,8 +3,7 @@ import { startSandbox, type GeneratedShape, type Sandbox, type SandboxOptions } 
 import { buildCriteria, matchesCriteria, type SelectionInput } from '../../../src/selection/criteria';
 import { selectRecordings } from '../../../src/selection/select-recordings';
 import { sandboxApi } from '../../support/sandbox-api';
-
-const DAY = 86_400_000;
+import { DAY } from '../../support/time';
 
 /** The sandbox's ground truth for a selection: what a one-page-at-a-time walk lists. */
 function groundTruth(sandbox: Sandbox, accounts: string[], input: SelectionInput, now: Date): string[] {

@@ -68,7 +68,9 @@ export function send(url: string, method: string, headers: Record<string, string
     const req = httpRequest(
       url,
       { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
-      (res) => readAnswer(res).then(resolve, reject),
+      (res) => {
+        readAnswer(res).then(resolve, reject);
+      },
     );
     req.on('error', reject);
     req.end(body);

@@ -8,8 +8,9 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { openIntents } from '../../../src/purge/reconciliation';
+import { openIntents } from '../../../src/journal/reconciliation';
 import { CATALOG_FOLDER } from '../../../src/media/layout';
 import { ManifestCatalog } from '../../../src/media/manifest-catalog';
 import type { MediaFileSystem } from '../../../src/media/media-file-system';
@@ -147,13 +148,13 @@ describe('ManifestCatalog', () => {
     writeFileSync(manifest, manifestOf(3000));
     mkdirSync(join(root, CATALOG_FOLDER));
     const lock = join(root, CATALOG_FOLDER, 'lock');
-    writeFileSync(lock, JSON.stringify({ pid: process.ppid, at: Date.now() }));
+    writeFileSync(lock, JSON.stringify({ pid: process.ppid, host: hostname(), startedAt: new Date().toISOString() }));
     const aside = await ManifestCatalog.open(root, manifest, 'wav');
     expect(existsSync(join(root, CATALOG_FOLDER, 'checkpoint.json'))).to.equal(false);
     expect(aside.get(sidOf(2999), createdOf(2999))).to.include({ sha256: 'hash-2999' });
 
     // A pid no process has: the lock was left by one that died.
-    writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 1, at: Date.now() }));
+    writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 1, host: hostname(), startedAt: new Date().toISOString() }));
     await (await ManifestCatalog.open(root, manifest, 'wav')).close();
     expect(existsSync(join(root, CATALOG_FOLDER, 'checkpoint.json'))).to.equal(true);
     expect(existsSync(lock)).to.equal(false);

@@ -3,8 +3,8 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { expectedMedia } from '../../../sandbox';
 import { mediaChunks } from '../../../sandbox/media';
-import type { MediaFormat } from '../../../src/media/layout';
-import { contentTypeMatches, MediaInspector } from '../../../src/media/media-check';
+import { MediaInspector } from '../../../src/media/media-check';
+import { type MediaFormat, contentTypeMatches } from '../../../src/twilio/media-format';
 
 function mediaBytes(format: MediaFormat, durationSeconds = 5, channels: 1 | 2 = 1): Buffer {
   return Buffer.concat([

@@ -2,9 +2,8 @@ import { expect } from 'chai';
 import { BadInputError } from '../../../src/errors';
 import { PurgePlan, purgePlanLines, requirePurgeBound } from '../../../src/purge/purge-plan';
 import { buildCriteria } from '../../../src/selection/criteria';
+import { DAY } from '../../support/time';
 
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
 const SID = 'RE' + '0'.repeat(32);
 const CALL = 'CA' + '1'.repeat(32);
 const CONFERENCE = 'CF' + '2'.repeat(32);

@@ -7,9 +7,9 @@ import {
   PLAN_KIND,
   type PlanDocument,
 } from '../../../src/retention/plan-file';
+import { DAY } from '../../support/time';
 
 const ACCOUNT = 'AC' + '1'.repeat(32);
-const DAY = 24 * 60 * 60 * 1000;
 const now = new Date('2026-11-21T12:00:00Z');
 
 function aPlan(overrides: Partial<PlanDocument> = {}): PlanDocument {

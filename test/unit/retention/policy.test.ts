@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { BadInputError } from '../../../src/errors';
 import { parsePolicy } from '../../../src/retention/policy';
 import { resolvePolicyAccounts } from '../../../src/retention/policy-accounts';
+import { DAY } from '../../support/time';
 
 const PARENT = 'AC' + '1'.repeat(32);
 const SUPPORT = 'AC' + '2'.repeat(32);
-const DAY = 24 * 60 * 60 * 1000;
 
 const GOOD = `version: 1
 minimumAge: 2d

@@ -10,11 +10,10 @@ import {
   selectionDecider,
 } from '../../../src/retention/retention-decision';
 import { aRecording } from '../recording-fixture';
+import { HOUR, DAY } from '../../support/time';
 
 const PARENT = 'AC' + '1'.repeat(32);
 const SUB = 'AC' + '2'.repeat(32);
-const HOUR = 60 * 60 * 1000;
-const DAY = 24 * HOUR;
 const now = new Date('2026-11-21T12:00:00Z');
 const ago = (ms: number) => new Date(now.getTime() - ms);
 

@@ -9,10 +9,9 @@ import {
   twilioListQuery,
   type SelectionInput,
 } from '../../../src/selection/criteria';
+import { MINUTE, DAY } from '../../support/time';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
 
 function recording(overrides: Partial<Recording> = {}): Recording {
   return aRecording({ dateCreated: new Date(NOW.getTime() - 40 * DAY), ...overrides });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { JsonArrayWriter } from '../../../src/output/json-array-writer';
+import { JsonArrayWriter } from '../../../src/cli/json-array-writer';
 
 describe('JsonArrayWriter', () => {
   function written(batches: unknown[][], ends: boolean[] = [true]): string {

@@ -1,8 +1,7 @@
 import { constants, promises as fsPromises } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BadInputError } from '../errors';
-import type { MediaFileSystem } from './media-file-system';
-import { printablePath } from './printable-path';
+import { printablePath } from '../text/printable-path';
 
 // O_NOFOLLOW: a symbolic link at the path is refused rather than written through.
 const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
@@ -22,6 +21,9 @@ export class UnusableFileError extends BadInputError {
     );
   }
 }
+
+/** The file-system calls this module makes; `fs.promises` by default, a variant in tests that inject failures. */
+type FileSystem = Pick<typeof fsPromises, 'open' | 'lstat'>;
 
 interface PendingLine {
   text: string;
@@ -54,7 +56,7 @@ export class JsonLinesFile {
    * when the path is empty or names anything but a regular file (a folder, a symbolic link,
    * a FIFO, a device).
    */
-  static async open(path: string, fs: MediaFileSystem = fsPromises): Promise<JsonLinesFile> {
+  static async open(path: string, fs: FileSystem = fsPromises): Promise<JsonLinesFile> {
     await JsonLinesFile.check(path, fs);
     const file = await fs.open(path, APPEND_FLAGS, 0o600).catch((error: NodeJS.ErrnoException) => {
       throw unusable(path, error) ?? error;
@@ -71,7 +73,7 @@ export class JsonLinesFile {
   }
 
   /** Throws the UnusableFileError `open` would, without creating or changing anything. */
-  static async check(path: string, fs: MediaFileSystem = fsPromises): Promise<void> {
+  static async check(path: string, fs: FileSystem = fsPromises): Promise<void> {
     if (path.trim() === '') throw new UnusableFileError(path, 'the path is empty');
     const stats = await fs.lstat(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
@@ -140,7 +142,7 @@ function unusable(path: string, error: NodeJS.ErrnoException): UnusableFileError
  */
 export async function* readJsonLines(
   path: string,
-  fs: MediaFileSystem = fsPromises,
+  fs: FileSystem = fsPromises,
   onUnparsable?: (lineNumber: number) => void,
 ): AsyncGenerator<unknown> {
   let file: fsPromises.FileHandle;

@@ -1,10 +1,9 @@
 import { CredentialsError, TwilioApiError } from '../errors';
-import { JsonLinesFile, readJsonLines } from '../media/json-lines-file';
-import { plural } from '../output/plural';
+import { plural } from '../text/plural';
 import { recordingFromApi, type ApiRecording } from '../recordings/recording';
 import { TaskWindow } from '../tasks/task-window';
 import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
-import type { DeletionEntry, DeletionIntent, DeletionLogLine, DeletionRecorder, NotDeletedEntry } from './deletion-log';
+import type { DeletionEntry, DeletionIntent, DeletionLogLine, NotDeletedEntry, DeletionLog } from './deletion-log';
 
 /** What reconciling a log found for the intents that had no outcome. */
 export interface ReconciliationReport {
@@ -37,25 +36,9 @@ function isLogLine(line: unknown): line is DeletionLogLine & { sid: string } {
   );
 }
 
-/**
- * A deletion log as reconciliation sees it, wherever it is kept: its lines read back, and a
- * way to append the outcomes it settles.
- */
-export interface SettleableLog {
-  /** Where the log is, as printed: a file's path, or the place of a bucket's manifests. */
-  readonly path: string;
-  lines(): AsyncIterable<unknown>;
-  openRecorder(): Promise<DeletionRecorder & { close(): Promise<void> }>;
-}
-
-/** A deletion log in a local JSON Lines file. */
-export function deletionLogFile(path: string): SettleableLog {
-  return { path, lines: () => readJsonLines(path), openRecorder: () => JsonLinesFile.open(path) };
-}
-
 export interface ReconcileOptions {
   api: Pick<TwilioApi, 'getJson'>;
-  log: SettleableLog;
+  log: DeletionLog;
   /** Checks at once; the API's limiter bounds the requests themselves. */
   maxPending: number;
   clock?: () => Date;
@@ -72,7 +55,7 @@ export async function reconcileDeletions(options: ReconcileOptions): Promise<Rec
   if (intents.length === 0) return undefined;
   const clock = options.clock ?? (() => new Date());
   const report: ReconciliationReport = { path: log.path, deleted: 0, notDeleted: 0, unsettled: 0 };
-  const recorder = await log.openRecorder();
+  const writer = await log.openWriter();
   const window = new TaskWindow(options.maxPending);
   try {
     for (const intent of intents) {
@@ -81,7 +64,7 @@ export async function reconcileDeletions(options: ReconcileOptions): Promise<Rec
         const outcome = await outcomeOf(options.api, intent, clock());
         if (!outcome) report.unsettled += 1;
         else {
-          await recorder.append(outcome);
+          await writer.append(outcome);
           if (outcome.event === 'deleted') report.deleted += 1;
           else report.notDeleted += 1;
         }
@@ -90,7 +73,7 @@ export async function reconcileDeletions(options: ReconcileOptions): Promise<Rec
     await window.drain();
   } finally {
     await window.drain().catch(() => undefined);
-    await recorder.close();
+    await writer.close();
   }
   return report;
 }

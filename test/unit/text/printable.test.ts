@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { printable, printableClip, printableJson, printableRecord } from '../../../src/output/printable';
+import { printable, printableClip, printableJson, printableRecord } from '../../../src/text/printable';
 
 /** Everything a terminal acts on: C0, DEL, C1, line separators, bidi controls. */
 // eslint-disable-next-line no-control-regex -- these are the characters the output must not hold

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
-import { drained } from '../../../src/output/record-output';
+import { drained } from '../../../src/tasks/record-output';
 
 describe('drained', () => {
   it('resolves at once while the stream has room, and on drain once it is backed up', async () => {

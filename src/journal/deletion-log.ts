@@ -1,9 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CredentialsError, messageOf, OperationFailedError, TwilioApiError } from '../errors';
-import { JsonLinesFile } from '../media/json-lines-file';
+import { messageOf, OperationFailedError } from '../errors';
+import { JsonLinesFile, readJsonLines } from './json-lines-file';
 import type { Recording } from '../recordings/recording';
-import { RequestNotSentError, recordingPath, type TwilioApi } from '../twilio/twilio-api';
 
 /** The recording a line is about, as it was when the line was written. */
 interface RecordingFields {
@@ -78,10 +77,26 @@ export function deletionEntry(
   return { event: 'deleted', outcome, ...recordingFields(recording, archivedPath), deletedAt: deletedAt.toISOString() };
 }
 
-/** Where deletions are recorded: each append resolves once its line is on disk. */
-export interface DeletionRecorder {
+/** A deletion log open for appending: each append resolves once its line is on disk. */
+export interface DeletionLogWriter {
   readonly path: string;
   append(entry: DeletionLogLine): Promise<void>;
+}
+
+/**
+ * A deletion log wherever it is kept (its own file, a folder's manifest, a bucket's manifest
+ * objects): its lines read back, and a way to append more, such as the outcomes reconciliation settles.
+ */
+export interface DeletionLog {
+  /** Where the log is, as printed: a file's path, or the place of a bucket's manifests. */
+  readonly path: string;
+  lines(): AsyncIterable<unknown>;
+  openWriter(): Promise<DeletionLogWriter & { close(): Promise<void> }>;
+}
+
+/** A deletion log in a local JSON Lines file. */
+export function fileDeletionLog(path: string): DeletionLog {
+  return { path, lines: () => readJsonLines(path), openWriter: () => JsonLinesFile.open(path) };
 }
 
 /** The log a purge writes without an archive: one file a day in the plugin's data folder. */
@@ -105,7 +120,7 @@ export async function defaultDeletionLogs(dataDir: string): Promise<string[]> {
 }
 
 /** The deletion log of a purge without an archive: its own JSON-lines file, flushed to disk before each append resolves. */
-export class DeletionLog implements DeletionRecorder {
+export class DeletionLogFile implements DeletionLogWriter {
   private constructor(private readonly file: JsonLinesFile) {}
 
   get path(): string {
@@ -118,9 +133,9 @@ export class DeletionLog implements DeletionRecorder {
   }
 
   /** Opens (creating if needed) the file at `path` for appending, refusing what JsonLinesFile refuses: folder 0700, file 0600. */
-  static async open(path: string): Promise<DeletionLog> {
+  static async open(path: string): Promise<DeletionLogFile> {
     await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    return new DeletionLog(await JsonLinesFile.open(path));
+    return new DeletionLogFile(await JsonLinesFile.open(path));
   }
 
   append(entry: DeletionLogLine): Promise<void> {
@@ -142,73 +157,6 @@ export class UnrecordedDeletionError extends OperationFailedError {
     cause: unknown,
   ) {
     super(`${sid} was deleted, but the log could not record it: ${messageOf(cause)}`);
-  }
-}
-
-/**
- * Deletes recordings write-ahead: an intent line on disk before each DELETE, the outcome after
- * its answer. A DELETE whose answer never came (a crash, a second Ctrl-C, a lost connection) leaves
- * an intent without an outcome, which the next run settles by asking Twilio (see reconcileDeletions).
- */
-export class DeletionJournal {
-  constructor(
-    private readonly recorder: DeletionRecorder,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
-
-  get path(): string {
-    return this.recorder.path;
-  }
-
-  /** Writes and flushes the run's first line, so that a log that cannot take one stops the run before any DELETE. */
-  async start(command: string): Promise<void> {
-    try {
-      await this.recorder.append({ event: 'run-started', command, at: this.clock().toISOString() });
-    } catch (error) {
-      throw new DeletionLogError(
-        `Cannot write the deletion log ${this.path}: ${messageOf(error)}. Nothing was deleted: free the disk or name another log, then run the command again.`,
-      );
-    }
-  }
-
-  /**
-   * Deletes one recording: intent, DELETE, outcome. Throws DeletionLogError (not deleted) when the
-   * intent cannot be written, UnrecordedDeletionError when the outcome cannot, and the API's error
-   * when Twilio refused or `stop` called the DELETE off (both recorded as not deleted) or Twilio could
-   * not be asked (the intent stays open).
-   */
-  async deleteRecording(
-    api: Pick<TwilioApi, 'delete'>,
-    recording: Recording,
-    archivedPath: string | null,
-    stop?: AbortSignal,
-  ): Promise<DeletionEntry['outcome']> {
-    try {
-      await this.recorder.append(deletionIntent(recording, this.clock(), archivedPath));
-    } catch (error) {
-      throw new DeletionLogError(`not deleted: the log could not take its intent line (${messageOf(error)})`);
-    }
-    let answer: 'deleted' | 'not-found';
-    try {
-      answer = await api.delete(`${recordingPath(recording.accountSid, recording.sid)}.json`, stop);
-    } catch (error) {
-      if (
-        error instanceof TwilioApiError ||
-        error instanceof CredentialsError ||
-        error instanceof RequestNotSentError
-      ) {
-        // Twilio answered, or was never asked: the recording is still there. A failed line only leaves the intent open.
-        await this.recorder.append(notDeletedEntry(recording, this.clock(), messageOf(error))).catch(() => undefined);
-      }
-      throw error;
-    }
-    const outcome = answer === 'deleted' ? 'deleted' : 'already-deleted';
-    try {
-      await this.recorder.append(deletionEntry(recording, outcome, this.clock(), archivedPath));
-    } catch (error) {
-      throw new UnrecordedDeletionError(recording.sid, error);
-    }
-    return outcome;
   }
 }
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
-import { countText, createProgressReporter } from '../../../src/progress/progress-reporter';
+import { countText, createProgressReporter } from '../../../src/cli/progress-reporter';
 
 /** A stream that says it is a terminal, keeping what is written with cursor moves stripped. */
 function fakeTerminal(): { stream: NodeJS.WriteStream; text: () => string } {

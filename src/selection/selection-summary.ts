@@ -1,7 +1,7 @@
-import { plural } from './plural';
+import { plural } from '../text/plural';
 import { StorageTally, describeMonthlyCost } from '../recordings/storage-cost';
-import { describeWindow, type SelectionCriteria } from '../selection/criteria';
-import type { RecordingPage } from '../selection/select-recordings';
+import { describeWindow, type SelectionCriteria } from './criteria';
+import type { RecordingPage } from './select-recordings';
 
 /** Tallies of the selected recordings, per account, in the order accounts were met. */
 export class SelectionTally {

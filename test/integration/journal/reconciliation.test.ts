@@ -3,14 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../../sandbox';
-import { deletionEntry, deletionIntent } from '../../../src/purge/deletion-log';
-import { readJsonLines } from '../../../src/media/json-lines-file';
-import { deletionLogFile, openIntents, reconcileDeletions } from '../../../src/purge/reconciliation';
+import { deletionEntry, deletionIntent, fileDeletionLog } from '../../../src/journal/deletion-log';
+import { readJsonLines } from '../../../src/journal/json-lines-file';
+import { openIntents, reconcileDeletions } from '../../../src/journal/reconciliation';
 import type { Recording } from '../../../src/recordings/recording';
 import { aRecording } from '../../unit/recording-fixture';
 import { sandboxApi } from '../../support/sandbox-api';
-
-const DAY = 24 * 60 * 60 * 1000;
+import { DAY } from '../../support/time';
 
 describe('reconcileDeletions', () => {
   let sandbox: Sandbox;
@@ -69,7 +68,7 @@ describe('reconcileDeletions', () => {
       deletionIntent(done, at, null),
       deletionEntry(done, 'deleted', at, null),
     ]);
-    const report = await reconcileDeletions({ api: sandboxApi(sandbox), log: deletionLogFile(path), maxPending: 2 });
+    const report = await reconcileDeletions({ api: sandboxApi(sandbox), log: fileDeletionLog(path), maxPending: 2 });
     expect(report).to.include({ deleted: 2, notDeleted: 1, unsettled: 0 });
     const added = lines().slice(5);
     expect(added.find((line) => line.sid === deleted.sid)).to.include({
@@ -85,7 +84,7 @@ describe('reconcileDeletions', () => {
   });
 
   it('writes nothing, and creates nothing, when no intent is open', async () => {
-    expect(await reconcileDeletions({ api: sandboxApi(sandbox), log: deletionLogFile(path), maxPending: 2 })).to.equal(
+    expect(await reconcileDeletions({ api: sandboxApi(sandbox), log: fileDeletionLog(path), maxPending: 2 })).to.equal(
       undefined,
     );
     expect(() => readFileSync(path)).to.throw(/ENOENT/);

@@ -1,9 +1,22 @@
-import { discardBody, readBody, type HttpResponse } from '../twilio/http-transport';
-import { RetryableError } from '../twilio/retry-policy';
-import type { TwilioApi } from '../twilio/twilio-api';
-import type { MediaFormat } from './layout';
-import { contentTypeMatches } from './media-check';
-import { MediaSaveError } from './media-errors';
+import { MediaSaveError } from '../errors';
+import { discardBody, readBody, type HttpResponse } from './http-transport';
+import { RetryableError } from './retry-policy';
+
+/** The formats Twilio serves a recording's media in. */
+export type MediaFormat = 'wav' | 'mp3';
+
+export const MEDIA_FORMATS: readonly MediaFormat[] = ['wav', 'mp3'];
+
+/** The content types Twilio (and a CDN in front of it) may give each format. */
+const CONTENT_TYPES: Record<MediaFormat, readonly string[]> = {
+  wav: ['audio/x-wav', 'audio/wav', 'audio/wave', 'audio/vnd.wave'],
+  mp3: ['audio/mpeg', 'audio/mp3'],
+};
+
+export function contentTypeMatches(contentType: string | undefined, format: MediaFormat): boolean {
+  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return CONTENT_TYPES[format].includes(mediaType);
+}
 
 /**
  * Throws unless Twilio's answer to a media request is a 200 with audio of the expected
@@ -11,7 +24,7 @@ import { MediaSaveError } from './media-errors';
  * answer is worth another try.
  */
 export async function checkMediaAnswer(
-  api: Pick<TwilioApi, 'errorFor'>,
+  api: { errorFor(response: HttpResponse, body: Buffer, what: string): Error },
   recording: { sid: string },
   format: MediaFormat,
   response: HttpResponse,

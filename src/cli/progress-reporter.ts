@@ -1,20 +1,11 @@
 import { CliUx } from '@oclif/core';
+import type { ProgressReporter } from '../tasks/progress';
+import { formatBytes } from '../text/bytes';
 
 export interface ProgressSnapshot {
   done: number;
   total: number | undefined;
   bytes: number;
-}
-
-/** Reports progress of a long run on stderr; never writes to stdout. */
-export interface ProgressReporter {
-  /** The number of items to do, once known (it may grow while a selection streams in). */
-  setTotal(total: number): void;
-  /** One item finished (whatever its outcome), with the bytes it moved. */
-  itemDone(bytes?: number): void;
-  /** Bytes moved by items still in progress. */
-  addBytes(bytes: number): void;
-  stop(): void;
 }
 
 export interface ProgressOptions {
@@ -25,17 +16,6 @@ export interface ProgressOptions {
   intervalMs?: number;
   silent?: boolean;
   now?: () => number;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
 /** `20` while the total is unknown, `20/150` once it is known. */

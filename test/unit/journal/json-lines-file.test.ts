@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonLinesFile, readJsonLines, UnusableFileError } from '../../../src/media/json-lines-file';
-import { temporaryFolder } from './media-test-kit';
+import { JsonLinesFile, readJsonLines, UnusableFileError } from '../../../src/journal/json-lines-file';
+import { temporaryFolder } from '../media/media-test-kit';
 
 async function readAll(path: string): Promise<unknown[]> {
   const entries: unknown[] = [];

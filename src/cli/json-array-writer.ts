@@ -1,4 +1,4 @@
-import { printableJson } from './printable';
+import { printableJson } from '../text/printable';
 
 /**
  * Writes a JSON array one batch of items at a time, as `JSON.stringify(items, null, 2)` would (with

@@ -3,15 +3,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  DeletionJournal,
-  DeletionLog,
+  DeletionLogFile,
   DeletionLogError,
   defaultDeletionLogPath,
   defaultDeletionLogs,
   deletionEntry,
-} from '../../../src/purge/deletion-log';
+} from '../../../src/journal/deletion-log';
 import type { Recording } from '../../../src/recordings/recording';
 import { aRecording } from '../recording-fixture';
+import { WriteAheadDeleter } from '../../../src/journal/write-ahead-deleter';
 
 function recording(n: number): Recording {
   return aRecording({
@@ -22,7 +22,7 @@ function recording(n: number): Recording {
   });
 }
 
-describe('DeletionLog', () => {
+describe('DeletionLogFile', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'deletion-log-'));
@@ -37,7 +37,7 @@ describe('DeletionLog', () => {
 
   it('appends one JSON line per deletion, in a 0700 folder and a 0600 file, each on disk when append resolves', async () => {
     const path = join(dir, 'nested', 'purge.jsonl');
-    const log = await DeletionLog.open(path);
+    const log = await DeletionLogFile.open(path);
     const deletedAt = new Date('2026-11-21T12:00:00Z');
     await log.append(deletionEntry(recording(1), 'deleted', deletedAt, '2026-01-02/RE1.wav'));
     expect(readFileSync(path, 'utf8').split('\n')).to.have.length(2);
@@ -71,7 +71,7 @@ describe('DeletionLog', () => {
   it('keeps what an earlier run wrote', async () => {
     const path = join(dir, 'purge.jsonl');
     writeFileSync(path, '{"earlier":true}\n');
-    const log = await DeletionLog.open(path);
+    const log = await DeletionLogFile.open(path);
     await log.append(deletionEntry(recording(1), 'deleted', new Date(), null));
     await log.close();
     expect(readFileSync(path, 'utf8').split('\n')[0]).to.equal('{"earlier":true}');
@@ -88,10 +88,10 @@ describe('DeletionLog', () => {
       ['/dev/full', 'not a regular file'],
     ] as const) {
       let error: Error | undefined;
-      await DeletionLog.check(path).catch((caught: Error) => (error = caught));
+      await DeletionLogFile.check(path).catch((caught: Error) => (error = caught));
       expect(error?.message, path).to.include(`it is ${what}`);
     }
-    await DeletionLog.check(join(dir, 'new.jsonl'));
+    await DeletionLogFile.check(join(dir, 'new.jsonl'));
     expect(() => statSync(join(dir, 'new.jsonl'))).to.throw(/ENOENT/);
   });
 
@@ -107,12 +107,12 @@ describe('DeletionLog', () => {
   });
 
   it('fails to start a run, before any DELETE, when the log cannot take a line', async () => {
-    const journal = new DeletionJournal({
+    const deleter = new WriteAheadDeleter({
       path: '/full/log.jsonl',
       append: () => Promise.reject(new Error('ENOSPC: no space left on device')),
     });
     let error: Error | undefined;
-    await journal.start('purge').catch((caught: Error) => (error = caught));
+    await deleter.start('purge').catch((caught: Error) => (error = caught));
     expect(error).to.be.instanceOf(DeletionLogError);
     expect(error?.message).to.match(/Cannot write the deletion log \/full\/log\.jsonl: ENOSPC.*Nothing was deleted/);
   });

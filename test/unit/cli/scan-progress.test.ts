@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
-import { createScanProgress, scanProgressLine } from '../../../src/progress/scan-progress';
+import { createScanProgress, scanProgressLine } from '../../../src/cli/scan-progress';
 
 describe('scan progress', () => {
   it('says pages and recordings scanned, and the rate', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SelectionTally, selectionSummaryLines } from '../../../src/output/selection-summary';
+import { SelectionTally, selectionSummaryLines } from '../../../src/selection/selection-summary';
 import { buildCriteria } from '../../../src/selection/criteria';
 import { aRecording } from '../recording-fixture';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BadInputError } from '../errors';
-import { printable } from './printable';
+import { printable } from '../text/printable';
 
 /**
  * Replaces `path` with `text` atomically: a new file beside it (created exclusively, never
