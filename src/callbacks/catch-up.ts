@@ -3,13 +3,14 @@ import { hasMedia, type Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordings } from '../selection/select-recordings';
 import type { TwilioApi } from '../twilio/twilio-api';
+import type { MediaDestination } from '../media/media-destination';
 import type { ArchiveResult } from './callback-archiver';
 import type { CatchUpReport } from './listener-report';
 
 /**
- * How far each scan reaches back before the one it follows started: recordings Twilio lists a
- * little late, and clocks that disagree a little, are still seen. Twilio's date filters are whole
- * days, so this costs no extra request.
+ * How far each scan reaches back before the newest recording the one before it saw: recordings
+ * Twilio lists a little late are still seen. Measured on Twilio's own dates, so that this machine's
+ * clock, wherever it is set, never moves the window.
  */
 export const CATCH_UP_OVERLAP_MS = 10 * 60 * 1000;
 
@@ -37,7 +38,10 @@ const MAX_REMEMBERED_HOLDS = 100_000;
 export interface CatchUpDependencies {
   api: TwilioApi;
   /** What the destination's manifest lists. */
-  destination: { listsRecording(sid: string): boolean; newestListedCreation(): Date | undefined };
+  destination: Pick<
+    MediaDestination,
+    'listsRecording' | 'newestListedCreation' | 'holdsListings' | 'loadListings' | 'saveListings'
+  >;
   /** The listener's own archiving path: save, verify, delete when asked, counted and reported once. */
   archive(accountSid: string, recordingSid: string): Promise<ArchiveResult>;
   report(run: CatchUpReport): void;
@@ -124,6 +128,8 @@ export class CatchUp {
     };
     /** The oldest recording to look at again: still in progress, settling, or failed. */
     let oldestWaiting: number | undefined;
+    /** The newest recording Twilio listed in the window, by Twilio's clock. */
+    let newestSeen: number | undefined;
     const wait = (recording: Recording) => {
       run.waiting += 1;
       const created = recording.dateCreated.getTime();
@@ -139,17 +145,21 @@ export class CatchUp {
       for await (const recording of selectRecordings(this.deps.api, criteria)) {
         if (this.stopping) break;
         run.scanned += 1;
+        const created = recording.dateCreated.getTime();
+        if (newestSeen === undefined || created > newestSeen) newestSeen = created;
         if (WITHOUT_MEDIA.has(recording.status)) continue;
-        if (!hasMedia(recording) || !this.settled(recording, startedAt)) {
-          wait(recording);
+        // Twilio's clock, as far as its newest recording tells, when it is ahead of this machine's.
+        const twilioNow = Math.max(startedAt.getTime(), newestSeen);
+        if (!hasMedia(recording) || !this.settled(recording, twilioNow)) {
+          if (hasMedia(recording)) await this.loadListingsOf(recording);
+          if (!(hasMedia(recording) && this.archived(recording))) wait(recording);
           continue;
         }
-        // Checked and handed on with no wait between, so that a callback saving it now shares that work.
-        if (this.deps.destination.listsRecording(recording.sid)) {
-          if (!this.settings.deleting || this.keptByHold.has(recording.sid)) continue;
-        }
-        run.missing += 1;
         while (archives.size >= this.deps.concurrency) await Promise.race(archives);
+        await this.loadListingsOf(recording);
+        // Checked and handed on with no wait between, so that a callback saving it now shares that work.
+        if (this.archived(recording)) continue;
+        run.missing += 1;
         const work = this.deps
           .archive(recording.accountSid, recording.sid)
           .then((result) => {
@@ -174,10 +184,13 @@ export class CatchUp {
       run.error = messageOf(error);
     }
     await Promise.allSettled([...archives]);
+    // A restart after this scan reads only the manifest's lines that follow it.
+    await this.deps.destination.saveListings?.();
     run.finishedAt = this.deps.clock();
     // A scan that failed is repeated from the same place; one that ended moves on, keeping what waits in view.
     if (run.error === undefined) {
-      const next = Math.min(startedAt.getTime() - CATCH_UP_OVERLAP_MS, oldestWaiting ?? Number.POSITIVE_INFINITY);
+      const reached = newestSeen === undefined ? from.getTime() : newestSeen - CATCH_UP_OVERLAP_MS;
+      const next = Math.min(reached, oldestWaiting ?? Number.POSITIVE_INFINITY);
       this.cursor = new Date(Math.max(next, from.getTime()));
     } else {
       this.cursor = from;
@@ -200,9 +213,26 @@ export class CatchUp {
   }
 
   /** Whether the recording completed at least the settle time ago (it completes its duration after creation). */
-  private settled(recording: Recording, now: Date): boolean {
+  private settled(recording: Recording, nowMs: number): boolean {
     const completedAt = recording.dateCreated.getTime() + Math.max(recording.duration, 0) * 1000;
-    return now.getTime() - completedAt >= this.settings.settleMs;
+    return nowMs - completedAt >= this.settings.settleMs;
+  }
+
+  /** Brings into memory what the manifest lists for the recording's day, when the destination keeps only some days. */
+  private async loadListingsOf(recording: Recording): Promise<void> {
+    const { destination } = this.deps;
+    while (destination.holdsListings && !destination.holdsListings(recording.dateCreated)) {
+      await destination.loadListings!(recording.dateCreated);
+    }
+  }
+
+  /** Whether the recording needs nothing more: the manifest lists it and, when deleting, a hold kept it. */
+  private archived(recording: Recording): boolean {
+    const { destination } = this.deps;
+    // Listings let go of since they were loaded: not known to be archived, so handed on (the save checks its copy).
+    if (destination.holdsListings && !destination.holdsListings(recording.dateCreated)) return false;
+    if (!destination.listsRecording(recording.sid, recording.dateCreated)) return false;
+    return !this.settings.deleting || this.keptByHold.has(recording.sid);
   }
 }
 

@@ -14,9 +14,16 @@ export interface StoredFile {
 /** What the manifests say is stored, by recording; the media side reads it from the manifest's lines. */
 export interface StoredIndex {
   get(sid: string): StoredFile | undefined;
+  /**
+   * The listed file of recording `sid`, created at `createdAt`, when the index keeps only some of
+   * its listings in memory and reads the others when asked; absent when `get` always answers.
+   */
+  lookUp?(sid: string, createdAt: Date | undefined): Promise<StoredFile | undefined>;
   add(sid: string, file: StoredFile, dateCreated?: Date): void;
   /** Whether any line names this path, whatever the recording or format. */
   lists(path: string): boolean;
+  /** Called once the manifest's lines are all written and it is let go of (not for a read-only destination). */
+  close?(): Promise<void>;
 }
 
 /** Bytes received, checked and hashed into a spool the sink gave, waiting to be committed. */
@@ -117,9 +124,12 @@ export class Destination {
     private manifest: ManifestWriter | undefined,
   ) {}
 
-  /** The copy of recording `sid` when the manifest lists it at `path` (or `alsoAt`) and the sink holds it as listed. */
-  async present(sid: string, path: string, alsoAt?: string): Promise<StoredCopy | undefined> {
-    const known = this.index.get(sid);
+  /**
+   * The copy of recording `sid` when the manifest lists it at `path` (or `alsoAt`) and the sink
+   * holds it as listed; `createdAt`, the recording's creation, lets an index read only that day.
+   */
+  async present(sid: string, path: string, alsoAt?: string, createdAt?: Date): Promise<StoredCopy | undefined> {
+    const known = this.index.lookUp ? await this.index.lookUp(sid, createdAt) : this.index.get(sid);
     const decrypted = alsoAt !== undefined && this.sink.decryptedInPlace && known?.path === alsoAt;
     if (!known || (known.path !== path && !decrypted)) return undefined;
     if (!(await this.sink.holds(known))) return undefined;
@@ -151,13 +161,16 @@ export class Destination {
     await this.saving.settled();
     const manifest = this.manifest;
     this.manifest = undefined;
-    await manifest?.close();
+    if (manifest) {
+      await manifest.close();
+      await this.index.close?.();
+    }
     await this.sink.close();
   }
 
   private async saveOnce<Received extends ReceivedBody>(request: CopyRequest<Received>): Promise<StoredCopy> {
     const { recording, path } = request;
-    const present = await this.present(recording.sid, path, request.alsoAt);
+    const present = await this.present(recording.sid, path, request.alsoAt, recording.dateCreated);
     if (present) return present;
     await request.check();
     await this.sink.prepare(path);

@@ -30,8 +30,23 @@ export interface OpenedSink<Index extends StoredIndex = StoredIndex> {
   manifest?: { append(entry: object): Promise<void>; close(): Promise<void> };
 }
 
-/** Reads what a manifest's lines say is stored. */
-export type IndexReader<Index extends StoredIndex = StoredIndex> = (lines: AsyncIterable<unknown>) => Promise<Index>;
+/** Where a folder's manifest is, for an index that reads it (or what it keeps beside it) itself. */
+export interface ManifestFolder {
+  root: string;
+  manifestPath: string;
+  fs: MediaFileSystem;
+  /** Nothing may be written beside the manifest (a dry run). */
+  readOnly: boolean;
+}
+
+/**
+ * Reads what a manifest's lines say is stored; a folder's sink also says where its manifest is,
+ * and `lines` are then read only if iterated.
+ */
+export type IndexReader<Index extends StoredIndex = StoredIndex> = (
+  lines: AsyncIterable<unknown>,
+  folder?: ManifestFolder,
+) => Promise<Index>;
 
 /** The manifest of the folder `root`, as a deletion log readable before the folder is opened. */
 export function folderDeletionLog(root: string): DeletionLog {
@@ -102,7 +117,9 @@ export class FolderSink implements MediaSink {
   ): Promise<OpenedSink<Index>> {
     const sink = new FolderSink(options);
     const exists = await sink.folder.check();
-    const index = await readIndex(readJsonLines(sink.manifestPath, sink.fs));
+    const readOnly = options.readOnly ?? false;
+    const where = { root: sink.root, manifestPath: sink.manifestPath, fs: sink.fs, readOnly };
+    const index = await readIndex(readJsonLines(sink.manifestPath, sink.fs), where);
     if (options.readOnly) return { sink, index };
     if (!exists) await sink.folder.create();
     await sink.temp.removeAbandoned((path) => index.lists(path));

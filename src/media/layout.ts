@@ -23,12 +23,16 @@ export type LayoutField = keyof typeof FIELD_VALUES;
 
 export const LAYOUT_FIELDS = Object.keys(FIELD_VALUES) as LayoutField[];
 
+/** The folder inside the output folder of the manifest's listings by day (see ManifestCatalog). */
+export const CATALOG_FOLDER = '.manifest-index';
+
 /**
  * First folders no layout may claim, in a folder or a bucket alike, so that a layout is refused
  * before anything is fetched wherever it is used.
  */
 const RESERVED_FIRST_FOLDERS: ReadonlyArray<[string, string]> = [
   [TEMP_FOLDER, 'files while they download'],
+  [CATALOG_FOLDER, "the manifest's index"],
   [MANIFEST_FOLDER, "a bucket's manifests"],
 ];
 

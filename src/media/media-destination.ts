@@ -31,8 +31,18 @@ export interface MediaDestination {
   readonly manifestPath: string;
   /** Where `recording` is (or would be) saved, relative to the root, with forward slashes. */
   plannedPath(recording: Recording): string;
-  /** Whether the manifest lists a copy of recording `sid` in this format (without checking the copy). */
-  listsRecording(sid: string): boolean;
+  /**
+   * Whether the manifest lists a copy of recording `sid`, created at `createdAt`, in this format
+   * (without checking the copy). A destination that keeps only some days' listings in memory
+   * answers for a day once `holdsListings` says so.
+   */
+  listsRecording(sid: string, createdAt?: Date): boolean;
+  /** Whether `listsRecording` answers now for recordings created on `createdAt`'s day; absent when it always does. */
+  holdsListings?(createdAt: Date): boolean;
+  /** Brings the listings of `createdAt`'s day into memory. */
+  loadListings?(createdAt: Date): Promise<void>;
+  /** Records what the manifest lists so far, so that the next open reads only what follows; never fails. */
+  saveListings?(): Promise<void>;
   /** When the newest recording the manifest lists was created; undefined when it lists none. */
   newestListedCreation(): Date | undefined;
   /** The saved copy of `recording` when the manifest lists it at its planned path and the copy agrees. */

@@ -8,6 +8,7 @@ import type { TwilioApi } from '../twilio/twilio-api';
 import { Layout } from './layout';
 import type { MediaFormat } from '../twilio/media-format';
 import { manifestEntry, ManifestIndex } from './manifest';
+import { ManifestCatalog } from './manifest-catalog';
 import type { MediaDestination, SavedMedia } from './media-destination';
 import { ENCRYPTED_SUFFIX, mediaTreatment, type MediaTreatment } from './media-encryption';
 import { asSaveError } from './media-errors';
@@ -38,17 +39,21 @@ export class RecordingDestination implements MediaDestination {
   readonly layout: Layout;
   readonly format: MediaFormat;
   private readonly destination: Destination;
-  private readonly index: ManifestIndex;
+  /** A folder's manifest through its catalog (read from a checkpoint on), a bucket's read whole. */
+  private readonly index: ManifestIndex | ManifestCatalog;
   private readonly now: () => Date;
+  /** Whether the manifest is open for appends: only then may the catalog write a checkpoint. */
+  private writable: boolean;
 
   private constructor(
-    opened: OpenedSink<ManifestIndex>,
+    opened: OpenedSink<ManifestIndex | ManifestCatalog>,
     private readonly options: RecordingMediaOptions,
   ) {
     this.layout = parsedLayout(options.layout);
     this.format = options.format;
     this.index = opened.index;
     this.destination = new Destination(opened.sink, opened.index, opened.manifest);
+    this.writable = opened.manifest !== undefined;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -59,11 +64,19 @@ export class RecordingDestination implements MediaDestination {
   }
 
   static async open(
-    openSink: (readIndex: IndexReader<ManifestIndex>) => Promise<OpenedSink<ManifestIndex>>,
+    openSink: (
+      readIndex: IndexReader<ManifestIndex | ManifestCatalog>,
+    ) => Promise<OpenedSink<ManifestIndex | ManifestCatalog>>,
     options: RecordingMediaOptions,
   ): Promise<RecordingDestination> {
     parsedLayout(options.layout);
-    const opened = await openSink((lines) => ManifestIndex.fromLines(lines, options.format));
+    const opened = await openSink(async (lines, folder) => {
+      if (!folder) return ManifestIndex.fromLines(lines, options.format);
+      const { root, manifestPath, fs, readOnly } = folder;
+      const catalog = await ManifestCatalog.open(root, manifestPath, options.format, fs, readOnly);
+      if (catalog.due) await catalog.takeCheckpoint();
+      return catalog;
+    });
     return new RecordingDestination(opened, options);
   }
 
@@ -79,8 +92,20 @@ export class RecordingDestination implements MediaDestination {
     return this.destination.sink;
   }
 
-  listsRecording(sid: string): boolean {
-    return this.index.has(sid);
+  listsRecording(sid: string, createdAt?: Date): boolean {
+    return this.index.get(sid, createdAt) !== undefined;
+  }
+
+  holdsListings(createdAt: Date): boolean {
+    return this.index instanceof ManifestCatalog ? this.index.holds(createdAt) : true;
+  }
+
+  async loadListings(createdAt: Date): Promise<void> {
+    if (this.index instanceof ManifestCatalog) await this.index.load(createdAt);
+  }
+
+  async saveListings(): Promise<void> {
+    if (this.writable && this.index instanceof ManifestCatalog) await this.index.takeCheckpoint();
   }
 
   newestListedCreation(): Date | undefined {
@@ -96,7 +121,7 @@ export class RecordingDestination implements MediaDestination {
 
   async presentCopy(recording: Recording): Promise<SavedMedia | undefined> {
     const path = this.plannedPath(recording);
-    const present = await this.destination.present(recording.sid, path, decryptedPathOf(path));
+    const present = await this.destination.present(recording.sid, path, decryptedPathOf(path), recording.dateCreated);
     return present && savedMedia(recording, present);
   }
 
@@ -135,10 +160,14 @@ export class RecordingDestination implements MediaDestination {
   }
 
   manifestLog(): DeletionLog {
-    return this.destination.manifestLog();
+    const log = this.destination.manifestLog();
+    const index = this.index;
+    // A catalog carries the intents still open at its checkpoint: only the lines after it are read.
+    return index instanceof ManifestCatalog ? { ...log, lines: () => index.linesForReconciliation() } : log;
   }
 
   close(): Promise<void> {
+    this.writable = false;
     return this.destination.close();
   }
 }

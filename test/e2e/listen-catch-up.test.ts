@@ -51,10 +51,10 @@ describe('twilio recordings:callbacks:listen --catch-up (real twilio binary)', f
   afterEach(() => {
     killRunningListeners();
     world.sandbox.setKnobs({ holdAfterRequests: null });
-    // Each case starts from an account with nothing to archive or wait for.
+    // Each case starts from an account that lists nothing: a case's dates never move the next one's window.
     for (const recording of world.sandbox.store.recordings(world.sandbox.account.sid)) {
       if (recording.status === 'completed') world.sandbox.store.deleteRecording(recording.sid);
-      else recording.status = 'absent';
+      else recording.status = 'deleted';
     }
   });
 
@@ -145,6 +145,25 @@ describe('twilio recordings:callbacks:listen --catch-up (real twilio binary)', f
     expect(existsSync(join(dir, `${lost.sid}.wav`))).to.equal(true);
     expect(statusOf(lost.sid)).to.equal('deleted');
     expect(statusOf(older.sid)).to.equal('completed');
+  });
+
+  it("catches up a lost callback's recording when Twilio's clock is an hour behind this machine's", async () => {
+    const dir = join(scratch, 'clock-behind');
+    // Twilio dates its recordings an hour earlier than this machine's clock reads.
+    const first = addRecording(65);
+    const listener = await start(dir, ['--delete-after-download']);
+    expect(catchUps(listener)[0]).to.include({ missing: 1, saved: 1, deleted: 1 });
+    const lost = addRecording(60);
+    const scan = await catchUpNow(listener);
+    const run = await listener.stop();
+
+    expect(run.status, run.stderr).to.equal(0);
+    expect(scan).to.include({ missing: 1, saved: 1, deleted: 1 });
+    for (const recording of [first, lost]) {
+      expect(existsSync(join(dir, `${recording.sid}.wav`)), recording.sid).to.equal(true);
+      expect(statusOf(recording.sid)).to.equal('deleted');
+      expect(world.sandbox.counters.mediaFetchesPerSid[recording.sid]).to.equal(1);
+    }
   });
 
   it('deletes, when started with --delete-after-download, what an earlier run saved and left on Twilio, fetching it once', async () => {

@@ -115,20 +115,47 @@ describe('CatchUp', () => {
     const lost = add(5);
     timers[0]!.run();
     await waitFor(() => reports.length === 2);
-    expect(reports[1]!.from.getTime()).to.equal(unfinished.dateCreatedMs);
+    expect(reports[1]!.from.getTime()).to.equal(unfinished.dateCreatedMs - CATCH_UP_OVERLAP_MS);
     expect(archived).to.deep.equal([lost.sid]);
 
-    // Once nothing waits, the next scan reaches back only the overlap before the last one started.
+    // Once nothing waits, the next scan reaches back only the overlap before the newest recording the last one saw.
     unfinished.status = 'absent';
     timers[1]!.run();
     await waitFor(() => reports.length === 3);
     now = new Date(now.getTime() + 10 * MINUTE);
     timers[2]!.run();
     await waitFor(() => reports.length === 4);
-    expect(reports[3]!.from.getTime()).to.equal(now.getTime() - 10 * MINUTE - CATCH_UP_OVERLAP_MS);
+    expect(reports[3]!.from.getTime()).to.equal(lost.dateCreatedMs - CATCH_UP_OVERLAP_MS);
 
     await scans.stop();
     expect(timers[3]!.cancelled).to.equal(true);
+  });
+
+  it("finds a lost callback's recording when Twilio's clock is an hour behind this machine's", async () => {
+    const scans = catchUp();
+    const archivedFirst = add(65);
+    listed.add(archivedFirst.sid);
+    expect(await scans.runNow()).to.include({ scanned: 1, missing: 0 });
+
+    now = new Date(now.getTime() + 10 * MINUTE);
+    // Created "now" by Twilio's clock, which reads an hour less than this machine's.
+    const lost = add(60);
+    expect(await scans.runNow()).to.include({ missing: 1, saved: 1 });
+    expect(archived).to.deep.equal([lost.sid]);
+  });
+
+  it("lists one page for a scan that finds nothing new when Twilio's clock is an hour ahead, without deletion", async () => {
+    // An hour of recordings, 1,500 of them, all archived by their callbacks and kept on Twilio.
+    for (let i = 0; i < 1500; i += 1) listed.add(add(-60 + (i * 60) / 1500).sid);
+    newest = new Date(now.getTime() + 60 * MINUTE);
+    const scans = catchUp();
+    await scans.runNow();
+
+    now = new Date(now.getTime() + 10 * MINUTE);
+    const lists = sandbox.counters.requests.list;
+    const report = await scans.runNow();
+    expect(report).to.include({ missing: 0, waiting: 0 });
+    expect(sandbox.counters.requests.list - lists).to.equal(1);
   });
 
   it('tries a failed archive again at the next scan', async () => {
@@ -137,7 +164,7 @@ describe('CatchUp', () => {
     const first = await scans.runNow();
     const second = await scans.runNow();
     expect(first).to.include({ missing: 1, failed: 1, waiting: 1 });
-    expect(second.from.getTime()).to.equal(failing.dateCreatedMs);
+    expect(second.from.getTime()).to.equal(failing.dateCreatedMs - CATCH_UP_OVERLAP_MS);
     expect(archived).to.deep.equal([failing.sid, failing.sid]);
   });
 
