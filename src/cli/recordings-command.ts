@@ -11,7 +11,7 @@ import { DEFAULT_CONCURRENCY } from './flags';
 import { JsonArrayWriter } from './json-array-writer';
 import { printable, printableRecord } from '../text/printable';
 import { shownLogger } from './shown-logger';
-import { DISCARD_RECORDS, drained, type RecordOutput } from '../tasks/record-output';
+import { DISCARD_RECORDS, waitForRoom, type RecordOutput } from '../tasks/record-output';
 import { buildCriteria, type SelectionCriteria, type SelectionInput } from '../selection/criteria';
 import { ConcurrencyLimiter } from '../twilio/concurrency-limiter';
 import { checkCredentials, credentialsLabel } from '../twilio/credentials';
@@ -156,7 +156,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       return {
         write: (records) => writer.add(records),
         end: (complete) => writer.end(complete),
-        drained: () => drained(),
+        waitForRoom: () => waitForRoom(),
       };
     }
     let written = 0;
@@ -170,7 +170,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       end: (complete = true) => {
         if (complete && written === 0) this.logger.info('No results');
       },
-      drained: () => drained(),
+      waitForRoom: () => waitForRoom(),
     };
   }
 

@@ -42,7 +42,7 @@ export interface DownloadEvents {
   onResultDone?(result: DownloadResult): void;
   onSidNotFound?(sid: string): void;
   /** Awaited before each recording starts, so that whoever reads the results sets the pace. */
-  paced?(): Promise<void>;
+  waitForRoom?(): Promise<void>;
 }
 
 export interface DownloadOptions {
@@ -193,7 +193,7 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
   try {
     selection: for await (const page of pages) {
       for (const recording of page.recordings) {
-        await events.paced?.();
+        await events.waitForRoom?.();
         await window.waitForRoom();
         if (summary.stoppedBecause) break selection;
         if (options.stop?.aborted) {

@@ -105,7 +105,7 @@ export default class RecordingsDownload extends RecordingsCommand {
         onBytes: (bytes) => progress.addBytes(bytes),
         onResultDone: () => progress.itemDone(),
         onSidNotFound: (sid) => this.logger.warn(`Recording ${sid} was not found.`),
-        paced: () => records.drained(),
+        waitForRoom: () => records.waitForRoom(),
       },
     })
       .catch((error: unknown) => {

@@ -73,7 +73,7 @@ export default class RecordingsList extends RecordingsCommand {
         tally.addPage(page);
         // Let go of them now: this frame keeps the page while the next is awaited (see selectRecordingPages).
         page.recordings.length = 0;
-        await records.drained();
+        await records.waitForRoom();
       }
     } catch (error) {
       records.end(false);
