@@ -1,7 +1,7 @@
 import { messageOf, TwilioApiError, MediaSaveError } from '../errors';
 import type { MediaDestination, SavedMedia } from '../media/media-destination';
 import { UnrecordedDeletionError } from '../journal/deletion-log';
-import { reconcileDeletions, type ReconciliationReport } from '../journal/reconciliation';
+import { reconcileDeletions, type SettledIntents } from '../journal/reconciliation';
 import { hasMedia, recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { recordingPath } from '../twilio/twilio-api';
@@ -54,16 +54,16 @@ export class CallbackArchiver {
    * Before the first callback, when deleting: settles the deletions an earlier listener sent without
    * recording their answer, then proves the manifest takes a line. Returns what settling found.
    */
-  async prepare(maxPending: number): Promise<ReconciliationReport | undefined> {
+  async prepare(maxPending: number): Promise<SettledIntents | undefined> {
     if (!this.deleteAfterDownload) return undefined;
-    const report = await reconcileDeletions({
+    const settled = await reconcileDeletions({
       api: this.api,
       log: this.saver.manifestLog(),
       maxPending,
       clock: this.clock,
     });
     await this.deleter.start('callbacks:listen');
-    return report;
+    return settled;
   }
 
   /** Archives one recording; a second callback for a recording being archived shares the first's work. */

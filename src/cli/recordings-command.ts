@@ -11,7 +11,7 @@ import { DEFAULT_CONCURRENCY } from './flags';
 import { JsonArrayWriter } from './json-array-writer';
 import { printable, printableRecord } from '../text/printable';
 import { shownLogger } from './shown-logger';
-import { DISCARD_RECORDS, drained, type RecordOutput } from '../tasks/record-output';
+import { DISCARD_RECORDS, waitForRoom, type RecordOutput } from '../tasks/record-output';
 import { buildCriteria, type SelectionCriteria, type SelectionInput } from '../selection/criteria';
 import { ConcurrencyLimiter } from '../twilio/concurrency-limiter';
 import { checkCredentials, credentialsLabel } from '../twilio/credentials';
@@ -156,7 +156,7 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       return {
         write: (records) => writer.add(records),
         end: (complete) => writer.end(complete),
-        drained: () => drained(),
+        waitForRoom: () => waitForRoom(),
       };
     }
     let written = 0;
@@ -170,8 +170,38 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
       end: (complete = true) => {
         if (complete && written === 0) this.logger.info('No results');
       },
-      drained: () => drained(),
+      waitForRoom: () => waitForRoom(),
     };
+  }
+
+  /**
+   * Streams a command's results and ends it the same way every time: opens the record output,
+   * stops on signals when asked, runs the work, ends the output (marked incomplete if the work
+   * threw), stops the progress and closes what the work used, prints the summary lines, and then
+   * throws the error that gives the exit status, if any.
+   */
+  protected async streamResults<Summary, Progress extends { stop(): void } | undefined = undefined>(
+    stream: ResultStream<Summary, Progress>,
+  ): Promise<Summary> {
+    const records = this.recordOutput(stream.properties);
+    const interruption = stream.stopOnSignals ? this.stopOnSignals() : undefined;
+    const progress = stream.progress?.() as Progress;
+    let summary: Summary;
+    try {
+      summary = await stream.run(records, interruption?.signal, progress);
+    } catch (error) {
+      records.end(false);
+      throw error;
+    } finally {
+      interruption?.dispose();
+      progress?.stop();
+      await stream.close?.();
+    }
+    records.end();
+    for (const line of stream.summaryLines(summary)) this.logger.info(line);
+    const failure = stream.failure?.(summary);
+    if (failure) throw failure;
+    return summary;
   }
 
   /** Asks on the terminal (stderr) for a private key's passphrase, without echoing it. */
@@ -271,6 +301,22 @@ export abstract class RecordingsCommand extends TwilioClientCommand {
     message = printable(message);
     return new TwilioCliError(message, exitStatus, { error: { message, exitStatus } });
   }
+}
+
+/** A command's work that streams result records, and how it ends (see RecordingsCommand.streamResults). */
+export interface ResultStream<Summary, Progress> {
+  /** The columns shown without -o json. */
+  properties: string;
+  /** Ctrl-C and SIGTERM as a request to stop: the work is handed the signal. */
+  stopOnSignals?: boolean;
+  /** Made once the output is open; stopped when the work has settled. */
+  progress?: () => Progress;
+  run(records: RecordOutput, stop: AbortSignal | undefined, progress: Progress): Promise<Summary>;
+  /** Releases what the work used (a destination), once it has settled. */
+  close?(): Promise<void>;
+  summaryLines(summary: Summary): Iterable<string>;
+  /** The error whose exit status the command ends with, thrown after the summary; none for success. */
+  failure?(summary: Summary): Error | undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import { recordingPath, type TwilioApi } from '../twilio/twilio-api';
 import type { DeletionEntry, DeletionIntent, DeletionLogLine, NotDeletedEntry, DeletionLog } from './deletion-log';
 
 /** What reconciling a log found for the intents that had no outcome. */
-export interface ReconciliationReport {
+export interface SettledIntents {
   path: string;
   /** Twilio has the recording as deleted, or no longer has it at all. */
   deleted: number;
@@ -49,12 +49,12 @@ export interface ReconcileOptions {
  * fetched with IncludeSoftDeleted=true, and what Twilio says it is becomes the intent's outcome line.
  * Returns undefined when the log has no open intent (and then writes nothing).
  */
-export async function reconcileDeletions(options: ReconcileOptions): Promise<ReconciliationReport | undefined> {
+export async function reconcileDeletions(options: ReconcileOptions): Promise<SettledIntents | undefined> {
   const { log } = options;
   const intents = await openIntents(log.lines());
   if (intents.length === 0) return undefined;
   const clock = options.clock ?? (() => new Date());
-  const report: ReconciliationReport = { path: log.path, deleted: 0, notDeleted: 0, unsettled: 0 };
+  const found: SettledIntents = { path: log.path, deleted: 0, notDeleted: 0, unsettled: 0 };
   const writer = await log.openWriter();
   const window = new TaskWindow(options.maxPending);
   try {
@@ -62,11 +62,11 @@ export async function reconcileDeletions(options: ReconcileOptions): Promise<Rec
       if (window.failed) break;
       await window.add(async () => {
         const outcome = await outcomeOf(options.api, intent, clock());
-        if (!outcome) report.unsettled += 1;
+        if (!outcome) found.unsettled += 1;
         else {
           await writer.append(outcome);
-          if (outcome.event === 'deleted') report.deleted += 1;
-          else report.notDeleted += 1;
+          if (outcome.event === 'deleted') found.deleted += 1;
+          else found.notDeleted += 1;
         }
       });
     }
@@ -75,7 +75,7 @@ export async function reconcileDeletions(options: ReconcileOptions): Promise<Rec
     await window.drain().catch(() => undefined);
     await writer.close();
   }
-  return report;
+  return found;
 }
 
 async function outcomeOf(
@@ -112,15 +112,15 @@ async function outcomeOf(
 }
 
 /** One line for stderr about what a reconciliation found. */
-export function reconciliationLine(report: ReconciliationReport): string {
-  const settled = report.deleted + report.notDeleted;
+export function reconciliationLine(found: SettledIntents): string {
+  const settled = found.deleted + found.notDeleted;
   const parts = [
-    `${report.deleted.toLocaleString('en-US')} deleted`,
-    `${report.notDeleted.toLocaleString('en-US')} still on Twilio`,
+    `${found.deleted.toLocaleString('en-US')} deleted`,
+    `${found.notDeleted.toLocaleString('en-US')} still on Twilio`,
   ];
-  let line = `Checked ${plural(settled + report.unsettled, 'deletion')} an earlier run left unanswered: ${parts.join(', ')}; recorded in ${report.path}.`;
-  if (report.unsettled > 0) {
-    line += ` ${plural(report.unsettled, 'recording')} could not be checked and will be checked by the next run.`;
+  let line = `Checked ${plural(settled + found.unsettled, 'deletion')} an earlier run left unanswered: ${parts.join(', ')}; recorded in ${found.path}.`;
+  if (found.unsettled > 0) {
+    line += ` ${plural(found.unsettled, 'recording')} could not be checked and will be checked by the next run.`;
   }
   return line;
 }

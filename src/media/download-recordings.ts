@@ -3,7 +3,7 @@ import { printable } from '../text/printable';
 import { encryptedWithOtherKey, encryptionKeySid, hasMedia, type Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
 import { selectRecordingPages } from '../selection/select-recordings';
-import { TaskWindow } from '../tasks/task-window';
+import { walkSelection } from '../selection/selection-walk';
 import type { TwilioApi } from '../twilio/twilio-api';
 import { Layout } from './layout';
 import { saveFailureReason } from './media-errors';
@@ -42,7 +42,7 @@ export interface DownloadEvents {
   onResultDone?(result: DownloadResult): void;
   onSidNotFound?(sid: string): void;
   /** Awaited before each recording starts, so that whoever reads the results sets the pace. */
-  paced?(): Promise<void>;
+  waitForRoom?(): Promise<void>;
 }
 
 export interface DownloadOptions {
@@ -188,26 +188,24 @@ export async function downloadRecordings(options: DownloadOptions): Promise<Down
     }
   };
 
-  const window = new TaskWindow(maxPending);
   const pages = selectRecordingPages(options.api, options.criteria, { onSidNotFound: events.onSidNotFound });
   try {
-    selection: for await (const page of pages) {
-      for (const recording of page.recordings) {
-        await events.paced?.();
-        await window.waitForRoom();
-        if (summary.stoppedBecause) break selection;
-        if (options.stop?.aborted) {
-          summary.interrupted = true;
-          break selection;
-        }
+    await walkSelection(pages, {
+      maxPending,
+      workFor: (recording) => () => {
         summary.selected += 1;
         events.onSelected?.(summary.selected);
-        await window.add(() => handle(recording));
-      }
-    }
+        return handle(recording);
+      },
+      waitForRoom: () => events.waitForRoom?.() ?? Promise.resolve(),
+      stopped: () => {
+        if (summary.stoppedBecause) return true;
+        if (options.stop?.aborted) summary.interrupted = true;
+        return summary.interrupted;
+      },
+    });
   } finally {
-    // Also when the selection breaks: the downloads under way finish and are reported before the error.
-    await window.drain();
+    // Also when the selection breaks: the downloads under way have finished, and are reported before the error.
     batch.flush();
   }
   summary.elapsedMs = clock() - startedAt;

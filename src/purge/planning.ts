@@ -60,7 +60,7 @@ export async function planPurge(
       async () => {
         for (const [recording, rule] of pending) await planOut!.add(recording, rule);
         pending = [];
-        await selectionOutput.drained();
+        await selectionOutput.waitForRoom();
       },
       decide,
       dependencies.expectKey,

@@ -10,8 +10,8 @@ import type { HoldRecheck } from '../holds/holds-file';
 import { saveFailureReason, stoppedByFullDisk } from '../media/media-errors';
 import type { Recording } from '../recordings/recording';
 import type { SelectionCriteria } from '../selection/criteria';
+import { walkSelection } from '../selection/selection-walk';
 import { selectRecordingPages, type RecordingPage } from '../selection/select-recordings';
-import { TaskWindow } from '../tasks/task-window';
 import { RequestNotSentError, type TwilioApi } from '../twilio/twilio-api';
 import { plural } from '../text/plural';
 import type { RecordOutput } from '../tasks/record-output';
@@ -306,29 +306,24 @@ export async function purgeSelected(execution: PurgeExecution): Promise<PurgeTal
     return true;
   };
 
-  const window = new TaskWindow(maxPending);
-  try {
-    const pages = execution.pages ?? selectRecordingPages(api, criteria, { onSidNotFound: execution.onSidNotFound });
-    selection: for await (const page of pages) {
-      for (const recording of page.recordings) {
+  await walkSelection(
+    execution.pages ?? selectRecordingPages(api, criteria, { onSidNotFound: execution.onSidNotFound }),
+    {
+      maxPending,
+      workFor: (recording) => {
         const decision = decide(recording);
-        if (decision.action === 'keep') {
-          concludeWith(decision)(resultFor(recording, 'skipped', decision), recording);
-          continue;
-        }
-        await window.waitForRoom();
-        if (window.failed || stopped()) break selection;
-        await window.add(() => purgeOne(recording, decision));
-      }
-      execution.onPage?.();
-      if (stopped()) break;
-    }
-  } catch (error) {
-    // The selection broke: let deletions under way finish (and be logged), then say why.
-    await window.drain().catch(() => undefined);
-    throw error;
-  }
-  await window.drain();
+        if (decision.action === 'delete') return () => purgeOne(recording, decision);
+        concludeWith(decision)(resultFor(recording, 'skipped', decision), recording);
+        return undefined;
+      },
+      // A DELETE that threw (credentials refused) starts no more.
+      stopped: (workFailed) => workFailed || stopped(),
+      afterPage: () => {
+        execution.onPage?.();
+        return stopped();
+      },
+    },
+  );
   if (execution.stop?.aborted) tally.interrupted = true;
   return tally;
 }

@@ -139,7 +139,7 @@ export async function buildPurgePlan(
   /** Each page once decided, with the decision of each of its recordings, in order. */
   onPage?: (page: RecordingPage, decisions: RetentionDecision[]) => void,
   /** Awaited after each page, so that whoever reads the pages sets the pace. */
-  paced: () => Promise<void> = () => Promise.resolve(),
+  waitForRoom: () => Promise<void> = () => Promise.resolve(),
   decide: RetentionDecider = selectionDecider(),
   /** `--expect-key`: the plan names recordings encrypted with any other public key. */
   expectKey?: string,
@@ -150,7 +150,7 @@ export async function buildPurgePlan(
     page.recordings.forEach((recording, i) => plan.add(page.accountSid, recording, decisions[i]));
     if (page.stoppedAtLimit !== undefined) plan.stoppedAtLimit = page.stoppedAtLimit;
     onPage?.(page, decisions);
-    await paced();
+    await waitForRoom();
   }
   return plan;
 }

@@ -4,17 +4,17 @@ export interface RecordOutput {
   /** Closes the output; `complete` is false when the command failed part way (a JSON array is still closed). */
   end(complete?: boolean): void;
   /** Resolves once the reader has caught up, so a slow reader slows the producer instead of filling memory. */
-  drained(): Promise<void>;
+  waitForRoom(): Promise<void>;
 }
 
 export const DISCARD_RECORDS: RecordOutput = {
   write: () => undefined,
   end: () => undefined,
-  drained: () => Promise.resolve(),
+  waitForRoom: () => Promise.resolve(),
 };
 
 /** Resolves once `stream` (stdout by default) has room again. */
-export function drained(
+export function waitForRoom(
   stream: NodeJS.WritableStream & { writableNeedDrain?: boolean } = process.stdout,
 ): Promise<void> {
   if (!stream.writableNeedDrain) return Promise.resolve();

@@ -32,7 +32,7 @@ export function keptOutput(): KeptOutput {
     end: (complete = true) => {
       ended ??= complete;
     },
-    drained: () => Promise.resolve(),
+    waitForRoom: () => Promise.resolve(),
   };
 }
 

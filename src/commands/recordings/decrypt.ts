@@ -7,7 +7,12 @@ import type { DecryptionInput } from '../../cli/flags';
 import { privateKeySource } from '../../encryption/key-ring';
 import { printable } from '../../text/printable';
 import { BadInputError, CancelledError, OperationFailedError } from '../../errors';
-import { decryptFolder, decryptSummaryLines, type DecryptResult } from '../../media/decrypt-folder';
+import {
+  decryptFolder,
+  decryptSummaryLines,
+  type DecryptResult,
+  type DecryptSummary,
+} from '../../media/decrypt-folder';
 import { docLink } from '../../cli/doc-links';
 
 export default class RecordingsDecrypt extends RecordingsCommand {
@@ -42,27 +47,30 @@ export default class RecordingsDecrypt extends RecordingsCommand {
     await super.run();
     const input = decryptInputFrom(this.args.DIR, this.flags.key, this.flags['key-passphrase-env']);
     const keys = await keyRingFrom(input.decryption, this.passphrasePrompt());
-    const records = this.recordOutput(this.flags.properties);
-    const interruption = this.stopOnSignals();
-    const summary = await decryptFolder({
-      root: input.root,
-      keys: keys!,
-      stop: interruption.signal,
-      onResult: (result: DecryptResult) => records.write([result]),
-    })
-      .catch((error: unknown) => {
-        records.end(false);
-        throw error;
-      })
-      .finally(() => interruption.dispose());
-    records.end();
-    for (const line of decryptSummaryLines(summary, input.root)) this.logger.info(line);
-    if (summary.interrupted)
-      throw new CancelledError('Decryption stopped on request: run the same command again to go on.');
-    if (summary.failed > 0) {
-      throw new OperationFailedError(`${summary.failed} recordings could not be decrypted; the reasons are above.`);
-    }
+    await this.streamResults({
+      properties: this.flags.properties,
+      stopOnSignals: true,
+      run: (records, stop) =>
+        decryptFolder({
+          root: input.root,
+          keys: keys!,
+          stop,
+          onResult: (result: DecryptResult) => records.write([result]),
+        }),
+      summaryLines: (summary) => decryptSummaryLines(summary, input.root),
+      failure: decryptFailure,
+    });
   }
+}
+
+/** The error a decryption ends with: a stop request, or recordings that could not be decrypted. */
+function decryptFailure(summary: DecryptSummary): Error | undefined {
+  if (summary.interrupted)
+    return new CancelledError('Decryption stopped on request: run the same command again to go on.');
+  if (summary.failed > 0) {
+    return new OperationFailedError(`${summary.failed} recordings could not be decrypted; the reasons are above.`);
+  }
+  return undefined;
 }
 
 /**

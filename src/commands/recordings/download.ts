@@ -20,7 +20,12 @@ import { keyRingFrom } from '../../cli/key-passphrase';
 import { RecordingsCommand } from '../../cli/recordings-command';
 import { CancelledError, OperationFailedError } from '../../errors';
 import { plural } from '../../text/plural';
-import { downloadLayout, downloadRecordings, downloadSummaryLines } from '../../media/download-recordings';
+import {
+  downloadLayout,
+  downloadRecordings,
+  downloadSummaryLines,
+  type DownloadSummary,
+} from '../../media/download-recordings';
 import { stoppedByFullDisk } from '../../media/media-errors';
 import { openMediaDestination } from '../../media/open-destination';
 import { createProgressReporter } from '../../cli/progress-reporter';
@@ -89,49 +94,46 @@ export default class RecordingsDownload extends RecordingsCommand {
       s3,
     });
 
-    const records = this.recordOutput(this.flags.properties);
-    const interruption = this.stopOnSignals();
-    const progress = createProgressReporter({ verb: dryRun ? 'checked' : 'done', silent: this.flags.silent });
-    const summary = await downloadRecordings({
-      api,
-      criteria,
-      store,
-      dryRun,
-      expectKey,
-      stop: interruption.signal,
-      events: {
-        onResults: (results) => records.write(results),
-        onSelected: (count) => progress.setTotal(count),
-        onBytes: (bytes) => progress.addBytes(bytes),
-        onResultDone: () => progress.itemDone(),
-        onSidNotFound: (sid) => this.logger.warn(`Recording ${sid} was not found.`),
-        paced: () => records.drained(),
-      },
-    })
-      .catch((error: unknown) => {
-        records.end(false);
-        throw error;
-      })
-      .finally(async () => {
-        interruption.dispose();
-        progress.stop();
-        await store.close();
-      });
-    records.end();
-
-    for (const line of downloadSummaryLines(summary, store.root)) this.logger.info(line);
-    if (summary.stoppedBecause) {
-      throw stoppedByFullDisk(summary.stoppedBecause);
-    }
-    if (summary.interrupted) {
-      throw new CancelledError(
-        `Download stopped on request with ${plural(summary.downloaded, 'recording')} downloaded: run the same command again to go on.`,
-      );
-    }
-    if (summary.failed > 0) {
-      throw new OperationFailedError(
-        `${summary.failed} of ${summary.selected} recordings could not be downloaded; run the same command again to retry them.`,
-      );
-    }
+    await this.streamResults({
+      properties: this.flags.properties,
+      stopOnSignals: true,
+      progress: () => createProgressReporter({ verb: dryRun ? 'checked' : 'done', silent: this.flags.silent }),
+      run: (records, stop, progress) =>
+        downloadRecordings({
+          api,
+          criteria,
+          store,
+          dryRun,
+          expectKey,
+          stop,
+          events: {
+            onResults: (results) => records.write(results),
+            onSelected: (count) => progress.setTotal(count),
+            onBytes: (bytes) => progress.addBytes(bytes),
+            onResultDone: () => progress.itemDone(),
+            onSidNotFound: (sid) => this.logger.warn(`Recording ${sid} was not found.`),
+            waitForRoom: () => records.waitForRoom(),
+          },
+        }),
+      close: () => store.close(),
+      summaryLines: (summary) => downloadSummaryLines(summary, store.root),
+      failure: downloadFailure,
+    });
   }
+}
+
+/** The error a download ends with: a full disk, a stop request, or recordings that failed. */
+function downloadFailure(summary: DownloadSummary): Error | undefined {
+  if (summary.stoppedBecause) return stoppedByFullDisk(summary.stoppedBecause);
+  if (summary.interrupted) {
+    return new CancelledError(
+      `Download stopped on request with ${plural(summary.downloaded, 'recording')} downloaded: run the same command again to go on.`,
+    );
+  }
+  if (summary.failed > 0) {
+    return new OperationFailedError(
+      `${summary.failed} of ${summary.selected} recordings could not be downloaded; run the same command again to retry them.`,
+    );
+  }
+  return undefined;
 }

@@ -11,9 +11,11 @@ import {
   selectionInputFrom,
 } from '../../cli/flags';
 import { RecordingsCommand } from '../../cli/recordings-command';
-import { DISCARD_RECORDS } from '../../tasks/record-output';
+import { DISCARD_RECORDS, type RecordOutput } from '../../tasks/record-output';
 import { SelectionTally, selectionSummaryLines } from '../../selection/selection-summary';
-import { createScanProgress } from '../../cli/scan-progress';
+import { createScanProgress, type ScanProgress } from '../../cli/scan-progress';
+import type { SelectionCriteria } from '../../selection/criteria';
+import type { TwilioApi } from '../../twilio/twilio-api';
 import { selectRecordingPages } from '../../selection/select-recordings';
 import { recordingRow } from '../../recordings/recording';
 import { docLink } from '../../cli/doc-links';
@@ -58,30 +60,32 @@ export default class RecordingsList extends RecordingsCommand {
       ...this.selectionCriteria(selectionInputFrom(this.flags)),
       encryptedOtherThan: expectedKeyFrom(this.flags),
     };
-    const records = this.recordOutput(this.flags.properties);
-    const tally = new SelectionTally();
+    const api = this.recordingsApi(concurrencyFrom(this.flags));
     const onSidNotFound = (sid: string) => this.logger.warn(`Recording ${sid} was not found.`);
-    const progress = createScanProgress({ silent: this.flags.silent });
-    const events = { onSidNotFound, onPageScanned: (count: number) => progress.pageScanned(count) };
-    try {
-      for await (const page of selectRecordingPages(
-        this.recordingsApi(concurrencyFrom(this.flags)),
-        criteria,
-        events,
-      )) {
-        if (records !== DISCARD_RECORDS) records.write(page.recordings.map(recordingRow));
-        tally.addPage(page);
-        // Let go of them now: this frame keeps the page while the next is awaited (see selectRecordingPages).
-        page.recordings.length = 0;
-        await records.drained();
-      }
-    } catch (error) {
-      records.end(false);
-      throw error;
-    } finally {
-      progress.stop();
-    }
-    records.end();
-    for (const line of selectionSummaryLines(tally, criteria)) this.logger.info(line);
+    await this.streamResults({
+      properties: this.flags.properties,
+      progress: () => createScanProgress({ silent: this.flags.silent }),
+      run: (records, _stop, progress) => listRecordings(api, criteria, records, { onSidNotFound, progress }),
+      summaryLines: (tally) => selectionSummaryLines(tally, criteria),
+    });
   }
+}
+
+/** Writes the selected recordings to `records` page by page, and tallies them for the summary. */
+async function listRecordings(
+  api: TwilioApi,
+  criteria: SelectionCriteria,
+  records: RecordOutput,
+  { onSidNotFound, progress }: { onSidNotFound: (sid: string) => void; progress: ScanProgress },
+): Promise<SelectionTally> {
+  const tally = new SelectionTally();
+  const events = { onSidNotFound, onPageScanned: (count: number) => progress.pageScanned(count) };
+  for await (const page of selectRecordingPages(api, criteria, events)) {
+    if (records !== DISCARD_RECORDS) records.write(page.recordings.map(recordingRow));
+    tally.addPage(page);
+    // Let go of them now: this frame keeps the page while the next is awaited (see selectRecordingPages).
+    page.recordings.length = 0;
+    await records.waitForRoom();
+  }
+  return tally;
 }

@@ -42,7 +42,7 @@ function blankNulls(sink: RecordOutput): RecordOutput {
     write: (records) =>
       sink.write(records.map((record) => Object.fromEntries(Object.entries(record).map(([k, v]) => [k, v ?? ''])))),
     end: (complete) => sink.end(complete),
-    drained: () => sink.drained(),
+    waitForRoom: () => sink.waitForRoom(),
   };
 }
 

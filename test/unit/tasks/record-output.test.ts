@@ -1,15 +1,15 @@
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
-import { drained } from '../../../src/tasks/record-output';
+import { waitForRoom } from '../../../src/tasks/record-output';
 
-describe('drained', () => {
+describe('waitForRoom', () => {
   it('resolves at once while the stream has room, and on drain once it is backed up', async () => {
     const stream = new PassThrough({ highWaterMark: 4 });
-    await drained(stream);
+    await waitForRoom(stream);
     stream.write('more than four bytes');
     expect(stream.writableNeedDrain).to.equal(true);
     let resolved = false;
-    const waiting = drained(stream).then(() => (resolved = true));
+    const waiting = waitForRoom(stream).then(() => (resolved = true));
     await new Promise((resolve) => setImmediate(resolve));
     expect(resolved).to.equal(false);
     stream.read();

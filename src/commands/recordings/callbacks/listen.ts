@@ -15,7 +15,7 @@ import { BadInputError } from '../../../errors';
 import { holdsLocation } from '../../../holds/holds-file';
 import { DEFAULT_LAYOUT, LAYOUT_FIELDS } from '../../../media/layout';
 import { RecordingsCommand } from '../../../cli/recordings-command';
-import { ExitStatus } from '../../../errors';
+import { Interruption, whenAborted } from '../../../tasks/interruption';
 import { findAuthToken } from '../../../callbacks/auth-token';
 import {
   catchUpSettingsFrom,
@@ -196,22 +196,18 @@ export default class RecordingsCallbacksListen extends RecordingsCommand {
       writeLine: (line) => process.stdout.write(`${line}\n`),
       info: (message) => this.logger.info(message),
       warn: (message) => this.logger.warn(message),
-      stopRequested: this.interrupted(),
+      stopRequested: stopRequested(),
       onCatchUpRequested: (run) => process.on('SIGHUP', run),
     });
   }
+}
 
-  /** Resolves on the first Ctrl-C (SIGINT) or SIGTERM; a second one stops at once. */
-  private interrupted(): Promise<void> {
-    return new Promise((resolve) => {
-      const onSignal = () => {
-        process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
-        process
-          .once('SIGINT', () => process.exit(ExitStatus.Cancelled))
-          .once('SIGTERM', () => process.exit(ExitStatus.Cancelled));
-        resolve();
-      };
-      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-    });
-  }
+/**
+ * Resolves on the first Ctrl-C (SIGINT) or SIGTERM, quietly: the listener says itself what it
+ * finishes. A second one exits at once. Not disposed, so that a second signal while the listener
+ * shuts down still leaves at once.
+ */
+function stopRequested(): Promise<void> {
+  const interruption = new Interruption({ onStop: () => undefined, onAbort: () => undefined });
+  return whenAborted(interruption.signal);
 }
