@@ -1,8 +1,8 @@
 import { BadInputError } from '../errors';
 import { printable } from '../text/printable';
-import type { Recording } from '../recordings/recording';
+import { RECORDING_STATUSES, type Recording } from '../recordings/recording';
 import { parseInstant } from '../time/durations';
-import { canonicalSid, isSid } from '../twilio/sids';
+import { canonicalSid } from '../twilio/sids';
 
 export const PLAN_KIND = 'twilio-recordings-purge-plan';
 
@@ -77,7 +77,11 @@ export function checkPlanDocument(data: unknown, file: string): PlanDocument {
     throw refuse('no policy digest');
   }
   if (!Array.isArray(plan.recordings)) throw refuse('no recordings');
-  if (plan.selection !== undefined && !isPlanSelection(plan.selection)) throw refuse('a malformed selection');
+  if (plan.selection !== undefined) {
+    const selection = planSelectionOf(plan.selection);
+    if (selection === undefined) throw refuse('a malformed selection');
+    plan.selection = selection;
+  }
   plan.recordings.forEach((entry, index) => {
     const sid = canonicalSid('recording', entry?.sid);
     const entryAccount = canonicalSid('account', entry?.accountSid);
@@ -155,26 +159,43 @@ export function checkPlanStillApplies(plan: PlanHeader, file: string, checks: Pl
   }
 }
 
-function isPlanSelection(value: unknown): value is PlanSelection {
-  if (typeof value !== 'object' || value === null) return false;
+/**
+ * A plan's selection read as the run that wrote it meant it: SIDs in canonical form, instants of
+ * the years 0000 to 9999 as plans write them, statuses Twilio has; undefined for anything else.
+ */
+function planSelectionOf(value: unknown): PlanSelection | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
   const selection = value as Record<string, unknown>;
-  const instant = (key: string) =>
-    selection[key] === undefined || (typeof selection[key] === 'string' && !Number.isNaN(Date.parse(selection[key])));
-  const sids = (key: string, kind: 'recording' | 'call' | 'conference', list: boolean) => {
-    const found = selection[key];
-    if (found === undefined) return true;
-    return list ? Array.isArray(found) && found.every((sid) => isSid(kind, sid)) : isSid(kind, found);
-  };
-  return (
-    typeof selection.subaccounts === 'boolean' &&
-    instant('createdBefore') &&
-    instant('createdFrom') &&
-    sids('callSid', 'call', false) &&
-    sids('conferenceSid', 'conference', false) &&
-    sids('sids', 'recording', true) &&
-    (selection.statuses === undefined ||
-      (Array.isArray(selection.statuses) && selection.statuses.every((status) => typeof status === 'string')))
-  );
+  if (typeof selection.subaccounts !== 'boolean') return undefined;
+  const read: PlanSelection = { subaccounts: selection.subaccounts };
+  for (const key of ['createdBefore', 'createdFrom'] as const) {
+    if (selection[key] === undefined) continue;
+    const instant = instantOf(selection[key]);
+    if (instant === undefined) return undefined;
+    read[key] = instant.toISOString();
+  }
+  for (const [key, kind] of [
+    ['callSid', 'call'],
+    ['conferenceSid', 'conference'],
+  ] as const) {
+    if (selection[key] === undefined) continue;
+    const sid = canonicalSid(kind, selection[key]);
+    if (sid === undefined) return undefined;
+    read[key] = sid;
+  }
+  if (selection.sids !== undefined) {
+    if (!Array.isArray(selection.sids)) return undefined;
+    const sids = selection.sids.map((sid) => canonicalSid('recording', sid));
+    if (sids.some((sid) => sid === undefined)) return undefined;
+    read.sids = sids as string[];
+  }
+  if (selection.statuses !== undefined) {
+    const statuses = selection.statuses;
+    const known = RECORDING_STATUSES as readonly unknown[];
+    if (!Array.isArray(statuses) || !statuses.every((status) => known.includes(status))) return undefined;
+    read.statuses = statuses as string[];
+  }
+  return read;
 }
 
 /** What a plan's entries may name, by the policy it was made from as it is now, or by its selection. */

@@ -34,6 +34,7 @@ interface PlanFile {
   policy: { file: string; digest: string } | null;
   holds: { file: string; digest: string };
   recordings: Array<{ sid: string; accountSid: string; dateCreated: string; duration: number; rule: string | null }>;
+  selection?: { sids?: string[]; createdFrom?: string; subaccounts: boolean };
 }
 
 describe('twilio recordings:purge --plan-out, then --plan', function () {
@@ -347,6 +348,30 @@ describe('twilio recordings:purge --plan-out, then --plan', function () {
     expect(status(young)).to.equal('completed');
     expect(run.stderr).to.include('1 recording not as planned (kept)');
     expect(run.stderr).to.include(`${young} (outside the plan's selection (created before `);
+  });
+
+  it('reads the SIDs of a plan’s selection edited into upper-case hex as the recordings they name, and refuses a selection no purge writes', async () => {
+    await clearOld();
+    const { holds, plan } = files();
+    const planned = [add(40), add(41)];
+    const made = await purge(['--sid', planned[0], '--sid', planned[1], '--holds', holds, '--plan-out', plan]);
+    expect(made.status, made.stderr).to.equal(0);
+    const written = readFileSync(plan, 'utf8');
+    rewrite(plan, (document) => ({ ...document, selection: { ...document.selection!, createdFrom: 'March 7, 2026' } }));
+    const refused = await purge(['--plan', plan, '--force']);
+    expect(refused.status, refused.stderr).to.equal(2);
+    expect(refused.stderr.trim().split('\n')).to.have.length(1);
+    expect(refused.stderr).to.include('is not a purge plan (a malformed selection)');
+    expect(planned.map(status)).to.deep.equal(['completed', 'completed']);
+    writeFileSync(plan, written);
+    rewrite(plan, (document) => ({
+      ...document,
+      selection: { ...document.selection!, sids: document.selection!.sids!.map((sid) => sid.toUpperCase()) },
+    }));
+    const run = await purge(['--plan', plan, '--force']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(planned.map(status)).to.deep.equal(['deleted', 'deleted']);
+    expect(run.stderr).to.not.include('not as planned');
   });
 
   it('refuses in one line (exit 2), deleting nothing, a plan with a subaccount’s recording outside its policy, a duplicate, a future creation time or an unknown account', async () => {

@@ -66,6 +66,46 @@ describe('plan files', () => {
     expect(read.recordings[0]).to.include({ sid: 'RE' + 'ab'.repeat(16), accountSid: 'AC' + 'c'.repeat(32) });
   });
 
+  it("reads a selection's SIDs in canonical form and its instants as plans write them", () => {
+    const selection = {
+      createdBefore: '2026-11-01T00:00:00Z',
+      callSid: 'CA' + 'ab'.repeat(16).toUpperCase(),
+      conferenceSid: 'CF' + 'cd'.repeat(16).toUpperCase(),
+      sids: ['RE' + 'ef'.repeat(16).toUpperCase()],
+      statuses: ['completed'],
+      subaccounts: false,
+    };
+    const read = checkPlanDocument({ ...aPlan({ policy: null }), selection }, 'plan.json');
+    expect(read.selection).to.deep.equal({
+      createdBefore: '2026-11-01T00:00:00.000Z',
+      callSid: 'CA' + 'ab'.repeat(16),
+      conferenceSid: 'CF' + 'cd'.repeat(16),
+      sids: ['RE' + 'ef'.repeat(16)],
+      statuses: ['completed'],
+      subaccounts: false,
+    });
+  });
+
+  it('refuses a selection no purge could have written', () => {
+    const base = { subaccounts: true };
+    for (const selection of [
+      {},
+      { ...base, createdFrom: 'March 7, 2026' },
+      { ...base, createdBefore: '+010000-01-01T00:00:00.000Z' },
+      { ...base, callSid: 'CA123' },
+      { ...base, callSid: 'ca' + 'a'.repeat(32) },
+      { ...base, sids: 'RE' + 'a'.repeat(32) },
+      { ...base, sids: ['RE' + 'a'.repeat(32), 'CA' + 'a'.repeat(32)] },
+      { ...base, statuses: ['Completed'] },
+      { ...base, statuses: 'completed' },
+    ]) {
+      expect(
+        () => checkPlanDocument({ ...aPlan({ policy: null }), selection }, 'plan.json'),
+        JSON.stringify(selection),
+      ).to.throw(BadInputError, /^plan\.json is not a purge plan \(a malformed selection\)/);
+    }
+  });
+
   it('refuses creation times that are no instant of the years 0000 to 9999', () => {
     for (const createdAt of [
       'yesterday',
