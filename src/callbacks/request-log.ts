@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { BadInputError } from '../errors';
 import { printable } from '../text/printable';
+import { readRegularFile } from '../journal/input-file';
 import { JsonLinesFile } from '../journal/json-lines-file';
 
 /** One request as `listen --log` records it: enough to replay it, never a credential. */
@@ -67,6 +67,9 @@ export class RequestLog {
   }
 }
 
+/** The most a --replay file may hold: days of callbacks, all checked in memory before any is sent. */
+const MAX_REPLAY_FILE_BYTES = 256 * 1024 * 1024;
+
 /** Which logged requests `send --replay` resends. */
 export interface ReplayChoice {
   /** Also the requests taken with `listen --no-verify`, whose signatures nobody checked. */
@@ -83,16 +86,10 @@ export interface ReplayableRequests {
  * The requests of a log written by `listen --log` worth replaying, in the order they arrived: the
  * verified ones, and the unverified ones only when asked. Rejected ones never: re-signing a forged
  * request would launder it. Every line is checked before any is used, so a bad file sends nothing.
+ * It is read as every input file is (see readRegularFile): a FIFO or a folder is refused unread.
  */
-export function readReplayableRequests(path: string, choice: ReplayChoice = {}): ReplayableRequests {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new BadInputError(
-      `Cannot read --replay file "${printable(path)}" (${(error as NodeJS.ErrnoException).code}): give a file written by "twilio recordings:callbacks:listen --log".`,
-    );
-  }
+export async function readReplayableRequests(path: string, choice: ReplayChoice = {}): Promise<ReplayableRequests> {
+  const text = (await readRegularFile(path, '--replay file', MAX_REPLAY_FILE_BYTES))!;
   const result: ReplayableRequests = { requests: [], unverifiedLeftOut: 0 };
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;

@@ -294,7 +294,7 @@ export async function sendRecordingCallbacks(
   }
   let callbacks: CallbackToSend[];
   if (options.replayFile) {
-    callbacks = replayLog(options.replayFile, options.includeUnverified ?? false, deps.warn);
+    callbacks = await replayLog(options.replayFile, options.includeUnverified ?? false, deps.warn);
   } else {
     const recording = options.recordingSid ? await fetchCallbackRecording(deps.api, options.recordingSid) : undefined;
     if (recording && options.encrypted && !recording.encryptionDetails) {
@@ -315,12 +315,12 @@ export async function sendRecordingCallbacks(
 }
 
 /** The callbacks of a `listen --log` file to resend; says what it leaves out, and refuses a file with nothing to send. */
-function replayLog(
+async function replayLog(
   path: string,
   includeUnverified: boolean,
   warn: (message: string) => void = () => undefined,
-): CallbackToSend[] {
-  const { requests, unverifiedLeftOut } = readReplayableRequests(path, { includeUnverified });
+): Promise<CallbackToSend[]> {
+  const { requests, unverifiedLeftOut } = await readReplayableRequests(path, { includeUnverified });
   const leftOut =
     unverifiedLeftOut > 0
       ? `${unverifiedLeftOut} unverified (taken with --no-verify) left out; add --include-unverified to resend them`

@@ -2,7 +2,8 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BadInputError, TwilioApiError, messageOf } from '../errors';
-import { describeBytes, readRegularFile } from '../holds/holds-file';
+import { readRegularFile } from '../journal/input-file';
+import { describeBytes } from '../text/bytes';
 import { printable } from '../text/printable';
 import { recordingFromApi, type ApiRecording, type Recording } from '../recordings/recording';
 import {

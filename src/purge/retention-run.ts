@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { readHoldsFile, readRegularFile, type HoldsLocation } from '../holds/holds-file';
+import { readHoldsFile, type HoldsLocation } from '../holds/holds-file';
+import { readRegularFile } from '../journal/input-file';
 import { HoldSet, digestOfHolds, type Hold } from '../retention/holds';
 import type { RetentionPolicy } from '../retention/policy';
 import { resolvePolicyAccounts, type KnownAccount } from '../retention/policy-accounts';

@@ -268,7 +268,7 @@ describe('hostile and ambiguous input (twilio binary)', function () {
       );
     });
 
-    it('refuses a FIFO as --policy, --holds or --plan without waiting for a writer', async () => {
+    it('refuses a FIFO as --policy, --holds, --plan or --replay without waiting for a writer', async () => {
       const pipe = fifo('input.fifo');
       for (const command of [
         ['recordings:purge', '--policy', pipe, '--dry-run'],
@@ -277,6 +277,7 @@ describe('hostile and ambiguous input (twilio binary)', function () {
         ['recordings:holds:list', '--holds', pipe],
         ['recordings:holds:add', '--sid', `RE${'a'.repeat(32)}`, '--reason', 'x', '--holds', pipe],
         ['recordings:purge', '--plan', pipe, '--force'],
+        ['recordings:callbacks:send', 'http://127.0.0.1:9/recording-status', '--replay', pipe],
       ]) {
         // A process, which the bound can kill: a FIFO opened for reading would hold a thread of this one.
         expectRefusedUnasked(await bounded(command, true), /input\.fifo is not a regular file: name a file/);

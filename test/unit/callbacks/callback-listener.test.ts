@@ -261,7 +261,7 @@ describe('CallbackListener', () => {
       expect(lines[0].headers).to.have.property('x-twilio-signature');
       expect(lines[0].headers).to.not.have.property('authorization');
       expect(text).to.not.include(TOKEN);
-      expect(readReplayableRequests(path).requests).to.have.length(1);
+      expect((await readReplayableRequests(path)).requests).to.have.length(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

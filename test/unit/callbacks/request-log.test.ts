@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,13 +29,13 @@ describe('readReplayableRequests', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function read(lines: string[], includeUnverified = false) {
+  async function read(lines: string[], includeUnverified = false) {
     writeFileSync(file, `${lines.join('\n')}\n`);
     return readReplayableRequests(file, { includeUnverified });
   }
 
-  it('keeps the verified requests only, and counts the unverified ones it leaves out', () => {
-    const { requests, unverifiedLeftOut } = read([
+  it('keeps the verified requests only, and counts the unverified ones it leaves out', async () => {
+    const { requests, unverifiedLeftOut } = await read([
       logged('accepted', 'in-progress'),
       logged('unverified'),
       logged('rejected'),
@@ -46,8 +47,8 @@ describe('readReplayableRequests', () => {
     expect(unverifiedLeftOut).to.equal(1);
   });
 
-  it('adds the unverified ones when asked, never the rejected ones', () => {
-    const { requests, unverifiedLeftOut } = read(
+  it('adds the unverified ones when asked, never the rejected ones', async () => {
+    const { requests, unverifiedLeftOut } = await read(
       [logged('unverified', 'absent'), logged('rejected'), logged('accepted')],
       true,
     );
@@ -67,10 +68,10 @@ describe('readReplayableRequests', () => {
     ['text that is not JSON', '{"method":', /Line 2 .* is not JSON/],
   ];
   for (const [what, line, message] of badLines) {
-    it(`refuses the whole file, naming the line, when a line is ${what}`, () => {
+    it(`refuses the whole file, naming the line, when a line is ${what}`, async () => {
       let error: unknown;
       try {
-        read([logged('accepted'), line, logged('accepted')]);
+        await read([logged('accepted'), line, logged('accepted')]);
       } catch (caught) {
         error = caught;
       }
@@ -81,9 +82,31 @@ describe('readReplayableRequests', () => {
     });
   }
 
-  it('shows a file name with control characters escaped', () => {
+  it('shows a file name with control characters escaped', async () => {
     const strange = join(dir, 'a\u001b[2Jb.jsonl');
     writeFileSync(strange, 'null\n');
-    expect(() => readReplayableRequests(strange)).to.throw(BadInputError, /a\\x1b\[2Jb\.jsonl/);
+    const error = await readReplayableRequests(strange).then(
+      () => expect.fail('read'),
+      (caught: Error) => caught,
+    );
+    expect(error).to.be.instanceOf(BadInputError);
+    expect(error.message).to.match(/a\\x1b\[2Jb\.jsonl/);
+  });
+
+  it('refuses a FIFO, a folder or a missing file in one line, without waiting for a writer', async () => {
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    for (const [path, message] of [
+      [join(dir, 'pipe'), /pipe is not a regular file/],
+      [dir, /is not a regular file/],
+      [join(dir, 'missing.jsonl'), /The --replay file .*missing\.jsonl does not exist/],
+    ] as const) {
+      const error = await readReplayableRequests(path).then(
+        () => expect.fail('read'),
+        (caught: Error) => caught,
+      );
+      expect(error, path).to.be.instanceOf(BadInputError);
+      expect(error.message).to.match(message);
+      expect(error.message).to.not.include('\n');
+    }
   });
 });

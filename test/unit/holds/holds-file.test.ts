@@ -1,17 +1,10 @@
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadInputError } from '../../../src/errors';
 import { addHold, removeHold } from '../../../src/holds/hold-book';
-import {
-  holdsLocation,
-  holdsRecheck,
-  readHoldsFile,
-  readRegularFile,
-  writeHoldsFile,
-} from '../../../src/holds/holds-file';
+import { holdsLocation, holdsRecheck, readHoldsFile, writeHoldsFile } from '../../../src/holds/holds-file';
 
 const SID = 'RE' + '1'.repeat(32);
 const now = new Date('2026-11-21T12:00:00Z');
@@ -28,24 +21,6 @@ describe('holds file', () => {
       named: true,
     });
     expect(holdsLocation(undefined, {}, dir)).to.deep.equal({ path: join(dir, 'holds.json'), named: false });
-  });
-
-  it('reads a file of up to its bound, and refuses one byte more, a FIFO or a folder', async () => {
-    const path = join(dir, 'policy.yml');
-    writeFileSync(path, 'x'.repeat(100));
-    expect(await readRegularFile(path, 'policy file', 100)).to.equal('x'.repeat(100));
-    writeFileSync(path, 'x'.repeat(101));
-    const refusal = async (file: string) =>
-      readRegularFile(file, 'policy file', 100).then(
-        () => expect.fail('read'),
-        (error: Error) => error,
-      );
-    expect((await refusal(path)).message).to.match(
-      /policy\.yml is larger than 100 bytes, the most a policy file may be/,
-    );
-    execFileSync('mkfifo', [join(dir, 'pipe')]);
-    expect((await refusal(join(dir, 'pipe'))).message).to.match(/pipe is not a regular file/);
-    expect((await refusal(dir)).message).to.match(/is not a regular file/);
   });
 
   it('reads a default file that does not exist yet as no holds, and refuses a named one', async () => {
