@@ -68,6 +68,22 @@ export interface ListenerTally {
   deleted: number;
 }
 
+/** A tally of nothing seen yet. */
+export function emptyListenerTally(): ListenerTally {
+  return {
+    received: 0,
+    verified: 0,
+    unverified: 0,
+    rejected: 0,
+    ignored: 0,
+    forwarded: 0,
+    forwardFailed: 0,
+    downloaded: 0,
+    downloadFailed: 0,
+    deleted: 0,
+  };
+}
+
 /** Everything the listener knows of one request once it is answered, for an observer such as the inspector. */
 export interface ObservedRequest extends RequestReport {
   /** The URL Twilio called, as the listener rebuilds it. */
@@ -115,18 +131,7 @@ interface Judgement {
  * called, turns it into an event, and hands it to the chosen actions (report, forward, archive, log).
  */
 export class CallbackListener {
-  readonly tally: ListenerTally = {
-    received: 0,
-    verified: 0,
-    unverified: 0,
-    rejected: 0,
-    ignored: 0,
-    forwarded: 0,
-    forwardFailed: 0,
-    downloaded: 0,
-    downloadFailed: 0,
-    deleted: 0,
-  };
+  readonly tally: ListenerTally = emptyListenerTally();
   private readonly server: CallbackServer;
   private readonly archives = new Map<string, Promise<ArchiveResult>>();
   /** When the last request taken as a callback arrived. */

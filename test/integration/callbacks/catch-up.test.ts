@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../sandbox';
 import type { ArchiveResult } from '../../../src/callbacks/callback-archiver';
+import { emptyListenerTally } from '../../../src/callbacks/callback-listener';
 import { CATCH_UP_OVERLAP_MS, CatchUp, type CatchUpSettings } from '../../../src/callbacks/catch-up';
 import type { CatchUpReport } from '../../../src/callbacks/listener-report';
 import { healthReply } from '../../../src/callbacks/listener-health';
@@ -198,18 +199,7 @@ describe('CatchUp', () => {
       healthReply({
         startedAt: now,
         clock: () => now,
-        tally: () => ({
-          received: 0,
-          verified: 0,
-          unverified: 0,
-          rejected: 0,
-          ignored: 0,
-          forwarded: 0,
-          forwardFailed: 0,
-          downloaded: 0,
-          downloadFailed: 0,
-          deleted: 0,
-        }),
+        tally: emptyListenerTally,
         lastCallbackAt: () => undefined,
         stopping: () => false,
         catchUp: { scanning: () => scans.scanning, last: () => scans.last },

@@ -1,21 +1,10 @@
 import { expect } from 'chai';
 import http, { type IncomingMessage } from 'node:http';
-import type { ListenerTally, ObservedRequest } from '../../../../src/callbacks/callback-listener';
+import { emptyListenerTally, type ObservedRequest } from '../../../../src/callbacks/callback-listener';
 import { Inspector } from '../../../../src/callbacks/inspector/inspector';
 import { AC } from '../callback-fixtures';
 
-const TALLY: ListenerTally = {
-  received: 0,
-  verified: 0,
-  unverified: 0,
-  rejected: 0,
-  ignored: 0,
-  forwarded: 0,
-  forwardFailed: 0,
-  downloaded: 0,
-  downloadFailed: 0,
-  deleted: 0,
-};
+const TALLY = emptyListenerTally();
 
 /** A verified callback as the listener tells of it, with a body of about `bodyBytes`. */
 function observed(index: number, bodyBytes = 600): ObservedRequest {
