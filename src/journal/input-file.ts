@@ -11,7 +11,7 @@ const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONB
 
 /**
  * The text of a regular file of at most `maxBytes`, undefined when it does not exist and
- * `mustExist` is not given. The one reader of input files (policies, holds, plans): a link, a
+ * `mustExist` is not given. The one reader of input files (policies, holds, plans, --replay logs): a link, a
  * FIFO, a device or a folder is refused without waiting on it, and no more than `maxBytes` + 1
  * bytes are read, whatever the file claims its size is.
  */
