@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseJsonLines } from '../journal/json-lines-file';
 import { MANIFEST_FOLDER, type ObjectStore } from './object-store';
 
 /** What a run's manifest needs of the store: small verified PUTs, a listing and small GETs. */
@@ -109,15 +110,7 @@ export async function* readManifests(store: ManifestStore): AsyncIterable<Record
   // Keys come sorted from S3; sorting again keeps the order on stores that list otherwise.
   names.sort();
   for (const name of names) {
-    const text = (await store.getSmall(name)).toString('utf8');
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      let entry: unknown;
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        continue;
-      }
+    for (const entry of parseJsonLines((await store.getSmall(name)).toString('utf8'))) {
       if (entry !== null && typeof entry === 'object' && !Array.isArray(entry)) yield entry as Record<string, unknown>;
     }
   }

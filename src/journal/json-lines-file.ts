@@ -140,6 +140,18 @@ function unusable(path: string, error: NodeJS.ErrnoException): UnusableFileError
  * cut short by a crash) after telling `onUnparsable` their 1-based number, which may throw;
  * nothing when the file does not exist. A symbolic link is refused.
  */
+/** The values of a text of JSON lines, in order; blank lines and lines that do not parse are skipped. */
+export function* parseJsonLines(text: string): Generator<unknown> {
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      yield JSON.parse(line) as unknown;
+    } catch {
+      // A torn or hand-edited line: the lines around it still count.
+    }
+  }
+}
+
 export async function* readJsonLines(
   path: string,
   fs: FileSystem = fsPromises,

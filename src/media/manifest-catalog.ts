@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { constants, promises as fsPromises } from 'node:fs';
 import { join } from 'node:path';
 import { replaceFile } from '../journal/atomic-file';
+import { parseJsonLines } from '../journal/json-lines-file';
 import { takeLock, type LockPolicy } from '../journal/lock-file';
 import { utcDay } from '../time/durations';
 import type { MediaFormat } from '../twilio/media-format';
@@ -463,16 +464,8 @@ function toFiles(listings: Listing[], format: MediaFormat): Map<string, KnownFil
 
 /** A day file's listings; a line that does not parse, or is not a listing, is skipped. */
 async function readListings(path: string, fs: MediaFileSystem): Promise<Listing[]> {
-  const text = await readWhole(path, fs);
   const listings: Listing[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      continue;
-    }
+  for (const value of parseJsonLines(await readWhole(path, fs))) {
     const listing = listingOf({ ...(value as object), event: 'downloaded' });
     if (listing) listings.push(listing);
   }

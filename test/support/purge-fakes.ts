@@ -4,6 +4,9 @@ import type { PurgeArchive } from '../../src/purge/purge-archive';
 import type { DeletionLogLine } from '../../src/journal/deletion-log';
 import type { Recording } from '../../src/recordings/recording';
 import type { RecordingPage } from '../../src/selection/select-recordings';
+import { buildCriteria } from '../../src/selection/criteria';
+import type { PurgeRequest } from '../../src/purge/purge-request';
+import { DAY } from './time';
 
 /** A progress bar that draws nothing. */
 export const NO_PROGRESS = (): ProgressReporter => ({
@@ -100,4 +103,23 @@ export class MemoryArchive implements PurgeArchive {
       close: async () => void (this.closed += 1),
     };
   }
+}
+
+/**
+ * A request as `recordings:purge --older-than 30d` makes it, holds in `holdsPath` (the default
+ * file, not named), with `overrides` in place of its own.
+ */
+export function aPurgeRequest(now: Date, holdsPath: string, overrides: Partial<PurgeRequest> = {}): PurgeRequest {
+  return {
+    selection: buildCriteria({ olderThan: '30d', limitCounts: 'completed' }, now),
+    holds: { path: holdsPath, named: false },
+    maxPlanAge: { ms: 7 * DAY, text: '7d' },
+    concurrency: 4,
+    acceptUnverifiedEncrypted: false,
+    format: 'wav',
+    layout: '{date}/{sid}.{ext}',
+    dryRun: false,
+    force: false,
+    ...overrides,
+  };
 }

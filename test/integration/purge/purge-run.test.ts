@@ -7,12 +7,10 @@ import { BadInputError, CancelledError } from '../../../src/errors';
 import { deletionIntent } from '../../../src/journal/deletion-log';
 import { runPurge, type PurgeDependencies } from '../../../src/purge/purge';
 import type { PurgeRequest } from '../../../src/purge/purge-request';
-import { buildCriteria } from '../../../src/selection/criteria';
 import { aRecording } from '../../unit/recording-fixture';
-import { NO_PROGRESS, SaidLines, keptOutput, type KeptOutput } from '../../support/purge-fakes';
+import { NO_PROGRESS, SaidLines, aPurgeRequest, keptOutput, type KeptOutput } from '../../support/purge-fakes';
+import { DAY } from '../../support/time';
 import { sandboxApi } from '../../support/sandbox-api';
-
-const DAY = 24 * 60 * 60 * 1000;
 
 describe('runPurge', () => {
   let sandbox: Sandbox;
@@ -33,18 +31,7 @@ describe('runPurge', () => {
   }
 
   function request(overrides: Partial<PurgeRequest> = {}): PurgeRequest {
-    return {
-      selection: buildCriteria({ olderThan: '30d', limitCounts: 'completed' }, now),
-      holds: { path: join(dir, 'holds.json'), named: false },
-      maxPlanAge: { ms: 7 * DAY, text: '7d' },
-      concurrency: 4,
-      acceptUnverifiedEncrypted: false,
-      format: 'wav',
-      layout: '{date}/{sid}.{ext}',
-      dryRun: false,
-      force: true,
-      ...overrides,
-    };
+    return aPurgeRequest(now, join(dir, 'holds.json'), { force: true, ...overrides });
   }
 
   function dependencies(overrides: Partial<PurgeDependencies> = {}): PurgeDependencies {

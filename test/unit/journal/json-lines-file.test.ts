@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonLinesFile, readJsonLines, UnusableFileError } from '../../../src/journal/json-lines-file';
+import { JsonLinesFile, parseJsonLines, readJsonLines, UnusableFileError } from '../../../src/journal/json-lines-file';
 import { temporaryFolder } from '../media/media-test-kit';
 
 async function readAll(path: string): Promise<unknown[]> {
@@ -99,5 +99,11 @@ describe('JsonLinesFile', () => {
     symlinkSync(join(folder, 'real.jsonl'), join(folder, 'link.jsonl'));
     const error = await readAll(join(folder, 'link.jsonl')).catch((caught: unknown) => caught);
     expect(error).to.be.instanceOf(UnusableFileError);
+  });
+});
+
+describe('parseJsonLines', () => {
+  it('gives each line’s value in order, skipping blank lines and lines that do not parse', () => {
+    expect([...parseJsonLines('{"a":1}\n\n  \n{"a":\nnull\n[2]\n"x"')]).to.deep.equal([{ a: 1 }, null, [2], 'x']);
   });
 });

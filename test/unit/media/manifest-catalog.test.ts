@@ -14,26 +14,8 @@ import { openIntents } from '../../../src/journal/reconciliation';
 import { CATALOG_FOLDER } from '../../../src/media/layout';
 import { ManifestCatalog } from '../../../src/media/manifest-catalog';
 import type { MediaFileSystem } from '../../../src/destinations/file-system';
-import { temporaryFolder } from './media-test-kit';
+import { createdOf, downloadedLine as downloaded, sidOf, temporaryFolder } from './media-test-kit';
 
-const FIRST_DAY = Date.parse('2026-11-01T00:00:00Z');
-
-const sidOf = (i: number) => `RE${i.toString(16).padStart(32, '0')}`;
-/** Recording i, created i hours after the first day's midnight. */
-const createdOf = (i: number) => new Date(FIRST_DAY + i * 60 * 60 * 1000);
-const downloaded = (i: number, fields: object = {}) =>
-  JSON.stringify({
-    event: 'downloaded',
-    sid: sidOf(i),
-    accountSid: `AC${'0'.repeat(32)}`,
-    dateCreated: createdOf(i).toISOString(),
-    format: 'wav',
-    path: `${sidOf(i)}.wav`,
-    bytes: 1000 + i,
-    sha256: `hash-${i}`,
-    downloadedAt: '2026-12-01T00:00:00.000Z',
-    ...fields,
-  });
 const manifestOf = (count: number) => Array.from({ length: count }, (_, i) => downloaded(i)).join('\n') + '\n';
 
 /** `fs.promises`, counting the bytes read from the manifest. */

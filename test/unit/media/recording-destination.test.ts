@@ -6,28 +6,13 @@ import { CATALOG_FOLDER } from '../../../src/media/layout';
 import { MANIFEST_FILE } from '../../../src/media/manifest';
 import { openMediaDestination } from '../../../src/media/open-destination';
 import { aRecording } from '../recording-fixture';
-import { temporaryFolder } from './media-test-kit';
+import { createdOf, downloadedLine, sidOf, temporaryFolder } from './media-test-kit';
 
-const FIRST_DAY = Date.parse('2026-11-01T00:00:00Z');
-const sidOf = (i: number) => `RE${i.toString(16).padStart(32, '0')}`;
-/** Recording i, created i hours after the first day's midnight. */
-const createdOf = (i: number) => new Date(FIRST_DAY + i * 60 * 60 * 1000);
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** A manifest of `count` wav listings, large enough that a folder keeps a catalog of it. */
 function writeManifest(root: string, count: number, listed: (i: number) => { bytes: number; sha256: string }): void {
-  const lines = Array.from({ length: count }, (_, i) =>
-    JSON.stringify({
-      event: 'downloaded',
-      sid: sidOf(i),
-      accountSid: `AC${'0'.repeat(32)}`,
-      dateCreated: createdOf(i).toISOString(),
-      format: 'wav',
-      path: `${sidOf(i)}.wav`,
-      ...listed(i),
-      downloadedAt: '2026-12-01T00:00:00.000Z',
-    }),
-  );
+  const lines = Array.from({ length: count }, (_, i) => downloadedLine(i, listed(i)));
   writeFileSync(join(root, MANIFEST_FILE), `${lines.join('\n')}\n`);
 }
 

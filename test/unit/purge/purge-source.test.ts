@@ -8,11 +8,11 @@ import type { PurgeRequest } from '../../../src/purge/purge-request';
 import { readPurgeSource } from '../../../src/purge/purge-source';
 import { buildCriteria } from '../../../src/selection/criteria';
 import type { TwilioApi } from '../../../src/twilio/twilio-api';
-import { MemoryArchive } from '../../support/purge-fakes';
+import { MemoryArchive, aPurgeRequest } from '../../support/purge-fakes';
+import { DAY } from '../../support/time';
 import { aRecording } from '../recording-fixture';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
-const DAY = 24 * 60 * 60 * 1000;
 const ACCOUNT = 'AC' + 'b'.repeat(32);
 /** Reading the source asks Twilio nothing unless a policy names accounts: any request fails the test. */
 const api = { accountSid: ACCOUNT } as TwilioApi;
@@ -28,18 +28,7 @@ describe('readPurgeSource', () => {
   });
 
   function request(overrides: Partial<PurgeRequest> = {}): PurgeRequest {
-    return {
-      selection: buildCriteria({ olderThan: '30d', limitCounts: 'completed' }, NOW),
-      holds: { path: join(dataDir, 'holds.json'), named: false },
-      maxPlanAge: { ms: 7 * DAY, text: '7d' },
-      concurrency: 3,
-      acceptUnverifiedEncrypted: false,
-      format: 'wav',
-      layout: '{date}/{sid}.{ext}',
-      dryRun: false,
-      force: false,
-      ...overrides,
-    };
+    return aPurgeRequest(NOW, join(dataDir, 'holds.json'), { concurrency: 3, ...overrides });
   }
 
   const read = (overrides: Partial<PurgeRequest> = {}) =>
